@@ -1,0 +1,107 @@
+//! Actions: what a controller proposes in one step, with who proposed it and why.
+//!
+//! Rules derive facts; their glue turns the derived facts into [`Action`]s. The driver admits
+//! them like an API server would (see `driver.rs`) and records them in the trace.
+
+use crate::model::ObjKey;
+use serde_json::Value;
+
+/// How dependents are treated when their owner is deleted (`--cascade`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Propagation {
+    Background,
+    Foreground,
+    Orphan,
+}
+
+impl Propagation {
+    /// kubectl's `--cascade` values; `true`/`false` are the old spellings.
+    pub fn parse(s: &str) -> Option<Propagation> {
+        match s {
+            "background" | "true" => Some(Propagation::Background),
+            "foreground" => Some(Propagation::Foreground),
+            "orphan" | "false" => Some(Propagation::Orphan),
+            _ => None,
+        }
+    }
+}
+
+/// What must still hold when a patch is admitted; otherwise it is a conflict (HTTP 409).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Precondition {
+    None,
+    /// The object has no controller reference (adoption).
+    NoController,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// Create an object. When `metadata.generateName` is set and `metadata.name` is not, the
+    /// API server picks the name.
+    Create { object: Value },
+    /// Delete an object: graceful for pods on a node, cascading per `propagation`.
+    Delete { key: ObjKey, propagation: Propagation },
+    /// Bind a pending pod to a node.
+    Bind { pod: ObjKey, node: String },
+    /// Set `spec.replicas` (and any annotations in `patch`).
+    Scale { key: ObjKey, replicas: i64, patch: Option<Value> },
+    /// JSON merge patch of an object (status, labels, owner references, annotations, …).
+    Patch { key: ObjKey, patch: Value, precondition: Precondition },
+    /// Remove an object whose deletion has finished (grace period over, finalizers done).
+    Remove { key: ObjKey },
+}
+
+/// The verb recorded in the trace (`"action"` in the JSON trace).
+impl Change {
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Change::Create { .. } => "create",
+            Change::Delete { .. } => "delete",
+            Change::Bind { .. } => "bind",
+            Change::Scale { .. } => "scale",
+            Change::Patch { .. } | Change::Remove { .. } => "update",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventType {
+    Normal,
+    Warning,
+}
+
+/// The Event an admitted action records (`kubectl describe` shows it). `{name}` in the
+/// message is replaced by the name the object got.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventSpec {
+    pub on: ObjKey,
+    pub kind: EventType,
+    pub reason: &'static str,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Action {
+    pub change: Change,
+    pub controller: &'static str,
+    /// One sentence with the numbers the controller used.
+    pub reason: String,
+    pub event: Option<EventSpec>,
+}
+
+impl Action {
+    pub fn new(change: Change, controller: &'static str, reason: impl Into<String>) -> Action {
+        Action { change, controller, reason: reason.into(), event: None }
+    }
+
+    pub fn with_event(
+        mut self,
+        on: &ObjKey,
+        kind: EventType,
+        reason: &'static str,
+        message: impl Into<String>,
+    ) -> Action {
+        self.event = Some(EventSpec { on: on.clone(), kind, reason, message: message.into() });
+        self
+    }
+}

@@ -1,0 +1,429 @@
+//! The API server's part: admitting one action to the store.
+//!
+//! Controllers propose actions computed from one snapshot; this module applies them one by one
+//! the way kube-apiserver would, and refuses the ones that no longer make sense (a name that
+//! exists, an object that is gone, a pod already bound, a node without room, an adoption of a
+//! pod someone else adopted first). A refusal is a conflict: recorded, not applied, and the
+//! controller proposes again next step. It also does what admission does for every new object:
+//! names from `generateName`, uids, resourceVersions, creation timestamps, default tolerations.
+
+use crate::actions::{Change, EventSpec, EventType, Precondition, Propagation};
+use crate::facts::sched::NodeFree;
+use crate::model::{self, ObjKey};
+use crate::state::State;
+use rustc_hash::{FxHashMap, FxHasher};
+use serde_json::{json, Map, Value};
+use std::hash::{Hash, Hasher};
+
+/// Alphabet of generated names (upstream `utilrand.String`: no vowels, no confusable digits).
+const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// Seconds a pod tolerates `not-ready` / `unreachable` unless it says otherwise
+/// (DefaultTolerationSeconds admission plugin).
+pub const DEFAULT_TOLERATION_SECONDS: i64 = 300;
+
+/// What an admitted action did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Admitted {
+    /// The object it touched (for a create: with the name it got).
+    pub key: ObjKey,
+    /// Extra detail for the trace (the node of a bind, the replicas of a scale).
+    pub detail: Option<String>,
+}
+
+/// The API server over one state, for one step.
+pub struct ApiServer<'a> {
+    pub state: &'a mut State,
+    /// Room left per node, filled on the first bind of a step.
+    node_room: Option<FxHashMap<String, NodeFree>>,
+    /// XOR of the hashes of all non-Event objects (resourceVersion aside): detects revisits.
+    pub fingerprint: u64,
+}
+
+impl<'a> ApiServer<'a> {
+    pub fn new(state: &'a mut State) -> ApiServer<'a> {
+        let fingerprint = state
+            .objects
+            .iter()
+            .filter(|(k, _)| k.kind != "Event")
+            .fold(0, |fp, (k, v)| fp ^ object_hash(k, v));
+        ApiServer { state, node_room: None, fingerprint }
+    }
+
+    /// Start a new step: capacity is recomputed from the store on the next bind.
+    pub fn new_step(&mut self) {
+        self.node_room = None;
+    }
+
+    /// Admit one change, or say why it conflicts.
+    pub fn admit(&mut self, change: &Change) -> Result<Admitted, String> {
+        match change {
+            Change::Create { object } => self.create(object.clone()),
+            Change::Delete { key, propagation } => self.delete(key, *propagation),
+            Change::Bind { pod, node } => self.bind(pod, node),
+            Change::Scale { key, replicas, patch } => {
+                let mut p = patch.clone().unwrap_or_else(|| json!({}));
+                model::obj_mut(&mut p, &["spec"]).insert("replicas".into(), json!(replicas));
+                self.patch(key, &p, &Precondition::None)?;
+                Ok(Admitted { key: key.clone(), detail: Some(format!("replicas {replicas}")) })
+            }
+            Change::Patch { key, patch, precondition } => {
+                self.patch(key, patch, precondition)?;
+                Ok(Admitted { key: key.clone(), detail: None })
+            }
+            Change::Remove { key } => {
+                if self.remove(key).is_none() {
+                    return Err(format!("{key} not found"));
+                }
+                Ok(Admitted { key: key.clone(), detail: None })
+            }
+        }
+    }
+
+    /// Store an object as it is (used when the user applies a manifest).
+    pub fn put(&mut self, key: ObjKey, obj: Value) {
+        if let Some(old) = self.state.objects.get(&key) {
+            self.fingerprint ^= object_hash(&key, old);
+        }
+        if key.kind != "Event" {
+            self.fingerprint ^= object_hash(&key, &obj);
+        }
+        self.state.objects.insert(key, obj);
+    }
+
+    fn remove(&mut self, key: &ObjKey) -> Option<Value> {
+        let old = self.state.objects.remove(key)?;
+        if key.kind != "Event" {
+            self.fingerprint ^= object_hash(key, &old);
+        }
+        Some(old)
+    }
+
+    /// Create: name from generateName, uid, resourceVersion, creationTimestamp, defaults.
+    pub fn create(&mut self, mut obj: Value) -> Result<Admitted, String> {
+        let kind = model::str_at(&obj, &["kind"]).to_string();
+        let ns = model::str_at(&obj, &["metadata", "namespace"]).to_string();
+        let mut name = model::name(&obj).to_string();
+        if name.is_empty() {
+            let prefix = model::str_at(&obj, &["metadata", "generateName"]).to_string();
+            if prefix.is_empty() {
+                return Err("neither metadata.name nor metadata.generateName is set".into());
+            }
+            name = loop {
+                let candidate = format!("{prefix}{}", random_suffix(&prefix, self.state.next_seq()));
+                if !self.state.objects.contains_key(&ObjKey::new(&kind, &ns, &candidate)) {
+                    break candidate;
+                }
+            };
+        }
+        let key = ObjKey::new(&kind, &ns, &name);
+        if self.state.objects.contains_key(&key) {
+            return Err(format!("{key} already exists"));
+        }
+        let seq = self.state.next_seq();
+        let now = model::fmt_time(self.state.now);
+        let meta = model::obj_mut(&mut obj, &["metadata"]);
+        meta.insert("name".into(), json!(name));
+        if meta.get("uid").and_then(Value::as_str).is_none_or(str::is_empty) {
+            meta.insert("uid".into(), json!(make_uid(&key, seq)));
+        }
+        meta.insert("resourceVersion".into(), json!(seq.to_string()));
+        meta.insert("creationTimestamp".into(), json!(now));
+        if kind != "Pod" && kind != "Event" {
+            meta.insert("generation".into(), json!(1));
+        }
+        if kind == "Pod" {
+            default_pod(&mut obj);
+        }
+        self.put(key.clone(), obj);
+        Ok(Admitted { key, detail: None })
+    }
+
+    fn delete(&mut self, key: &ObjKey, propagation: Propagation) -> Result<Admitted, String> {
+        let Some(obj) = self.state.objects.get(key) else { return Err(format!("{key} not found")) };
+        if model::at(obj, &["metadata", "deletionTimestamp"]).is_some() {
+            return Err(format!("{key} is already being deleted"));
+        }
+        let now = model::fmt_time(self.state.now);
+        let graceful_pod = key.kind == "Pod" && !model::str_at(obj, &["spec", "nodeName"]).is_empty();
+        let finalizer = match propagation {
+            Propagation::Orphan if key.kind != "Pod" || has_dependents(self.state, obj) => Some("orphan"),
+            Propagation::Foreground => Some("foregroundDeletion"),
+            _ => None,
+        };
+        let has_other_finalizers = model::at(obj, &["metadata", "finalizers"])
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty());
+        if !graceful_pod && finalizer.is_none() && !has_other_finalizers {
+            self.remove(key);
+            return Ok(Admitted { key: key.clone(), detail: None });
+        }
+        let mut obj = obj.clone();
+        let seq = self.state.next_seq();
+        let meta = model::obj_mut(&mut obj, &["metadata"]);
+        meta.insert("deletionTimestamp".into(), json!(now));
+        meta.insert("resourceVersion".into(), json!(seq.to_string()));
+        if graceful_pod {
+            meta.insert("deletionGracePeriodSeconds".into(), json!(30));
+        }
+        if let Some(fin) = finalizer {
+            let list = meta.entry("finalizers").or_insert_with(|| json!([]));
+            if let Some(a) = list.as_array_mut() {
+                a.push(json!(fin));
+            }
+        }
+        self.put(key.clone(), obj);
+        Ok(Admitted { key: key.clone(), detail: None })
+    }
+
+    fn bind(&mut self, pod: &ObjKey, node: &str) -> Result<Admitted, String> {
+        let Some(obj) = self.state.objects.get(pod) else { return Err(format!("{pod} not found")) };
+        if !model::str_at(obj, &["spec", "nodeName"]).is_empty() {
+            return Err(format!("{pod} is already bound"));
+        }
+        if model::at(obj, &["metadata", "deletionTimestamp"]).is_some() {
+            return Err(format!("{pod} is being deleted"));
+        }
+        let (cpu, mem) = pod_requests(obj);
+        let room = self.node_room.get_or_insert_with(|| node_room(self.state));
+        let Some(free) = room.get_mut(node) else { return Err(format!("node {node} not found")) };
+        if free.pods < 1 || free.cpu_m < cpu || free.mem < mem {
+            return Err(format!("node {node} has no room left for {pod} this step"));
+        }
+        free.pods -= 1;
+        free.cpu_m -= cpu;
+        free.mem -= mem;
+        let now = model::fmt_time(self.state.now);
+        let patch = json!({
+            "spec": {"nodeName": node},
+            "status": {"conditions": [{"type": "PodScheduled", "status": "True", "lastTransitionTime": now}]},
+        });
+        self.patch(pod, &patch, &Precondition::None)?;
+        Ok(Admitted { key: pod.clone(), detail: Some(node.to_string()) })
+    }
+
+    fn patch(&mut self, key: &ObjKey, patch: &Value, precondition: &Precondition) -> Result<(), String> {
+        let Some(obj) = self.state.objects.get(key) else { return Err(format!("{key} not found")) };
+        if *precondition == Precondition::NoController && model::controller_ref(obj).is_some() {
+            return Err(format!("{key} already has a controller"));
+        }
+        let mut new = obj.clone();
+        json_patch::merge(&mut new, patch);
+        if new == *obj {
+            return Ok(());
+        }
+        let spec_changed = new.get("spec") != obj.get("spec");
+        let seq = self.state.next_seq();
+        let meta = model::obj_mut(&mut new, &["metadata"]);
+        meta.insert("resourceVersion".into(), json!(seq.to_string()));
+        if spec_changed && key.kind != "Pod" {
+            let generation = meta.get("generation").and_then(Value::as_i64).unwrap_or(1);
+            meta.insert("generation".into(), json!(generation + 1));
+        }
+        self.put(key.clone(), new);
+        Ok(())
+    }
+
+    /// Record an Event for an admitted action; `{name}` in the message becomes `name`.
+    pub fn record_event(&mut self, spec: &EventSpec, controller: &str, name: &str) {
+        let Some(involved) = self.state.objects.get(&spec.on) else { return };
+        let involved_ref = json!({
+            "apiVersion": model::str_at(involved, &["apiVersion"]),
+            "kind": spec.on.kind,
+            "name": spec.on.name,
+            "namespace": if spec.on.namespace.is_empty() { Value::Null } else { json!(spec.on.namespace) },
+            "uid": model::uid(involved),
+        });
+        let seq = self.state.next_seq();
+        let ns = if spec.on.namespace.is_empty() { "default".to_string() } else { spec.on.namespace.clone() };
+        let event_name = format!("{}.{:016x}", spec.on.name, fnv64(&format!("{}/{seq}", spec.on)));
+        let now = model::fmt_time(self.state.now);
+        let event = json!({
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": event_name, "namespace": ns, "resourceVersion": seq.to_string(), "creationTimestamp": now},
+            "involvedObject": involved_ref,
+            "reason": spec.reason,
+            "message": spec.message.replace("{name}", name),
+            "type": match spec.kind { EventType::Normal => "Normal", EventType::Warning => "Warning" },
+            "source": {"component": component(controller)},
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "count": 1,
+        });
+        self.put(ObjKey::new("Event", &ns, &event_name), event);
+    }
+}
+
+/// The component name events carry for a controller.
+fn component(controller: &str) -> &str {
+    match controller {
+        "replicaset" => "replicaset-controller",
+        "deployment" => "deployment-controller",
+        "scheduler" => "default-scheduler",
+        "node-lifecycle" => "node-controller",
+        "garbage-collector" => "garbage-collector-controller",
+        other => other,
+    }
+}
+
+/// Defaults the API server and its admission plugins give a new pod: phase Pending and the
+/// `not-ready` / `unreachable` NoExecute tolerations for 300 s.
+fn default_pod(pod: &mut Value) {
+    let spec = model::obj_mut(pod, &["spec"]);
+    let tolerations = spec.entry("tolerations").or_insert_with(|| json!([]));
+    if let Some(list) = tolerations.as_array_mut() {
+        for key in [crate::facts::TAINT_NOT_READY, crate::facts::TAINT_UNREACHABLE] {
+            let covered = list.iter().any(|t| {
+                let k = model::str_at(t, &["key"]);
+                let e = model::str_at(t, &["effect"]);
+                (k == key || (k.is_empty() && model::str_at(t, &["operator"]) == "Exists"))
+                    && (e.is_empty() || e == "NoExecute")
+            });
+            if !covered {
+                list.push(json!({
+                    "key": key, "operator": "Exists", "effect": "NoExecute",
+                    "tolerationSeconds": DEFAULT_TOLERATION_SECONDS,
+                }));
+            }
+        }
+    }
+    let status = model::obj_mut(pod, &["status"]);
+    status.entry("phase").or_insert_with(|| json!("Pending"));
+}
+
+fn has_dependents(state: &State, obj: &Value) -> bool {
+    let uid = model::uid(obj);
+    state.objects.values().any(|o| model::owner_refs(o).any(|r| model::str_at(r, &["uid"]) == uid))
+}
+
+fn pod_requests(pod: &Value) -> (i64, i64) {
+    let mut cpu = 0;
+    let mut mem = 0;
+    for c in model::at(pod, &["spec", "containers"]).and_then(Value::as_array).into_iter().flatten() {
+        let q = |k: &str| model::at(c, &["resources", "requests", k]).and_then(model::quantity_str);
+        cpu += q("cpu").and_then(|s| model::parse_cpu_milli(&s)).unwrap_or(0);
+        mem += q("memory").and_then(|s| model::parse_bytes(&s)).unwrap_or(0);
+    }
+    (cpu, mem)
+}
+
+/// Room left on every node: allocatable minus the requests of bound, unfinished pods.
+fn node_room(state: &State) -> FxHashMap<String, NodeFree> {
+    let mut room: FxHashMap<String, NodeFree> = FxHashMap::default();
+    for node in state.of_kind("Node", None) {
+        let alloc = |k: &str| model::at(node, &["status", "allocatable", k]).and_then(model::quantity_str);
+        room.insert(
+            model::name(node).to_string(),
+            NodeFree {
+                node: 0,
+                cpu_m: alloc("cpu").and_then(|q| model::parse_cpu_milli(&q)).unwrap_or(i64::MAX / 4),
+                mem: alloc("memory").and_then(|q| model::parse_bytes(&q)).unwrap_or(i64::MAX / 4),
+                pods: alloc("pods").and_then(|q| q.parse().ok()).unwrap_or(110),
+            },
+        );
+    }
+    for pod in state.of_kind("Pod", None) {
+        if matches!(model::str_at(pod, &["status", "phase"]), "Succeeded" | "Failed") {
+            continue;
+        }
+        if let Some(free) = room.get_mut(model::str_at(pod, &["spec", "nodeName"])) {
+            let (cpu, mem) = pod_requests(pod);
+            free.pods -= 1;
+            free.cpu_m -= cpu;
+            free.mem -= mem;
+        }
+    }
+    room
+}
+
+/// Five characters from [`NAME_ALPHABET`], a pure function of the prefix and a sequence number.
+fn random_suffix(prefix: &str, seq: u64) -> String {
+    let mut h = fnv64(&format!("{prefix}#{seq}"));
+    (0..5)
+        .map(|_| {
+            let c = NAME_ALPHABET[(h % NAME_ALPHABET.len() as u64) as usize] as char;
+            h /= NAME_ALPHABET.len() as u64;
+            c
+        })
+        .collect()
+}
+
+/// A uid shaped like Kubernetes' (8-4-4-4-12 hex), derived from the key and a sequence number.
+fn make_uid(key: &ObjKey, seq: u64) -> String {
+    let a = fnv64(&format!("{key}#{seq}"));
+    let b = fnv64(&format!("{seq}#{key}"));
+    let hex = format!("{a:016x}{b:016x}");
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+}
+
+pub fn fnv64(s: &str) -> u64 {
+    let mut h = fnv::FnvHasher::default();
+    h.write(s.as_bytes());
+    h.finish()
+}
+
+/// Hash of an object for revisit detection: its content without `metadata.resourceVersion`.
+fn object_hash(key: &ObjKey, obj: &Value) -> u64 {
+    fn walk(v: &Value, h: &mut FxHasher, top: bool) {
+        match v {
+            Value::Object(m) => {
+                h.write_u8(b'{');
+                for (k, v) in m {
+                    if top && k == "metadata" {
+                        if let Value::Object(meta) = v {
+                            let mut meta: Map<String, Value> = meta.clone();
+                            meta.remove("resourceVersion");
+                            k.hash(h);
+                            walk(&Value::Object(meta), h, false);
+                            continue;
+                        }
+                    }
+                    k.hash(h);
+                    walk(v, h, false);
+                }
+            }
+            Value::Array(a) => {
+                h.write_u8(b'[');
+                a.iter().for_each(|v| walk(v, h, false));
+            }
+            other => other.to_string().hash(h),
+        }
+    }
+    let mut h = FxHasher::default();
+    key.hash(&mut h);
+    walk(obj, &mut h, true);
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_names_are_deterministic_and_kubernetes_shaped() {
+        let a = random_suffix("myapp-", 7);
+        assert_eq!(a, random_suffix("myapp-", 7));
+        assert_ne!(a, random_suffix("myapp-", 8));
+        assert_eq!(a.len(), 5);
+        assert!(a.bytes().all(|c| NAME_ALPHABET.contains(&c)));
+        let uid = make_uid(&ObjKey::new("Pod", "default", "p"), 1);
+        assert_eq!(uid.len(), 36);
+    }
+
+    #[test]
+    fn unbound_pods_go_at_once_bound_pods_terminate() {
+        let mut state = State::empty();
+        let mut api = ApiServer::new(&mut state);
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default"}, "spec": {"containers": []}});
+        let key = api.create(pod.clone()).unwrap().key;
+        api.delete(&key, Propagation::Background).unwrap();
+        assert!(api.state.objects.is_empty());
+        let mut bound = pod;
+        bound["spec"]["nodeName"] = json!("n1");
+        let key = api.create(bound).unwrap().key;
+        api.delete(&key, Propagation::Background).unwrap();
+        assert!(api.state.objects[&key].pointer("/metadata/deletionTimestamp").is_some());
+        assert!(api.delete(&key, Propagation::Background).is_err(), "second delete is a conflict");
+    }
+}

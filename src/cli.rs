@@ -1,0 +1,743 @@
+//! The kubectl-shaped command line (see SPEC's CLI contract): parsing, and each command as a
+//! small function from arguments to user actions, a reconcile, and output.
+
+use crate::actions::{Action, Change, Precondition, Propagation};
+use crate::apply::{self, Applied};
+use crate::describe;
+use crate::driver::{self, Outcome, RunOptions, Trace};
+use crate::manifest::{self, InputError};
+use crate::model::{self, resolve_kind, KindInfo, ObjKey};
+use crate::printers;
+use crate::render;
+use crate::selector::Selector;
+use crate::state::{self, LockedState, State};
+use crate::validate;
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "konverge",
+    version,
+    about = "What will my Kubernetes cluster do if I apply this? Pod controllers as Datalog, step by step."
+)]
+pub struct Cli {
+    /// State file (a multi-document YAML stream of Kubernetes objects).
+    #[arg(long, global = true, env = "KONVERGE_STATE", default_value = "konverge.state.yaml")]
+    pub state: PathBuf,
+    /// Namespace for namespaced objects.
+    #[arg(short = 'n', long, global = true, default_value = "default")]
+    pub namespace: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    /// `json`: print the versioned step trace instead of text.
+    #[arg(short = 'o', long = "output", value_enum)]
+    pub output: Option<TraceFormat>,
+    /// Stop after N steps on purpose (exit 0).
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Give up after N steps without convergence (exit 3).
+    #[arg(long, default_value_t = driver::DEFAULT_MAX_STEPS)]
+    pub max_steps: usize,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraceFormat {
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GetFormat {
+    Wide,
+    Yaml,
+    Json,
+    Name,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Apply manifests and run the controllers to convergence (writes the state).
+    Apply {
+        #[arg(short = 'f', long = "filename", required = true)]
+        files: Vec<String>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Show every step applying the manifests would take, without writing anything.
+    Plan {
+        #[arg(short = 'f', long = "filename", required = true)]
+        files: Vec<String>,
+        /// Exit 0 when nothing would change, 2 when something would.
+        #[arg(long)]
+        detailed_exitcode: bool,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Unified diff of each manifest's object: live against what apply would make it.
+    Diff {
+        #[arg(short = 'f', long = "filename", required = true)]
+        files: Vec<String>,
+    },
+    /// List objects (kubectl's columns).
+    Get {
+        kind: String,
+        names: Vec<String>,
+        #[arg(short = 'l', long)]
+        selector: Option<String>,
+        #[arg(short = 'o', long = "output", value_enum)]
+        output: Option<GetFormat>,
+        #[arg(short = 'A', long)]
+        all_namespaces: bool,
+        #[arg(long)]
+        show_labels: bool,
+    },
+    /// Show one object in detail, with its events.
+    Describe { kind: String, name: Option<String> },
+    /// Set the replicas of a ReplicaSet, ReplicationController or Deployment.
+    Scale {
+        target: Vec<String>,
+        #[arg(long)]
+        replicas: i64,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Change a workload (`set image KIND/NAME CONTAINER=IMAGE…`).
+    Set {
+        #[command(subcommand)]
+        what: SetCommand,
+    },
+    /// JSON merge patch of an object.
+    Patch {
+        target: Vec<String>,
+        #[arg(short = 'p', long)]
+        patch: String,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Delete objects by name, label selector or manifest.
+    Delete {
+        target: Vec<String>,
+        #[arg(short = 'l', long)]
+        selector: Option<String>,
+        #[arg(short = 'f', long = "filename")]
+        files: Vec<String>,
+        /// background (default), foreground or orphan; `false` is the old spelling of orphan.
+        #[arg(long, default_value = "background")]
+        cascade: String,
+        #[arg(long)]
+        ignore_not_found: bool,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Add, remove, fail or recover a node.
+    Node {
+        #[command(subcommand)]
+        what: NodeCommand,
+    },
+    /// Move the clock forward and run what falls due.
+    Advance {
+        duration: String,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Reconcile the current state with no new input.
+    Run {
+        #[command(flatten)]
+        run: RunArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SetCommand {
+    /// `set image KIND/NAME CONTAINER=IMAGE…`
+    Image {
+        target: String,
+        images: Vec<String>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NodeCommand {
+    /// Add a Ready node.
+    Add {
+        name: String,
+        /// Labels, `k=v,k2=v2`.
+        #[arg(long)]
+        labels: Option<String>,
+        #[arg(long, default_value = "4")]
+        cpu: String,
+        #[arg(long, default_value = "8Gi")]
+        memory: String,
+        #[arg(long, default_value = "110")]
+        pods: String,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Remove a node (its pods are garbage-collected).
+    Remove {
+        name: String,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// The node's kubelet stops reporting: Ready becomes Unknown.
+    Fail {
+        name: String,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// The node is Ready again.
+    Recover {
+        name: String,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+}
+
+/// How a command ended, for the exit code.
+pub enum Exit {
+    Ok,
+    /// `plan --detailed-exitcode` with changes, `diff` with differences.
+    Changes(i32),
+    /// No convergence (max steps or cycle).
+    NotConverged,
+}
+
+const USER: &str = "kubectl";
+
+pub fn run(cli: Cli) -> Result<Exit> {
+    let ns = cli.namespace.clone();
+    match cli.command {
+        Command::Apply { files, run } => {
+            let manifests = load_manifests(&files, &ns)?;
+            mutate(&cli.state, &run, |s| apply_actions(s, &manifests))
+        }
+        Command::Plan { files, detailed_exitcode, run } => {
+            let manifests = load_manifests(&files, &ns)?;
+            let mut s = state::load(&cli.state)?;
+            let (actions, messages) = apply_actions(&s, &manifests)?;
+            let trace = driver::run(&mut s, actions, &options(&run));
+            print_run(&run, &messages, &trace)?;
+            Ok(match (trace.outcome, detailed_exitcode && trace.changed()) {
+                (Outcome::MaxSteps | Outcome::Cycle { .. }, _) => Exit::NotConverged,
+                (_, true) => Exit::Changes(2),
+                _ => Exit::Ok,
+            })
+        }
+        Command::Diff { files } => diff(&cli.state, &files, &ns),
+        Command::Get { kind, names, selector, output, all_namespaces, show_labels } => {
+            let s = state::load(&cli.state)?;
+            get(
+                &s,
+                &kind,
+                &names,
+                selector.as_deref(),
+                output,
+                if all_namespaces { None } else { Some(&ns) },
+                show_labels,
+            )
+        }
+        Command::Describe { kind, name } => {
+            let s = state::load(&cli.state)?;
+            let info = kind_of(&kind)?;
+            let names: Vec<String> = match name {
+                Some(n) => vec![n],
+                None => s
+                    .of_kind(info.kind, namespace_of(info, Some(&ns)))
+                    .map(|o| model::name(o).to_string())
+                    .collect(),
+            };
+            for (i, n) in names.iter().enumerate() {
+                let key = key_of(info, &ns, n);
+                let obj = s.objects.get(&key).ok_or_else(|| not_found(info, n))?;
+                if i > 0 {
+                    println!();
+                }
+                print!("{}", describe::describe(&s, &key, obj));
+            }
+            Ok(Exit::Ok)
+        }
+        Command::Scale { target, replicas, run } => {
+            let (info, name) = target_of(&target)?;
+            if replicas < 0 {
+                bail!("--replicas: must be greater than or equal to 0");
+            }
+            mutate(&cli.state, &run, |s| {
+                let key = existing(s, info, &ns, &name)?;
+                let action = Action::new(
+                    Change::Scale { key, replicas, patch: None },
+                    USER,
+                    format!("scale --replicas={replicas}"),
+                );
+                Ok((vec![action], vec![format!("{}/{name} scaled", model::resource_ref(info.kind))]))
+            })
+        }
+        Command::Set { what: SetCommand::Image { target, images, run } } => {
+            let (info, name) = target_of(std::slice::from_ref(&target))?;
+            mutate(&cli.state, &run, |s| {
+                let key = existing(s, info, &ns, &name)?;
+                let obj = &s.objects[&key];
+                let patch = set_image_patch(obj, &images)?;
+                let message = format!("{}/{name} image updated", model::resource_ref(info.kind));
+                patched_actions(s, &key, patch, format!("set image {}", images.join(" ")), message)
+            })
+        }
+        Command::Patch { target, patch, run } => {
+            let (info, name) = target_of(&target)?;
+            let patch: Value = serde_json::from_str(&patch).context("-p: the patch is not valid JSON")?;
+            mutate(&cli.state, &run, |s| {
+                let key = existing(s, info, &ns, &name)?;
+                let message = format!("{}/{name} patched", model::resource_ref(info.kind));
+                patched_actions(s, &key, patch.clone(), "patch (merge)".into(), message)
+            })
+        }
+        Command::Delete { target, selector, files, cascade, ignore_not_found, run } => {
+            let propagation = Propagation::parse(&cascade).ok_or_else(|| {
+                anyhow!("--cascade must be background, foreground or orphan (got {cascade:?})")
+            })?;
+            let manifests = if files.is_empty() { vec![] } else { load_manifests(&files, &ns)? };
+            mutate(&cli.state, &run, |s| {
+                let keys = if manifests.is_empty() {
+                    delete_targets(s, &target, selector.as_deref(), &ns, ignore_not_found)?
+                } else {
+                    let mut keys = Vec::new();
+                    for m in &manifests {
+                        let key = m.key();
+                        if s.objects.contains_key(&key) {
+                            keys.push(key);
+                        } else if !ignore_not_found {
+                            bail!(
+                                "Error from server (NotFound): {} {:?} not found",
+                                model::resource_ref(&key.kind),
+                                key.name
+                            );
+                        }
+                    }
+                    keys
+                };
+                let messages = keys
+                    .iter()
+                    .map(|k| format!("{} {:?} deleted", model::resource_ref(&k.kind), k.name))
+                    .collect();
+                let actions = keys
+                    .into_iter()
+                    .map(|key| {
+                        Action::new(
+                            Change::Delete { key, propagation },
+                            USER,
+                            format!("delete --cascade={}", cascade_word(propagation)),
+                        )
+                    })
+                    .collect();
+                Ok((actions, messages))
+            })
+        }
+        Command::Node { what } => node(&cli.state, what),
+        Command::Advance { duration, run } => {
+            let secs = model::parse_duration(&duration).ok_or_else(|| {
+                anyhow!("cannot read duration {duration:?} (examples: 90s, 15m, 2h, 1h30m)")
+            })?;
+            mutate(&cli.state, &run, |s| {
+                s.now += secs;
+                Ok((vec![], vec![format!("clock advanced by {duration} to {}", model::fmt_time(s.now))]))
+            })
+        }
+        Command::Run { run } => mutate(&cli.state, &run, |_| Ok((vec![], vec![]))),
+    }
+}
+
+fn cascade_word(p: Propagation) -> &'static str {
+    match p {
+        Propagation::Background => "background",
+        Propagation::Foreground => "foreground",
+        Propagation::Orphan => "orphan",
+    }
+}
+
+fn options(run: &RunArgs) -> RunOptions {
+    RunOptions { steps: run.steps, max_steps: run.max_steps }
+}
+
+fn load_manifests(files: &[String], ns: &str) -> Result<Vec<manifest::Manifest>> {
+    manifest::load(files, ns).map_err(|e: InputError| anyhow!(e))
+}
+
+/// Lock the state, let `change` turn it into user actions, reconcile, print, save.
+fn mutate(
+    path: &std::path::Path,
+    run: &RunArgs,
+    change: impl FnOnce(&mut State) -> Result<(Vec<Action>, Vec<String>)>,
+) -> Result<Exit> {
+    let mut locked = LockedState::open(path)?;
+    let (actions, messages) = change(&mut locked.state)?;
+    let trace = driver::run(&mut locked.state, actions, &options(run));
+    locked.save()?;
+    print_run(run, &messages, &trace)?;
+    Ok(match trace.outcome {
+        Outcome::MaxSteps | Outcome::Cycle { .. } => Exit::NotConverged,
+        _ => Exit::Ok,
+    })
+}
+
+fn print_run(run: &RunArgs, messages: &[String], trace: &Trace) -> Result<()> {
+    if run.output == Some(TraceFormat::Json) {
+        println!("{}", serde_json::to_string_pretty(&render::trace_json(trace))?);
+    } else {
+        for m in messages {
+            println!("{m}");
+        }
+        print!("{}", render::trace_text(trace));
+    }
+    Ok(())
+}
+
+/// User actions for applying manifests, and kubectl's one-line messages.
+fn apply_actions(s: &State, manifests: &[manifest::Manifest]) -> Result<(Vec<Action>, Vec<String>)> {
+    let mut actions = Vec::new();
+    let mut messages = Vec::new();
+    for m in manifests {
+        let key = m.key();
+        let what = format!("{}/{}", model::resource_ref(&key.kind), key.name);
+        match apply::plan_apply(&m.object, s.objects.get(&key)) {
+            Applied::Create(object) => {
+                actions.push(Action::new(Change::Create { object }, USER, "apply: new object"));
+                messages.push(format!("{what} created"));
+            }
+            Applied::Configure(patch) => {
+                actions.push(Action::new(
+                    Change::Patch { key, patch, precondition: Precondition::None },
+                    USER,
+                    "apply: manifest changed",
+                ));
+                messages.push(format!("{what} configured"));
+            }
+            Applied::Unchanged => messages.push(format!("{what} unchanged")),
+        }
+    }
+    Ok((actions, messages))
+}
+
+/// A patch as a user action, after checking the object it would make is still valid.
+fn patched_actions(
+    s: &State,
+    key: &ObjKey,
+    patch: Value,
+    reason: String,
+    message: String,
+) -> Result<(Vec<Action>, Vec<String>)> {
+    let live = &s.objects[key];
+    let mut after = live.clone();
+    json_patch::merge(&mut after, &patch);
+    validate::object(&after)
+        .map_err(|e| anyhow!("the change would make {key} invalid: {}: {}", e.field, e.message))?;
+    if after == *live {
+        return Ok((
+            vec![],
+            vec![format!("{} (no change)", message.rsplit_once(' ').map_or(message.as_str(), |(a, _)| a))],
+        ));
+    }
+    Ok((
+        vec![Action::new(
+            Change::Patch { key: key.clone(), patch, precondition: Precondition::None },
+            USER,
+            reason,
+        )],
+        vec![message],
+    ))
+}
+
+fn set_image_patch(obj: &Value, images: &[String]) -> Result<Value> {
+    if images.is_empty() {
+        bail!("set image: give at least one CONTAINER=IMAGE");
+    }
+    let containers_path =
+        if model::str_at(obj, &["kind"]) == "Pod" { vec!["spec"] } else { vec!["spec", "template", "spec"] };
+    let mut containers: Vec<Value> = model::at(obj, &[containers_path.as_slice(), &["containers"]].concat())
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for pair in images {
+        let (name, image) =
+            pair.split_once('=').ok_or_else(|| anyhow!("set image: {pair:?} is not CONTAINER=IMAGE"))?;
+        let mut found = false;
+        for c in containers.iter_mut().filter(|c| name == "*" || model::str_at(c, &["name"]) == name) {
+            c["image"] = json!(image);
+            found = true;
+        }
+        if !found {
+            bail!("error: unable to find container named {name:?}");
+        }
+    }
+    let mut patch = json!({});
+    let mut cur = &mut patch;
+    for p in &containers_path {
+        cur = cur.as_object_mut().expect("object").entry(p.to_string()).or_insert_with(|| json!({}));
+    }
+    cur["containers"] = Value::Array(containers);
+    Ok(patch)
+}
+
+fn kind_of(typed: &str) -> Result<&'static KindInfo> {
+    resolve_kind(typed).ok_or_else(|| anyhow!("error: the server doesn't have a resource type {typed:?}"))
+}
+
+/// `KIND/NAME` or `KIND NAME`.
+fn target_of(args: &[String]) -> Result<(&'static KindInfo, String)> {
+    match args {
+        [one] => {
+            let (k, n) =
+                one.split_once('/').ok_or_else(|| anyhow!("expected KIND/NAME or KIND NAME, got {one:?}"))?;
+            Ok((kind_of(k)?, n.to_string()))
+        }
+        [k, n] => Ok((kind_of(k)?, n.clone())),
+        _ => bail!("expected KIND/NAME or KIND NAME"),
+    }
+}
+
+fn namespace_of<'a>(info: &KindInfo, ns: Option<&'a str>) -> Option<&'a str> {
+    if info.namespaced {
+        ns
+    } else {
+        Some("")
+    }
+}
+
+fn key_of(info: &KindInfo, ns: &str, name: &str) -> ObjKey {
+    ObjKey::new(info.kind, if info.namespaced { ns } else { "" }, name)
+}
+
+fn not_found(info: &KindInfo, name: &str) -> anyhow::Error {
+    anyhow!("Error from server (NotFound): {} {name:?} not found", model::resource_ref(info.kind))
+}
+
+fn existing(s: &State, info: &KindInfo, ns: &str, name: &str) -> Result<ObjKey> {
+    let key = key_of(info, ns, name);
+    if s.objects.contains_key(&key) {
+        Ok(key)
+    } else {
+        Err(not_found(info, name))
+    }
+}
+
+fn delete_targets(
+    s: &State,
+    target: &[String],
+    selector: Option<&str>,
+    ns: &str,
+    ignore_not_found: bool,
+) -> Result<Vec<ObjKey>> {
+    let mut keys = Vec::new();
+    let (info, names): (&KindInfo, Vec<String>) = match target {
+        [] => bail!("delete: give KIND NAME…, KIND -l SELECTOR or -f PATH"),
+        [one] if one.contains('/') => {
+            let (i, n) = target_of(std::slice::from_ref(one))?;
+            (i, vec![n])
+        }
+        [kind, names @ ..] => (kind_of(kind)?, names.to_vec()),
+    };
+    if let Some(sel) = selector {
+        let sel = Selector::parse(sel).map_err(|e| anyhow!("-l: {}: {}", e.field, e.message))?;
+        for obj in s.of_kind(info.kind, namespace_of(info, Some(ns))) {
+            if sel.matches(&model::labels(obj)) {
+                keys.push(ObjKey::of(obj));
+            }
+        }
+        if keys.is_empty() {
+            eprintln!("No resources found");
+        }
+    } else if names.is_empty() {
+        bail!("delete: give a NAME or -l SELECTOR");
+    }
+    for n in names {
+        match existing(s, info, ns, &n) {
+            Ok(k) => keys.push(k),
+            Err(e) if !ignore_not_found => return Err(e),
+            Err(_) => {}
+        }
+    }
+    Ok(keys)
+}
+
+fn get(
+    s: &State,
+    kind: &str,
+    names: &[String],
+    selector: Option<&str>,
+    output: Option<GetFormat>,
+    ns: Option<&str>,
+    show_labels: bool,
+) -> Result<Exit> {
+    let info = kind_of(kind)?;
+    let sel =
+        selector.map(Selector::parse).transpose().map_err(|e| anyhow!("-l: {}: {}", e.field, e.message))?;
+    let mut objects: Vec<&Value> = Vec::new();
+    if names.is_empty() {
+        objects.extend(
+            s.of_kind(info.kind, namespace_of(info, ns))
+                .filter(|o| sel.as_ref().is_none_or(|sel| sel.matches(&model::labels(o)))),
+        );
+    } else {
+        for n in names {
+            let key = key_of(info, ns.unwrap_or("default"), n);
+            objects.push(s.objects.get(&key).ok_or_else(|| not_found(info, n))?);
+        }
+    }
+    let single = names.len() == 1;
+    match output {
+        Some(GetFormat::Json) | Some(GetFormat::Yaml) => {
+            let doc = if single {
+                objects[0].clone()
+            } else {
+                json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": objects})
+            };
+            if output == Some(GetFormat::Json) {
+                println!("{}", serde_json::to_string_pretty(&doc)?);
+            } else {
+                print!("{}", serde_yaml::to_string(&doc)?);
+            }
+        }
+        Some(GetFormat::Name) => {
+            for o in &objects {
+                println!("{}", printers::name_of(&ObjKey::of(o)));
+            }
+        }
+        _ => {
+            if objects.is_empty() {
+                match ns {
+                    Some(ns) if info.namespaced => eprintln!("No resources found in {ns} namespace."),
+                    _ => eprintln!("No resources found"),
+                }
+                return Ok(Exit::Ok);
+            }
+            let rows = printers::rows(
+                info.kind,
+                &objects,
+                s.now,
+                output == Some(GetFormat::Wide),
+                ns.is_none(),
+                show_labels,
+            );
+            print!("{}", render::table(&rows));
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+fn diff(path: &std::path::Path, files: &[String], ns: &str) -> Result<Exit> {
+    let manifests = load_manifests(files, ns)?;
+    let s = state::load(path)?;
+    let mut differs = false;
+    for m in &manifests {
+        let key = m.key();
+        let live = s.objects.get(&key);
+        let merged = apply::merged(&m.object, live);
+        let live_text = live.map(serde_yaml::to_string).transpose()?.unwrap_or_default();
+        let merged_text = serde_yaml::to_string(&merged)?;
+        if live_text == merged_text {
+            continue;
+        }
+        differs = true;
+        let api = model::str_at(&m.object, &["apiVersion"]).replace('/', ".");
+        let name = format!(
+            "{api}.{}.{}.{}",
+            key.kind,
+            if key.namespace.is_empty() { "" } else { &key.namespace },
+            key.name
+        );
+        let diff = similar::TextDiff::from_lines(&live_text, &merged_text);
+        print!(
+            "{}",
+            diff.unified_diff().context_radius(3).header(&format!("live/{name}"), &format!("merged/{name}"))
+        );
+    }
+    Ok(if differs { Exit::Changes(1) } else { Exit::Ok })
+}
+
+fn node(path: &std::path::Path, what: NodeCommand) -> Result<Exit> {
+    match what {
+        NodeCommand::Add { name, labels, cpu, memory, pods, run } => {
+            let mut label_map = serde_json::Map::new();
+            label_map.insert("kubernetes.io/hostname".into(), json!(name));
+            for pair in labels.iter().flat_map(|l| l.split(',')).filter(|p| !p.is_empty()) {
+                let (k, v) =
+                    pair.split_once('=').ok_or_else(|| anyhow!("--labels: {pair:?} is not key=value"))?;
+                label_map.insert(k.to_string(), json!(v));
+            }
+            let node = json!({
+                "apiVersion": "v1", "kind": "Node",
+                "metadata": {"name": name, "labels": label_map},
+                "status": {
+                    "allocatable": {"cpu": cpu, "memory": memory, "pods": pods},
+                    "capacity": {"cpu": cpu, "memory": memory, "pods": pods},
+                    "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status"}],
+                },
+            });
+            validate::object(&node).map_err(|e| anyhow!("node add: {}: {}", e.field, e.message))?;
+            mutate(path, &run, |s| {
+                if s.get("Node", "", &name).is_some() {
+                    bail!("Error from server (AlreadyExists): nodes {name:?} already exists");
+                }
+                let mut node = node;
+                node["status"]["conditions"][0]["lastTransitionTime"] = json!(model::fmt_time(s.now));
+                Ok((
+                    vec![Action::new(Change::Create { object: node }, USER, "node add")],
+                    vec![format!("node/{name} added")],
+                ))
+            })
+        }
+        NodeCommand::Remove { name, run } => mutate(path, &run, |s| {
+            let key = existing(s, kind_of("node")?, "", &name)?;
+            Ok((
+                vec![Action::new(
+                    Change::Delete { key, propagation: Propagation::Background },
+                    USER,
+                    "node remove",
+                )],
+                vec![format!("node/{name} removed")],
+            ))
+        }),
+        NodeCommand::Fail { name, run } => set_node_ready(path, &run, &name, false),
+        NodeCommand::Recover { name, run } => set_node_ready(path, &run, &name, true),
+    }
+}
+
+fn set_node_ready(path: &std::path::Path, run: &RunArgs, name: &str, ready: bool) -> Result<Exit> {
+    mutate(path, run, |s| {
+        let key = existing(s, kind_of("node")?, "", name)?;
+        let now = model::fmt_time(s.now);
+        let mut conditions: Vec<Value> = model::at(&s.objects[&key], &["status", "conditions"])
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        conditions.retain(|c| model::str_at(c, &["type"]) != "Ready");
+        conditions.push(if ready {
+            json!({"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status", "lastTransitionTime": now})
+        } else {
+            json!({"type": "Ready", "status": "Unknown", "reason": "NodeStatusUnknown", "message": "Kubelet stopped posting node status.", "lastTransitionTime": now})
+        });
+        let (reason, message) = if ready {
+            ("node recover", "recovered")
+        } else {
+            ("node fail", "failed: kubelet stopped posting status")
+        };
+        Ok((
+            vec![Action::new(
+                Change::Patch {
+                    key,
+                    patch: json!({"status": {"conditions": conditions}}),
+                    precondition: Precondition::None,
+                },
+                USER,
+                reason,
+            )],
+            vec![format!("node/{name} {message}")],
+        ))
+    })
+}

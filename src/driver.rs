@@ -1,0 +1,226 @@
+//! The fixpoint driver: facts → every controller's rules → actions → admission → next step.
+//!
+//! One step reads one snapshot: every controller sees the same facts, and their proposals are
+//! admitted in a fixed order (controllers in [`CONTROLLERS`] order, each controller's actions
+//! sorted by object). Conflicting proposals are recorded and dropped; the controller proposes
+//! again next step. The clock advances one tick per step; when nothing is left to do but a
+//! controller is waiting for a time (a pod's ready delay, an eviction timeout, a progress
+//! deadline), the clock jumps there. The run stops when no action is derived and no timer is
+//! pending (converged), after `--steps` steps (on purpose), at `--max-steps` (exit 3), or when a
+//! state repeats (a cycle, exit 3).
+
+use crate::actions::{Action, Change};
+use crate::apiserver::ApiServer;
+use crate::controllers;
+use crate::facts::Facts;
+use crate::model::{self, ObjKey};
+use crate::state::State;
+use std::collections::HashMap;
+use std::io::IsTerminal;
+
+/// Logical seconds per step.
+pub const TICK: i64 = 1;
+/// Events older than this (logical time) are dropped, like the API server's event TTL.
+pub const EVENT_TTL: i64 = 3600;
+pub const DEFAULT_MAX_STEPS: usize = 1000;
+
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Stop after this many steps on purpose (`--steps`).
+    pub steps: Option<usize>,
+    /// Give up after this many steps (`--max-steps`).
+    pub max_steps: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { steps: None, max_steps: DEFAULT_MAX_STEPS }
+    }
+}
+
+/// One action as recorded in the trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    pub verb: &'static str,
+    pub key: ObjKey,
+    pub controller: String,
+    pub reason: String,
+    /// The node of a bind, the replicas of a scale, or "removed" for a finished deletion.
+    pub detail: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepRecord {
+    pub step: usize,
+    pub time: i64,
+    pub actions: Vec<Recorded>,
+    /// Proposals refused at admission (proposed again next step).
+    pub conflicts: Vec<Recorded>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Converged,
+    /// `--steps N` reached.
+    Stopped,
+    /// `--max-steps` reached without convergence.
+    MaxSteps,
+    /// The state after step `to` equals the state after step `from`.
+    Cycle {
+        from: usize,
+        to: usize,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trace {
+    pub start: i64,
+    pub steps: Vec<StepRecord>,
+    pub outcome: Outcome,
+}
+
+impl Trace {
+    pub fn converged(&self) -> bool {
+        self.outcome == Outcome::Converged
+    }
+
+    pub fn changed(&self) -> bool {
+        self.steps.iter().any(|s| !s.actions.is_empty())
+    }
+}
+
+/// Apply the user's own changes (recorded as the first actions of step 1), then reconcile.
+pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
+    let start = state.now;
+    let mut api = ApiServer::new(state);
+    let mut steps = Vec::new();
+    let mut pending_user = Some(user);
+    let mut seen: HashMap<u64, usize> = HashMap::new();
+    seen.insert(api.fingerprint, 0);
+    let progress = Progress::new();
+    let outcome = loop {
+        let step_no = steps.len() + 1;
+        if opts.steps.is_some_and(|n| steps.len() >= n) {
+            break Outcome::Stopped;
+        }
+        if steps.len() >= opts.max_steps {
+            break Outcome::MaxSteps;
+        }
+        let mut record =
+            StepRecord { step: step_no, time: api.state.now, actions: vec![], conflicts: vec![] };
+        api.new_step();
+        if let Some(user) = pending_user.take() {
+            admit_all(&mut api, &user, &mut record);
+        }
+        let (actions, wakes) = {
+            let facts = Facts::extract(&api.state.objects, api.state.now);
+            controllers::reconcile_all(&facts)
+        };
+        admit_all(&mut api, &actions, &mut record);
+        if record.actions.is_empty() {
+            if !record.conflicts.is_empty() {
+                // Only refused proposals: retry on the next tick.
+                steps.push(record);
+                api.state.now += TICK;
+                continue;
+            }
+            match wakes.into_iter().find(|&t| t > api.state.now) {
+                Some(t) => {
+                    api.state.now = t;
+                    continue;
+                }
+                None => break Outcome::Converged,
+            }
+        }
+        progress.tick(step_no, record.actions.len());
+        steps.push(record);
+        api.state.now += TICK;
+        if let Some(&from) = seen.get(&api.fingerprint) {
+            break Outcome::Cycle { from, to: step_no };
+        }
+        seen.insert(api.fingerprint, step_no);
+    };
+    progress.finish();
+    prune_events(api.state);
+    Trace { start, steps, outcome }
+}
+
+fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord) {
+    for a in actions {
+        let result = api.admit(&a.change);
+        let target = target_key(&a.change);
+        match result {
+            Ok(done) => {
+                if let Some(ev) = &a.event {
+                    api.record_event(ev, a.controller, &done.key.name);
+                }
+                let detail = match &a.change {
+                    Change::Remove { .. } => Some("removed".to_string()),
+                    _ => done.detail,
+                };
+                record.actions.push(Recorded {
+                    verb: a.change.verb(),
+                    key: done.key,
+                    controller: a.controller.to_string(),
+                    reason: a.reason.clone(),
+                    detail,
+                });
+            }
+            Err(why) => record.conflicts.push(Recorded {
+                verb: a.change.verb(),
+                key: target,
+                controller: a.controller.to_string(),
+                reason: format!("conflict: {why}"),
+                detail: None,
+            }),
+        }
+    }
+}
+
+fn target_key(change: &Change) -> ObjKey {
+    match change {
+        Change::Create { object } => {
+            let mut k = ObjKey::of(object);
+            if k.name.is_empty() {
+                k.name = model::str_at(object, &["metadata", "generateName"]).to_string();
+            }
+            k
+        }
+        Change::Delete { key, .. }
+        | Change::Scale { key, .. }
+        | Change::Patch { key, .. }
+        | Change::Remove { key } => key.clone(),
+        Change::Bind { pod, .. } => pod.clone(),
+    }
+}
+
+/// Drop events whose last occurrence is older than [`EVENT_TTL`].
+fn prune_events(state: &mut State) {
+    let now = state.now;
+    state.objects.retain(|k, v| {
+        k.kind != "Event"
+            || model::parse_time(model::str_at(v, &["lastTimestamp"])).is_none_or(|t| now - t <= EVENT_TTL)
+    });
+}
+
+/// A spinner on stderr for long runs, only when stderr is a terminal.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new() -> Progress {
+        Progress(std::io::stderr().is_terminal().then(indicatif::ProgressBar::new_spinner))
+    }
+
+    fn tick(&self, step: usize, actions: usize) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(format!("step {step}: {actions} actions"));
+            bar.tick();
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}

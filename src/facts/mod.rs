@@ -1,0 +1,546 @@
+//! Facts: the compact, typed snapshot of the cluster that every controller reads in one step.
+//!
+//! [`Facts::extract`] walks the store once and builds plain tables (nodes, pods, pod sets,
+//! deployments, owner references) keyed by dense [`Id`]s. Crepe relations need `Copy` fields, so
+//! strings that rules compare (label keys and values, taint keys, …) are interned to [`Sym`]s.
+//! Where crepe has no aggregation, the submodules hold small named helpers that compute a count,
+//! a sum or a rank from these tables; the rules consume those as input facts.
+
+pub mod pods;
+pub mod sched;
+
+use crate::model::{self, ObjKey};
+use crate::selector::Selector;
+use rustc_hash::FxHashMap;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Dense index of an object in [`Facts::keys`].
+pub type Id = u32;
+/// Interned string (see [`Interner`]).
+pub type Sym = u32;
+
+/// String interner: equal strings get equal [`Sym`]s within one step. The empty string is
+/// always [`EMPTY`].
+#[derive(Debug)]
+pub struct Interner {
+    map: FxHashMap<String, Sym>,
+    strings: Vec<String>,
+}
+
+/// The [`Sym`] of the empty string.
+pub const EMPTY: Sym = 0;
+
+impl Default for Interner {
+    fn default() -> Interner {
+        let mut i = Interner { map: FxHashMap::default(), strings: Vec::new() };
+        i.intern("");
+        i
+    }
+}
+
+impl Interner {
+    pub fn intern(&mut self, s: &str) -> Sym {
+        if let Some(&id) = self.map.get(s) {
+            return id;
+        }
+        let id = self.strings.len() as Sym;
+        self.strings.push(s.to_string());
+        self.map.insert(s.to_string(), id);
+        id
+    }
+
+    pub fn get(&self, s: &str) -> Option<Sym> {
+        self.map.get(s).copied()
+    }
+
+    pub fn resolve(&self, sym: Sym) -> &str {
+        &self.strings[sym as usize]
+    }
+}
+
+/// `status.phase` of a pod, as the small integer rules compare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Unknown,
+}
+
+impl Phase {
+    pub fn parse(s: &str) -> Phase {
+        match s {
+            "Running" => Phase::Running,
+            "Succeeded" => Phase::Succeeded,
+            "Failed" => Phase::Failed,
+            "Unknown" => Phase::Unknown,
+            _ => Phase::Pending,
+        }
+    }
+}
+
+/// The simulation knobs a pod carries (annotations copied from its template; see README).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Knobs {
+    /// `konverge.io/ready-after`: seconds from Running to Ready.
+    pub ready_after: i64,
+    /// `konverge.io/image-pull: fail`: the image never pulls; the pod stays Pending.
+    pub image_pull_fails: bool,
+    /// `konverge.io/crash: "true"`: the container crash-loops; never Ready.
+    pub crashes: bool,
+}
+
+pub const KNOB_READY_AFTER: &str = "konverge.io/ready-after";
+pub const KNOB_IMAGE_PULL: &str = "konverge.io/image-pull";
+pub const KNOB_CRASH: &str = "konverge.io/crash";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReadyStatus {
+    True,
+    False,
+    Unknown,
+}
+
+#[derive(Clone, Debug)]
+pub struct NodeF {
+    pub id: Id,
+    pub name: Sym,
+    pub ready: bool,
+    /// The Ready condition's status: "True", "False" or "Unknown" (missing counts as Unknown).
+    pub ready_status: ReadyStatus,
+    /// lastTransitionTime of the Ready condition.
+    pub ready_since: i64,
+    pub unschedulable: bool,
+    pub labels: Vec<(Sym, Sym)>,
+    /// (key, value, effect) of `spec.taints`; `added` is the taint's timeAdded (0 if unset).
+    pub taints: Vec<Taint>,
+    pub alloc_cpu_m: i64,
+    pub alloc_mem: i64,
+    pub alloc_pods: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Taint {
+    pub key: Sym,
+    pub value: Sym,
+    pub effect: u8,
+    pub added: i64,
+}
+
+/// Taint effects as the small integers rules compare; [`ANY_EFFECT`] is a toleration's empty
+/// effect, which matches all of them.
+pub const ANY_EFFECT: u8 = 0;
+pub const NO_SCHEDULE: u8 = 1;
+pub const PREFER_NO_SCHEDULE: u8 = 2;
+pub const NO_EXECUTE: u8 = 3;
+
+pub fn effect_code(s: &str) -> u8 {
+    match s {
+        "NoSchedule" => NO_SCHEDULE,
+        "PreferNoSchedule" => PREFER_NO_SCHEDULE,
+        "NoExecute" => NO_EXECUTE,
+        _ => ANY_EFFECT,
+    }
+}
+
+/// Taint keys the node lifecycle controller manages.
+pub const TAINT_UNREACHABLE: &str = "node.kubernetes.io/unreachable";
+pub const TAINT_NOT_READY: &str = "node.kubernetes.io/not-ready";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Toleration {
+    /// Interned key; the empty string with `exists` tolerates every taint.
+    pub key: Sym,
+    pub exists: bool,
+    pub value: Sym,
+    /// Effect code; [`ANY_EFFECT`] matches every effect.
+    pub effect: u8,
+    /// `tolerationSeconds`, or -1 for "forever".
+    pub seconds: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct PodF {
+    pub id: Id,
+    pub ns: String,
+    pub labels: Vec<(String, String)>,
+    /// Object this pod's controller reference points at, when that object exists with that uid.
+    pub controller: Option<Id>,
+    /// Whether the pod carries any controller reference (even a dangling one).
+    pub has_controller_ref: bool,
+    /// `spec.nodeName`, interned.
+    pub node: Option<Sym>,
+    pub phase: Phase,
+    pub ready: bool,
+    /// lastTransitionTime of the Ready condition (0 when never set).
+    pub ready_since: i64,
+    /// When the container started (`status.startTime`), 0 if not yet.
+    pub started: i64,
+    pub created: i64,
+    pub deleting: bool,
+    pub restarts: i64,
+    pub waiting_reason: Sym,
+    pub cpu_m: i64,
+    pub mem: i64,
+    pub priority: i64,
+    pub node_selector: Vec<(Sym, Sym)>,
+    pub tolerations: Vec<Toleration>,
+    pub knobs: Knobs,
+    pub uid: String,
+    /// `controller.kubernetes.io/pod-deletion-cost`, 0 when missing or invalid.
+    pub deletion_cost: i64,
+}
+
+impl PodF {
+    /// How long this pod tolerates a NoExecute taint `(key, value)`: `None` when it does not
+    /// tolerate it, `Some(-1)` for ever, otherwise the seconds.
+    pub fn tolerates_no_execute(&self, key: Sym, value: Sym) -> Option<i64> {
+        self.tolerations
+            .iter()
+            .filter(|t| t.effect == ANY_EFFECT || t.effect == NO_EXECUTE)
+            .filter(
+                |t| {
+                    if t.exists {
+                        t.key == EMPTY || t.key == key
+                    } else {
+                        t.key == key && t.value == value
+                    }
+                },
+            )
+            .map(|t| t.seconds)
+            .max_by_key(|&s| if s < 0 { i64::MAX } else { s })
+    }
+}
+
+impl PodF {
+    /// `controller.IsPodActive`: not Succeeded, not Failed, not being deleted.
+    pub fn active(&self) -> bool {
+        !matches!(self.phase, Phase::Succeeded | Phase::Failed) && !self.deleting
+    }
+
+    /// `podutil.IsPodAvailable`: ready for at least `min_ready` seconds.
+    pub fn available(&self, min_ready: i64, now: i64) -> bool {
+        self.ready && (min_ready == 0 || self.ready_since + min_ready <= now)
+    }
+}
+
+/// A ReplicaSet or ReplicationController: the two share one controller upstream.
+#[derive(Clone, Debug)]
+pub struct PodSetF {
+    pub id: Id,
+    pub ns: String,
+    pub selector: Selector,
+    /// Labels of the pod template (for fullyLabeledReplicas).
+    pub template_labels: Vec<(String, String)>,
+    pub replicas: i64,
+    pub min_ready: i64,
+    pub deleting: bool,
+    pub generation: i64,
+    pub observed: SetStatus,
+    /// The owning Deployment (controller reference that resolves), if any.
+    pub controller: Option<Id>,
+    pub created: i64,
+}
+
+/// The status a ReplicaSet controller writes: replicas, fullyLabeled, ready, available,
+/// observedGeneration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SetStatus {
+    pub replicas: i64,
+    pub fully_labeled: i64,
+    pub ready: i64,
+    pub available: i64,
+    pub observed_generation: i64,
+}
+
+/// One `metadata.ownerReferences` entry of any object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OwnerRefF {
+    pub child: Id,
+    /// The owner, when an object with the referenced uid exists.
+    pub owner: Option<Id>,
+    pub owner_uid: Sym,
+    pub block: bool,
+}
+
+/// How an object that carries a deletionTimestamp is being deleted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Finalizing {
+    /// `orphan` finalizer: dependents lose their owner reference first.
+    Orphan,
+    /// `foregroundDeletion` finalizer: dependents are deleted first.
+    Foreground,
+    /// Some other finalizer (or none): nothing konverge's controllers remove.
+    Other,
+}
+
+/// Everything the controllers read in one step.
+pub struct Facts<'s> {
+    /// The snapshot itself, for the few rules that copy raw fields (pod templates).
+    pub store: &'s BTreeMap<ObjKey, Value>,
+    pub now: i64,
+    pub syms: Interner,
+    /// Every non-Event object; an [`Id`] indexes this table.
+    pub keys: Vec<ObjKey>,
+    pub uids: Vec<Sym>,
+    pub by_uid: FxHashMap<Sym, Id>,
+    pub by_key: FxHashMap<ObjKey, Id>,
+    pub deleting: Vec<(Id, Finalizing)>,
+    pub nodes: Vec<NodeF>,
+    pub pods: Vec<PodF>,
+    pub pod_sets: Vec<PodSetF>,
+    pub owner_refs: Vec<OwnerRefF>,
+}
+
+impl<'s> Facts<'s> {
+    /// Build the facts of one snapshot of the store.
+    pub fn extract(objects: &'s BTreeMap<ObjKey, Value>, now: i64) -> Facts<'s> {
+        let mut f = Facts {
+            store: objects,
+            now,
+            syms: Interner::default(),
+            keys: Vec::new(),
+            uids: Vec::new(),
+            by_uid: FxHashMap::default(),
+            by_key: FxHashMap::default(),
+            deleting: Vec::new(),
+            nodes: Vec::new(),
+            pods: Vec::new(),
+            pod_sets: Vec::new(),
+            owner_refs: Vec::new(),
+        };
+        for (key, obj) in objects {
+            if key.kind == "Event" {
+                continue;
+            }
+            let id = f.keys.len() as Id;
+            let uid = f.syms.intern(model::uid(obj));
+            f.keys.push(key.clone());
+            f.uids.push(uid);
+            f.by_key.insert(key.clone(), id);
+            if !model::uid(obj).is_empty() {
+                f.by_uid.insert(uid, id);
+            }
+        }
+        for (key, obj) in objects {
+            let Some(&id) = f.by_key.get(key) else { continue };
+            f.extract_common(id, obj);
+            match key.kind.as_str() {
+                "Node" => f.extract_node(id, obj),
+                "Pod" => f.extract_pod(id, key, obj),
+                "ReplicaSet" | "ReplicationController" => f.extract_pod_set(id, key, obj),
+                _ => {}
+            }
+        }
+        f
+    }
+
+    pub fn key(&self, id: Id) -> &ObjKey {
+        &self.keys[id as usize]
+    }
+
+    /// The stored object behind an id.
+    pub fn raw(&self, id: Id) -> &'s Value {
+        &self.store[&self.keys[id as usize]]
+    }
+
+    /// The object an owner reference with this uid points at, if it exists.
+    pub fn resolve_uid(&self, uid: &str) -> Option<Id> {
+        self.syms.get(uid).and_then(|s| self.by_uid.get(&s)).copied()
+    }
+
+    fn extract_common(&mut self, id: Id, obj: &Value) {
+        for r in model::owner_refs(obj) {
+            let owner_uid = self.syms.intern(model::str_at(r, &["uid"]));
+            let owner = self.by_uid.get(&owner_uid).copied().filter(|o| {
+                // A reference resolves only to an object of the referenced kind and name.
+                let k = &self.keys[*o as usize];
+                k.kind == model::str_at(r, &["kind"]) && k.name == model::str_at(r, &["name"])
+            });
+            let block = r.get("blockOwnerDeletion").and_then(Value::as_bool).unwrap_or(false);
+            self.owner_refs.push(OwnerRefF { child: id, owner, owner_uid, block });
+        }
+        if model::at(obj, &["metadata", "deletionTimestamp"]).is_some() {
+            let finalizers: Vec<&str> = model::at(obj, &["metadata", "finalizers"])
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let how = if finalizers.contains(&"orphan") {
+                Finalizing::Orphan
+            } else if finalizers.contains(&"foregroundDeletion") {
+                Finalizing::Foreground
+            } else {
+                Finalizing::Other
+            };
+            self.deleting.push((id, how));
+        }
+    }
+
+    fn extract_node(&mut self, id: Id, obj: &Value) {
+        let cond = model::condition(obj, "Ready");
+        let ready_since =
+            cond.and_then(|c| model::parse_time(model::str_at(c, &["lastTransitionTime"]))).unwrap_or(0);
+        let labels =
+            model::labels(obj).iter().map(|(k, v)| (self.syms.intern(k), self.syms.intern(v))).collect();
+        let taints = model::at(obj, &["spec", "taints"])
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|t| Taint {
+                key: self.syms.intern(model::str_at(t, &["key"])),
+                value: self.syms.intern(model::str_at(t, &["value"])),
+                effect: effect_code(model::str_at(t, &["effect"])),
+                added: model::parse_time(model::str_at(t, &["timeAdded"])).unwrap_or(0),
+            })
+            .collect();
+        let alloc = |k: &str| model::at(obj, &["status", "allocatable", k]).and_then(model::quantity_str);
+        let name = self.syms.intern(&self.keys[id as usize].name.clone());
+        self.nodes.push(NodeF {
+            id,
+            name,
+            ready: model::node_ready(obj),
+            ready_status: match cond.map(|c| model::str_at(c, &["status"])) {
+                Some("True") => ReadyStatus::True,
+                Some("False") => ReadyStatus::False,
+                _ => ReadyStatus::Unknown,
+            },
+            ready_since,
+            unschedulable: model::at(obj, &["spec", "unschedulable"])
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            labels,
+            taints,
+            // A node that declares no allocatable resources is treated as roomy but bounded by
+            // the kubelet's default of 110 pods.
+            alloc_cpu_m: alloc("cpu").and_then(|q| model::parse_cpu_milli(&q)).unwrap_or(i64::MAX / 4),
+            alloc_mem: alloc("memory").and_then(|q| model::parse_bytes(&q)).unwrap_or(i64::MAX / 4),
+            alloc_pods: alloc("pods").and_then(|q| q.parse().ok()).unwrap_or(110),
+        });
+    }
+
+    fn extract_pod(&mut self, id: Id, key: &ObjKey, obj: &Value) {
+        let (ready, ready_time) = model::pod_ready(obj);
+        let controller = model::controller_ref(obj);
+        let (mut cpu_m, mut mem) = (0, 0);
+        let containers = model::at(obj, &["spec", "containers"]).and_then(Value::as_array);
+        for c in containers.into_iter().flatten() {
+            let req = |k: &str| model::at(c, &["resources", "requests", k]).and_then(model::quantity_str);
+            cpu_m += req("cpu").and_then(|q| model::parse_cpu_milli(&q)).unwrap_or(0);
+            mem += req("memory").and_then(|q| model::parse_bytes(&q)).unwrap_or(0);
+        }
+        let statuses = model::at(obj, &["status", "containerStatuses"]).and_then(Value::as_array);
+        let restarts = statuses
+            .into_iter()
+            .flatten()
+            .filter_map(|s| model::i64_at(s, &["restartCount"]))
+            .max()
+            .unwrap_or(0);
+        let waiting = statuses
+            .into_iter()
+            .flatten()
+            .map(|s| model::str_at(s, &["state", "waiting", "reason"]))
+            .find(|r| !r.is_empty())
+            .unwrap_or("");
+        let waiting_reason = self.syms.intern(waiting);
+        let node_name = model::str_at(obj, &["spec", "nodeName"]);
+        let node = (!node_name.is_empty()).then(|| self.syms.intern(node_name));
+        let node_selector = model::string_map(obj, &["spec", "nodeSelector"])
+            .iter()
+            .map(|(k, v)| (self.syms.intern(k), self.syms.intern(v)))
+            .collect();
+        let tolerations = model::at(obj, &["spec", "tolerations"])
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|t| Toleration {
+                key: self.syms.intern(model::str_at(t, &["key"])),
+                exists: model::str_at(t, &["operator"]) == "Exists",
+                value: self.syms.intern(model::str_at(t, &["value"])),
+                effect: effect_code(model::str_at(t, &["effect"])),
+                seconds: model::i64_at(t, &["tolerationSeconds"]).unwrap_or(-1),
+            })
+            .collect();
+        let knob = |k: &str| model::annotation(obj, k);
+        let knobs = Knobs {
+            ready_after: knob(KNOB_READY_AFTER).and_then(model::parse_duration).unwrap_or(0),
+            image_pull_fails: knob(KNOB_IMAGE_PULL) == Some("fail"),
+            crashes: knob(KNOB_CRASH) == Some("true"),
+        };
+        let owner = controller.and_then(|(kind, name, uid)| {
+            self.resolve_uid(uid).filter(|o| {
+                let k = &self.keys[*o as usize];
+                k.kind == kind && k.name == name
+            })
+        });
+        self.pods.push(PodF {
+            id,
+            ns: key.namespace.clone(),
+            labels: model::labels(obj),
+            controller: owner,
+            has_controller_ref: controller.is_some(),
+            node,
+            phase: Phase::parse(model::str_at(obj, &["status", "phase"])),
+            ready,
+            ready_since: model::parse_time(ready_time).unwrap_or(0),
+            started: model::parse_time(model::str_at(obj, &["status", "startTime"])).unwrap_or(0),
+            created: model::parse_time(model::str_at(obj, &["metadata", "creationTimestamp"])).unwrap_or(0),
+            deleting: model::at(obj, &["metadata", "deletionTimestamp"]).is_some(),
+            restarts,
+            waiting_reason,
+            cpu_m,
+            mem,
+            priority: model::i64_at(obj, &["spec", "priority"]).unwrap_or(0),
+            node_selector,
+            tolerations,
+            knobs,
+            uid: model::uid(obj).to_string(),
+            deletion_cost: model::annotation(obj, "controller.kubernetes.io/pod-deletion-cost")
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0),
+        });
+    }
+
+    fn extract_pod_set(&mut self, id: Id, key: &ObjKey, obj: &Value) {
+        let template_labels = model::string_map(obj, &["spec", "template", "metadata", "labels"]);
+        let selector = match (key.kind.as_str(), model::at(obj, &["spec", "selector"])) {
+            ("ReplicationController", Some(s)) => Selector::from_map(s).unwrap_or_default(),
+            ("ReplicationController", None) => Selector {
+                reqs: template_labels
+                    .iter()
+                    .map(|(k, v)| crate::selector::Requirement {
+                        key: k.clone(),
+                        op: crate::selector::Op::In,
+                        values: vec![v.clone()],
+                    })
+                    .collect(),
+            },
+            (_, Some(s)) => Selector::from_label_selector(s).unwrap_or_default(),
+            (_, None) => Selector::default(),
+        };
+        let st = |k: &str| model::i64_at(obj, &["status", k]).unwrap_or(0);
+        let controller = model::controller_ref(obj).and_then(|(_, _, uid)| self.resolve_uid(uid));
+        self.pod_sets.push(PodSetF {
+            id,
+            ns: key.namespace.clone(),
+            // An empty selector never selects anything here: validation rejects it on input,
+            // and a stored object with an unreadable one must not grab every pod.
+            selector,
+            template_labels,
+            replicas: model::replicas(obj),
+            min_ready: model::i64_at(obj, &["spec", "minReadySeconds"]).unwrap_or(0),
+            deleting: model::at(obj, &["metadata", "deletionTimestamp"]).is_some(),
+            generation: model::i64_at(obj, &["metadata", "generation"]).unwrap_or(1),
+            observed: SetStatus {
+                replicas: st("replicas"),
+                fully_labeled: st("fullyLabeledReplicas"),
+                ready: st("readyReplicas"),
+                available: st("availableReplicas"),
+                observed_generation: st("observedGeneration"),
+            },
+            controller,
+            created: model::parse_time(model::str_at(obj, &["metadata", "creationTimestamp"])).unwrap_or(0),
+        });
+    }
+}

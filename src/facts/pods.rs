@@ -1,0 +1,279 @@
+//! Aggregations over pods that crepe cannot express: which pods a pod set claims, how many,
+//! in which order it deletes them, and the status counts it reports.
+//!
+//! Each helper mirrors one upstream function and says which; the rules in
+//! `rules/replicaset.rs` consume the results as input facts.
+
+use super::{Facts, Id, PodF, SetStatus};
+use rustc_hash::FxHashMap;
+use std::cmp::Ordering;
+
+/// The pods a pod set claims this step (upstream `ClaimPods` without the side effects):
+/// active pods it already controls whose labels still match, plus active orphans that match
+/// (which it will adopt). Pods it controls that no longer match are listed for release.
+#[derive(Default, Debug)]
+pub struct Claims {
+    /// (set, pod): controlled, active, matching.
+    pub owned: Vec<(Id, Id)>,
+    /// (set, pod): orphan, active, matching; the set is not being deleted.
+    pub adoptable: Vec<(Id, Id)>,
+    /// (set, pod): controlled but the selector no longer matches.
+    pub mismatched: Vec<(Id, Id)>,
+}
+
+impl Claims {
+    /// Claimed pods of each set: owned and adoptable.
+    pub fn by_set(&self) -> FxHashMap<Id, Vec<Id>> {
+        let mut m: FxHashMap<Id, Vec<Id>> = FxHashMap::default();
+        for &(s, p) in self.owned.iter().chain(&self.adoptable) {
+            m.entry(s).or_default().push(p);
+        }
+        m
+    }
+}
+
+/// Compute [`Claims`] for every ReplicaSet and ReplicationController.
+pub fn claims(f: &Facts) -> Claims {
+    let mut out = Claims::default();
+    let sets: FxHashMap<Id, usize> = f.pod_sets.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+    let mut sets_by_ns: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    for (i, s) in f.pod_sets.iter().enumerate() {
+        sets_by_ns.entry(s.ns.as_str()).or_default().push(i);
+    }
+    for pod in &f.pods {
+        if !pod.active() {
+            continue;
+        }
+        match pod.controller {
+            Some(owner) => {
+                if let Some(&i) = sets.get(&owner) {
+                    let set = &f.pod_sets[i];
+                    let pair = (set.id, pod.id);
+                    if !set.selector.is_empty() && set.selector.matches(&pod.labels) {
+                        out.owned.push(pair);
+                    } else {
+                        out.mismatched.push(pair);
+                    }
+                }
+            }
+            None if !pod.has_controller_ref => {
+                for &i in sets_by_ns.get(pod.ns.as_str()).into_iter().flatten() {
+                    let set = &f.pod_sets[i];
+                    if !set.deleting && !set.selector.is_empty() && set.selector.matches(&pod.labels) {
+                        out.adoptable.push((set.id, pod.id));
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+    out.owned.sort_unstable();
+    out.adoptable.sort_unstable();
+    out.mismatched.sort_unstable();
+    out
+}
+
+/// Rank of each claimed pod in deletion order, 0 deleted first (upstream `getPodsToDelete`:
+/// pods ranked by `ActivePodsWithRanks`, where a pod's rank is the number of active pods of
+/// related sets — sets with the same controlling owner — on its node).
+pub fn deletion_ranks(f: &Facts, claimed: &FxHashMap<Id, Vec<Id>>) -> Vec<(Id, Id, i64)> {
+    let pod_index: FxHashMap<Id, &PodF> = f.pods.iter().map(|p| (p.id, p)).collect();
+    let set_owner: FxHashMap<Id, Option<Id>> = f.pod_sets.iter().map(|s| (s.id, s.controller)).collect();
+    // Active pods on each node per "family" (the sets' shared owner, or the set itself).
+    let family = |set: Id| set_owner.get(&set).copied().flatten().map_or((set, false), |o| (o, true));
+    let mut on_node: FxHashMap<((Id, bool), u32), i64> = FxHashMap::default();
+    for (&set, pods) in claimed {
+        for p in pods {
+            if let Some(node) = pod_index[p].node {
+                *on_node.entry((family(set), node)).or_default() += 1;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut sets: Vec<&Id> = claimed.keys().collect();
+    sets.sort_unstable();
+    for &set in sets {
+        let mut pods: Vec<(&PodF, i64)> = claimed[&set]
+            .iter()
+            .map(|p| {
+                let pod = pod_index[p];
+                let rank = pod.node.map_or(0, |n| on_node.get(&(family(set), n)).copied().unwrap_or(0));
+                (pod, rank)
+            })
+            .collect();
+        pods.sort_by(|a, b| {
+            active_pods_with_ranks(a, b, f.now).then_with(|| f.key(a.0.id).cmp(f.key(b.0.id)))
+        });
+        out.extend(pods.iter().enumerate().map(|(i, (p, _))| (set, p.id, i as i64)));
+    }
+    out
+}
+
+/// upstream `controller.ActivePodsWithRanks.Less` with PodDeletionCost and
+/// LogarithmicScaleDown on (their defaults): `Less` means "delete first".
+pub fn active_pods_with_ranks(a: &(&PodF, i64), b: &(&PodF, i64), now: i64) -> Ordering {
+    let ((p, rank_p), (q, rank_q)) = (a, b);
+    // 1. Unassigned before assigned.
+    let by_assigned = p.node.is_some().cmp(&q.node.is_some());
+    // 2. Pending < Unknown < Running.
+    let ordinal = |x: &PodF| match x.phase {
+        super::Phase::Pending => 0,
+        super::Phase::Unknown => 1,
+        super::Phase::Running => 2,
+        _ => 0,
+    };
+    by_assigned
+        .then(ordinal(p).cmp(&ordinal(q)))
+        // 3. Not ready before ready.
+        .then(p.ready.cmp(&q.ready))
+        // 4. Lower deletion cost first.
+        .then(p.deletion_cost.cmp(&q.deletion_cost))
+        // 5. More pods of the family on the same node first.
+        .then(rank_q.cmp(rank_p))
+        // 6. Both ready: more recently ready first, in log2 buckets, then by uid.
+        .then_with(|| {
+            if p.ready && q.ready && p.ready_since != q.ready_since {
+                log_bucket_order(p.ready_since, q.ready_since, &p.uid, &q.uid, now)
+            } else {
+                Ordering::Equal
+            }
+        })
+        // 7. More restarts first.
+        .then(q.restarts.cmp(&p.restarts))
+        // 8. Newer first, in log2 buckets, then by uid.
+        .then_with(|| {
+            if p.created != q.created {
+                log_bucket_order(p.created, q.created, &p.uid, &q.uid, now)
+            } else {
+                Ordering::Equal
+            }
+        })
+}
+
+/// Younger first by `floor(log2(now - t))` with t in nanoseconds (upstream
+/// `logarithmicRankDiff`), ties broken by the smaller uid. A zero time sorts first.
+fn log_bucket_order(t1: i64, t2: i64, uid1: &str, uid2: &str, now: i64) -> Ordering {
+    if t1 == 0 || t2 == 0 {
+        // afterOrZero: a zero time first, otherwise the later time first.
+        return (t1 != 0).cmp(&(t2 != 0)).then(t2.cmp(&t1));
+    }
+    let bucket = |t: i64| {
+        let d = (now - t).saturating_mul(1_000_000_000);
+        if d <= 0 {
+            -1
+        } else {
+            63 - d.leading_zeros() as i64
+        }
+    };
+    match bucket(t1).cmp(&bucket(t2)) {
+        Ordering::Equal => uid1.cmp(uid2),
+        o => o,
+    }
+}
+
+/// Status counts of every pod set from its claimed pods (upstream `calculateStatus`).
+pub fn set_status(f: &Facts, claimed: &FxHashMap<Id, Vec<Id>>) -> Vec<(Id, SetStatus)> {
+    let pod_index: FxHashMap<Id, &PodF> = f.pods.iter().map(|p| (p.id, p)).collect();
+    f.pod_sets
+        .iter()
+        .map(|s| {
+            let pods = claimed.get(&s.id).map(Vec::as_slice).unwrap_or(&[]);
+            let pods = pods.iter().map(|p| pod_index[p]);
+            let mut st = SetStatus { observed_generation: s.generation, ..SetStatus::default() };
+            for p in pods {
+                st.replicas += 1;
+                if s.template_labels.iter().all(|l| p.labels.contains(l)) {
+                    st.fully_labeled += 1;
+                }
+                if p.ready {
+                    st.ready += 1;
+                }
+                if p.available(s.min_ready, f.now) {
+                    st.available += 1;
+                }
+            }
+            (s.id, st)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{Knobs, Phase};
+
+    fn pod(name: u32, node: Option<u32>, phase: Phase, ready: bool, ready_since: i64, created: i64) -> PodF {
+        PodF {
+            id: name,
+            ns: "default".into(),
+            labels: vec![],
+            controller: None,
+            has_controller_ref: false,
+            node,
+            phase,
+            ready,
+            ready_since,
+            started: 0,
+            created,
+            deleting: false,
+            restarts: 0,
+            waiting_reason: 0,
+            cpu_m: 0,
+            mem: 0,
+            priority: 0,
+            node_selector: vec![],
+            tolerations: vec![],
+            knobs: Knobs::default(),
+            uid: format!("uid-{name}"),
+            deletion_cost: 0,
+        }
+    }
+
+    /// Table of upstream `TestSortingActivePodsWithRanks` orderings: each row's first pod is
+    /// deleted before the second.
+    #[test]
+    fn deletion_order_matches_upstream() {
+        let now = 10_000;
+        let running = |id, ready_since, created| pod(id, Some(1), Phase::Running, true, ready_since, created);
+        type Ranked = (PodF, i64);
+        let cases: Vec<(&str, Ranked, Ranked)> = vec![
+            ("unassigned first", (pod(1, None, Phase::Pending, false, 0, 5), 0), (running(2, 5, 5), 0)),
+            (
+                "pending before running",
+                (pod(1, Some(1), Phase::Pending, false, 0, 5), 0),
+                (running(2, 5, 5), 0),
+            ),
+            (
+                "unknown before running",
+                (pod(1, Some(1), Phase::Unknown, false, 0, 5), 0),
+                (pod(2, Some(1), Phase::Running, false, 0, 5), 0),
+            ),
+            (
+                "not ready before ready",
+                (pod(1, Some(1), Phase::Running, false, 0, 5), 0),
+                (running(2, 5, 5), 0),
+            ),
+            ("doubled up first", (running(1, 5, 5), 2), (running(2, 5, 5), 1)),
+            (
+                "recently ready first (different buckets)",
+                (running(1, now - 10, 5), 1),
+                (running(2, now - 5000, 5), 1),
+            ),
+            ("same bucket: smaller uid first", (running(1, now - 9, 5), 1), (running(2, now - 10, 5), 1)),
+            ("newer first", (running(1, 7, now - 10), 1), (running(2, 7, now - 5000), 1)),
+        ];
+        for (name, a, b) in cases {
+            let (a, b) = ((&a.0, a.1), (&b.0, b.1));
+            assert_eq!(active_pods_with_ranks(&a, &b, now), Ordering::Less, "{name}");
+            assert_eq!(active_pods_with_ranks(&b, &a, now), Ordering::Greater, "{name} (reversed)");
+        }
+    }
+
+    #[test]
+    fn more_restarts_first() {
+        let mut a = pod(1, Some(1), Phase::Running, false, 0, 5);
+        a.restarts = 3;
+        let b = pod(2, Some(1), Phase::Running, false, 0, 5);
+        assert_eq!(active_pods_with_ranks(&(&a, 0), &(&b, 0), 100), Ordering::Less);
+    }
+}

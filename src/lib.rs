@@ -1,0 +1,22 @@
+//! konverge: Kubernetes' Pod controllers written as Datalog.
+//!
+//! Cluster state (a YAML file) becomes facts; each controller is a crepe program in `rules/`
+//! that derives actions; a fixpoint driver admits the actions like an API server and repeats
+//! until desired and actual state converge, recording every step. See ARCHITECTURE.md.
+
+pub mod actions;
+pub mod apiserver;
+pub mod apply;
+pub mod cli;
+pub mod controllers;
+pub mod describe;
+pub mod driver;
+pub mod facts;
+pub mod manifest;
+pub mod model;
+pub mod podtemplate;
+pub mod printers;
+pub mod render;
+pub mod selector;
+pub mod state;
+pub mod validate;

@@ -1,0 +1,21 @@
+//! The `konverge` binary: parse the command line, run it, map the outcome to an exit code
+//! (0 ok, 1 error, 2 changes for `plan --detailed-exitcode`, 1/2 for `diff`, 3 no convergence).
+
+use clap::Parser;
+use konverge::cli::{self, Cli, Command, Exit};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let is_diff = matches!(cli.command, Command::Diff { .. });
+    match cli::run(cli) {
+        Ok(Exit::Ok) => ExitCode::SUCCESS,
+        Ok(Exit::Changes(code)) => ExitCode::from(code as u8),
+        Ok(Exit::NotConverged) => ExitCode::from(3),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            // kubectl diff: 1 means "differs", so errors are 2 there.
+            ExitCode::from(if is_diff { 2 } else { 1 })
+        }
+    }
+}

@@ -1,0 +1,519 @@
+//! Object identity and the small typed view konverge takes of Kubernetes objects.
+//!
+//! Objects are kept as their raw JSON tree (`serde_json::Value`, key order preserved) so that
+//! every field konverge does not model survives a round trip untouched. This module gives them
+//! strong keys ([`ObjKey`]), the table of kinds konverge knows ([`KindInfo`]) and read helpers
+//! for the few fields controllers look at.
+
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// Identity of an object in the store: kind, namespace (empty when cluster-scoped) and name.
+/// Ordering is the store's order, so it is also the order of the state file.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjKey {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ObjKey {
+    pub fn new(kind: &str, namespace: &str, name: &str) -> ObjKey {
+        ObjKey { kind: kind.to_string(), namespace: namespace.to_string(), name: name.to_string() }
+    }
+
+    /// Key of a stored object (its kind, namespace and name are known to be present).
+    pub fn of(obj: &Value) -> ObjKey {
+        ObjKey::new(str_at(obj, &["kind"]), str_at(obj, &["metadata", "namespace"]), name(obj))
+    }
+
+    /// `namespace/name` or just `name` for cluster-scoped objects.
+    pub fn ns_name(&self) -> String {
+        if self.namespace.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}/{}", self.namespace, self.name)
+        }
+    }
+}
+
+impl fmt::Display for ObjKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind, self.ns_name())
+    }
+}
+
+/// What konverge knows about a kind: where it is served, whether it is namespaced, how
+/// kubectl spells it.
+#[derive(Debug)]
+pub struct KindInfo {
+    pub kind: &'static str,
+    /// apiVersions the API server serves for this kind today.
+    pub served: &'static [&'static str],
+    /// apiVersions that used to serve it and no longer do (rejected with a clear error).
+    pub removed: &'static [&'static str],
+    pub namespaced: bool,
+    pub plural: &'static str,
+    pub short: &'static [&'static str],
+}
+
+pub const KINDS: &[KindInfo] = &[
+    KindInfo { kind: "Pod", served: &["v1"], removed: &[], namespaced: true, plural: "pods", short: &["po"] },
+    KindInfo {
+        kind: "ReplicaSet",
+        served: &["apps/v1"],
+        removed: &["extensions/v1beta1", "apps/v1beta1", "apps/v1beta2"],
+        namespaced: true,
+        plural: "replicasets",
+        short: &["rs"],
+    },
+    KindInfo {
+        kind: "ReplicationController",
+        served: &["v1"],
+        removed: &[],
+        namespaced: true,
+        plural: "replicationcontrollers",
+        short: &["rc"],
+    },
+    KindInfo {
+        kind: "Deployment",
+        served: &["apps/v1"],
+        removed: &["extensions/v1beta1", "apps/v1beta1", "apps/v1beta2"],
+        namespaced: true,
+        plural: "deployments",
+        short: &["deploy"],
+    },
+    KindInfo {
+        kind: "DaemonSet",
+        served: &["apps/v1"],
+        removed: &["extensions/v1beta1", "apps/v1beta2"],
+        namespaced: true,
+        plural: "daemonsets",
+        short: &["ds"],
+    },
+    KindInfo {
+        kind: "StatefulSet",
+        served: &["apps/v1"],
+        removed: &["apps/v1beta1", "apps/v1beta2"],
+        namespaced: true,
+        plural: "statefulsets",
+        short: &["sts"],
+    },
+    KindInfo {
+        kind: "Job",
+        served: &["batch/v1"],
+        removed: &[],
+        namespaced: true,
+        plural: "jobs",
+        short: &[],
+    },
+    KindInfo {
+        kind: "CronJob",
+        served: &["batch/v1"],
+        removed: &["batch/v1beta1", "batch/v2alpha1"],
+        namespaced: true,
+        plural: "cronjobs",
+        short: &["cj"],
+    },
+    KindInfo {
+        kind: "Node",
+        served: &["v1"],
+        removed: &[],
+        namespaced: false,
+        plural: "nodes",
+        short: &["no"],
+    },
+    KindInfo {
+        kind: "Event",
+        served: &["v1", "events.k8s.io/v1"],
+        removed: &["events.k8s.io/v1beta1"],
+        namespaced: true,
+        plural: "events",
+        short: &["ev"],
+    },
+    KindInfo {
+        kind: "PersistentVolume",
+        served: &["v1"],
+        removed: &[],
+        namespaced: false,
+        plural: "persistentvolumes",
+        short: &["pv"],
+    },
+    KindInfo {
+        kind: "PersistentVolumeClaim",
+        served: &["v1"],
+        removed: &[],
+        namespaced: true,
+        plural: "persistentvolumeclaims",
+        short: &["pvc"],
+    },
+    KindInfo {
+        kind: "Service",
+        served: &["v1"],
+        removed: &[],
+        namespaced: true,
+        plural: "services",
+        short: &["svc"],
+    },
+    KindInfo {
+        kind: "ConfigMap",
+        served: &["v1"],
+        removed: &[],
+        namespaced: true,
+        plural: "configmaps",
+        short: &["cm"],
+    },
+    KindInfo {
+        kind: "Secret",
+        served: &["v1"],
+        removed: &[],
+        namespaced: true,
+        plural: "secrets",
+        short: &[],
+    },
+    KindInfo {
+        kind: "Namespace",
+        served: &["v1"],
+        removed: &[],
+        namespaced: false,
+        plural: "namespaces",
+        short: &["ns"],
+    },
+    KindInfo {
+        kind: "ControllerRevision",
+        served: &["apps/v1"],
+        removed: &["apps/v1beta1", "apps/v1beta2"],
+        namespaced: true,
+        plural: "controllerrevisions",
+        short: &[],
+    },
+    KindInfo {
+        kind: "Ingress",
+        served: &["networking.k8s.io/v1"],
+        removed: &["extensions/v1beta1", "networking.k8s.io/v1beta1"],
+        namespaced: true,
+        plural: "ingresses",
+        short: &["ing"],
+    },
+    KindInfo {
+        kind: "StorageClass",
+        served: &["storage.k8s.io/v1"],
+        removed: &["storage.k8s.io/v1beta1"],
+        namespaced: false,
+        plural: "storageclasses",
+        short: &["sc"],
+    },
+];
+
+/// Cluster-scoped kinds konverge has no table entry for but must not put in a namespace.
+const CLUSTER_SCOPED_OTHERS: &[&str] = &[
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "PriorityClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "APIService",
+    "CSIDriver",
+    "IngressClass",
+    "RuntimeClass",
+];
+
+pub fn kind_info(kind: &str) -> Option<&'static KindInfo> {
+    KINDS.iter().find(|k| k.kind == kind)
+}
+
+/// Resolve what a user typed (`rs`, `replicaset`, `replicasets`, `ReplicaSet`, `deploy`, …)
+/// to a known kind.
+pub fn resolve_kind(typed: &str) -> Option<&'static KindInfo> {
+    let t = typed.to_ascii_lowercase();
+    let t = t.split('.').next().unwrap_or(&t).to_string();
+    KINDS.iter().find(|k| k.kind.to_ascii_lowercase() == t || k.plural == t || k.short.contains(&t.as_str()))
+}
+
+pub fn is_namespaced(kind: &str) -> bool {
+    match kind_info(kind) {
+        Some(info) => info.namespaced,
+        None => !CLUSTER_SCOPED_OTHERS.contains(&kind),
+    }
+}
+
+/// The `kubectl` resource spelling of a kind (`replicaset.apps`, `pod`, …) used in messages
+/// such as `replicaset.apps/myapp scaled`.
+pub fn resource_ref(kind: &str) -> String {
+    let lower = kind.to_ascii_lowercase();
+    match kind_info(kind).and_then(|k| k.served.first()) {
+        Some(v) if v.contains('/') => format!("{}.{}", lower, v.split('/').next().unwrap_or("")),
+        _ => lower,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading fields
+
+/// The value at `path`, if every step exists.
+pub fn at<'a>(obj: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    let mut cur = obj;
+    for p in path {
+        cur = cur.get(*p)?;
+    }
+    Some(cur)
+}
+
+/// The string at `path`, or "" when it is missing or not a string.
+pub fn str_at<'a>(obj: &'a Value, path: &[&str]) -> &'a str {
+    at(obj, path).and_then(Value::as_str).unwrap_or("")
+}
+
+pub fn i64_at(obj: &Value, path: &[&str]) -> Option<i64> {
+    at(obj, path).and_then(Value::as_i64)
+}
+
+pub fn name(obj: &Value) -> &str {
+    str_at(obj, &["metadata", "name"])
+}
+
+pub fn uid(obj: &Value) -> &str {
+    str_at(obj, &["metadata", "uid"])
+}
+
+/// `metadata.labels` (or any string map at `path`) as sorted pairs.
+pub fn string_map(obj: &Value, path: &[&str]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = at(obj, path)
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+pub fn labels(obj: &Value) -> Vec<(String, String)> {
+    string_map(obj, &["metadata", "labels"])
+}
+
+pub fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
+    at(obj, &["metadata", "annotations", key]).and_then(Value::as_str)
+}
+
+/// The controller owner reference (`controller: true`) of an object: (kind, name, uid).
+pub fn controller_ref(obj: &Value) -> Option<(&str, &str, &str)> {
+    owner_refs(obj)
+        .find(|r| r.get("controller").and_then(Value::as_bool).unwrap_or(false))
+        .map(|r| (str_at(r, &["kind"]), str_at(r, &["name"]), str_at(r, &["uid"])))
+}
+
+pub fn owner_refs(obj: &Value) -> impl Iterator<Item = &Value> {
+    at(obj, &["metadata", "ownerReferences"]).and_then(Value::as_array).into_iter().flatten()
+}
+
+/// A mutable object map at `path`, created (as `{}`) where missing.
+pub fn obj_mut<'a>(obj: &'a mut Value, path: &[&str]) -> &'a mut Map<String, Value> {
+    let mut cur = obj;
+    for p in path {
+        if !cur.is_object() {
+            *cur = Value::Object(Map::new());
+        }
+        cur = cur
+            .as_object_mut()
+            .expect("just made an object")
+            .entry(p.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+    if !cur.is_object() {
+        *cur = Value::Object(Map::new());
+    }
+    cur.as_object_mut().expect("just made an object")
+}
+
+/// `spec.replicas` of a workload; Kubernetes defaults it to 1.
+pub fn replicas(obj: &Value) -> i64 {
+    i64_at(obj, &["spec", "replicas"]).unwrap_or(1)
+}
+
+/// Pod `status.conditions[type=Ready]`: (is true, lastTransitionTime).
+pub fn pod_ready(pod: &Value) -> (bool, &str) {
+    condition(pod, "Ready")
+        .map(|c| (str_at(c, &["status"]) == "True", str_at(c, &["lastTransitionTime"])))
+        .unwrap_or((false, ""))
+}
+
+pub fn condition<'a>(obj: &'a Value, kind: &str) -> Option<&'a Value> {
+    at(obj, &["status", "conditions"])
+        .and_then(Value::as_array)?
+        .iter()
+        .find(|c| str_at(c, &["type"]) == kind)
+}
+
+/// Node readiness: the Ready condition is "True".
+pub fn node_ready(node: &Value) -> bool {
+    condition(node, "Ready").map(|c| str_at(c, &["status"]) == "True").unwrap_or(false)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quantities
+
+/// CPU quantity in millicores ("500m", "2", "0.5"); None when unparsable.
+pub fn parse_cpu_milli(q: &str) -> Option<i64> {
+    let q = q.trim();
+    if let Some(m) = q.strip_suffix('m') {
+        return m.parse::<i64>().ok();
+    }
+    let f: f64 = q.parse().ok()?;
+    Some((f * 1000.0).ceil() as i64)
+}
+
+/// Memory (or storage) quantity in bytes ("128Mi", "1G", "1e3", "500"); None when unparsable.
+pub fn parse_bytes(q: &str) -> Option<i64> {
+    let q = q.trim();
+    const SUFFIXES: &[(&str, f64)] = &[
+        ("Ki", 1024.0),
+        ("Mi", 1048576.0),
+        ("Gi", 1073741824.0),
+        ("Ti", 1099511627776.0),
+        ("Pi", 1125899906842624.0),
+        ("Ei", 1152921504606846976.0),
+        ("k", 1e3),
+        ("M", 1e6),
+        ("G", 1e9),
+        ("T", 1e12),
+        ("P", 1e15),
+        ("E", 1e18),
+        ("m", 1e-3),
+    ];
+    for (s, mult) in SUFFIXES {
+        if let Some(n) = q.strip_suffix(s) {
+            let f: f64 = n.parse().ok()?;
+            return Some((f * mult).ceil() as i64);
+        }
+    }
+    let f: f64 = q.parse().ok()?;
+    Some(f.ceil() as i64)
+}
+
+/// A quantity field that may be written as a string or a bare number.
+pub fn quantity_str(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time (logical; the wall clock is never read)
+
+/// Seconds since the Unix epoch, formatted as Kubernetes does (`2025-01-01T00:00:00Z`).
+pub fn fmt_time(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string())
+}
+
+pub fn parse_time(s: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(s).ok().map(|t| t.timestamp())
+}
+
+/// kubectl's short age: `45s`, `3m20s`, `5h`, `2d3h`…
+pub fn fmt_age(secs: i64) -> String {
+    let s = secs.max(0);
+    if s < 120 {
+        format!("{s}s")
+    } else if s < 600 {
+        let (m, r) = (s / 60, s % 60);
+        if r == 0 {
+            format!("{m}m")
+        } else {
+            format!("{m}m{r}s")
+        }
+    } else if s < 3 * 3600 {
+        let (h, m) = (s / 3600, (s % 3600) / 60);
+        if h == 0 {
+            format!("{m}m")
+        } else if m == 0 {
+            format!("{h}h")
+        } else {
+            format!("{h}h{m}m")
+        }
+    } else if s < 8 * 3600 {
+        let (h, m) = (s / 3600, (s % 3600) / 60);
+        if m == 0 {
+            format!("{h}h")
+        } else {
+            format!("{h}h{m}m")
+        }
+    } else if s < 2 * 86400 {
+        format!("{}h", s / 3600)
+    } else if s < 8 * 86400 {
+        let (d, h) = (s / 86400, (s % 86400) / 3600);
+        if h == 0 {
+            format!("{d}d")
+        } else {
+            format!("{d}d{h}h")
+        }
+    } else {
+        format!("{}d", s / 86400)
+    }
+}
+
+/// Parse a duration such as `90s`, `5m`, `2h`, `1h30m`, `1d`.
+pub fn parse_duration(s: &str) -> Option<i64> {
+    let mut total = 0i64;
+    let mut num = String::new();
+    for c in s.trim().chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: i64 = num.parse().ok()?;
+        num.clear();
+        total += n * match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            _ => return None,
+        };
+    }
+    if !num.is_empty() {
+        total += num.parse::<i64>().ok()?;
+    }
+    Some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities() {
+        assert_eq!(parse_cpu_milli("500m"), Some(500));
+        assert_eq!(parse_cpu_milli("2"), Some(2000));
+        assert_eq!(parse_cpu_milli("0.25"), Some(250));
+        assert_eq!(parse_bytes("128Mi"), Some(128 * 1024 * 1024));
+        assert_eq!(parse_bytes("1G"), Some(1_000_000_000));
+        assert_eq!(parse_bytes("5Gi"), Some(5 * 1024 * 1024 * 1024));
+        assert_eq!(parse_bytes("abc"), None);
+    }
+
+    #[test]
+    fn durations_and_ages() {
+        assert_eq!(parse_duration("2h"), Some(7200));
+        assert_eq!(parse_duration("1h30m"), Some(5400));
+        assert_eq!(parse_duration("45"), Some(45));
+        assert_eq!(parse_duration("3x"), None);
+        assert_eq!(fmt_age(6), "6s");
+        assert_eq!(fmt_age(200), "3m20s");
+        assert_eq!(fmt_age(9000), "2h30m");
+        assert_eq!(fmt_age(3 * 86400 + 3600), "3d1h");
+    }
+
+    #[test]
+    fn kinds_resolve_like_kubectl() {
+        assert_eq!(resolve_kind("rs").map(|k| k.kind), Some("ReplicaSet"));
+        assert_eq!(resolve_kind("deployments.apps").map(|k| k.kind), Some("Deployment"));
+        assert_eq!(resolve_kind("po").map(|k| k.kind), Some("Pod"));
+        assert!(resolve_kind("frobs").is_none());
+        assert_eq!(resource_ref("ReplicaSet"), "replicaset.apps");
+        assert_eq!(resource_ref("Pod"), "pod");
+    }
+}
