@@ -180,7 +180,7 @@ fn deployment(obj: &Value) -> Result<(), FieldError> {
 }
 
 /// An `intstr.IntOrString` as used by maxSurge / maxUnavailable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum IntOrPercent {
     Int(i64),
     Percent(i64),

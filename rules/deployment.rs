@@ -1,0 +1,927 @@
+//! Deployment controller (upstream `pkg/controller/deployment`: deployment_controller.go,
+//! sync.go, rolling.go, recreate.go, progress.go, util/deployment_util.go).
+//!
+//! `syncDeployment` dispatch: a Deployment being deleted only has its status synced; a paused
+//! one, or one whose active ReplicaSets were sized for another replica count (a scaling event),
+//! is *synced* (`scale`: the single active ReplicaSet takes the new size, or old ones go to zero
+//! when the new one is saturated, or — mid-rollout — every active ReplicaSet grows or shrinks in
+//! proportion, leftovers to the largest); otherwise it is *rolled out* with its strategy:
+//!
+//! * RollingUpdate (`rolloutRolling`): create the new ReplicaSet if missing; scale it up to at
+//!   most replicas + maxSurge pods in total; otherwise scale old ReplicaSets down, unhealthy
+//!   replicas first, then oldest first, never below replicas − maxUnavailable available pods.
+//!   One direction per sync.
+//! * Recreate (`rolloutRecreate`): scale every old ReplicaSet to zero, wait until none of their
+//!   pods is left, then create / scale up the new one.
+//!
+//! Around that: the new ReplicaSet's revision is one above the old ones' (its old number kept in
+//! `revision-history`), the Deployment's annotations are copied onto it, a complete Deployment
+//! deletes its oldest idle ReplicaSets beyond `revisionHistoryLimit`, and the status carries the
+//! Available and Progressing conditions (ProgressDeadlineExceeded once no progress was made
+//! for `progressDeadlineSeconds`).
+//!
+//! The walks upstream does in loops (cleanup of unhealthy replicas, oldest-first scale down,
+//! proportional scaling) are recursions along chains the facts layer orders.
+
+use crate::actions::{Action, Change, EventType, Precondition};
+use crate::facts::deploy::{self as df, DeployFacts, DeployStatus, Strategy, Totals};
+use crate::facts::{Facts, Id};
+use crate::model;
+use crate::podtemplate;
+use crepe::crepe;
+use rustc_hash::{FxBuildHasher, FxHashMap};
+use serde_json::{json, Map, Value};
+
+/// Progressing condition reasons, as codes.
+pub const NO_REASON: u8 = 0;
+pub const NEW_RS_CREATED: u8 = 1;
+pub const FOUND_NEW_RS: u8 = 2;
+pub const RS_UPDATED: u8 = 3;
+pub const NEW_RS_AVAILABLE: u8 = 4;
+pub const TIMED_OUT: u8 = 5;
+pub const PAUSED: u8 = 6;
+pub const RESUMED: u8 = 7;
+
+/// `ResolveFenceposts` (0, 0 for Recreate): surge rounds up, unavailable down, and both zero
+/// means one unavailable.
+pub fn fenceposts(st: Strategy, replicas: i64) -> (i64, i64) {
+    if !st.rolling {
+        return (0, 0);
+    }
+    let surge = st.max_surge.scaled(replicas, true);
+    let unavailable = st.max_unavailable.scaled(replicas, false);
+    if surge == 0 && unavailable == 0 {
+        (0, 1)
+    } else {
+        (surge, unavailable)
+    }
+}
+
+/// `MaxSurge(d)`.
+pub fn max_surge(st: Strategy, replicas: i64) -> i64 {
+    fenceposts(st, replicas).0
+}
+
+/// `MaxUnavailable(d)`: never more than replicas; 0 for Recreate or zero replicas.
+pub fn max_unavailable(st: Strategy, replicas: i64) -> i64 {
+    if !st.rolling || replicas == 0 {
+        0
+    } else {
+        fenceposts(st, replicas).1.min(replicas)
+    }
+}
+
+/// `NewRSNewReplicas`: how big the new ReplicaSet may be now, given all ReplicaSets' specs.
+pub fn new_rs_new_replicas(st: Strategy, replicas: i64, spec_all: i64, new_spec: i64) -> i64 {
+    if !st.rolling {
+        return replicas;
+    }
+    let max_total = replicas + st.max_surge.scaled(replicas, true);
+    if spec_all >= max_total {
+        return new_spec;
+    }
+    new_spec + (max_total - spec_all).min(replicas - new_spec)
+}
+
+/// `getReplicaSetFraction`: the ReplicaSet's share of the new maximum, from the maximum it was
+/// sized for (its max-replicas annotation, else the Deployment's status.replicas).
+pub fn fraction(spec: i64, st: Strategy, replicas: i64, annotated_max: i64, status_replicas: i64) -> i64 {
+    if replicas == 0 {
+        return -spec;
+    }
+    let max = replicas + max_surge(st, replicas);
+    let before = if annotated_max > 0 { annotated_max } else { status_replicas };
+    if before == 0 {
+        return 0;
+    }
+    // math.Round of spec*max/before (all positive): half away from zero.
+    (2 * spec * max + before) / (2 * before) - spec
+}
+
+/// `calculateStatus`: counts summed over the ReplicaSets; `updated` is the new one's replicas.
+pub fn status_of(generation: i64, t: Totals, updated: i64, created_spec: i64) -> DeployStatus {
+    DeployStatus {
+        observed_generation: generation,
+        replicas: t.status_all,
+        updated,
+        ready: t.ready_all,
+        available: t.available_all,
+        unavailable: (t.spec_all + created_spec - t.available_all).max(0),
+    }
+}
+
+/// `GetProportion`.
+pub fn proportion(spec: i64, to_add: i64, added: i64, fraction: i64) -> i64 {
+    if spec == 0 || to_add == 0 || to_add == added {
+        return 0;
+    }
+    let allowed = to_add - added;
+    if to_add > 0 {
+        fraction.min(allowed)
+    } else {
+        fraction.max(allowed)
+    }
+}
+
+crepe! {
+    // (deployment, spec.replicas, paused, being deleted, strategy).
+    @input
+    pub struct Deploy(Id, i64, bool, bool, Strategy);
+    // (deployment, metadata.generation, revision annotation, revisionHistoryLimit).
+    @input
+    pub struct DeployMeta(Id, i64, i64, i64);
+    // (deployment, progressDeadlineSeconds) when it has one.
+    @input
+    pub struct Deadline(Id, i64);
+    // Status the Deployment shows now, and its Progressing condition: (reason, lastUpdateTime).
+    @input
+    pub struct Observed(Id, DeployStatus);
+    @input
+    pub struct CurrentProgress(Id, u8, i64);
+    // A claimed ReplicaSet: (deployment, rs, spec.replicas, availableReplicas).
+    @input
+    pub struct DRs(Id, Id, i64, i64);
+    // (rs, status.replicas, revision, desired-replicas or -1, max-replicas or -1).
+    @input
+    pub struct RsState(Id, i64, i64, i64, i64);
+    // (rs, annotations stale, minReadySeconds differs, idle: spec, status and observedGeneration settled at 0).
+    @input
+    pub struct RsFlags(Id, bool, bool, bool);
+    @input
+    pub struct NewRs(Id, Id);
+    @input
+    pub struct OldHead(Id, Id);
+    @input
+    pub struct OldNext(Id, Id, Id);
+    @input
+    pub struct NewerHead(Id, Id);
+    @input
+    pub struct NewerNext(Id, Id, Id);
+    @input
+    pub struct OlderHead(Id, Id);
+    @input
+    pub struct OlderNext(Id, Id, Id);
+    @input
+    pub struct ByRevision(Id, Id, i64);
+    @input
+    pub struct Cleanable(Id, i64);
+    @input
+    pub struct Sums(Id, Totals);
+    @input
+    pub struct OldPodsRunning(Id);
+    // The name of the ReplicaSet to create is taken by another object (hash collision).
+    @input
+    pub struct NameTaken(Id);
+    @input
+    pub struct Now(i64);
+
+    struct HasNew(Id);
+    struct OldRs(Id, Id);
+    struct Active(Id, Id);
+    struct ScalingEvent(Id);
+    struct Sync(Id);
+    struct Rollout(Id);
+    struct RollingD(Id, i64, Strategy);
+    struct RecreateD(Id, i64);
+    struct WantRs(Id, i64);
+    struct ScaleNew(Id, Id, i64);
+    struct ScaleOld(Id, Id, i64);
+    struct NewScaled(Id);
+    struct NewNow(Id, i64, i64);
+    struct OldPhase(Id, i64, i64);
+    struct CleanAt(Id, Id, i64);
+    struct Clean(Id, Id, i64);
+    struct DownAt(Id, Id, i64);
+    struct Down(Id, Id, i64);
+    struct OldScaled(Id);
+    struct OldZeroed(Id);
+    struct RecreateReady(Id, i64);
+    struct SimpleSync(Id);
+    struct Saturated(Id);
+    struct Prop(Id, i64);
+    struct PropAt(Id, Id, i64);
+    struct Portion(Id, Id, i64);
+    struct PropTotal(Id, i64);
+    struct IsPropHead(Id, Id);
+    struct Creating(Id);
+    struct Settled(Id);
+    struct Complete(Id);
+    struct NewStatusOf(Id, DeployStatus);
+
+    // Create the new ReplicaSet with n replicas.
+    @output
+    pub struct CreateRs(Id, i64);
+    @output
+    pub struct BumpCollision(Id);
+    // Scale a ReplicaSet: (deployment, rs, to). Rollout scaling records an event.
+    @output
+    pub struct ScaleRs(Id, Id, i64);
+    // Sync scaling (proportional): also refreshes the replicas annotations.
+    @output
+    pub struct SyncScale(Id, Id, i64);
+    // The new ReplicaSet's annotations (copied, revision) or minReadySeconds are stale: (deployment, rs, revision).
+    @output
+    pub struct SyncNewRs(Id, Id, i64);
+    @output
+    pub struct SetRevision(Id, i64);
+    @output
+    pub struct DeleteRs(Id, Id);
+    // (deployment, status, Progressing reason this sync or NO_REASON, stage).
+    @output
+    pub struct WriteStatus(Id, DeployStatus, bool);
+    @output
+    pub struct Progress(Id, u8, u8);
+    @output
+    pub struct Wake(i64);
+
+    HasNew(d) <- NewRs(d, _);
+    OldRs(d, rs) <- OldHead(d, rs);
+    OldRs(d, rs) <- OldNext(d, _, rs);
+    Active(d, rs) <- DRs(d, rs, spec, _), (spec > 0);
+
+    // syncDeployment dispatch.
+    ScalingEvent(d) <-
+        Deploy(d, replicas, false, false, _), Active(d, rs), RsState(rs, _, _, desired, _),
+        (desired >= 0), (desired != replicas);
+    Sync(d) <- Deploy(d, _, true, false, _);
+    Sync(d) <- ScalingEvent(d);
+    Rollout(d) <- Deploy(d, _, false, false, _), !ScalingEvent(d);
+    RollingD(d, r, st) <- Rollout(d), Deploy(d, r, _, _, st), (st.rolling);
+    RecreateD(d, r) <- Rollout(d), Deploy(d, r, _, _, st), (!st.rolling);
+
+    // getNewReplicaSet: revision and annotations of the new ReplicaSet, and the Deployment's revision.
+    SyncNewRs(d, rs, rev) <-
+        NewRs(d, rs), Sums(d, t), RsState(rs, _, cur, _, _), RsFlags(rs, stale, min_ready_differs, _),
+        let rev = cur.max(t.max_old_revision + 1), (rev != cur || stale || min_ready_differs);
+    SetRevision(d, rev) <-
+        NewRs(d, rs), !SyncNewRs(d, rs, _), RsState(rs, _, rev, _, _), DeployMeta(d, _, cur, _), (rev != cur);
+    SetRevision(d, t.max_old_revision + 1) <- CreateRs(d, _), Sums(d, t);
+    CreateRs(d, n) <- WantRs(d, n), !NameTaken(d);
+    BumpCollision(d) <- WantRs(d, _), NameTaken(d);
+
+    // rolloutRolling.
+    WantRs(d, n) <- RollingD(d, r, st), !HasNew(d), Sums(d, t), let n = new_rs_new_replicas(st, r, t.spec_all, 0);
+    ScaleNew(d, rs, to) <-
+        RollingD(d, r, st), NewRs(d, rs), DRs(d, rs, spec, _), (spec != r), Sums(d, t),
+        let to = if spec > r { r } else { new_rs_new_replicas(st, r, t.spec_all, spec) }, (to != spec);
+    NewScaled(d) <- ScaleNew(d, _, _);
+    ScaleRs(d, rs, to) <- ScaleNew(d, rs, to);
+    NewNow(d, spec, available) <- RollingD(d, _, _), NewRs(d, rs), DRs(d, rs, spec, available), !NewScaled(d);
+    NewNow(d, n, 0) <- RollingD(d, _, _), CreateRs(d, n);
+
+    // reconcileOldReplicaSets: the budget, then cleanupUnhealthyReplicas and
+    // scaleDownOldReplicaSetsForRollingUpdate, both oldest first.
+    OldPhase(d, max_scaled_down, min_available) <-
+        RollingD(d, r, st), NewNow(d, new_spec, new_available), Sums(d, t), (t.spec_old > 0),
+        let min_available = r - max_unavailable(st, r),
+        let max_scaled_down = t.spec_old + new_spec - min_available - (new_spec - new_available),
+        (max_scaled_down > 0);
+    CleanAt(d, rs, 0) <- OldPhase(d, _, _), OldHead(d, rs);
+    Clean(d, rs, c) <-
+        CleanAt(d, rs, done), OldPhase(d, budget, _), DRs(d, rs, spec, available),
+        let c = if spec == 0 { 0 } else { (spec - available).max(0).min((budget - done).max(0)) };
+    CleanAt(d, next, done + c) <- CleanAt(d, rs, done), Clean(d, rs, c), OldNext(d, rs, next);
+    DownAt(d, rs, 0) <- OldPhase(d, _, _), OldHead(d, rs);
+    Down(d, rs, x) <-
+        DownAt(d, rs, done), Clean(d, rs, c), DRs(d, rs, spec, _), OldPhase(d, _, min_available), Sums(d, t),
+        let budget = t.available_all - min_available,
+        let x = if budget <= 0 { 0 } else { (spec - c).min((budget - done).max(0)) };
+    DownAt(d, next, done + x) <- DownAt(d, rs, done), Down(d, rs, x), OldNext(d, rs, next);
+    ScaleOld(d, rs, spec - c - x) <- Down(d, rs, x), Clean(d, rs, c), DRs(d, rs, spec, _), (c + x > 0);
+    OldScaled(d) <- ScaleOld(d, _, _);
+    ScaleRs(d, rs, to) <- ScaleOld(d, rs, to);
+
+    // rolloutRecreate.
+    ScaleRs(d, rs, 0) <- RecreateD(d, _), OldRs(d, rs), Active(d, rs);
+    OldZeroed(d) <- RecreateD(d, _), OldRs(d, rs), Active(d, rs);
+    RecreateReady(d, r) <- RecreateD(d, r), !OldZeroed(d), !OldPodsRunning(d);
+    WantRs(d, r) <- RecreateReady(d, r), !HasNew(d);
+    ScaleRs(d, rs, r) <- RecreateReady(d, r), NewRs(d, rs), DRs(d, rs, spec, _), (spec != r);
+
+    // sync → scale(): FindActiveOrLatest, IsSaturated, proportional scaling.
+    SimpleSync(d) <- Sync(d), Sums(d, t), (t.active == 1);
+    SimpleSync(d) <- Sync(d), Sums(d, t), (t.active == 0), HasNew(d);
+    SimpleSync(d) <- Sync(d), Sums(d, t), (t.active == 0), OldRs(d, _);
+    ScaleRs(d, rs, r) <- Sync(d), Sums(d, t), (t.active == 1), Active(d, rs), DRs(d, rs, spec, _), Deploy(d, r, _, _, _), (spec != r);
+    ScaleRs(d, rs, r) <- Sync(d), Sums(d, t), (t.active == 0), NewRs(d, rs), DRs(d, rs, spec, _), Deploy(d, r, _, _, _), (spec != r);
+    ScaleRs(d, rs, r) <-
+        Sync(d), Sums(d, t), (t.active == 0), !HasNew(d), OldRs(d, rs), !OldNext(d, rs, _),
+        DRs(d, rs, spec, _), Deploy(d, r, _, _, _), (spec != r);
+    Saturated(d) <-
+        Sync(d), !SimpleSync(d), NewRs(d, rs), DRs(d, rs, spec, available), RsState(rs, _, _, desired, _),
+        Deploy(d, r, _, _, _), (spec == r), (desired == r), (available == r);
+    ScaleRs(d, rs, 0) <- Saturated(d), OldRs(d, rs), Active(d, rs);
+    Prop(d, to_add) <-
+        Sync(d), !SimpleSync(d), !Saturated(d), Deploy(d, r, _, _, st), (st.rolling), Sums(d, t),
+        let allowed = if r > 0 { r + max_surge(st, r) } else { 0 }, let to_add = allowed - t.spec_all;
+    PropAt(d, rs, 0) <- Prop(d, to_add), (to_add > 0), NewerHead(d, rs);
+    PropAt(d, rs, 0) <- Prop(d, to_add), (to_add <= 0), OlderHead(d, rs);
+    IsPropHead(d, rs) <- Prop(d, to_add), (to_add > 0), NewerHead(d, rs);
+    IsPropHead(d, rs) <- Prop(d, to_add), (to_add <= 0), OlderHead(d, rs);
+    Portion(d, rs, p) <-
+        PropAt(d, rs, added), Prop(d, to_add), DRs(d, rs, spec, _), RsState(rs, _, _, _, annotated_max),
+        Deploy(d, r, _, _, st), Observed(d, seen),
+        let p = proportion(spec, to_add, added, fraction(spec, st, r, annotated_max, seen.replicas));
+    PropAt(d, next, added + p) <- PropAt(d, rs, added), Portion(d, rs, p), Prop(d, to_add), (to_add > 0), NewerNext(d, rs, next);
+    PropAt(d, next, added + p) <- PropAt(d, rs, added), Portion(d, rs, p), Prop(d, to_add), (to_add <= 0), OlderNext(d, rs, next);
+    PropTotal(d, added + p) <- PropAt(d, rs, added), Portion(d, rs, p), Prop(d, to_add), (to_add > 0), !NewerNext(d, rs, _);
+    PropTotal(d, added + p) <- PropAt(d, rs, added), Portion(d, rs, p), Prop(d, to_add), (to_add <= 0), !OlderNext(d, rs, _);
+    SyncScale(d, rs, spec + p) <- Portion(d, rs, p), DRs(d, rs, spec, _), !IsPropHead(d, rs);
+    SyncScale(d, rs, (spec + p + to_add - total).max(0)) <-
+        Portion(d, rs, p), IsPropHead(d, rs), DRs(d, rs, spec, _), Prop(d, to_add), PropTotal(d, total);
+
+    // cleanupDeployment: complete rollouts (and paused Deployments) drop their oldest idle
+    // ReplicaSets beyond revisionHistoryLimit.
+    Settled(d) <- RollingD(d, _, _), !NewScaled(d), !OldScaled(d), HasNew(d);
+    Settled(d) <- RecreateD(d, _), !OldZeroed(d), HasNew(d);
+    Settled(d) <- Deploy(d, _, true, false, _);
+    Complete(d) <-
+        Deploy(d, r, _, _, _), Observed(d, s), DeployMeta(d, generation, _, _),
+        (s.updated == r), (s.replicas == r), (s.available == r), (s.observed_generation >= generation);
+    DeleteRs(d, rs) <-
+        Settled(d), Complete(d), DeployMeta(d, _, _, limit), Cleanable(d, n), ByRevision(d, rs, rank),
+        (rank < n - limit), RsFlags(rs, _, _, true);
+    DeleteRs(d, rs) <-
+        Deploy(d, _, true, false, _), DeployMeta(d, _, _, limit), Cleanable(d, n), ByRevision(d, rs, rank),
+        (rank < n - limit), RsFlags(rs, _, _, true);
+
+    // calculateStatus and syncRolloutStatus.
+    // A ReplicaSet created in this sync counts with its initial size (upstream keeps it in allRSs).
+    Creating(d) <- CreateRs(d, _);
+    NewStatusOf(d, status_of(generation, t, updated, 0)) <-
+        DeployMeta(d, generation, _, _), Sums(d, t), NewRs(d, rs), RsState(rs, updated, _, _, _);
+    NewStatusOf(d, status_of(generation, t, 0, n)) <- DeployMeta(d, generation, _, _), !HasNew(d), Sums(d, t), CreateRs(d, n);
+    NewStatusOf(d, status_of(generation, t, 0, 0)) <- DeployMeta(d, generation, _, _), !HasNew(d), Sums(d, t), !Creating(d);
+    WriteStatus(d, s, s.available >= r - max_unavailable(st, r)) <- NewStatusOf(d, s), Deploy(d, r, _, _, st);
+
+    // checkPausedConditions.
+    Progress(d, PAUSED, 0) <- Deploy(d, _, true, false, _), Deadline(d, _), CurrentProgress(d, cur, _), (cur != PAUSED), (cur != TIMED_OUT);
+    Progress(d, RESUMED, 0) <- Deploy(d, _, false, false, _), Deadline(d, _), CurrentProgress(d, PAUSED, _);
+    // getNewReplicaSet.
+    Progress(d, NEW_RS_CREATED, 1) <- CreateRs(d, _), Deadline(d, _);
+    Progress(d, FOUND_NEW_RS, 1) <- Rollout(d), NewRs(d, _), Deadline(d, _), CurrentProgress(d, NO_REASON, _);
+    // syncRolloutStatus, for rollouts with a deadline that have not completed yet.
+    Progress(d, NEW_RS_AVAILABLE, 2) <-
+        Rollout(d), Deadline(d, _), NewStatusOf(d, s), CurrentProgress(d, cur, _), Deploy(d, r, _, _, _),
+        DeployMeta(d, generation, _, _),
+        (!(s.replicas == s.updated && cur == NEW_RS_AVAILABLE)),
+        (s.updated == r && s.replicas == r && s.available == r && s.observed_generation >= generation);
+    Progress(d, RS_UPDATED, 2) <-
+        Rollout(d), Deadline(d, _), NewStatusOf(d, s), Observed(d, old), CurrentProgress(d, cur, _), Deploy(d, r, _, _, _),
+        DeployMeta(d, generation, _, _),
+        (!(s.replicas == s.updated && cur == NEW_RS_AVAILABLE)),
+        (!(s.updated == r && s.replicas == r && s.available == r && s.observed_generation >= generation)),
+        (s.updated > old.updated || s.replicas - s.updated < old.replicas - old.updated
+            || s.ready > old.ready || s.available > old.available);
+    Progress(d, TIMED_OUT, 2) <-
+        Rollout(d), Deadline(d, secs), NewStatusOf(d, s), Observed(d, old), CurrentProgress(d, cur, since), Deploy(d, r, _, _, _),
+        DeployMeta(d, generation, _, _), Now(now),
+        (cur != NO_REASON), (cur != NEW_RS_AVAILABLE), (cur == TIMED_OUT || since + secs < now),
+        (!(s.replicas == s.updated && cur == NEW_RS_AVAILABLE)),
+        (!(s.updated == r && s.replicas == r && s.available == r && s.observed_generation >= generation)),
+        (!(s.updated > old.updated || s.replicas - s.updated < old.replicas - old.updated
+            || s.ready > old.ready || s.available > old.available));
+    // requeueStuckDeployment: look again when the deadline passes.
+    Wake(since + secs + 1) <-
+        Rollout(d), Deadline(d, secs), CurrentProgress(d, cur, since), Now(now),
+        (cur != NO_REASON), (cur != NEW_RS_AVAILABLE), (cur != TIMED_OUT), (since + secs + 1 > now);
+}
+
+/// Run the Deployment controller over one snapshot.
+pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
+    let d = df::deploy_facts(f);
+    if d.deployments.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let mut rt = Crepe::new();
+    let mut names_taken = Vec::new();
+    for x in &d.deployments {
+        rt.extend([Deploy(x.id, x.replicas, x.paused, x.deleting, x.strategy)]);
+        rt.extend([DeployMeta(x.id, x.generation, x.revision, x.history_limit)]);
+        rt.extend(x.progress_deadline.map(|s| Deadline(x.id, s)));
+        rt.extend([Observed(x.id, x.observed)]);
+        let (code, since) =
+            x.progressing.as_ref().map_or((NO_REASON, 0), |(_, reason, t)| (reason_code(reason), *t));
+        rt.extend([CurrentProgress(x.id, code, since)]);
+        let name = new_rs_name(f, x.id, x.collision_count);
+        if let Some(existing) = f.store.get(&model::ObjKey::new("ReplicaSet", &x.ns, &name)) {
+            let ours = d.new_rs.iter().any(|&(dd, rs)| dd == x.id && f.key(rs).name == name);
+            if !ours && model::at(existing, &["metadata"]).is_some() {
+                names_taken.push(NameTaken(x.id));
+            }
+        }
+    }
+    rt.extend(names_taken);
+    for r in &d.replica_sets {
+        rt.extend([DRs(r.deployment, r.rs, r.spec, r.available)]);
+        let obj = f.raw(r.rs);
+        let ann = |k: &str| model::annotation(obj, k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1);
+        rt.extend([RsState(
+            r.rs,
+            r.status_replicas,
+            r.revision,
+            ann(df::DESIRED_REPLICAS),
+            ann(df::MAX_REPLICAS),
+        )]);
+        let idle = r.spec == 0 && r.status_replicas == 0 && r.observed;
+        rt.extend([RsFlags(r.rs, r.annotations_stale, r.min_ready_differs, idle)]);
+    }
+    rt.extend(d.new_rs.iter().map(|&(a, b)| NewRs(a, b)));
+    rt.extend(d.old_head.iter().map(|&(a, b)| OldHead(a, b)));
+    rt.extend(d.old_next.iter().map(|&(a, b, c)| OldNext(a, b, c)));
+    rt.extend(d.newer_head.iter().map(|&(a, b)| NewerHead(a, b)));
+    rt.extend(d.newer_next.iter().map(|&(a, b, c)| NewerNext(a, b, c)));
+    rt.extend(d.older_head.iter().map(|&(a, b)| OlderHead(a, b)));
+    rt.extend(d.older_next.iter().map(|&(a, b, c)| OlderNext(a, b, c)));
+    rt.extend(d.by_revision.iter().map(|&(a, b, c)| ByRevision(a, b, c)));
+    rt.extend(d.cleanable.iter().map(|&(a, b)| Cleanable(a, b)));
+    rt.extend(d.totals.iter().map(|&(a, t)| Sums(a, t)));
+    rt.extend(d.old_pods_running.iter().map(|&a| OldPodsRunning(a)));
+    rt.extend([Now(f.now)]);
+    let (creates, bumps, scales, sync_scales, sync_new, revisions, deletes, statuses, progress, wakes) =
+        rt.run_with_hasher::<FxBuildHasher>();
+
+    let glue = Glue { f, d: &d };
+    let mut out: Vec<(u8, Id, Id, Action)> = Vec::new();
+    for CreateRs(dep, n) in creates {
+        out.push((0, dep, dep, glue.create_rs(dep, n)));
+    }
+    for BumpCollision(dep) in bumps {
+        let count = glue.deployment(dep).collision_count + 1;
+        out.push((
+            0,
+            dep,
+            dep,
+            patch(
+                f,
+                dep,
+                json!({"status": {"collisionCount": count}}),
+                format!("ReplicaSet name taken by another object: collisionCount {count}"),
+            ),
+        ));
+    }
+    for SyncNewRs(dep, rs, rev) in sync_new {
+        out.push((1, dep, rs, glue.sync_new_rs(dep, rs, rev)));
+    }
+    for SetRevision(dep, rev) in revisions {
+        out.push((
+            1,
+            dep,
+            dep,
+            patch(
+                f,
+                dep,
+                json!({"metadata": {"annotations": {df::REVISION: rev.to_string()}}}),
+                format!("revision {rev}"),
+            ),
+        ));
+    }
+    let mut scaled: FxHashMap<Id, ()> = FxHashMap::default();
+    for ScaleRs(dep, rs, to) in scales {
+        scaled.insert(rs, ());
+        out.push((2, dep, rs, glue.scale(dep, rs, to, true)));
+    }
+    for SyncScale(dep, rs, to) in sync_scales {
+        if !scaled.contains_key(&rs) {
+            if let Some(a) = glue.sync_scale(dep, rs, to) {
+                out.push((2, dep, rs, a));
+            }
+        }
+    }
+    for DeleteRs(dep, rs) in deletes {
+        out.push((
+            3,
+            dep,
+            rs,
+            Action::new(
+                Change::Delete {
+                    key: f.key(rs).clone(),
+                    propagation: crate::actions::Propagation::Background,
+                },
+                "deployment",
+                format!("revisionHistoryLimit {}: delete old ReplicaSet", glue.deployment(dep).history_limit),
+            ),
+        ));
+    }
+    let mut best: FxHashMap<Id, (u8, u8)> = FxHashMap::default();
+    for Progress(dep, code, stage) in progress {
+        let e = best.entry(dep).or_insert((stage, code));
+        if (stage, code) > *e {
+            *e = (stage, code);
+        }
+    }
+    for WriteStatus(dep, s, available) in statuses {
+        let reason = best.get(&dep).map_or(NO_REASON, |&(_, c)| c);
+        if let Some(a) = glue.status(dep, s, available, reason) {
+            out.push((4, dep, dep, a));
+        }
+    }
+    for (dep, rs) in &d.adoptable {
+        out.push((
+            0,
+            *dep,
+            *rs,
+            Action::new(
+                Change::Patch {
+                    key: f.key(*rs).clone(),
+                    patch: json!({"metadata": {"ownerReferences": [podtemplate::controller_ref(f.raw(*dep))]}}),
+                    precondition: Precondition::NoController,
+                },
+                "deployment",
+                format!("orphan ReplicaSet matches selector of {}: adopt", f.key(*dep).ns_name()),
+            ),
+        ));
+    }
+    for (dep, rs) in &d.mismatched {
+        out.push((
+            0,
+            *dep,
+            *rs,
+            Action::new(
+                Change::Patch {
+                    key: f.key(*rs).clone(),
+                    patch: json!({"metadata": {"ownerReferences": null}}),
+                    precondition: Precondition::None,
+                },
+                "deployment",
+                format!("labels no longer match selector of {}: release", f.key(*dep).ns_name()),
+            ),
+        ));
+    }
+    out.sort_by(|a, b| (f.key(a.1), a.0, f.key(a.2)).cmp(&(f.key(b.1), b.0, f.key(b.2))));
+    let mut wakes: Vec<i64> = wakes.into_iter().map(|Wake(t)| t).collect();
+    wakes.sort_unstable();
+    (out.into_iter().map(|x| x.3).collect(), wakes)
+}
+
+fn reason_code(reason: &str) -> u8 {
+    match reason {
+        "NewReplicaSetCreated" => NEW_RS_CREATED,
+        "FoundNewReplicaSet" => FOUND_NEW_RS,
+        "ReplicaSetUpdated" => RS_UPDATED,
+        "NewReplicaSetAvailable" => NEW_RS_AVAILABLE,
+        "ProgressDeadlineExceeded" => TIMED_OUT,
+        "DeploymentPaused" => PAUSED,
+        "DeploymentResumed" => RESUMED,
+        _ => NO_REASON,
+    }
+}
+
+fn new_rs_name(f: &Facts, d: Id, collision_count: i64) -> String {
+    let obj = f.raw(d);
+    let template = model::at(obj, &["spec", "template"]).cloned().unwrap_or(Value::Null);
+    format!("{}-{}", model::name(obj), df::pod_template_hash(&template, collision_count))
+}
+
+fn patch(f: &Facts, id: Id, patch: Value, reason: String) -> Action {
+    Action::new(
+        Change::Patch { key: f.key(id).clone(), patch, precondition: Precondition::None },
+        "deployment",
+        reason,
+    )
+}
+
+/// Turns derived facts into objects and patches.
+struct Glue<'a, 's> {
+    f: &'a Facts<'s>,
+    d: &'a DeployFacts,
+}
+
+impl Glue<'_, '_> {
+    fn deployment(&self, id: Id) -> &df::DeployF {
+        self.d.deployments.iter().find(|x| x.id == id).expect("deployment in facts")
+    }
+
+    fn rs(&self, id: Id) -> &df::DeployRsF {
+        self.d.replica_sets.iter().find(|x| x.rs == id).expect("replica set in facts")
+    }
+
+    /// The replicas annotations every scaled ReplicaSet carries.
+    fn replicas_annotations(&self, dep: Id) -> (i64, i64) {
+        let x = self.deployment(dep);
+        (x.replicas, x.replicas + max_surge(x.strategy, x.replicas))
+    }
+
+    fn create_rs(&self, dep: Id, n: i64) -> Action {
+        let x = self.deployment(dep);
+        let obj = self.f.raw(dep);
+        let mut template = model::at(obj, &["spec", "template"]).cloned().unwrap_or_else(|| json!({}));
+        let hash = df::pod_template_hash(&template, x.collision_count);
+        model::obj_mut(&mut template, &["metadata", "labels"])
+            .insert(df::POD_TEMPLATE_HASH.into(), json!(hash));
+        let mut selector = model::at(obj, &["spec", "selector"]).cloned().unwrap_or_else(|| json!({}));
+        model::obj_mut(&mut selector, &["matchLabels"]).insert(df::POD_TEMPLATE_HASH.into(), json!(hash));
+        let labels = model::at(&template, &["metadata", "labels"]).cloned().unwrap_or_else(|| json!({}));
+        let revision =
+            self.d.totals.iter().find(|(d, _)| *d == dep).map_or(0, |(_, t)| t.max_old_revision) + 1;
+        let (desired, max) = self.replicas_annotations(dep);
+        let mut annotations: Map<String, Value> =
+            x.annotations.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        annotations.insert(df::DESIRED_REPLICAS.into(), json!(desired.to_string()));
+        annotations.insert(df::MAX_REPLICAS.into(), json!(max.to_string()));
+        annotations.insert(df::REVISION.into(), json!(revision.to_string()));
+        let name = format!("{}-{hash}", self.f.key(dep).name);
+        let rs = json!({
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "metadata": {
+                "name": name,
+                "namespace": self.f.key(dep).namespace,
+                "labels": labels,
+                "annotations": annotations,
+                "ownerReferences": [podtemplate::controller_ref(obj)],
+            },
+            "spec": {
+                "replicas": n,
+                "minReadySeconds": x.min_ready,
+                "selector": selector,
+                "template": template,
+            },
+        });
+        let action = Action::new(
+            Change::Create { object: rs },
+            "deployment",
+            format!("template has no ReplicaSet: revision {revision}, replicas {n}"),
+        );
+        if n > 0 {
+            action.with_event(
+                self.f.key(dep),
+                EventType::Normal,
+                "ScalingReplicaSet",
+                format!("Scaled up replica set {name} from 0 to {n}"),
+            )
+        } else {
+            action
+        }
+    }
+
+    fn sync_new_rs(&self, dep: Id, rs: Id, rev: i64) -> Action {
+        let x = self.deployment(dep);
+        let obj = self.f.raw(rs);
+        let mut annotations: Map<String, Value> =
+            x.annotations.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        let cur = self.rs(rs).revision;
+        if rev != cur {
+            annotations.insert(df::REVISION.into(), json!(rev.to_string()));
+            if cur > 0 {
+                let history = model::annotation(obj, df::REVISION_HISTORY).unwrap_or("");
+                let joined = if history.is_empty() { cur.to_string() } else { format!("{history},{cur}") };
+                annotations.insert(df::REVISION_HISTORY.into(), json!(truncate_history(&joined)));
+            }
+        }
+        let reason = if rev != cur {
+            format!("new ReplicaSet: revision {cur} → {rev}")
+        } else {
+            "new ReplicaSet: copy annotations".into()
+        };
+        patch(
+            self.f,
+            rs,
+            json!({"metadata": {"annotations": annotations}, "spec": {"minReadySeconds": x.min_ready}}),
+            reason,
+        )
+    }
+
+    fn scale(&self, dep: Id, rs: Id, to: i64, event: bool) -> Action {
+        let from = self.rs(rs).spec;
+        let (desired, max) = self.replicas_annotations(dep);
+        let name = &self.f.key(rs).name;
+        let x = self.deployment(dep);
+        let (surge, unavailable) = fenceposts(x.strategy, x.replicas);
+        let why = if !x.strategy.rolling {
+            format!("Recreate, replicas {}: scale {from} → {to}", x.replicas)
+        } else {
+            format!(
+                "replicas {}, maxSurge {surge}, maxUnavailable {unavailable}: scale {from} → {to}",
+                x.replicas
+            )
+        };
+        let action = Action::new(
+            Change::Scale {
+                key: self.f.key(rs).clone(),
+                replicas: to,
+                patch: Some(json!({"metadata": {"annotations": {
+                    df::DESIRED_REPLICAS: desired.to_string(),
+                    df::MAX_REPLICAS: max.to_string(),
+                }}})),
+            },
+            "deployment",
+            why,
+        );
+        if !event || to == from {
+            return action;
+        }
+        let (verb, what) = if to > from { ("up", "Scaled up") } else { ("down", "Scaled down") };
+        let _ = verb;
+        action.with_event(
+            self.f.key(dep),
+            EventType::Normal,
+            "ScalingReplicaSet",
+            format!("{what} replica set {name} from {from} to {to}"),
+        )
+    }
+
+    /// Proportional scaling writes every active ReplicaSet whose size or replicas annotations
+    /// changed.
+    fn sync_scale(&self, dep: Id, rs: Id, to: i64) -> Option<Action> {
+        let obj = self.f.raw(rs);
+        let (desired, max) = self.replicas_annotations(dep);
+        let ann = |k: &str| model::annotation(obj, k).and_then(|v| v.parse::<i64>().ok());
+        if to == self.rs(rs).spec
+            && ann(df::DESIRED_REPLICAS) == Some(desired)
+            && ann(df::MAX_REPLICAS) == Some(max)
+        {
+            return None;
+        }
+        Some(self.scale(dep, rs, to, true))
+    }
+
+    /// The status patch, when it changes anything (conditions follow `SetDeploymentCondition`:
+    /// an unchanged status and reason keeps the condition as it is).
+    fn status(&self, dep: Id, s: DeployStatus, available: bool, reason: u8) -> Option<Action> {
+        let obj = self.f.raw(dep);
+        let x = self.deployment(dep);
+        let now = model::fmt_time(self.f.now);
+        let new_rs =
+            self.d.new_rs.iter().find(|(d, _)| *d == dep).map(|(_, rs)| self.f.key(*rs).name.clone());
+        let mut conditions: Vec<Value> =
+            model::at(obj, &["status", "conditions"]).and_then(Value::as_array).cloned().unwrap_or_default();
+        let (st, why, msg) = if available {
+            ("True", "MinimumReplicasAvailable", "Deployment has minimum availability.".to_string())
+        } else {
+            (
+                "False",
+                "MinimumReplicasUnavailable",
+                "Deployment does not have minimum availability.".to_string(),
+            )
+        };
+        set_condition(&mut conditions, "Available", st, why, &msg, &now, false);
+        let name = &self.f.key(dep).name;
+        let subject = match &new_rs {
+            Some(rs) => format!("ReplicaSet {rs:?}"),
+            None => format!("Deployment {name:?}"),
+        };
+        let progressing = match reason {
+            PAUSED => Some(("Unknown", "DeploymentPaused", "Deployment is paused".to_string())),
+            RESUMED => Some(("Unknown", "DeploymentResumed", "Deployment is resumed".to_string())),
+            NEW_RS_CREATED => Some((
+                "True",
+                "NewReplicaSetCreated",
+                format!("Created new replica set {:?}", new_rs_name(self.f, dep, x.collision_count)),
+            )),
+            FOUND_NEW_RS => Some((
+                "True",
+                "FoundNewReplicaSet",
+                format!("Found new replica set {:?}", new_rs.clone().unwrap_or_default()),
+            )),
+            RS_UPDATED => Some(("True", "ReplicaSetUpdated", format!("{subject} is progressing."))),
+            NEW_RS_AVAILABLE => {
+                Some(("True", "NewReplicaSetAvailable", format!("{subject} has successfully progressed.")))
+            }
+            TIMED_OUT => {
+                Some(("False", "ProgressDeadlineExceeded", format!("{subject} has timed out progressing.")))
+            }
+            _ => None,
+        };
+        if x.progress_deadline.is_none() {
+            conditions.retain(|c| model::str_at(c, &["type"]) != "Progressing");
+        } else if let Some((st, why, msg)) = &progressing {
+            set_condition(&mut conditions, "Progressing", st, why, msg, &now, reason == RS_UPDATED);
+        }
+        let omit_zero = |n: i64| if n == 0 { Value::Null } else { json!(n) };
+        let mut status = json!({
+            "observedGeneration": s.observed_generation,
+            "replicas": omit_zero(s.replicas),
+            "updatedReplicas": omit_zero(s.updated),
+            "readyReplicas": omit_zero(s.ready),
+            "availableReplicas": omit_zero(s.available),
+            "unavailableReplicas": omit_zero(s.unavailable),
+            "conditions": conditions,
+        });
+        if x.collision_count > 0 {
+            status["collisionCount"] = json!(x.collision_count);
+        }
+        let mut after = obj.clone();
+        json_patch::merge(&mut after, &json!({"status": status.clone()}));
+        if after == *obj {
+            return None;
+        }
+        let progress_word =
+            progressing.as_ref().map(|p| format!(", Progressing {}", p.1)).unwrap_or_default();
+        Some(patch(
+            self.f,
+            dep,
+            json!({"status": status}),
+            format!(
+                "status: {}/{} ready, {} up to date, {} available{progress_word}",
+                s.ready, x.replicas, s.updated, s.available
+            ),
+        ))
+    }
+}
+
+/// `SetDeploymentCondition`: same status and reason keeps the old condition (unless `refresh`,
+/// used for ReplicaSetUpdated whose lastUpdateTime moves with progress); same status keeps the
+/// transition time.
+fn set_condition(
+    conditions: &mut Vec<Value>,
+    kind: &str,
+    status: &str,
+    reason: &str,
+    message: &str,
+    now: &str,
+    refresh: bool,
+) {
+    let pos = conditions.iter().position(|c| model::str_at(c, &["type"]) == kind);
+    let mut transition = now.to_string();
+    if let Some(i) = pos {
+        let old = &conditions[i];
+        if model::str_at(old, &["status"]) == status {
+            if model::str_at(old, &["reason"]) == reason && !refresh {
+                return;
+            }
+            transition = model::str_at(old, &["lastTransitionTime"]).to_string();
+        }
+        conditions.remove(i);
+    }
+    let c = json!({
+        "type": kind, "status": status, "lastUpdateTime": now, "lastTransitionTime": transition,
+        "reason": reason, "message": message,
+    });
+    match kind {
+        // Keep kubectl's usual order: Available, then Progressing.
+        "Available" => conditions.insert(0, c),
+        _ => conditions.push(c),
+    }
+}
+
+/// `revision-history` is kept under 2000 characters by dropping its oldest entries.
+fn truncate_history(joined: &str) -> String {
+    let mut parts: Vec<&str> = joined.split(',').collect();
+    while parts.join(",").len() > 2000 && parts.len() > 1 {
+        parts.remove(0);
+    }
+    parts.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::IntOrPercent::{Int, Percent};
+
+    fn rolling(s: crate::validate::IntOrPercent, u: crate::validate::IntOrPercent) -> Strategy {
+        Strategy { rolling: true, max_surge: s, max_unavailable: u }
+    }
+
+    /// Upstream `TestResolveFenceposts` and `TestMaxUnavailable` cases.
+    #[test]
+    fn fenceposts_like_upstream() {
+        let cases = [
+            (rolling(Percent(0), Percent(0)), 1, (0, 1)),
+            (rolling(Percent(39), Percent(39)), 10, (4, 3)),
+            (rolling(Percent(25), Percent(25)), 2, (1, 0)),
+            (rolling(Int(0), Percent(25)), 1, (0, 1)),
+            (rolling(Int(1), Int(0)), 5, (1, 0)),
+            (rolling(Percent(50), Int(1)), 10, (5, 1)),
+        ];
+        for (st, replicas, want) in cases {
+            assert_eq!(fenceposts(st, replicas), want, "{st:?} {replicas}");
+        }
+        assert_eq!(max_unavailable(rolling(Int(0), Int(5)), 3), 3, "capped at replicas");
+        assert_eq!(max_unavailable(rolling(Int(0), Int(5)), 0), 0);
+        assert_eq!(max_unavailable(Strategy { rolling: false, ..rolling(Int(1), Int(1)) }, 3), 0);
+    }
+
+    /// Upstream `TestNewRSNewReplicas`.
+    #[test]
+    fn new_rs_new_replicas_like_upstream() {
+        let st = rolling(Int(1), Int(1));
+        // can not scale up: at max total
+        assert_eq!(new_rs_new_replicas(st, 1, 2, 0), 0);
+        // scale up by one
+        assert_eq!(new_rs_new_replicas(st, 5, 5, 0), 1);
+        // 25% surge of 10 is 3: from 10 total up to 13
+        assert_eq!(new_rs_new_replicas(rolling(Percent(25), Percent(25)), 10, 10, 0), 3);
+        // limited by what the new RS still needs
+        assert_eq!(new_rs_new_replicas(rolling(Int(5), Int(1)), 3, 3, 2), 3);
+        assert_eq!(new_rs_new_replicas(Strategy { rolling: false, ..st }, 4, 9, 0), 4);
+    }
+
+    /// Upstream `TestGetReplicaSetFraction` / proportional scaling checks.
+    #[test]
+    fn fractions_and_proportions() {
+        let st = rolling(Int(0), Int(1));
+        // 10 → 20 with the RS annotated for 10: its 10 become 20
+        assert_eq!(fraction(10, st, 20, 10, 10), 10);
+        // scale down to zero: the whole size
+        assert_eq!(fraction(4, st, 0, 10, 10), -4);
+        // no annotation and no status: nothing
+        assert_eq!(fraction(4, st, 8, 0, 0), 0);
+        // rounding half away from zero: 5 * 12 / 8 = 7.5 → 8
+        assert_eq!(fraction(5, st, 12, 8, 8), 3);
+        assert_eq!(proportion(5, 4, 0, 3), 3);
+        assert_eq!(proportion(5, 4, 3, 3), 1, "limited by what is left to add");
+        assert_eq!(proportion(5, -4, -3, -3), -1);
+        assert_eq!(proportion(0, 4, 0, 3), 0);
+    }
+}
