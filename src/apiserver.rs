@@ -236,7 +236,8 @@ impl<'a> ApiServer<'a> {
         });
         let seq = self.state.next_seq();
         let ns = if spec.on.namespace.is_empty() { "default".to_string() } else { spec.on.namespace.clone() };
-        let event_name = format!("{}.{:016x}", spec.on.name, fnv64(&format!("{}/{seq}", spec.on)));
+        // Like upstream's `<name>.<hex timestamp>`: names sort by time within one object.
+        let event_name = format!("{}.{:010x}{:06x}", spec.on.name, self.state.now, seq & 0xff_ffff);
         let now = model::fmt_time(self.state.now);
         let event = json!({
             "apiVersion": "v1",

@@ -60,6 +60,11 @@ pub fn merged(manifest: &Value, live: Option<&Value>) -> Value {
     }
 }
 
+/// The merge patch that turns `old` into `new`.
+pub fn merge_diff(old: &Value, new: &Value) -> Value {
+    three_way(old, new, old)
+}
+
 /// Merge patch that sets what `desired` gives and deletes what `previous` gave and `desired`
 /// no longer does. Maps merge key by key; lists and scalars are replaced whole.
 fn three_way(previous: &Value, desired: &Value, live: &Value) -> Value {

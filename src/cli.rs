@@ -151,6 +151,48 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Watch, undo, pause or resume a Deployment's rollout.
+    Rollout {
+        #[command(subcommand)]
+        what: RolloutCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RolloutCommand {
+    /// Where the rollout stands (kubectl's messages); exit 1 unless it is complete.
+    Status {
+        target: String,
+        /// Also draw old / new / available pods per step of the last run.
+        #[arg(long)]
+        timeline: bool,
+    },
+    /// Revisions and their change causes, or one revision's pod template.
+    History {
+        target: String,
+        #[arg(long)]
+        revision: Option<i64>,
+    },
+    /// Roll back to the previous revision, or to `--to-revision`.
+    Undo {
+        target: String,
+        #[arg(long, default_value_t = 0)]
+        to_revision: i64,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Stop rolling out template changes (scaling still happens).
+    Pause {
+        target: String,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Roll out again.
+    Resume {
+        target: String,
+        #[command(flatten)]
+        run: RunArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -350,7 +392,94 @@ pub fn run(cli: Cli) -> Result<Exit> {
             })
         }
         Command::Run { run } => mutate(&cli.state, &run, |_| Ok((vec![], vec![]))),
+        Command::Rollout { what } => rollout_command(&cli.state, &ns, what),
     }
+}
+
+/// A Deployment named by `deploy/NAME` (or `deployment/NAME`, `deployment NAME`).
+fn deployment_target(target: &str) -> Result<String> {
+    let (info, name) = target_of(&target.split_whitespace().map(str::to_string).collect::<Vec<_>>())?;
+    if info.kind != "Deployment" {
+        bail!("rollout: only Deployments are supported here, got {}", model::resource_ref(info.kind));
+    }
+    Ok(name)
+}
+
+fn rollout_command(path: &std::path::Path, ns: &str, what: RolloutCommand) -> Result<Exit> {
+    let info = kind_of("deployment")?;
+    match what {
+        RolloutCommand::Status { target, timeline } => {
+            let name = deployment_target(&target)?;
+            let s = state::load(path)?;
+            let key = existing(&s, info, ns, &name)?;
+            let d = &s.objects[&key];
+            if timeline {
+                let samples = crate::rollout::stored_timeline(&s, &key);
+                if samples.is_empty() {
+                    println!("deployment {name:?}: no rollout recorded yet");
+                } else {
+                    print!("{}", crate::rollout::chart(&name, &samples));
+                }
+            }
+            let (message, done) = crate::rollout::status(d)?;
+            println!("{message}");
+            Ok(if done { Exit::Ok } else { Exit::Changes(1) })
+        }
+        RolloutCommand::History { target, revision } => {
+            let name = deployment_target(&target)?;
+            let s = state::load(path)?;
+            let key = existing(&s, info, ns, &name)?;
+            print!("{}", crate::rollout::history(&s, &s.objects[&key], revision)?);
+            Ok(Exit::Ok)
+        }
+        RolloutCommand::Undo { target, to_revision, run } => {
+            let name = deployment_target(&target)?;
+            mutate(path, &run, |s| {
+                let key = existing(s, info, ns, &name)?;
+                match crate::rollout::undo_patch(s, &s.objects[&key], to_revision)? {
+                    None => Ok((
+                        vec![],
+                        vec![format!("deployment.apps/{name} skipped rollback (current template already matches revision {to_revision})")],
+                    )),
+                    Some((patch, revision)) => Ok((
+                        vec![Action::new(
+                            Change::Patch { key, patch, precondition: Precondition::None },
+                            USER,
+                            format!("rollout undo: template of revision {revision}"),
+                        )],
+                        vec![format!("deployment.apps/{name} rolled back")],
+                    )),
+                }
+            })
+        }
+        RolloutCommand::Pause { target, run } => set_paused(path, ns, &target, &run, true),
+        RolloutCommand::Resume { target, run } => set_paused(path, ns, &target, &run, false),
+    }
+}
+
+/// `rollout pause` / `rollout resume`: set `spec.paused`; kubectl refuses a no-op.
+fn set_paused(path: &std::path::Path, ns: &str, target: &str, run: &RunArgs, paused: bool) -> Result<Exit> {
+    let name = deployment_target(target)?;
+    mutate(path, run, |s| {
+        let key = existing(s, kind_of("deployment")?, ns, &name)?;
+        let now = model::at(&s.objects[&key], &["spec", "paused"]).and_then(Value::as_bool).unwrap_or(false);
+        let word = if paused { "paused" } else { "resumed" };
+        if now == paused {
+            bail!("deployments.apps {name:?} is already {word}");
+        }
+        Ok((
+            vec![Action::new(
+                Change::Patch {
+                    key,
+                    patch: json!({"spec": {"paused": if paused { json!(true) } else { Value::Null }}}),
+                    precondition: Precondition::None,
+                },
+                USER,
+                format!("rollout {}", if paused { "pause" } else { "resume" }),
+            )],
+            vec![format!("deployment.apps/{name} {word}")],
+        ))
+    })
 }
 
 fn cascade_word(p: Propagation) -> &'static str {
@@ -394,6 +523,11 @@ fn print_run(run: &RunArgs, messages: &[String], trace: &Trace) -> Result<()> {
             println!("{m}");
         }
         print!("{}", render::trace_text(trace));
+        for (key, samples) in &trace.timelines {
+            if samples.len() > 1 {
+                print!("{}", crate::rollout::chart(&key.name, samples));
+            }
+        }
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ use crate::apiserver::ApiServer;
 use crate::controllers;
 use crate::facts::Facts;
 use crate::model::{self, ObjKey};
+use crate::rollout;
 use crate::state::State;
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -77,6 +78,8 @@ pub struct Trace {
     pub start: i64,
     pub steps: Vec<StepRecord>,
     pub outcome: Outcome,
+    /// Old / new / available pods of each Deployment, whenever they changed.
+    pub timelines: rollout::Timelines,
 }
 
 impl Trace {
@@ -98,6 +101,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     let mut seen: HashMap<u64, usize> = HashMap::new();
     seen.insert(api.fingerprint, 0);
     let progress = Progress::new();
+    let mut timelines = rollout::Timelines::new();
     let outcome = loop {
         let step_no = steps.len() + 1;
         if opts.steps.is_some_and(|n| steps.len() >= n) {
@@ -114,6 +118,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
         }
         let (actions, wakes) = {
             let facts = Facts::extract(&api.state.objects, api.state.now);
+            rollout::sample(&facts, step_no - 1, &mut timelines);
             controllers::reconcile_all(&facts)
         };
         admit_all(&mut api, &actions, &mut record);
@@ -141,8 +146,12 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
         seen.insert(api.fingerprint, step_no);
     };
     progress.finish();
+    if api.state.of_kind("Deployment", None).next().is_some() {
+        rollout::sample(&Facts::extract(&api.state.objects, api.state.now), steps.len(), &mut timelines);
+    }
     prune_events(api.state);
-    Trace { start, steps, outcome }
+    rollout::store_timelines(api.state, &timelines);
+    Trace { start, steps, outcome, timelines }
 }
 
 fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord) {

@@ -17,6 +17,7 @@ pub mod model;
 pub mod podtemplate;
 pub mod printers;
 pub mod render;
+pub mod rollout;
 pub mod selector;
 pub mod state;
 pub mod validate;

@@ -1,0 +1,272 @@
+//! kubectl's client side of `rollout`: the status message, revision history, undo (which is a
+//! patch of the Deployment's template, computed by kubectl, not by the controller), and the
+//! rollout timeline konverge records while it runs.
+
+use crate::apply;
+use crate::facts::deploy::{self as df, ANNOTATIONS_TO_SKIP};
+use crate::facts::Facts;
+use crate::model::{self, ObjKey};
+use crate::state::State;
+use anyhow::{anyhow, bail, Result};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// Kind of the documents holding each Deployment's last timeline in the state.
+pub const TIMELINE_KIND: &str = "RolloutTimeline";
+pub const TIMELINE_API_VERSION: &str = "konverge.io/v1alpha1";
+
+/// Pods of a Deployment at one point of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sample {
+    /// Steps taken when the sample was made (0 = before the first step).
+    pub step: usize,
+    pub time: i64,
+    /// Pods of old ReplicaSets and of the new one (terminating pods included), and available pods.
+    pub old: i64,
+    pub new: i64,
+    pub available: i64,
+}
+
+/// Per-Deployment samples of one run.
+pub type Timelines = BTreeMap<ObjKey, Vec<Sample>>;
+
+/// Count every Deployment's old, new and available pods in a snapshot.
+pub fn sample(f: &Facts, step: usize, into: &mut Timelines) {
+    let d = df::deploy_facts(f);
+    if d.deployments.is_empty() {
+        return;
+    }
+    let owner: rustc_hash::FxHashMap<u32, u32> =
+        d.replica_sets.iter().map(|r| (r.rs, r.deployment)).collect();
+    let new: rustc_hash::FxHashMap<u32, u32> = d.new_rs.iter().map(|&(dep, rs)| (dep, rs)).collect();
+    let min_ready: rustc_hash::FxHashMap<u32, i64> =
+        d.deployments.iter().map(|x| (x.id, x.min_ready)).collect();
+    let mut counts: BTreeMap<u32, Sample> = d
+        .deployments
+        .iter()
+        .map(|x| (x.id, Sample { step, time: f.now, old: 0, new: 0, available: 0 }))
+        .collect();
+    for p in &f.pods {
+        let Some(rs) = p.controller else { continue };
+        let Some(&dep) = owner.get(&rs) else { continue };
+        let s = counts.get_mut(&dep).expect("sampled deployment");
+        if new.get(&dep) == Some(&rs) {
+            s.new += 1;
+        } else {
+            s.old += 1;
+        }
+        if p.active() && p.available(min_ready[&dep], f.now) {
+            s.available += 1;
+        }
+    }
+    for (dep, s) in counts {
+        let series = into.entry(f.key(dep).clone()).or_default();
+        let same = series.last().is_some_and(|l| (l.old, l.new, l.available) == (s.old, s.new, s.available));
+        if !same {
+            series.push(s);
+        }
+    }
+}
+
+/// Keep each Deployment whose pods moved during the run as a `RolloutTimeline` document.
+pub fn store_timelines(state: &mut State, timelines: &Timelines) {
+    for (key, samples) in timelines {
+        if samples.len() < 2 {
+            continue;
+        }
+        let doc = json!({
+            "apiVersion": TIMELINE_API_VERSION,
+            "kind": TIMELINE_KIND,
+            "metadata": {"name": key.name, "namespace": key.namespace},
+            "samples": samples.iter().map(|s| json!({
+                "step": s.step, "time": model::fmt_time(s.time), "old": s.old, "new": s.new, "available": s.available,
+            })).collect::<Vec<_>>(),
+        });
+        state.objects.insert(ObjKey::new(TIMELINE_KIND, &key.namespace, &key.name), doc);
+    }
+}
+
+/// The stored timeline of a Deployment, if a run recorded one.
+pub fn stored_timeline(state: &State, key: &ObjKey) -> Vec<Sample> {
+    let Some(doc) = state.get(TIMELINE_KIND, &key.namespace, &key.name) else { return vec![] };
+    doc.get("samples")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|s| Sample {
+            step: model::i64_at(s, &["step"]).unwrap_or(0) as usize,
+            time: model::parse_time(model::str_at(s, &["time"])).unwrap_or(0),
+            old: model::i64_at(s, &["old"]).unwrap_or(0),
+            new: model::i64_at(s, &["new"]).unwrap_or(0),
+            available: model::i64_at(s, &["available"]).unwrap_or(0),
+        })
+        .collect()
+}
+
+/// A small text chart: one row per change, old pods `░`, new pods `█`, with the counts.
+pub fn chart(name: &str, samples: &[Sample]) -> String {
+    let mut out = format!("deployment {name:?} rollout timeline (░ old pod, █ new pod):\n");
+    let start = samples.first().map_or(0, |s| s.time);
+    let mut rows = vec![vec![
+        "STEP".to_string(),
+        "TIME".into(),
+        "OLD".into(),
+        "NEW".into(),
+        "AVAILABLE".into(),
+        String::new(),
+    ]];
+    for s in samples {
+        let bar = format!("{}{}", "░".repeat(s.old.max(0) as usize), "█".repeat(s.new.max(0) as usize));
+        rows.push(vec![
+            s.step.to_string(),
+            format!("+{}s", s.time - start),
+            s.old.to_string(),
+            s.new.to_string(),
+            s.available.to_string(),
+            bar,
+        ]);
+    }
+    for line in crate::render::table(&rows).lines() {
+        out.push_str("  ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// `kubectl rollout status` for a Deployment (one look, no watching): the message and whether
+/// the rollout is complete. A Deployment past its progress deadline is an error.
+pub fn status(d: &Value) -> Result<(String, bool)> {
+    let name = model::name(d);
+    let generation = model::i64_at(d, &["metadata", "generation"]).unwrap_or(1);
+    let st = |k: &str| model::i64_at(d, &["status", k]).unwrap_or(0);
+    if generation > st("observedGeneration") {
+        return Ok(("Waiting for deployment spec update to be observed...".into(), false));
+    }
+    if model::condition(d, "Progressing")
+        .is_some_and(|c| model::str_at(c, &["reason"]) == "ProgressDeadlineExceeded")
+    {
+        bail!("deployment {name:?} exceeded its progress deadline");
+    }
+    let replicas = model::replicas(d);
+    let (updated, total, available) = (st("updatedReplicas"), st("replicas"), st("availableReplicas"));
+    if updated < replicas {
+        return Ok((
+            format!("Waiting for deployment {name:?} rollout to finish: {updated} out of {replicas} new replicas have been updated..."),
+            false,
+        ));
+    }
+    if total > updated {
+        return Ok((
+            format!("Waiting for deployment {name:?} rollout to finish: {} old replicas are pending termination...", total - updated),
+            false,
+        ));
+    }
+    if available < updated {
+        return Ok((
+            format!("Waiting for deployment {name:?} rollout to finish: {available} of {updated} updated replicas are available..."),
+            false,
+        ));
+    }
+    Ok((format!("deployment {name:?} successfully rolled out"), true))
+}
+
+/// The ReplicaSets a Deployment controls, by revision.
+fn revisions<'a>(state: &'a State, d: &'a Value) -> BTreeMap<i64, &'a Value> {
+    let uid = model::uid(d);
+    let ns = model::str_at(d, &["metadata", "namespace"]);
+    state
+        .of_kind("ReplicaSet", Some(ns))
+        .filter(|rs| model::controller_ref(rs).is_some_and(|(_, _, u)| u == uid))
+        .filter_map(|rs| {
+            model::annotation(rs, df::REVISION).and_then(|r| r.parse().ok()).map(|r: i64| (r, rs))
+        })
+        .collect()
+}
+
+/// `kubectl rollout history`: REVISION and CHANGE-CAUSE, or one revision's pod template.
+pub fn history(state: &State, d: &Value, revision: Option<i64>) -> Result<String> {
+    let revs = revisions(state, d);
+    let head = format!("deployment.apps/{}", model::name(d));
+    match revision {
+        None => {
+            let mut rows = vec![vec!["REVISION".to_string(), "CHANGE-CAUSE".into()]];
+            for (r, rs) in &revs {
+                rows.push(vec![
+                    r.to_string(),
+                    model::annotation(rs, df::CHANGE_CAUSE).unwrap_or("<none>").to_string(),
+                ]);
+            }
+            Ok(format!("{head} \n{}\n", crate::render::table(&rows)))
+        }
+        Some(r) => {
+            let rs = revs.get(&r).ok_or_else(|| anyhow!("unable to find the specified revision"))?;
+            let template = model::at(rs, &["spec", "template"]).cloned().unwrap_or(Value::Null);
+            let mut out = format!("{head} with revision #{r}\nPod Template:\n");
+            let labels: Vec<String> =
+                model::labels(&template).iter().map(|(k, v)| format!("{k}={v}")).collect();
+            out.push_str(&format!("  Labels:\t{}\n", labels.join("\n\t")));
+            if let Some(cause) = model::annotation(rs, df::CHANGE_CAUSE) {
+                out.push_str(&format!("  Annotations:\t{}: {cause}\n", df::CHANGE_CAUSE));
+            }
+            out.push_str("  Containers:\n");
+            for c in
+                model::at(&template, &["spec", "containers"]).and_then(Value::as_array).into_iter().flatten()
+            {
+                out.push_str(&format!(
+                    "   {}:\n    Image:\t{}\n",
+                    model::str_at(c, &["name"]),
+                    model::str_at(c, &["image"])
+                ));
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// `kubectl rollout undo`: the merge patch restoring the template (and annotations) of a
+/// revision, or `Ok(None)` when the template already matches it.
+pub fn undo_patch(state: &State, d: &Value, to_revision: i64) -> Result<Option<(Value, i64)>> {
+    let name = model::name(d);
+    if to_revision < 0 {
+        bail!("unable to find specified revision {to_revision} in history");
+    }
+    if model::at(d, &["spec", "paused"]).and_then(Value::as_bool) == Some(true) {
+        bail!("you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again");
+    }
+    let revs = revisions(state, d);
+    let (revision, rs) = if to_revision == 0 {
+        // The second-highest revision.
+        let mut it = revs.iter().rev();
+        it.next();
+        it.next()
+            .map(|(r, rs)| (*r, *rs))
+            .ok_or_else(|| anyhow!("no rollout history found for deployment {name:?}"))?
+    } else {
+        revs.get(&to_revision)
+            .map(|rs| (to_revision, *rs))
+            .ok_or_else(|| anyhow!("unable to find specified revision {to_revision} in history"))?
+    };
+    let mut template = model::at(rs, &["spec", "template"]).cloned().unwrap_or(Value::Null);
+    let current = model::at(d, &["spec", "template"]).cloned().unwrap_or(Value::Null);
+    if df::template_hash(&template) == df::template_hash(&current) {
+        return Ok(None);
+    }
+    if let Some(labels) = template.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
+        labels.remove(df::POD_TEMPLATE_HASH);
+    }
+    let mut annotations = serde_json::Map::new();
+    for (k, v) in model::string_map(d, &["metadata", "annotations"]) {
+        if ANNOTATIONS_TO_SKIP.contains(&k.as_str()) {
+            annotations.insert(k, json!(v));
+        }
+    }
+    for (k, v) in model::string_map(rs, &["metadata", "annotations"]) {
+        if !ANNOTATIONS_TO_SKIP.contains(&k.as_str()) {
+            annotations.insert(k, json!(v));
+        }
+    }
+    let before = json!({"metadata": {"annotations": model::at(d, &["metadata", "annotations"]).cloned().unwrap_or(json!({}))}, "spec": {"template": current}});
+    let after = json!({"metadata": {"annotations": annotations}, "spec": {"template": template}});
+    Ok(Some((apply::merge_diff(&before, &after), revision)))
+}
