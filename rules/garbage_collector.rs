@@ -1,6 +1,6 @@
 //! Garbage collector (upstream `pkg/controller/garbagecollector`).
 //!
-//! Owner references form a graph (built with petgraph in `facts::owners`). Background
+//! Owner references form a graph: the `OwnerRef` relation, walked one level per step. Background
 //! deletion: the owner is gone at once and the collector deletes dependents whose owners are
 //! all gone (a dependent that still has a live owner only loses the dangling reference).
 //! Orphan deletion (`--cascade=orphan`, formerly `--cascade=false`): the owner waits with the

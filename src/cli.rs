@@ -536,7 +536,7 @@ fn print_run(run: &RunArgs, messages: &[String], trace: &Trace) -> Result<()> {
 fn apply_actions(s: &State, manifests: &[manifest::Manifest]) -> Result<(Vec<Action>, Vec<String>)> {
     let mut actions = Vec::new();
     let mut messages = Vec::new();
-    for m in manifests {
+    for m in crate::ordering::apply_order(manifests).into_iter().map(|i| &manifests[i]) {
         let key = m.key();
         let what = format!("{}/{}", model::resource_ref(&key.kind), key.name);
         match apply::plan_apply(&m.object, s.objects.get(&key)) {
@@ -771,7 +771,12 @@ fn diff(path: &std::path::Path, files: &[String], ns: &str) -> Result<Exit> {
     for m in &manifests {
         let key = m.key();
         let live = s.objects.get(&key);
-        let merged = apply::merged(&m.object, live);
+        let mut merged = apply::merged(&m.object, live);
+        if let Some(live) = live.filter(|l| l.get("spec") != merged.get("spec") && key.kind != "Pod") {
+            // The API server bumps the generation when the spec changes.
+            let generation = model::i64_at(live, &["metadata", "generation"]).unwrap_or(1);
+            model::obj_mut(&mut merged, &["metadata"]).insert("generation".into(), json!(generation + 1));
+        }
         let live_text = live.map(serde_yaml::to_string).transpose()?.unwrap_or_default();
         let merged_text = serde_yaml::to_string(&merged)?;
         if live_text == merged_text {

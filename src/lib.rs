@@ -14,6 +14,7 @@ pub mod driver;
 pub mod facts;
 pub mod manifest;
 pub mod model;
+pub mod ordering;
 pub mod podtemplate;
 pub mod printers;
 pub mod render;
