@@ -413,48 +413,6 @@ pub fn parse_time(s: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(s).ok().map(|t| t.timestamp())
 }
 
-/// kubectl's short age: `45s`, `3m20s`, `5h`, `2d3h`…
-pub fn fmt_age(secs: i64) -> String {
-    let s = secs.max(0);
-    if s < 120 {
-        format!("{s}s")
-    } else if s < 600 {
-        let (m, r) = (s / 60, s % 60);
-        if r == 0 {
-            format!("{m}m")
-        } else {
-            format!("{m}m{r}s")
-        }
-    } else if s < 3 * 3600 {
-        let (h, m) = (s / 3600, (s % 3600) / 60);
-        if h == 0 {
-            format!("{m}m")
-        } else if m == 0 {
-            format!("{h}h")
-        } else {
-            format!("{h}h{m}m")
-        }
-    } else if s < 8 * 3600 {
-        let (h, m) = (s / 3600, (s % 3600) / 60);
-        if m == 0 {
-            format!("{h}h")
-        } else {
-            format!("{h}h{m}m")
-        }
-    } else if s < 2 * 86400 {
-        format!("{}h", s / 3600)
-    } else if s < 8 * 86400 {
-        let (d, h) = (s / 86400, (s % 86400) / 3600);
-        if h == 0 {
-            format!("{d}d")
-        } else {
-            format!("{d}d{h}h")
-        }
-    } else {
-        format!("{}d", s / 86400)
-    }
-}
-
 /// Parse a duration such as `90s`, `5m`, `2h`, `1h30m`, `1d`.
 pub fn parse_duration(s: &str) -> Option<i64> {
     let mut total = 0i64;
@@ -496,15 +454,11 @@ mod tests {
     }
 
     #[test]
-    fn durations_and_ages() {
+    fn durations() {
         assert_eq!(parse_duration("2h"), Some(7200));
         assert_eq!(parse_duration("1h30m"), Some(5400));
         assert_eq!(parse_duration("45"), Some(45));
         assert_eq!(parse_duration("3x"), None);
-        assert_eq!(fmt_age(6), "6s");
-        assert_eq!(fmt_age(200), "3m20s");
-        assert_eq!(fmt_age(9000), "2h30m");
-        assert_eq!(fmt_age(3 * 86400 + 3600), "3d1h");
     }
 
     #[test]
