@@ -155,6 +155,37 @@ fn foreground_delete_of_a_pod_still_waits_for_its_kubelet() {
 }
 
 #[test]
+fn a_pod_with_a_finalizer_stays_terminating_until_it_is_removed() {
+    let c = Cluster::seed_nodes();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: keeper\n  finalizers: [example.com/keep]\nspec:\n  containers: [{name: c, image: nginx}]\n";
+    c.ok(&["apply", "-f", &c.write("pod.yaml", pod)]);
+    assert!(is_running_ready(&c.object("pod", "keeper").unwrap()));
+    c.ok(&["delete", "pod", "keeper"]);
+    let p = c.object("pod", "keeper").expect("the finalizer holds the pod");
+    assert!(is_terminating(&p));
+    assert_eq!(finalizers(&p), ["example.com/keep"]);
+    assert!(c.ok(&["get", "pods"]).stdout.contains("Terminating"));
+    // Whoever owns the finalizer removes it: the deletion completes.
+    c.ok(&["patch", "pod", "keeper", "-p", r#"{"metadata":{"finalizers":null}}"#]);
+    assert!(c.object("pod", "keeper").is_none());
+    // With the GC's own finalizer (foreground) on a running pod, the kubelet still stops it:
+    // the collector drops its finalizer, then the kubelet removes the pod.
+    c.ok(&[
+        "apply",
+        "-f",
+        &c.write("pod2.yaml", &pod.replace("keeper", "fg").replace("  finalizers: [example.com/keep]\n", "")),
+    ]);
+    let trace = c.ok(&["delete", "pod", "fg", "--cascade=foreground", "-o", "json"]).json();
+    assert!(c.object("pod", "fg").is_none());
+    let dropped = find(&trace, "update", "Pod", "garbage-collector");
+    let removed = find(&trace, "update", "Pod", "kubelet");
+    assert_eq!((dropped.len(), removed.len()), (1, 1), "{trace}");
+    assert!(dropped[0].1["detail"].is_null(), "a patch, not a removal: {trace}");
+    assert_eq!(removed[0].1["detail"], "removed");
+    assert!(removed[0].0 > dropped[0].0);
+}
+
+#[test]
 fn orphan_delete_keeps_the_pods_and_a_new_set_adopts_them() {
     let c = rs_cluster();
     let pods = names(&c.items("pods"));
