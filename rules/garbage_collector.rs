@@ -6,7 +6,13 @@
 //! Orphan deletion (`--cascade=orphan`, formerly `--cascade=false`): the owner waits with the
 //! `orphan` finalizer while its dependents lose their reference to it, then goes. Foreground
 //! deletion: the owner waits with `foregroundDeletion` while its dependents are deleted
-//! (foreground too), and goes once no blocking dependent is left.
+//! (in the foreground when they own objects themselves, otherwise in the background, as
+//! upstream `attemptToDeleteItem` does), and goes once no blocking dependent is left.
+//!
+//! Removing the `orphan` or `foregroundDeletion` finalizer ends the deletion only when nothing
+//! else holds the object: another finalizer, or a pod on a node whose kubelet still has to stop
+//! its containers (graceful deletion). Then only the finalizer goes and the object stays
+//! (Terminating) until the rest is done.
 
 use crate::actions::{Action, Change, Precondition, Propagation};
 use crate::facts::{Facts, Finalizing, Id, Sym};
@@ -25,12 +31,18 @@ crepe! {
     // Objects with a deletionTimestamp: (object, uid, how).
     @input
     pub struct Deleting(Id, Sym, Finalizing);
+    // Objects being deleted that something besides the garbage collector's finalizer still
+    // holds: other finalizers, or a graceful pod deletion the kubelet has not finished.
+    @input
+    pub struct HeldElsewhere(Id);
 
     struct HasLiveOwner(Id);
     struct Dangling(Id, Sym);
     struct HasDependent(Sym);
     struct HasBlockingDependent(Sym);
     struct BeingDeleted(Id);
+    struct OwnsDependents(Id);
+    struct Unblocked(Id, Finalizing);
 
     // Delete a dependent whose owners are all gone.
     @output
@@ -38,12 +50,16 @@ crepe! {
     // Remove a reference to an owner that is gone or being orphaned: (dependent, owner uid).
     @output
     pub struct DropRef(Id, Sym);
-    // Delete a dependent of an owner in foreground deletion.
+    // Delete a dependent of an owner in foreground deletion: (dependent, in the foreground
+    // because it owns objects itself).
     @output
-    pub struct CascadeForeground(Id);
+    pub struct CascadeForeground(Id, bool);
     // Remove an owner whose orphan/foreground finalizer has nothing left to wait for.
     @output
     pub struct Finalize(Id, Finalizing);
+    // Remove only that finalizer: something else still holds the object.
+    @output
+    pub struct DropFinalizer(Id, Finalizing);
 
     HasLiveOwner(d) <- OwnerRef(d, u, _), Live(u, _);
     Dangling(d, u) <- OwnerRef(d, u, _), !Live(u, _);
@@ -51,11 +67,25 @@ crepe! {
     Collect(d) <- Dangling(d, _), !HasLiveOwner(d), !BeingDeleted(d);
     DropRef(d, u) <- Dangling(d, u), HasLiveOwner(d);
     DropRef(d, u) <- Deleting(_, u, Finalizing::Orphan), OwnerRef(d, u, _);
-    CascadeForeground(d) <- Deleting(_, u, Finalizing::Foreground), OwnerRef(d, u, _), !BeingDeleted(d);
+    OwnsDependents(d) <- Live(du, d), HasDependent(du);
+    CascadeForeground(d, true) <-
+        Deleting(_, u, Finalizing::Foreground), OwnerRef(d, u, _), !BeingDeleted(d), OwnsDependents(d);
+    CascadeForeground(d, false) <-
+        Deleting(_, u, Finalizing::Foreground), OwnerRef(d, u, _), !BeingDeleted(d), !OwnsDependents(d);
     HasDependent(u) <- OwnerRef(_, u, _);
     HasBlockingDependent(u) <- OwnerRef(_, u, true);
-    Finalize(o, Finalizing::Orphan) <- Deleting(o, u, Finalizing::Orphan), !HasDependent(u);
-    Finalize(o, Finalizing::Foreground) <- Deleting(o, u, Finalizing::Foreground), !HasBlockingDependent(u);
+    Unblocked(o, Finalizing::Orphan) <- Deleting(o, u, Finalizing::Orphan), !HasDependent(u);
+    Unblocked(o, Finalizing::Foreground) <- Deleting(o, u, Finalizing::Foreground), !HasBlockingDependent(u);
+    Finalize(o, how) <- Unblocked(o, how), !HeldElsewhere(o);
+    DropFinalizer(o, how) <- Unblocked(o, how), HeldElsewhere(o);
+}
+
+/// The finalizer the garbage collector owns for a way of deleting.
+fn finalizer_name(how: Finalizing) -> &'static str {
+    match how {
+        Finalizing::Orphan => "orphan",
+        _ => "foregroundDeletion",
+    }
 }
 
 pub fn reconcile(f: &Facts) -> Vec<Action> {
@@ -63,7 +93,10 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
     rt.extend(f.owner_refs.iter().map(|r| OwnerRef(r.child, r.owner_uid, r.block)));
     rt.extend(f.by_uid.iter().map(|(&u, &id)| Live(u, id)));
     rt.extend(f.deleting.iter().map(|&(id, how)| Deleting(id, f.uids[id as usize], how)));
-    let (collects, drops, cascades, finals) = rt.run_with_hasher::<FxBuildHasher>();
+    rt.extend(
+        f.deleting.iter().filter(|&&(id, how)| held_elsewhere(f, id, how)).map(|&(id, _)| HeldElsewhere(id)),
+    );
+    let (collects, drops, cascades, finals, dropped_finalizers) = rt.run_with_hasher::<FxBuildHasher>();
 
     let mut out: Vec<(u8, Id, Action)> = Vec::new();
     let mut by_dependent: std::collections::BTreeMap<Id, Vec<Sym>> = Default::default();
@@ -98,14 +131,38 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
             ),
         ));
     }
-    for CascadeForeground(d) in cascades {
+    for CascadeForeground(d, owns) in cascades {
+        let (propagation, why) = if owns {
+            (
+                Propagation::Foreground,
+                "owner is being deleted in the foreground: delete dependent (foreground: it owns objects)",
+            )
+        } else {
+            (Propagation::Background, "owner is being deleted in the foreground: delete dependent")
+        };
         out.push((
             1,
             d,
+            Action::new(Change::Delete { key: f.key(d).clone(), propagation }, "garbage-collector", why),
+        ));
+    }
+    for DropFinalizer(o, how) in dropped_finalizers {
+        let name = finalizer_name(how);
+        let kept: Vec<Value> = model::at(f.raw(o), &["metadata", "finalizers"])
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|x| x.as_str() != Some(name))
+            .cloned()
+            .collect();
+        let patch = json!({"metadata": {"finalizers": if kept.is_empty() { Value::Null } else { Value::Array(kept) }}});
+        out.push((
+            2,
+            o,
             Action::new(
-                Change::Delete { key: f.key(d).clone(), propagation: Propagation::Foreground },
+                Change::Patch { key: f.key(o).clone(), patch, precondition: Precondition::None },
                 "garbage-collector",
-                "owner is being deleted in the foreground: delete dependent",
+                format!("nothing left to wait for: remove finalizer {name} (the object is still held by its own deletion)"),
             ),
         ));
     }
@@ -118,4 +175,19 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
     }
     out.sort_by(|a, b| (a.0, f.key(a.1)).cmp(&(b.0, f.key(b.1))));
     out.into_iter().map(|(_, _, a)| a).collect()
+}
+
+/// Whether an object being deleted stays once the garbage collector's finalizer for `how` is
+/// removed: it carries another finalizer, or it is a pod bound to a node (its kubelet finishes
+/// the graceful deletion).
+fn held_elsewhere(f: &Facts, id: Id, how: Finalizing) -> bool {
+    let obj = f.raw(id);
+    let own = finalizer_name(how);
+    let other_finalizers = model::at(obj, &["metadata", "finalizers"])
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|x| x.as_str() != Some(own));
+    let graceful_pod = f.key(id).kind == "Pod" && !model::str_at(obj, &["spec", "nodeName"]).is_empty();
+    other_finalizers || graceful_pod
 }

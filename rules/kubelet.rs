@@ -4,7 +4,9 @@
 //! at once, or `konverge.io/ready-after` later. `konverge.io/image-pull: fail` keeps it Pending
 //! (ErrImagePull, then ImagePullBackOff); `konverge.io/crash: "true"` makes it Running but never
 //! Ready (CrashLoopBackOff). A terminating pod on a Ready node finishes its grace period and is
-//! removed on the next step. A kubelet on a node that is not Ready does nothing.
+//! removed on the next step — unless it still carries finalizers: then, as with the API server,
+//! it stays (Terminating) until whoever owns them removes them. A kubelet on a node that is not
+//! Ready does nothing.
 
 use crate::actions::{Action, Change, EventType, Precondition};
 use crate::facts::{Facts, Id, Phase, Sym};
@@ -33,6 +35,9 @@ crepe! {
     pub struct Waiting(Id, u8);
     @input
     pub struct Now(i64);
+    // Pods with `metadata.finalizers`: their deletion waits for them.
+    @input
+    pub struct HasFinalizers(Id);
 
     struct Live(Id, Phase, bool, i64);
     // Start the containers: (pod, ready at once).
@@ -60,7 +65,7 @@ crepe! {
     Wake(started + delay) <-
         Live(p, Phase::Running, false, started), Knobs(p, delay, _, false), (delay > 0), Now(now),
         (started + delay > now);
-    Finish(p) <- BoundPod(p, node, _, _, true, _), NodeUp(node);
+    Finish(p) <- BoundPod(p, node, _, _, true, _), NodeUp(node), !HasFinalizers(p);
 }
 
 pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
@@ -79,6 +84,17 @@ pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
     }
     rt.extend(f.nodes.iter().filter(|n| n.ready).map(|n| NodeUp(n.name)));
     rt.extend([Now(f.now)]);
+    rt.extend(
+        f.pods
+            .iter()
+            .filter(|p| p.deleting && p.node.is_some())
+            .filter(|p| {
+                model::at(f.raw(p.id), &["metadata", "finalizers"])
+                    .and_then(Value::as_array)
+                    .is_some_and(|a| !a.is_empty())
+            })
+            .map(|p| HasFinalizers(p.id)),
+    );
     let (starts, crashes, pulls, readies, finishes, wakes) = rt.run_with_hasher::<FxBuildHasher>();
 
     let now = model::fmt_time(f.now);

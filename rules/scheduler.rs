@@ -4,14 +4,16 @@
 //! Filters: the node is Ready and schedulable (NodeUnschedulable), carries every nodeSelector
 //! label (NodeAffinity), has no NoSchedule/NoExecute taint the pod does not tolerate
 //! (TaintToleration), and has room for the pod's cpu, memory and pod count (NodeResourcesFit).
-//! Score: LeastAllocated, ties by node name — the node order comes from `sched::sched_facts`.
+//! Score: LeastAllocated, ties by node name.
 //!
 //! The real scheduler places one pod at a time and each placement changes the next pod's
-//! scores; within one step konverge places a whole queue at once by dealing pods round-robin
-//! over the feasible nodes in preference order (pod `r` of a class goes to feasible node
-//! `r mod n`, as long as that node has room for `r / n + 1` such pods). With equal pods this is
-//! exactly what one-at-a-time LeastAllocated does; a node over-committed by two classes in
-//! the same step is caught by the driver's admission and the loser retries next step.
+//! scores. Within one step konverge places a whole queue at once: the filter rules decide which
+//! nodes a class of equal pods fits and how many of them each node holds; [`placement_slots`]
+//! ranks the places ("slots") those pods would take one at a time — the k-th pod of a class on
+//! a node scores what the node scores with k such pods already added, so the ranking is the
+//! one-at-a-time LeastAllocated order — and the [`placement`] rule binds the class's pod of
+//! queue rank `r` to slot `r`. A node over-committed by two classes in the same step is caught
+//! by the driver's admission and the loser retries next step.
 
 use crate::actions::{Action, Change, EventType, Precondition};
 use crate::facts::sched::{self, SchedFacts};
@@ -43,33 +45,25 @@ crepe! {
     // (node, free cpu, free memory, free pod slots).
     @input
     pub struct Free(Id, i64, i64, i64);
-    // Node preference order as a chain: first node, successor, last node.
-    @input
-    pub struct First(Id);
-    @input
-    pub struct Next(Id, Id);
-    @input
-    pub struct Last(Id);
 
     struct Tolerated(u32, Id, Sym, Sym, u8);
     @output
     pub struct SelectorMiss(u32, Id);
     @output
     pub struct Untolerated(u32, Id);
+    // (class, node, key, value, effect) of each NoSchedule/NoExecute taint the class does not
+    // tolerate, for the FailedScheduling message.
+    @output
+    pub struct UntoleratedTaint(u32, Id, Sym, Sym, u8);
     @output
     pub struct NotReady(Id);
     // How many pods of the class still fit on the node.
     @output
     pub struct Room(u32, Id, i64);
-    struct Feasible(u32, Id);
-    // (class, node, feasible nodes before it in preference order).
-    struct Walk(u32, Id, i64);
-    struct FeasibleAt(u32, Id, i64);
+    // The class fits the node (every filter passes and there is room for one more pod).
     @output
-    pub struct FeasibleCount(u32, i64);
-    // (pod, node, feasible nodes for its class).
-    @output
-    pub struct Bind(Id, Id, i64);
+    pub struct Feasible(u32, Id);
+    struct Schedulable(u32);
     @output
     pub struct Unschedulable(Id, u32);
 
@@ -77,26 +71,110 @@ crepe! {
     Tolerated(c, n, k, v, e) <-
         NodeTaint(n, k, v, e), ClassTolerates(c, tk, exists, tv, te),
         (tk == k || (exists && tk == EMPTY)), (exists || tv == v), (te == 0 || te == e);
-    Untolerated(c, n) <-
+    UntoleratedTaint(c, n, k, v, e) <-
         Class(c, _, _), NodeTaint(n, k, v, e), (e == NO_SCHEDULE || e == NO_EXECUTE), !Tolerated(c, n, k, v, e);
+    Untolerated(c, n) <- UntoleratedTaint(c, n, _, _, _);
     NotReady(n) <- Node(n, false, _);
     NotReady(n) <- Node(n, _, true);
     Room(c, n, room) <-
         Class(c, cpu, mem), Free(n, free_cpu, free_mem, free_pods),
         let room = fits(cpu, free_cpu).min(fits(mem, free_mem)).min(free_pods), (room > 0);
     Feasible(c, n) <- Room(c, n, _), !NotReady(n), !SelectorMiss(c, n), !Untolerated(c, n);
+    Schedulable(c) <- Feasible(c, _);
+    Unschedulable(pod, c) <- Pending(pod, c, _), !Schedulable(c);
+}
 
-    Walk(c, n, 0) <- Class(c, _, _), First(n);
-    Walk(c, next, i + 1) <- Walk(c, n, i), Feasible(c, n), Next(n, next);
-    Walk(c, next, i) <- Walk(c, n, i), !Feasible(c, n), Next(n, next);
-    FeasibleAt(c, n, i) <- Walk(c, n, i), Feasible(c, n);
-    FeasibleCount(c, i + 1) <- Walk(c, n, i), Last(n), Feasible(c, n);
-    FeasibleCount(c, i) <- Walk(c, n, i), Last(n), !Feasible(c, n);
+/// Placement: the pending pod of queue rank `r` in its class takes the class's slot `r`.
+pub mod placement {
+    use crate::facts::Id;
+    use crepe::crepe;
 
-    Bind(pod, node, count) <-
-        Pending(pod, c, r), FeasibleCount(c, count), (count > 0),
-        FeasibleAt(c, node, r % count), Room(c, node, room), (r / count < room);
-    Unschedulable(pod, c) <- Pending(pod, c, _), FeasibleCount(c, 0);
+    crepe! {
+        // (pod, class, rank in the class's queue).
+        @input
+        pub struct Pending(pub Id, pub u32, pub i64);
+        // (class, rank, node): the node the class's pod of that rank goes to, one at a time.
+        @input
+        pub struct Slot(pub u32, pub i64, pub Id);
+        @output
+        pub struct Bind(pub Id, pub Id);
+
+        Bind(pod, node) <- Pending(pod, c, r), Slot(c, r, node);
+    }
+}
+
+/// NodeResourcesFit's LeastAllocated score: the mean over cpu and memory of the free share,
+/// 0–100, in millionths so that close scores still order.
+fn least_allocated(cpu_alloc: i64, cpu_req: i64, mem_alloc: i64, mem_req: i64) -> i64 {
+    let share = |alloc: i64, req: i64| {
+        if alloc <= 0 {
+            0
+        } else {
+            ((alloc - req).max(0) as i128 * 100_000_000 / alloc as i128) as i64
+        }
+    };
+    (share(cpu_alloc, cpu_req) + share(mem_alloc, mem_req)) / 2
+}
+
+/// The next free slot of a node while ranking slots: (score, node name first, k, node index,
+/// slots the node has for the class). The heap's greatest is the next place a pod goes.
+type SlotHead<'a> = (i64, std::cmp::Reverse<&'a crate::model::ObjKey>, std::cmp::Reverse<i64>, usize, i64);
+
+/// Rank the places the pending pods of each class would take if scheduled one at a time:
+/// `(class, rank, node)` for ranks `0..pending`. `room` is what the filter rules derived:
+/// `(class, node, how many pods of the class fit)` for the nodes the class fits. Each node's
+/// k-th slot scores LeastAllocated with k pods of the class already added (requests of 0 count
+/// as upstream's scoring defaults); the best score goes first, ties by node name.
+pub fn placement_slots(f: &Facts, s: &SchedFacts, room: &[(u32, Id, i64)]) -> Vec<(u32, i64, Id)> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let node_by_name: FxHashMap<Sym, usize> = f.nodes.iter().enumerate().map(|(i, n)| (n.name, i)).collect();
+    let node_index: FxHashMap<Id, usize> = f.nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+    let scored = |req: i64, default: i64| if req == 0 { default } else { req };
+    // Requests on each node as the score sees them.
+    let mut used = vec![(0i64, 0i64); f.nodes.len()];
+    for p in &f.pods {
+        if matches!(p.phase, crate::facts::Phase::Succeeded | crate::facts::Phase::Failed) {
+            continue;
+        }
+        if let Some(&i) = p.node.and_then(|n| node_by_name.get(&n)) {
+            used[i].0 += scored(p.cpu_m, sched::DEFAULT_CPU_M);
+            used[i].1 += scored(p.mem, sched::DEFAULT_MEM);
+        }
+    }
+    let mut pending: FxHashMap<u32, i64> = FxHashMap::default();
+    for &(_, c, _) in &s.pending {
+        *pending.entry(c).or_default() += 1;
+    }
+    let mut by_class: FxHashMap<u32, Vec<(Id, i64)>> = FxHashMap::default();
+    for &(c, n, r) in room {
+        by_class.entry(c).or_default().push((n, r));
+    }
+    let mut out = Vec::new();
+    for class in &s.classes {
+        let (Some(&want), Some(nodes)) = (pending.get(&class.id), by_class.get(&class.id)) else { continue };
+        let (cpu, mem) = (scored(class.cpu_m, sched::DEFAULT_CPU_M), scored(class.mem, sched::DEFAULT_MEM));
+        let score = |i: usize, k: i64| {
+            let n = &f.nodes[i];
+            least_allocated(n.alloc_cpu_m, used[i].0 + k * cpu, n.alloc_mem, used[i].1 + k * mem)
+        };
+        let mut heap: BinaryHeap<SlotHead> = nodes
+            .iter()
+            .filter_map(|&(n, r)| {
+                node_index.get(&n).map(|&i| (score(i, 0), Reverse(f.key(n)), Reverse(0), i, r))
+            })
+            .collect();
+        let mut rank = 0;
+        while rank < want {
+            let Some((_, name, Reverse(k), i, r)) = heap.pop() else { break };
+            out.push((class.id, rank, f.nodes[i].id));
+            rank += 1;
+            if k + 1 < r {
+                heap.push((score(i, k + 1), name, Reverse(k + 1), i, r));
+            }
+        }
+    }
+    out
 }
 
 /// How many requests of `want` fit in `free` (unbounded when nothing is requested).
@@ -126,16 +204,34 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
         rt.extend(n.taints.iter().map(|t| NodeTaint(n.id, t.key, t.value, t.effect)));
     }
     rt.extend(s.free.iter().map(|x| Free(x.node, x.cpu_m, x.mem, x.pods)));
-    rt.extend(s.order.first().map(|&n| First(n)));
-    rt.extend(s.order.windows(2).map(|w| Next(w[0], w[1])));
-    rt.extend(s.order.last().map(|&n| Last(n)));
-    let (misses, untolerated, not_ready, rooms, _counts, binds, unschedulable) =
+    let (misses, untolerated, untolerated_taints, not_ready, rooms, feasible, unschedulable) =
         rt.run_with_hasher::<FxBuildHasher>();
+
+    let feasible_room: Vec<(u32, Id, i64)> = {
+        let mut v: Vec<(u32, Id, i64)> = rooms
+            .iter()
+            .filter(|r| feasible.contains(&Feasible(r.0, r.1)))
+            .map(|r| (r.0, r.1, r.2))
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    let mut feasible_count: FxHashMap<u32, usize> = FxHashMap::default();
+    for &(c, _, _) in &feasible_room {
+        *feasible_count.entry(c).or_default() += 1;
+    }
+    let class_of: FxHashMap<Id, u32> = s.pending.iter().map(|&(p, c, _)| (p, c)).collect();
+    let mut place = placement::Crepe::new();
+    place.extend(s.pending.iter().map(|&(p, c, r)| placement::Pending(p, c, r)));
+    place
+        .extend(placement_slots(f, &s, &feasible_room).into_iter().map(|(c, r, n)| placement::Slot(c, r, n)));
+    let (binds,) = place.run_with_hasher::<FxBuildHasher>();
 
     let mut out = Vec::new();
     let mut binds: Vec<_> = binds.into_iter().collect();
     binds.sort_unstable_by_key(|b| f.key(b.0));
-    for Bind(pod, node, count) in binds {
+    for placement::Bind(pod, node) in binds {
+        let count = class_of.get(&pod).and_then(|c| feasible_count.get(c)).copied().unwrap_or(0);
         let pod_key = f.key(pod);
         let node_name = &f.key(node).name;
         out.push(
@@ -158,7 +254,8 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
     }
     let with_room: std::collections::HashSet<(u32, Id), FxBuildHasher> =
         rooms.iter().map(|r| (r.0, r.1)).collect();
-    let diagnosis = Diagnosis::new(f, &s, &misses, &untolerated, &not_ready, &with_room);
+    let filters = Filtered { misses, untolerated, untolerated_taints, not_ready, with_room };
+    let diagnosis = Diagnosis::new(f, &s, &filters);
     unschedulable.sort_unstable_by_key(|u| f.key(u.0));
     for Unschedulable(pod, class) in unschedulable {
         let message = diagnosis.message(class);
@@ -188,50 +285,83 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
     out
 }
 
-/// Why a class fits nowhere, counted per filter like the scheduler's FailedScheduling message.
+type Set<T> = std::collections::HashSet<T, FxBuildHasher>;
+
+/// What the filter rules derived, for the diagnosis.
+struct Filtered {
+    misses: Set<SelectorMiss>,
+    untolerated: Set<Untolerated>,
+    untolerated_taints: Set<UntoleratedTaint>,
+    not_ready: Set<NotReady>,
+    with_room: Set<(u32, Id)>,
+}
+
+/// Why a class fits nowhere, like the scheduler's FailedScheduling message: for each node the
+/// first filter that rejects it, in the default plugin order (NodeUnschedulable,
+/// TaintToleration, NodeAffinity, NodeResourcesFit — which names every resource that is
+/// short), counted per reason; the "N reason" strings sorted as upstream sorts them.
 struct Diagnosis {
     nodes: usize,
-    per_class: FxHashMap<u32, Vec<(String, usize)>>,
+    per_class: FxHashMap<u32, Vec<String>>,
 }
 
 impl Diagnosis {
-    fn new(
-        f: &Facts,
-        s: &SchedFacts,
-        misses: &std::collections::HashSet<SelectorMiss, FxBuildHasher>,
-        untolerated: &std::collections::HashSet<Untolerated, FxBuildHasher>,
-        not_ready: &std::collections::HashSet<NotReady, FxBuildHasher>,
-        with_room: &std::collections::HashSet<(u32, Id), FxBuildHasher>,
-    ) -> Diagnosis {
+    fn new(f: &Facts, s: &SchedFacts, x: &Filtered) -> Diagnosis {
+        let free: FxHashMap<Id, &sched::NodeFree> = s.free.iter().map(|n| (n.node, n)).collect();
         let mut per_class = FxHashMap::default();
         for c in &s.classes {
             let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
             for n in &f.nodes {
-                let reason = if not_ready.contains(&NotReady(n.id)) {
-                    if n.unschedulable {
-                        "node(s) were unschedulable"
-                    } else {
-                        "node(s) were not ready"
+                let mut node_reasons: Vec<String> = Vec::new();
+                if x.not_ready.contains(&NotReady(n.id)) {
+                    node_reasons.push(
+                        if n.unschedulable { "node(s) were unschedulable" } else { "node(s) were not ready" }
+                            .into(),
+                    );
+                } else if x.untolerated.contains(&Untolerated(c.id, n.id)) {
+                    // upstream names the first untolerated taint in the node's order.
+                    let taint = n.taints.iter().find(|t| {
+                        x.untolerated_taints.contains(&UntoleratedTaint(c.id, n.id, t.key, t.value, t.effect))
+                    });
+                    node_reasons.push(match taint {
+                        Some(t) => format!(
+                            "node(s) had untolerated taint {{{}: {}}}",
+                            f.syms.resolve(t.key),
+                            f.syms.resolve(t.value)
+                        ),
+                        None => "node(s) had untolerated taint".into(),
+                    });
+                } else if x.misses.contains(&SelectorMiss(c.id, n.id)) {
+                    node_reasons.push("node(s) didn't match Pod's node affinity/selector".into());
+                } else if !x.with_room.contains(&(c.id, n.id)) {
+                    if let Some(room) = free.get(&n.id) {
+                        if room.pods < 1 {
+                            node_reasons.push("Too many pods".into());
+                        }
+                        if c.cpu_m > 0 && c.cpu_m > room.cpu_m {
+                            node_reasons.push("Insufficient cpu".into());
+                        }
+                        if c.mem > 0 && c.mem > room.mem {
+                            node_reasons.push("Insufficient memory".into());
+                        }
                     }
-                } else if misses.contains(&SelectorMiss(c.id, n.id)) {
-                    "node(s) didn't match Pod's node affinity/selector"
-                } else if untolerated.contains(&Untolerated(c.id, n.id)) {
-                    "node(s) had untolerated taint"
-                } else if !with_room.contains(&(c.id, n.id)) {
-                    "Insufficient resources (cpu, memory or pods)"
-                } else {
-                    continue;
-                };
-                *reasons.entry(reason.to_string()).or_default() += 1;
+                    if node_reasons.is_empty() {
+                        node_reasons.push("Insufficient resources".into());
+                    }
+                }
+                for r in node_reasons {
+                    *reasons.entry(r).or_default() += 1;
+                }
             }
-            per_class.insert(c.id, reasons.into_iter().collect());
+            let mut parts: Vec<String> = reasons.into_iter().map(|(r, n)| format!("{n} {r}")).collect();
+            parts.sort();
+            per_class.insert(c.id, parts);
         }
         Diagnosis { nodes: f.nodes.len(), per_class }
     }
 
     fn message(&self, class: u32) -> String {
-        let parts: Vec<String> =
-            self.per_class.get(&class).into_iter().flatten().map(|(r, n)| format!("{n} {r}")).collect();
+        let parts: &[String] = self.per_class.get(&class).map_or(&[], Vec::as_slice);
         if parts.is_empty() {
             format!("0/{} nodes are available.", self.nodes)
         } else {

@@ -129,8 +129,8 @@ impl<'a> ApiServer<'a> {
         }
         meta.insert("resourceVersion".into(), json!(seq.to_string()));
         meta.insert("creationTimestamp".into(), json!(now));
-        if kind != "Pod" && kind != "Event" {
-            meta.insert("generation".into(), json!(1));
+        if has_generation(&kind, &obj) {
+            model::obj_mut(&mut obj, &["metadata"]).insert("generation".into(), json!(1));
         }
         if kind == "Pod" {
             default_pod(&mut obj);
@@ -212,11 +212,11 @@ impl<'a> ApiServer<'a> {
         if new == *obj {
             return Ok(());
         }
-        let spec_changed = new.get("spec") != obj.get("spec");
+        let bump_generation = new.get("spec") != obj.get("spec") && has_generation(&key.kind, obj);
         let seq = self.state.next_seq();
         let meta = model::obj_mut(&mut new, &["metadata"]);
         meta.insert("resourceVersion".into(), json!(seq.to_string()));
-        if spec_changed && key.kind != "Pod" {
+        if bump_generation {
             let generation = meta.get("generation").and_then(Value::as_i64).unwrap_or(1);
             meta.insert("generation".into(), json!(generation + 1));
         }
@@ -253,6 +253,28 @@ impl<'a> ApiServer<'a> {
             "count": 1,
         });
         self.put(ObjKey::new("Event", &ns, &event_name), event);
+    }
+}
+
+/// Whether the API server keeps `metadata.generation` for an object of this kind (its registry
+/// strategy sets it to 1 on create and bumps it when the spec changes): the workloads and
+/// Ingress among the kinds konverge knows; for other kinds (custom resources, NetworkPolicy,
+/// PodDisruptionBudget, …) the objects that have a `spec`. ConfigMaps, Secrets, Services,
+/// Nodes, Pods, Events and the like carry none.
+fn has_generation(kind: &str, obj: &Value) -> bool {
+    match model::kind_info(kind) {
+        Some(_) => matches!(
+            kind,
+            "Deployment"
+                | "ReplicaSet"
+                | "ReplicationController"
+                | "DaemonSet"
+                | "StatefulSet"
+                | "Job"
+                | "CronJob"
+                | "Ingress"
+        ),
+        None => obj.get("spec").is_some_and(|s| !s.is_null()),
     }
 }
 

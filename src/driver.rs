@@ -113,9 +113,11 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
         let mut record =
             StepRecord { step: step_no, time: api.state.now, actions: vec![], conflicts: vec![] };
         api.new_step();
+        let before = api.fingerprint;
         if let Some(user) = pending_user.take() {
             admit_all(&mut api, &user, &mut record);
         }
+        let by_user = record.actions.len();
         let (actions, wakes) = {
             let facts = Facts::extract(&api.state.objects, api.state.now);
             rollout::sample(&facts, step_no - 1, &mut timelines);
@@ -138,8 +140,13 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
             }
         }
         progress.tick(step_no, record.actions.len());
+        let controllers_acted = record.actions.len() > by_user;
         steps.push(record);
         api.state.now += TICK;
+        if api.fingerprint == before && !controllers_acted {
+            // Only the user's own no-op (`scale` to the current replicas): not a revisit.
+            continue;
+        }
         if let Some(&from) = seen.get(&api.fingerprint) {
             break Outcome::Cycle { from, to: step_no };
         }

@@ -111,63 +111,60 @@ pub fn deletion_ranks(f: &Facts, claimed: &FxHashMap<Id, Vec<Id>>) -> Vec<(Id, I
 
 /// upstream `controller.ActivePodsWithRanks.Less` with PodDeletionCost and
 /// LogarithmicScaleDown on (their defaults): `Less` means "delete first".
+///
+/// Upstream's `Less` is not a strict weak order: two ready pods with different ready times in
+/// the same log2 bucket are ordered by uid, with equal ready times by restarts and creation, so
+/// three pods can order in a cycle (Go's sort tolerates that; Rust's sort panics). Here the
+/// criteria are one lexicographic key instead: ready pods by ready-time bucket, then restarts,
+/// then creation-time bucket, then uid. It orders every pair as upstream does except pairs
+/// whose ready (or creation) times differ inside one bucket, where upstream looks at the uid
+/// before the restarts (or the creation bucket).
 pub fn active_pods_with_ranks(a: &(&PodF, i64), b: &(&PodF, i64), now: i64) -> Ordering {
-    let ((p, rank_p), (q, rank_q)) = (a, b);
-    // 1. Unassigned before assigned.
-    let by_assigned = p.node.is_some().cmp(&q.node.is_some());
+    deletion_key(a.0, a.1, now).cmp(&deletion_key(b.0, b.1, now))
+}
+
+type DeletionKey<'a> = (bool, u8, bool, i64, i64, i64, i64, i64, &'a str);
+
+/// The place of a pod in deletion order, smallest deleted first.
+fn deletion_key(p: &PodF, rank: i64, now: i64) -> DeletionKey<'_> {
     // 2. Pending < Unknown < Running.
-    let ordinal = |x: &PodF| match x.phase {
+    let ordinal = match p.phase {
         super::Phase::Pending => 0,
         super::Phase::Unknown => 1,
         super::Phase::Running => 2,
         _ => 0,
     };
-    by_assigned
-        .then(ordinal(p).cmp(&ordinal(q)))
+    (
+        // 1. Unassigned before assigned.
+        p.node.is_some(),
+        ordinal,
         // 3. Not ready before ready.
-        .then(p.ready.cmp(&q.ready))
+        p.ready,
         // 4. Lower deletion cost first.
-        .then(p.deletion_cost.cmp(&q.deletion_cost))
+        p.deletion_cost,
         // 5. More pods of the family on the same node first.
-        .then(rank_q.cmp(rank_p))
-        // 6. Both ready: more recently ready first, in log2 buckets, then by uid.
-        .then_with(|| {
-            if p.ready && q.ready && p.ready_since != q.ready_since {
-                log_bucket_order(p.ready_since, q.ready_since, &p.uid, &q.uid, now)
-            } else {
-                Ordering::Equal
-            }
-        })
+        -rank,
+        // 6. Both ready: more recently ready first, in log2 buckets.
+        if p.ready { age_bucket(p.ready_since, now) } else { 0 },
         // 7. More restarts first.
-        .then(q.restarts.cmp(&p.restarts))
+        -p.restarts,
         // 8. Newer first, in log2 buckets, then by uid.
-        .then_with(|| {
-            if p.created != q.created {
-                log_bucket_order(p.created, q.created, &p.uid, &q.uid, now)
-            } else {
-                Ordering::Equal
-            }
-        })
+        age_bucket(p.created, now),
+        &p.uid,
+    )
 }
 
-/// Younger first by `floor(log2(now - t))` with t in nanoseconds (upstream
-/// `logarithmicRankDiff`), ties broken by the smaller uid. A zero time sorts first.
-fn log_bucket_order(t1: i64, t2: i64, uid1: &str, uid2: &str, now: i64) -> Ordering {
-    if t1 == 0 || t2 == 0 {
-        // afterOrZero: a zero time first, otherwise the later time first.
-        return (t1 != 0).cmp(&(t2 != 0)).then(t2.cmp(&t1));
+/// `floor(log2(now - t))` with the age in nanoseconds (upstream `logarithmicRankDiff`): younger
+/// pods have smaller buckets. A zero time sorts first (upstream `afterOrZero`).
+fn age_bucket(t: i64, now: i64) -> i64 {
+    if t == 0 {
+        return i64::MIN;
     }
-    let bucket = |t: i64| {
-        let d = (now - t).saturating_mul(1_000_000_000);
-        if d <= 0 {
-            -1
-        } else {
-            63 - d.leading_zeros() as i64
-        }
-    };
-    match bucket(t1).cmp(&bucket(t2)) {
-        Ordering::Equal => uid1.cmp(uid2),
-        o => o,
+    let d = (now - t).saturating_mul(1_000_000_000);
+    if d <= 0 {
+        -1
+    } else {
+        63 - d.leading_zeros() as i64
     }
 }
 
@@ -267,6 +264,33 @@ mod tests {
             assert_eq!(active_pods_with_ranks(&a, &b, now), Ordering::Less, "{name}");
             assert_eq!(active_pods_with_ranks(&b, &a, now), Ordering::Greater, "{name} (reversed)");
         }
+    }
+
+    /// Three ready pods that upstream's `Less` orders in a cycle (a and b ready at the same
+    /// time, c a little later in the same bucket): the key orders them, so sorting cannot panic.
+    #[test]
+    fn deletion_order_is_a_total_order() {
+        let now = 10_000;
+        let mut a = pod(3, Some(1), Phase::Running, true, now - 100, 5);
+        a.restarts = 2;
+        let b = pod(1, Some(1), Phase::Running, true, now - 100, 5);
+        let c = pod(2, Some(1), Phase::Running, true, now - 101, 5);
+        let pods = [&a, &b, &c];
+        for x in pods {
+            for y in pods {
+                for z in pods {
+                    let (x, y, z) = ((x, 0), (y, 0), (z, 0));
+                    if active_pods_with_ranks(&x, &y, now).is_lt()
+                        && active_pods_with_ranks(&y, &z, now).is_lt()
+                    {
+                        assert!(active_pods_with_ranks(&x, &z, now).is_lt(), "transitive");
+                    }
+                }
+            }
+        }
+        let mut v = [(&c, 0), (&b, 0), (&a, 0)];
+        v.sort_by(|x, y| active_pods_with_ranks(x, y, now));
+        assert_eq!(v.iter().map(|x| x.0.id).collect::<Vec<_>>(), [3, 1, 2], "restarts, then uid");
     }
 
     #[test]

@@ -1,0 +1,571 @@
+//! Garbage collection (background, foreground, orphan), node faults (fail, recover, remove),
+//! the scheduler's filters, and the CI-facing exit codes of `plan --detailed-exitcode` and
+//! `diff`.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+/// The seed's two nodes and `myapp` (2 replicas, one pod per node).
+fn rs_cluster() -> Cluster {
+    let c = Cluster::seed_nodes();
+    c.ok(&["apply", "-f", &example("replicaset/rs-demo.yaml")]);
+    let ps = c.items("pods");
+    assert_eq!(ps.len(), 2);
+    assert!(ps.iter().all(is_running_ready));
+    c
+}
+
+fn pod_on<'a>(ps: &'a [Value], node: &str) -> Vec<&'a Value> {
+    ps.iter().filter(|p| node_of(p) == node).collect()
+}
+
+/// (time, action) pairs of a trace that match a verb, kind and controller.
+fn find(trace: &Value, verb: &str, kind: &str, controller: &str) -> Vec<(i64, Value)> {
+    actions(trace)
+        .into_iter()
+        .filter(|(_, a)| a["action"] == verb && a["kind"] == kind && a["controller"] == controller)
+        .map(|(t, a)| (secs(&t), a))
+        .collect()
+}
+
+fn start_time(trace: &Value) -> i64 {
+    secs(trace["steps"][0]["time"].as_str().expect("a first step"))
+}
+
+fn finalizers(obj: &Value) -> Vec<String> {
+    obj["metadata"]["finalizers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f.as_str().map(str::to_string))
+        .collect()
+}
+
+fn has_owner_refs(obj: &Value) -> bool {
+    obj["metadata"]["ownerReferences"].as_array().is_some_and(|a| !a.is_empty())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Garbage collection
+
+#[test]
+fn background_delete_of_a_replicaset_deletes_its_pods() {
+    let c = rs_cluster();
+    let pods = names(&c.items("pods"));
+
+    // After the first step the set is gone and its pods are terminating.
+    let first = Cluster::from_state(&c.state);
+    first.ok(&["delete", "rs", "myapp", "--steps", "1"]);
+    assert!(first.object("rs", "myapp").is_none(), "background: the owner goes at once");
+    let ps = first.items("pods");
+    assert_eq!(names(&ps), pods);
+    assert!(ps.iter().all(is_terminating), "dependents are being deleted");
+    let text = first.ok(&["get", "pods"]).stdout;
+    assert_eq!(text.matches("Terminating").count(), 2, "{text}");
+
+    let r = c.ok(&["delete", "rs", "myapp"]);
+    snap!("gc__background_delete", r.transcript());
+    assert!(c.items("pods").is_empty(), "pods are gone once their kubelet stopped them");
+
+    let c = rs_cluster();
+    let trace = c.ok(&["delete", "rs", "myapp", "-o", "json"]).json();
+    let deletes = find(&trace, "delete", "Pod", "garbage-collector");
+    let removed = find(&trace, "update", "Pod", "kubelet");
+    assert_eq!(deletes.len(), 2, "{trace}");
+    assert_eq!(removed.len(), 2, "{trace}");
+    assert!(removed.iter().all(|(_, a)| a["detail"] == "removed"));
+    assert!(deletes.iter().map(|d| d.0).max() <= removed.iter().map(|r| r.0).min());
+    assert_eq!(count_actions(&trace, "create", "Pod", "replicaset"), 0, "nothing replaces them");
+}
+
+#[test]
+fn foreground_delete_keeps_the_replicaset_until_its_pods_are_gone() {
+    let c = rs_cluster();
+    let first = Cluster::from_state(&c.state);
+    first.ok(&["delete", "rs", "myapp", "--cascade=foreground", "--steps", "1"]);
+    let rs = first.object("rs", "myapp").expect("foreground: the owner waits for its dependents");
+    assert!(rs["metadata"]["deletionTimestamp"].is_string());
+    assert_eq!(finalizers(&rs), ["foregroundDeletion"]);
+    let ps = first.items("pods");
+    assert_eq!(ps.len(), 2);
+    for p in &ps {
+        assert!(is_terminating(p), "{} is being deleted", name(p));
+        // Upstream deletes dependents that own nothing in the background: no finalizer.
+        assert!(finalizers(p).is_empty(), "{}: {:?}", name(p), finalizers(p));
+    }
+
+    let r = c.ok(&["delete", "rs", "myapp", "--cascade=foreground"]);
+    snap!("gc__foreground_delete", r.transcript());
+    assert!(c.object("rs", "myapp").is_none());
+    assert!(c.items("pods").is_empty());
+
+    let c = rs_cluster();
+    let trace = c.ok(&["delete", "rs", "myapp", "--cascade=foreground", "-o", "json"]).json();
+    // The pods finish their graceful deletion on their node (the kubelet removes them) …
+    let pods_gone = find(&trace, "update", "Pod", "kubelet");
+    assert_eq!(pods_gone.len(), 2, "{trace}");
+    assert!(
+        find(&trace, "update", "Pod", "garbage-collector").is_empty(),
+        "the collector does not skip the kubelet"
+    );
+    // … and only then does the set go.
+    let rs_gone = find(&trace, "update", "ReplicaSet", "garbage-collector");
+    assert_eq!(rs_gone.len(), 1, "{trace}");
+    assert_eq!(rs_gone[0].1["detail"], "removed");
+    assert!(rs_gone[0].0 > pods_gone.iter().map(|p| p.0).max().unwrap());
+}
+
+#[test]
+fn foreground_delete_waits_for_a_pod_stuck_on_a_failed_node() {
+    let c = rs_cluster();
+    c.ok(&["node", "fail", "k8s-node1"]);
+    let stuck: Vec<String> =
+        c.items("pods").iter().filter(|p| is_terminating(p)).map(|p| name(p).to_string()).collect();
+    assert_eq!(stuck.len(), 1, "the evicted pod stays Terminating while the kubelet is down");
+
+    c.ok(&["delete", "rs", "myapp", "--cascade=foreground"]);
+    let rs = c.object("rs", "myapp").expect("the set waits for its last pod");
+    assert_eq!(finalizers(&rs), ["foregroundDeletion"]);
+    assert_eq!(names(&c.items("pods")), stuck);
+
+    let trace = c.ok(&["node", "recover", "k8s-node1", "-o", "json"]).json();
+    assert!(c.items("pods").is_empty());
+    assert!(c.object("rs", "myapp").is_none(), "{trace}");
+    let pod_gone = find(&trace, "update", "Pod", "kubelet");
+    let rs_gone = find(&trace, "update", "ReplicaSet", "garbage-collector");
+    assert_eq!((pod_gone.len(), rs_gone.len()), (1, 1), "{trace}");
+    assert!(rs_gone[0].0 > pod_gone[0].0);
+}
+
+#[test]
+fn foreground_delete_of_a_pod_still_waits_for_its_kubelet() {
+    let c = rs_cluster();
+    // The kubelet of k8s-node1 stops (one step: before any eviction is due).
+    c.ok(&["node", "fail", "k8s-node1", "--steps", "1"]);
+    let pods = c.items("pods");
+    let on_node1 = name(pod_on(&pods, "k8s-node1")[0]).to_string();
+    c.ok(&["delete", "pod", &on_node1, "--cascade=foreground"]);
+    let p = c.object("pod", &on_node1).expect("a graceful pod deletion needs its kubelet");
+    assert!(is_terminating(&p));
+    assert!(finalizers(&p).is_empty(), "nothing depends on the pod: the finalizer goes at once");
+    c.ok(&["node", "recover", "k8s-node1"]);
+    assert!(c.object("pod", &on_node1).is_none());
+}
+
+#[test]
+fn a_pod_with_a_finalizer_stays_terminating_until_it_is_removed() {
+    let c = Cluster::seed_nodes();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: keeper\n  finalizers: [example.com/keep]\nspec:\n  containers: [{name: c, image: nginx}]\n";
+    c.ok(&["apply", "-f", &c.write("pod.yaml", pod)]);
+    assert!(is_running_ready(&c.object("pod", "keeper").unwrap()));
+    c.ok(&["delete", "pod", "keeper"]);
+    let p = c.object("pod", "keeper").expect("the finalizer holds the pod");
+    assert!(is_terminating(&p));
+    assert_eq!(finalizers(&p), ["example.com/keep"]);
+    assert!(c.ok(&["get", "pods"]).stdout.contains("Terminating"));
+    // Whoever owns the finalizer removes it: the deletion completes.
+    c.ok(&["patch", "pod", "keeper", "-p", r#"{"metadata":{"finalizers":null}}"#]);
+    assert!(c.object("pod", "keeper").is_none());
+    // With the GC's own finalizer (foreground) on a running pod, the kubelet still stops it:
+    // the collector drops its finalizer, then the kubelet removes the pod.
+    c.ok(&[
+        "apply",
+        "-f",
+        &c.write("pod2.yaml", &pod.replace("keeper", "fg").replace("  finalizers: [example.com/keep]\n", "")),
+    ]);
+    let trace = c.ok(&["delete", "pod", "fg", "--cascade=foreground", "-o", "json"]).json();
+    assert!(c.object("pod", "fg").is_none());
+    let dropped = find(&trace, "update", "Pod", "garbage-collector");
+    let removed = find(&trace, "update", "Pod", "kubelet");
+    assert_eq!((dropped.len(), removed.len()), (1, 1), "{trace}");
+    assert!(dropped[0].1["detail"].is_null(), "a patch, not a removal: {trace}");
+    assert_eq!(removed[0].1["detail"], "removed");
+    assert!(removed[0].0 > dropped[0].0);
+}
+
+#[test]
+fn orphan_delete_keeps_the_pods_and_a_new_set_adopts_them() {
+    let c = rs_cluster();
+    let pods = names(&c.items("pods"));
+    let first = Cluster::from_state(&c.state);
+    first.ok(&["delete", "rs", "myapp", "--cascade=orphan", "--steps", "1"]);
+    let rs = first.object("rs", "myapp").expect("orphan: the owner waits while dependents are released");
+    assert_eq!(finalizers(&rs), ["orphan"]);
+
+    c.ok(&["delete", "rs", "myapp", "--cascade=orphan"]);
+    assert!(c.object("rs", "myapp").is_none());
+    let ps = c.items("pods");
+    assert_eq!(names(&ps), pods);
+    assert!(ps.iter().all(|p| is_running_ready(p) && !has_owner_refs(p) && !is_terminating(p)));
+
+    // A set whose selector matches adopts the orphans (claimPods) and creates nothing.
+    let trace = c.ok(&["apply", "-f", &example("replicaset/rs-demo.yaml"), "-o", "json"]).json();
+    let adoptions = find(&trace, "update", "Pod", "replicaset");
+    assert_eq!(adoptions.len(), 2, "{trace}");
+    assert_eq!(count_actions(&trace, "create", "Pod", "replicaset"), 0);
+    let rs = c.object("rs", "myapp").unwrap();
+    for p in c.items("pods") {
+        assert_eq!(p["metadata"]["ownerReferences"][0]["uid"], rs["metadata"]["uid"]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node faults
+
+#[test]
+fn failed_node_pods_are_evicted_after_300s_and_replaced_on_the_other_node() {
+    let c = rs_cluster();
+    let before = c.items("pods");
+    let victim = name(pod_on(&before, "k8s-node1")[0]).to_string();
+    let survivor = name(pod_on(&before, "k8s-node2")[0]).to_string();
+
+    // First step: taint and pods marked not Ready, no eviction yet.
+    let early = Cluster::from_state(&c.state);
+    early.ok(&["node", "fail", "k8s-node1", "--steps", "2"]);
+    let p = early.object("pod", &victim).unwrap();
+    assert!(!is_running_ready(&p) && !is_terminating(&p), "marked not Ready, not evicted yet");
+    let node = early.object("node", "k8s-node1").unwrap();
+    assert_eq!(node["spec"]["taints"][0]["key"], "node.kubernetes.io/unreachable");
+    assert_eq!(node["spec"]["taints"][0]["effect"], "NoExecute");
+    assert_eq!(early.object("rs", "myapp").unwrap()["status"]["readyReplicas"], 1);
+
+    let r = c.ok(&["node", "fail", "k8s-node1"]);
+    snap!("nodes__fail", r.transcript());
+    let c2 = rs_cluster();
+    let trace = c2.ok(&["node", "fail", "k8s-node1", "-o", "json"]).json();
+    let t0 = start_time(&trace);
+    let marked = find(&trace, "update", "Pod", "node-lifecycle");
+    assert_eq!(marked.len(), 1);
+    assert_eq!((marked[0].0, marked[0].1["name"].as_str().unwrap()), (t0, victim.as_str()));
+    let evictions = find(&trace, "delete", "Pod", "node-lifecycle");
+    assert_eq!(evictions.len(), 1, "{trace}");
+    assert_eq!(evictions[0].1["name"], victim.as_str());
+    assert_eq!(evictions[0].0 - t0, 300, "default tolerationSeconds for unreachable is 300");
+    let creates = find(&trace, "create", "Pod", "replicaset");
+    assert_eq!(creates.len(), 1);
+    assert!(creates[0].0 > evictions[0].0, "the replacement comes after the eviction");
+    let binds = find(&trace, "bind", "Pod", "scheduler");
+    assert_eq!(binds.len(), 1);
+    assert_eq!(binds[0].1["node"], "k8s-node2");
+
+    for cl in [&c, &c2] {
+        let ps = cl.items("pods");
+        assert_eq!(ps.len(), 3);
+        let v = ps.iter().find(|p| name(p) == victim).unwrap();
+        assert!(is_terminating(v), "stays Terminating: its kubelet is down");
+        let active: Vec<&Value> = ps.iter().filter(|p| !is_terminating(p)).collect();
+        assert_eq!(active.len(), 2);
+        assert!(active.iter().all(|p| node_of(p) == "k8s-node2" && is_running_ready(p)));
+        assert!(active.iter().any(|p| name(p) == survivor));
+        let rs = cl.object("rs", "myapp").unwrap();
+        assert_eq!(
+            (rs["status"]["replicas"].clone(), rs["status"]["readyReplicas"].clone()),
+            (json!(2), json!(2))
+        );
+        assert!(cl.ok(&["get", "nodes"]).stdout.contains("k8s-node1   NotReady"));
+    }
+
+    // Recovery: the taint goes and the terminating pod finishes; nothing moves back.
+    let r = c.ok(&["node", "recover", "k8s-node1"]);
+    snap!("nodes__recover", r.transcript());
+    let ps = c.items("pods");
+    assert_eq!(ps.len(), 2);
+    assert!(ps.iter().all(|p| is_running_ready(p) && node_of(p) == "k8s-node2"));
+    assert!(!ps.iter().any(|p| name(p) == victim));
+    let node = c.object("node", "k8s-node1").unwrap();
+    assert!(node["spec"]["taints"].as_array().is_none_or(|t| t.is_empty()), "{node}");
+    assert!(c.ok(&["get", "nodes"]).stdout.contains("k8s-node1   Ready"));
+}
+
+#[test]
+fn toleration_seconds_decide_when_a_pod_is_evicted() {
+    let c = Cluster::seed_nodes();
+    let pod = |name: &str, toleration: Value| {
+        json!({
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+            "spec": {
+                "nodeSelector": {"kubernetes.io/hostname": "k8s-node1"},
+                "tolerations": [toleration],
+                "containers": [{"name": "c", "image": "nginx"}],
+            },
+        })
+    };
+    let forever = pod(
+        "forever",
+        json!({"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute"}),
+    );
+    let brief = pod(
+        "brief",
+        json!({"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 60}),
+    );
+    let text = format!(
+        "{}\n---\n{}\n",
+        serde_json::to_string(&forever).unwrap(),
+        serde_json::to_string(&brief).unwrap()
+    );
+    let f = c.write("pods.yaml", &text);
+    c.ok(&["apply", "-f", &f]);
+    let trace = c.ok(&["node", "fail", "k8s-node1", "-o", "json"]).json();
+    let t0 = start_time(&trace);
+    let evictions = find(&trace, "delete", "Pod", "node-lifecycle");
+    assert_eq!(evictions.len(), 1, "{trace}");
+    assert_eq!(evictions[0].1["name"], "brief");
+    assert_eq!(evictions[0].0 - t0, 60);
+    assert!(is_terminating(&c.object("pod", "brief").unwrap()));
+    let p = c.object("pod", "forever").unwrap();
+    assert!(!is_terminating(&p), "tolerates the taint for ever");
+    // Only the not-ready-by-default toleration was added by admission, not a second unreachable one.
+    let tolerations = p["spec"]["tolerations"].as_array().unwrap();
+    assert_eq!(tolerations.iter().filter(|t| t["key"] == "node.kubernetes.io/unreachable").count(), 1);
+    assert!(tolerations
+        .iter()
+        .any(|t| t["key"] == "node.kubernetes.io/not-ready" && t["tolerationSeconds"] == 300));
+}
+
+#[test]
+fn removed_node_pods_are_force_deleted_and_replaced() {
+    let c = rs_cluster();
+    let before = c.items("pods");
+    let victim = name(pod_on(&before, "k8s-node1")[0]).to_string();
+    let r = c.ok(&["node", "remove", "k8s-node1"]);
+    snap!("nodes__remove", r.transcript());
+    assert!(c.object("node", "k8s-node1").is_none());
+    let ps = c.items("pods");
+    assert_eq!(ps.len(), 2);
+    assert!(!ps.iter().any(|p| name(p) == victim), "force-deleted, not left Terminating");
+    assert!(ps.iter().all(|p| is_running_ready(p) && node_of(p) == "k8s-node2"));
+
+    let c = rs_cluster();
+    let trace = c.ok(&["node", "remove", "k8s-node1", "-o", "json"]).json();
+    let gone = find(&trace, "update", "Pod", "pod-gc");
+    assert_eq!(gone.len(), 1, "{trace}");
+    assert_eq!(gone[0].1["name"], victim.as_str());
+    assert_eq!(gone[0].1["detail"], "removed");
+    assert_eq!(find(&trace, "create", "Pod", "replicaset").len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scheduler
+
+/// A ReplicaSet manifest with extra pod spec fields.
+fn rs(name: &str, replicas: i64, pod_spec: Value) -> String {
+    let mut spec = json!({"containers": [{"name": "c", "image": "nginx"}]});
+    for (k, v) in pod_spec.as_object().unwrap() {
+        spec[k] = v.clone();
+    }
+    serde_json::to_string(&json!({
+        "apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": spec},
+        },
+    }))
+    .unwrap()
+}
+
+fn pods_of(c: &Cluster, app: &str) -> Vec<Value> {
+    let r = c.ok(&["get", "pods", "-l", &format!("app={app}"), "-o", "json"]);
+    r.json()["items"].as_array().cloned().unwrap_or_default()
+}
+
+fn pending_reason(c: &Cluster, pod: &str) -> String {
+    let d = c.ok(&["describe", "pod", pod]).stdout;
+    assert!(d.contains("Status:         Pending"), "{d}");
+    assert!(d.contains("FailedScheduling"), "the event is shown: {d}");
+    d.lines().find(|l| l.starts_with("Scheduling:")).unwrap_or_default().to_string()
+}
+
+#[test]
+fn node_selector_restricts_the_nodes() {
+    let c = Cluster::seed_nodes();
+    c.ok(&["node", "add", "k8s-node3", "--labels", "disktype=ssd"]);
+    let f = c.write("ssd.yaml", &rs("ssd", 3, json!({"nodeSelector": {"disktype": "ssd"}})));
+    c.ok(&["apply", "-f", &f]);
+    let ps = pods_of(&c, "ssd");
+    assert_eq!(ps.len(), 3);
+    assert!(ps.iter().all(|p| node_of(p) == "k8s-node3" && is_running_ready(p)));
+
+    let f = c.write("nvme.yaml", &rs("nvme", 1, json!({"nodeSelector": {"disktype": "nvme"}})));
+    c.ok(&["apply", "-f", &f]);
+    let ps = pods_of(&c, "nvme");
+    assert_eq!(ps.len(), 1);
+    assert_eq!(node_of(&ps[0]), "", "fits nowhere: stays Pending");
+    assert_eq!(
+        pending_reason(&c, name(&ps[0])),
+        "Scheduling:     Unschedulable: 0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."
+    );
+    // Labelling a node lets it schedule.
+    c.ok(&["patch", "node", "k8s-node2", "-p", r#"{"metadata":{"labels":{"disktype":"nvme"}}}"#]);
+    let ps = pods_of(&c, "nvme");
+    assert_eq!(node_of(&ps[0]), "k8s-node2");
+    assert!(is_running_ready(&ps[0]));
+}
+
+#[test]
+fn no_schedule_taints_need_a_toleration() {
+    let c = Cluster::seed_nodes();
+    let taint = r#"{"spec":{"taints":[{"key":"dedicated","value":"db","effect":"NoSchedule"}]}}"#;
+    c.ok(&["patch", "node", "k8s-node1", "-p", taint]);
+    let f = c.write("web.yaml", &rs("web", 4, json!({})));
+    c.ok(&["apply", "-f", &f]);
+    let ps = pods_of(&c, "web");
+    assert_eq!(ps.len(), 4);
+    assert!(ps.iter().all(|p| node_of(p) == "k8s-node2"), "untolerated NoSchedule taint");
+
+    let toleration = json!({"tolerations": [{"key": "dedicated", "operator": "Equal", "value": "db", "effect": "NoSchedule"}]});
+    let f = c.write("db.yaml", &rs("db", 2, toleration));
+    c.ok(&["apply", "-f", &f]);
+    let ps = pods_of(&c, "db");
+    assert_eq!(ps.len(), 2);
+    assert!(ps.iter().all(is_running_ready));
+    // k8s-node1 is emptier (LeastAllocated, one pod at a time): both tolerating pods go there.
+    assert!(ps.iter().all(|p| node_of(p) == "k8s-node1"), "{:?}", ps.iter().map(node_of).collect::<Vec<_>>());
+
+    // Both nodes tainted, no toleration: Pending with the taint named.
+    c.ok(&["patch", "node", "k8s-node2", "-p", taint]);
+    let f = c.write("late.yaml", &rs("late", 1, json!({})));
+    c.ok(&["apply", "-f", &f]);
+    let ps = pods_of(&c, "late");
+    assert_eq!(node_of(&ps[0]), "");
+    assert_eq!(
+        pending_reason(&c, name(&ps[0])),
+        "Scheduling:     Unschedulable: 0/2 nodes are available: 2 node(s) had untolerated taint {dedicated: db}."
+    );
+}
+
+/// Two small nodes: 2 cpu, 4Gi, 3 pods each.
+const SMALL_NODES: &str = r#"
+apiVersion: v1
+kind: Node
+metadata: {name: small-a}
+status:
+  allocatable: {cpu: "2", memory: 4Gi, pods: "3"}
+  conditions: [{type: Ready, status: "True"}]
+---
+apiVersion: v1
+kind: Node
+metadata: {name: small-b}
+status:
+  allocatable: {cpu: "2", memory: 4Gi, pods: "3"}
+  conditions: [{type: Ready, status: "True"}]
+"#;
+
+fn small_cluster() -> Cluster {
+    let c = Cluster::new();
+    let f = c.write("nodes.yaml", SMALL_NODES);
+    c.ok(&["apply", "-f", &f]);
+    c
+}
+
+#[test]
+fn requests_larger_than_any_node_stay_pending() {
+    let c = small_cluster();
+    let big = json!({"containers": [{"name": "c", "image": "nginx", "resources": {"requests": {"cpu": "3", "memory": "8Gi"}}}]});
+    let f = c.write("big.yaml", &rs("big", 1, big));
+    c.ok(&["apply", "-f", &f]);
+    let ps = pods_of(&c, "big");
+    assert_eq!(node_of(&ps[0]), "");
+    assert_eq!(
+        pending_reason(&c, name(&ps[0])),
+        "Scheduling:     Unschedulable: 0/2 nodes are available: 2 Insufficient cpu, 2 Insufficient memory."
+    );
+    assert!(c.ok(&["get", "pods"]).stdout.contains("Pending"));
+    snap!("scheduler__describe_pending", c.ok(&["describe", "pod", name(&ps[0])]).transcript());
+}
+
+#[test]
+fn cpu_requests_and_pod_slots_bound_how_many_pods_fit() {
+    // 1500m each: one per 2-cpu node.
+    let c = small_cluster();
+    let spec =
+        json!({"containers": [{"name": "c", "image": "nginx", "resources": {"requests": {"cpu": "1500m"}}}]});
+    let f = c.write("cpu.yaml", &rs("cpu", 3, spec));
+    c.ok(&["apply", "-f", &f]);
+    let ps = pods_of(&c, "cpu");
+    assert_eq!(ps.len(), 3);
+    let bound: Vec<&str> = ps.iter().map(node_of).filter(|n| !n.is_empty()).collect();
+    assert_eq!(bound.len(), 2, "one per node");
+    assert_ne!(bound[0], bound[1]);
+    let pending = ps.iter().find(|p| node_of(p).is_empty()).unwrap();
+    assert_eq!(
+        pending_reason(&c, name(pending)),
+        "Scheduling:     Unschedulable: 0/2 nodes are available: 2 Insufficient cpu."
+    );
+
+    // Pod slots: 3 per node, 6 in all.
+    let c = small_cluster();
+    let f = c.write("many.yaml", &rs("many", 8, json!({})));
+    c.ok(&["apply", "-f", &f]);
+    let ps = pods_of(&c, "many");
+    assert_eq!(ps.len(), 8);
+    let mut per: std::collections::BTreeMap<&str, usize> = Default::default();
+    for p in &ps {
+        *per.entry(node_of(p)).or_default() += 1;
+    }
+    assert_eq!(per, [("", 2), ("small-a", 3), ("small-b", 3)].into_iter().collect());
+    let pending = ps.iter().find(|p| node_of(p).is_empty()).unwrap();
+    assert_eq!(
+        pending_reason(&c, name(pending)),
+        "Scheduling:     Unschedulable: 0/2 nodes are available: 2 Too many pods."
+    );
+    // Room appears: the pending pods schedule.
+    c.ok(&["node", "add", "small-c", "--pods", "3"]);
+    let ps = pods_of(&c, "many");
+    assert!(ps.iter().all(is_running_ready));
+    assert_eq!(ps.iter().filter(|p| node_of(p) == "small-c").count(), 2);
+}
+
+#[test]
+fn scale_up_fills_the_emptiest_node_first() {
+    // After a failed node recovers it is empty: LeastAllocated, one pod at a time, sends both
+    // new pods there.
+    let c = rs_cluster();
+    c.ok(&["node", "fail", "k8s-node1"]);
+    c.ok(&["node", "recover", "k8s-node1"]);
+    let ps = c.items("pods");
+    assert!(ps.iter().all(|p| node_of(p) == "k8s-node2"));
+    let trace = c.ok(&["scale", "rs/myapp", "--replicas=4", "-o", "json"]).json();
+    let binds = find(&trace, "bind", "Pod", "scheduler");
+    assert_eq!(binds.len(), 2);
+    assert!(binds.iter().all(|(_, b)| b["node"] == "k8s-node1"), "{trace}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// plan and diff for CI
+
+#[test]
+fn plan_detailed_exitcode_and_diff() {
+    let c = Cluster::seed_nodes();
+    let state = c.state_bytes();
+    let manifest =
+        c.write("rs-demo.yaml", &std::fs::read_to_string(example("replicaset/rs-demo.yaml")).unwrap());
+
+    let plan = c.code(&["plan", "-f", &manifest, "--detailed-exitcode"], 2);
+    assert!(plan.stdout.contains("converged after"), "{}", plan.stdout);
+    assert_eq!(c.state_bytes(), state, "plan writes nothing");
+    c.code(&["plan", "-f", &manifest], 0);
+    let trace = c.ok(&["plan", "-f", &manifest, "-o", "json"]).json();
+    assert_eq!(count_actions(&trace, "create", "Pod", "replicaset"), 2);
+    assert_eq!(c.state_bytes(), state);
+
+    let d = c.code(&["diff", "-f", &manifest], 1);
+    assert!(d.stdout.contains("+kind: ReplicaSet"), "{}", d.stdout);
+    assert_eq!(c.state_bytes(), state, "diff writes nothing");
+
+    c.ok(&["apply", "-f", &manifest]);
+    c.code(&["plan", "-f", &manifest, "--detailed-exitcode"], 0);
+    let d = c.code(&["diff", "-f", &manifest], 0);
+    assert_eq!(d.stdout, "");
+
+    let text = std::fs::read_to_string(&manifest).unwrap().replace("myapp:v1", "myapp:v2");
+    std::fs::write(&manifest, text).unwrap();
+    let d = c.code(&["diff", "-f", &manifest], 1);
+    snap!("diff__image_change", d.transcript());
+    assert!(d.stdout.contains("-        image: ikubernetes/myapp:v1"), "{}", d.stdout);
+    assert!(d.stdout.contains("+        image: ikubernetes/myapp:v2"), "{}", d.stdout);
+    let plan = c.code(&["plan", "-f", &manifest, "--detailed-exitcode"], 2);
+    snap!("plan__image_change", plan.transcript());
+}
