@@ -12,7 +12,7 @@ use crate::facts::sched::NodeFree;
 use crate::model::{self, ObjKey};
 use crate::state::State;
 use rustc_hash::{FxHashMap, FxHasher};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::hash::{Hash, Hasher};
 
 /// Alphabet of generated names (upstream `utilrand.String`: no vowels, no confusable digits).
@@ -364,35 +364,57 @@ pub fn fnv64(s: &str) -> u64 {
 }
 
 /// Hash of an object for revisit detection: its content without `metadata.resourceVersion`.
+/// Walks the tree once, hashing scalars in place (no copies, no formatting): it runs twice for
+/// every admitted change.
 fn object_hash(key: &ObjKey, obj: &Value) -> u64 {
-    fn walk(v: &Value, h: &mut FxHasher, top: bool) {
+    fn walk(v: &Value, h: &mut FxHasher) {
         match v {
-            Value::Object(m) => {
-                h.write_u8(b'{');
-                for (k, v) in m {
-                    if top && k == "metadata" {
-                        if let Value::Object(meta) = v {
-                            let mut meta: Map<String, Value> = meta.clone();
-                            meta.remove("resourceVersion");
-                            k.hash(h);
-                            walk(&Value::Object(meta), h, false);
-                            continue;
-                        }
-                    }
-                    k.hash(h);
-                    walk(v, h, false);
-                }
+            Value::Null => h.write_u8(0),
+            Value::Bool(b) => h.write_u8(if *b { 1 } else { 2 }),
+            Value::Number(n) => {
+                h.write_u8(3);
+                n.hash(h);
+            }
+            Value::String(s) => {
+                h.write_u8(4);
+                s.hash(h);
             }
             Value::Array(a) => {
-                h.write_u8(b'[');
-                a.iter().for_each(|v| walk(v, h, false));
+                h.write_u8(5);
+                h.write_usize(a.len());
+                a.iter().for_each(|v| walk(v, h));
             }
-            other => other.to_string().hash(h),
+            Value::Object(m) => {
+                h.write_u8(6);
+                h.write_usize(m.len());
+                for (k, v) in m {
+                    k.hash(h);
+                    walk(v, h);
+                }
+            }
         }
     }
     let mut h = FxHasher::default();
     key.hash(&mut h);
-    walk(obj, &mut h, true);
+    match obj {
+        Value::Object(m) => {
+            h.write_u8(6);
+            for (k, v) in m {
+                k.hash(&mut h);
+                match v {
+                    Value::Object(meta) if k == "metadata" => {
+                        h.write_u8(6);
+                        for (k, v) in meta.iter().filter(|(k, _)| *k != "resourceVersion") {
+                            k.hash(&mut h);
+                            walk(v, &mut h);
+                        }
+                    }
+                    _ => walk(v, &mut h),
+                }
+            }
+        }
+        other => walk(other, &mut h),
+    }
     h.finish()
 }
 
@@ -409,6 +431,21 @@ mod tests {
         assert!(a.bytes().all(|c| NAME_ALPHABET.contains(&c)));
         let uid = make_uid(&ObjKey::new("Pod", "default", "p"), 1);
         assert_eq!(uid.len(), 36);
+    }
+
+    #[test]
+    fn object_hash_ignores_only_the_resource_version() {
+        let key = ObjKey::new("Pod", "default", "p");
+        let a = json!({"metadata": {"name": "p", "resourceVersion": "1"}, "spec": {"n": 1, "s": "1"}});
+        let mut b = a.clone();
+        b["metadata"]["resourceVersion"] = json!("2");
+        assert_eq!(object_hash(&key, &a), object_hash(&key, &b));
+        for (path, value) in [("/spec/n", json!("1")), ("/spec/s", json!(1)), ("/metadata/name", json!("q"))]
+        {
+            let mut c = a.clone();
+            *c.pointer_mut(path).unwrap() = value;
+            assert_ne!(object_hash(&key, &a), object_hash(&key, &c), "{path}");
+        }
     }
 
     #[test]
