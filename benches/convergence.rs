@@ -78,6 +78,8 @@ struct Measured {
     baseline_wall: f64,
     baseline_cpu: f64,
     state_bytes: usize,
+    /// FNV-1a of the final state file: equal across builds when an optimization kept behaviour.
+    state_hash: u64,
     peak_apply_kb: u64,
     peak_baseline_kb: u64,
 }
@@ -97,7 +99,7 @@ impl Measured {
         let z = self.size;
         let mut out = format!(
             "RESULT nodes={} pods={} sets={} shapes={} iters={} steps={} converged={} actions={} \
-             baseline_wall={} baseline_cpu={} state_bytes={} peak_apply_kb={} peak_baseline_kb={}",
+             baseline_wall={} baseline_cpu={} state_bytes={} state_hash={:016x} peak_apply_kb={} peak_baseline_kb={}",
             z.nodes,
             z.pods,
             z.sets,
@@ -109,6 +111,7 @@ impl Measured {
             self.baseline_wall,
             self.baseline_cpu,
             self.state_bytes,
+            self.state_hash,
             self.peak_apply_kb,
             self.peak_baseline_kb
         );
@@ -132,6 +135,7 @@ impl Measured {
             baseline_wall: f("baseline_wall")?,
             baseline_cpu: f("baseline_cpu")?,
             state_bytes: u("state_bytes")?,
+            state_hash: u64::from_str_radix(kv.get("state_hash")?, 16).ok()?,
             peak_apply_kb: u("peak_apply_kb")? as u64,
             peak_baseline_kb: u("peak_baseline_kb")? as u64,
             ..Measured::default()
@@ -187,10 +191,11 @@ fn report(sizes: &[Size]) {
             phases.join(" + ")
         );
         println!(
-            "  parse + serialize     {:>8.3} s cpu {:>8.3} s wall  (final state file {:.1} MB)",
+            "  parse + serialize     {:>8.3} s cpu {:>8.3} s wall  (final state file {:.1} MB, fnv {:016x})",
             m.baseline_cpu,
             m.baseline_wall,
-            m.state_bytes as f64 / 1e6
+            m.state_bytes as f64 / 1e6,
+            m.state_hash
         );
         println!(
             "  ratio                 {:>8.2} cpu     {:>8.2} wall",
@@ -255,6 +260,7 @@ fn child(args: &[String]) {
     }
     m.peak_apply_kb = peak_kb();
     m.state_bytes = final_text.len();
+    m.state_hash = konverge::apiserver::fnv64(&final_text);
     drop(yaml);
     reset_peak();
     (m.baseline_wall, m.baseline_cpu) = (f64::MAX, f64::MAX);
