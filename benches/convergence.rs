@@ -1,1 +1,373 @@
-fn main() {}
+//! Apply-to-convergence benchmark (see benches/README.md).
+//!
+//! For each cluster size, from an empty state: read the generated manifests, turn them into
+//! the user's create actions (what `konverge apply` does), run the controllers to convergence,
+//! render the trace and serialize the final state. In the same run, as the yardstick, time only
+//! parsing and serializing that final state file (`State::parse` + `State::to_yaml`): the
+//! least any command that loads and saves the state must do. The ratio of the two says how much
+//! the controllers cost on top of the I/O floor.
+//!
+//! Each size runs in its own child process (this binary re-executed), so the peak memory
+//! (`VmHWM`) of one size is not that of another. A custom harness with a few iterations, not
+//! criterion: one 150,000-pod iteration takes seconds. `criterion` runs criterion on the small
+//! sizes for statistically careful comparisons.
+//!
+//! ```text
+//! cargo bench --bench convergence                 # 0→2 pods, 500/15k, 5,000/150k
+//! cargo bench --bench convergence -- small        # 0→2 pods and 500 nodes / 15,000 pods
+//! cargo bench --bench convergence -- large        # 5,000 nodes / 150,000 pods only
+//! cargo bench --bench convergence -- criterion    # criterion: 0→2 pods and 50 nodes / 1,500 pods
+//! cargo bench --bench convergence -- gen 5000 150000 5000 > m.yaml   # manifests for the CLI
+//! ```
+//! `KONVERGE_BENCH_ITERS=N` sets the iterations per size (default 3; 1 for the large size).
+
+#[path = "gen.rs"]
+mod gen;
+
+use criterion::Criterion;
+use gen::Size;
+use konverge::actions::{Action, Change};
+use konverge::apply::{self, Applied};
+use konverge::driver::{self, RunOptions, Trace};
+use konverge::manifest;
+use konverge::render;
+use konverge::state::State;
+use std::process::Command;
+use std::time::Instant;
+
+const TINY: Size = Size::new(2, 2, 1);
+const SMALL: Size = Size::new(500, 15_000, 500);
+const LARGE: Size = Size::new(5_000, 150_000, 5_000);
+
+fn main() {
+    // cargo passes `--bench` (and maybe other flags) to a harness-less bench: keep the words.
+    let args: Vec<String> =
+        std::env::args().skip(1).filter(|a| !a.starts_with("--") || a == "--child").collect();
+    match args.first().map(String::as_str) {
+        Some("--child") => child(&args[1..]),
+        Some("gen") => {
+            let n: Vec<usize> =
+                args[1..].iter().map(|a| a.parse().expect("gen NODES PODS SETS [SHAPES]")).collect();
+            let (&[nodes, pods, sets], shapes) = (&n[..3], n.get(3).copied().unwrap_or(1)) else {
+                panic!("gen NODES PODS SETS [SHAPES]")
+            };
+            print!("{}", gen::manifests_yaml(Size::new(nodes, pods, sets).with_shapes(shapes)));
+        }
+        Some("criterion") => criterion_benches(),
+        Some("small") => report(&[TINY, SMALL]),
+        Some("large") => report(&[TINY, LARGE]),
+        // Every ReplicaSet its own pod shape: as many scheduling classes as sets.
+        Some("classes") => report(&[SMALL.with_shapes(SMALL.sets), LARGE.with_shapes(LARGE.sets)]),
+        Some(other) => panic!("unknown benchmark {other:?}: small, large, classes, criterion or gen"),
+        None => report(&[TINY, SMALL, LARGE]),
+    }
+}
+
+/// What one size measured (the child prints it as one line, the parent reads it back).
+#[derive(Debug, Default, Clone)]
+struct Measured {
+    size: Size,
+    iters: usize,
+    steps: usize,
+    converged: bool,
+    actions: usize,
+    /// Apply phases (manifests, run, render, save): best iteration, seconds, wall and CPU.
+    wall: [f64; 4],
+    cpu: [f64; 4],
+    /// Parse + serialize the final state: best iteration, seconds.
+    baseline_wall: f64,
+    baseline_cpu: f64,
+    state_bytes: usize,
+    /// FNV-1a of the final state file: equal across builds when an optimization kept behaviour.
+    state_hash: u64,
+    peak_apply_kb: u64,
+    peak_baseline_kb: u64,
+}
+
+const PHASES: [&str; 4] = ["manifests", "run", "render", "save"];
+
+impl Measured {
+    fn apply_cpu(&self) -> f64 {
+        self.cpu.iter().sum()
+    }
+
+    fn apply_wall(&self) -> f64 {
+        self.wall.iter().sum()
+    }
+
+    fn to_line(&self) -> String {
+        let z = self.size;
+        let mut out = format!(
+            "RESULT nodes={} pods={} sets={} shapes={} iters={} steps={} converged={} actions={} \
+             baseline_wall={} baseline_cpu={} state_bytes={} state_hash={:016x} peak_apply_kb={} peak_baseline_kb={}",
+            z.nodes,
+            z.pods,
+            z.sets,
+            z.shapes,
+            self.iters,
+            self.steps,
+            self.converged,
+            self.actions,
+            self.baseline_wall,
+            self.baseline_cpu,
+            self.state_bytes,
+            self.state_hash,
+            self.peak_apply_kb,
+            self.peak_baseline_kb
+        );
+        for (i, p) in PHASES.iter().enumerate() {
+            out += &format!(" {p}_wall={} {p}_cpu={}", self.wall[i], self.cpu[i]);
+        }
+        out
+    }
+
+    fn from_line(line: &str) -> Option<Measured> {
+        let kv: std::collections::HashMap<&str, &str> =
+            line.strip_prefix("RESULT ")?.split(' ').filter_map(|w| w.split_once('=')).collect();
+        let u = |k: &str| kv.get(k)?.parse::<usize>().ok();
+        let f = |k: &str| kv.get(k)?.parse::<f64>().ok();
+        let mut m = Measured {
+            size: Size::new(u("nodes")?, u("pods")?, u("sets")?).with_shapes(u("shapes")?),
+            iters: u("iters")?,
+            steps: u("steps")?,
+            converged: kv.get("converged") == Some(&"true"),
+            actions: u("actions")?,
+            baseline_wall: f("baseline_wall")?,
+            baseline_cpu: f("baseline_cpu")?,
+            state_bytes: u("state_bytes")?,
+            state_hash: u64::from_str_radix(kv.get("state_hash")?, 16).ok()?,
+            peak_apply_kb: u("peak_apply_kb")? as u64,
+            peak_baseline_kb: u("peak_baseline_kb")? as u64,
+            ..Measured::default()
+        };
+        for (i, p) in PHASES.iter().enumerate() {
+            m.wall[i] = f(&format!("{p}_wall"))?;
+            m.cpu[i] = f(&format!("{p}_cpu"))?;
+        }
+        Some(m)
+    }
+}
+
+/// The parent: one child process per size, then the figures.
+fn report(sizes: &[Size]) {
+    let exe = std::env::current_exe().expect("own path");
+    let mut results = Vec::new();
+    for s in sizes {
+        let default_iters = if s.pods >= 100_000 { 1 } else { 3 };
+        let iters =
+            std::env::var("KONVERGE_BENCH_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(default_iters);
+        eprintln!(
+            "measuring {} nodes / {} pods / {} ReplicaSets / {} pod shape(s), {iters} iteration(s)…",
+            s.nodes, s.pods, s.sets, s.shapes
+        );
+        let args = [s.nodes, s.pods, s.sets, s.shapes, iters].map(|n| n.to_string());
+        let out = Command::new(&exe).arg("--child").args(args).output().expect("run the benchmark child");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        match stdout.lines().find_map(Measured::from_line) {
+            Some(m) if out.status.success() => results.push(m),
+            _ => panic!("benchmark child failed ({}): {stdout}", out.status),
+        }
+    }
+    let mb = |kb: u64| kb as f64 / 1024.0;
+    for m in &results {
+        let z = m.size;
+        println!(
+            "\n{} nodes / {} pods / {} ReplicaSets / {} pod shape(s): {} steps{}, {} actions, best of {}",
+            z.nodes,
+            z.pods,
+            z.sets,
+            z.shapes,
+            m.steps,
+            if m.converged { ", converged" } else { ", NOT CONVERGED" },
+            m.actions,
+            m.iters
+        );
+        let phases: Vec<String> = PHASES.iter().zip(m.cpu).map(|(p, t)| format!("{p} {t:.3}")).collect();
+        println!(
+            "  apply to convergence  {:>8.3} s cpu {:>8.3} s wall  ({})",
+            m.apply_cpu(),
+            m.apply_wall(),
+            phases.join(" + ")
+        );
+        println!(
+            "  parse + serialize     {:>8.3} s cpu {:>8.3} s wall  (final state file {:.1} MB, fnv {:016x})",
+            m.baseline_cpu,
+            m.baseline_wall,
+            m.state_bytes as f64 / 1e6,
+            m.state_hash
+        );
+        println!(
+            "  ratio                 {:>8.2} cpu     {:>8.2} wall",
+            m.apply_cpu() / m.baseline_cpu,
+            m.apply_wall() / m.baseline_wall
+        );
+        println!(
+            "  peak memory (VmHWM)   apply {:.0} MB, parse + serialize {:.0} MB",
+            mb(m.peak_apply_kb),
+            mb(m.peak_baseline_kb)
+        );
+    }
+    // Growth between sizes with pods: linear cost keeps the factors near the size factor.
+    let big: Vec<&Measured> = results.iter().filter(|m| m.size.pods >= 1000).collect();
+    if big.len() >= 2 {
+        println!();
+    }
+    for w in big.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        println!(
+            "{} → {} pods (×{:.0}): apply ×{:.1} (run ×{:.1}), parse + serialize ×{:.1}, peak memory ×{:.1}; \
+             steps {} → {}",
+            a.size.pods,
+            b.size.pods,
+            b.size.pods as f64 / a.size.pods as f64,
+            b.apply_cpu() / a.apply_cpu(),
+            b.cpu[1] / a.cpu[1],
+            b.baseline_cpu / a.baseline_cpu,
+            b.peak_apply_kb as f64 / a.peak_apply_kb as f64,
+            a.steps,
+            b.steps,
+        );
+    }
+    if let Some(tiny) = results.iter().find(|m| m.size.pods < 10) {
+        let most = results.iter().map(|m| m.steps).max().unwrap_or(0);
+        println!("steps: 0 → {} pods {}, largest {}", tiny.size.pods, tiny.steps, most);
+    }
+}
+
+/// The child: measure one size, print one RESULT line.
+fn child(args: &[String]) {
+    let n: Vec<usize> =
+        args.iter().map(|a| a.parse().expect("--child NODES PODS SETS SHAPES ITERS")).collect();
+    let &[nodes, pods, sets, shapes, iters] = n.as_slice() else {
+        panic!("--child NODES PODS SETS SHAPES ITERS")
+    };
+    let size = Size::new(nodes, pods, sets).with_shapes(shapes);
+    let yaml = gen::manifests_yaml(size);
+    let mut m = Measured { size, iters, wall: [f64::MAX; 4], cpu: [f64::MAX; 4], ..Measured::default() };
+    let mut final_text = String::new();
+    reset_peak();
+    for _ in 0..iters.max(1) {
+        let (phases, trace, text) = apply_once(&yaml);
+        for (i, (wall, cpu)) in phases.into_iter().enumerate() {
+            m.wall[i] = m.wall[i].min(wall);
+            m.cpu[i] = m.cpu[i].min(cpu);
+        }
+        m.steps = trace.steps.len();
+        m.converged = trace.converged();
+        m.actions = trace.steps.iter().map(|s| s.actions.len()).sum();
+        final_text = text;
+    }
+    m.peak_apply_kb = peak_kb();
+    m.state_bytes = final_text.len();
+    m.state_hash = konverge::apiserver::fnv64(&final_text);
+    drop(yaml);
+    reset_peak();
+    (m.baseline_wall, m.baseline_cpu) = (f64::MAX, f64::MAX);
+    for _ in 0..iters.max(1) {
+        let t = Timer::start();
+        let s = State::parse(&final_text, "final").expect("final state parses");
+        let again = s.to_yaml().expect("state serializes");
+        let (wall, cpu) = t.stop();
+        assert_eq!(again.len(), final_text.len(), "the final state round-trips");
+        m.baseline_wall = m.baseline_wall.min(wall);
+        m.baseline_cpu = m.baseline_cpu.min(cpu);
+    }
+    m.peak_baseline_kb = peak_kb();
+    println!("{}", m.to_line());
+}
+
+/// Wall and CPU time of this (single-threaded) process.
+struct Timer {
+    wall: Instant,
+    cpu: f64,
+}
+
+impl Timer {
+    fn start() -> Timer {
+        Timer { wall: Instant::now(), cpu: cpu_seconds() }
+    }
+
+    /// (wall, cpu) seconds since start; CPU time is what the shared machine cannot inflate.
+    fn stop(&self) -> (f64, f64) {
+        let wall = self.wall.elapsed().as_secs_f64();
+        let cpu = cpu_seconds() - self.cpu;
+        (wall, if cpu > 0.0 { cpu } else { wall })
+    }
+}
+
+/// CPU time of the calling thread (Linux `schedstat`, nanoseconds), 0 where unavailable.
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(0.0, |ns| ns as f64 / 1e9)
+}
+
+/// One `konverge apply` of the manifests onto an empty state, without the file I/O: the
+/// (wall, cpu) seconds of each phase, the trace and the final state text.
+fn apply_once(yaml: &str) -> ([(f64, f64); 4], Trace, String) {
+    let t = Timer::start();
+    let actions = user_actions(yaml);
+    let manifests = t.stop();
+    let t = Timer::start();
+    let mut state = State::empty();
+    let trace = driver::run(&mut state, actions, &RunOptions::default());
+    let run = t.stop();
+    let t = Timer::start();
+    let printed = render::trace_text(&trace);
+    std::hint::black_box(&printed);
+    let render = t.stop();
+    let t = Timer::start();
+    let text = state.to_yaml().expect("state serializes");
+    let save = t.stop();
+    ([manifests, run, render, save], trace, text)
+}
+
+/// Parse and validate the manifests and plan them against an empty state, as `apply -f` does.
+fn user_actions(yaml: &str) -> Vec<Action> {
+    let manifests =
+        manifest::parse_stream(yaml, "generated.yaml", "default").expect("generated manifests are valid");
+    manifests
+        .into_iter()
+        .map(|m| match apply::plan_apply(&m.object, None) {
+            Applied::Create(object) => Action::new(Change::Create { object }, "kubectl", "apply: new object"),
+            other => panic!("unexpected {other:?} on an empty state"),
+        })
+        .collect()
+}
+
+/// Reset the peak resident set size (`VmHWM`) of this process (Linux `clear_refs` 5).
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Peak resident set size in KiB, 0 where /proc is unavailable.
+fn peak_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// criterion on the sizes that fit its sampling: 0 → 2 pods and 50 nodes / 1,500 pods.
+fn criterion_benches() {
+    let mut c = Criterion::default().sample_size(10);
+    let mut group = c.benchmark_group("apply-to-convergence");
+    for size in [TINY, Size::new(50, 1_500, 50)] {
+        let yaml = gen::manifests_yaml(size);
+        group.bench_function(format!("{}n-{}p", size.nodes, size.pods), |b| {
+            b.iter(|| apply_once(&yaml));
+        });
+        let (_, _, text) = apply_once(&yaml);
+        group.bench_function(format!("{}n-{}p parse+serialize", size.nodes, size.pods), |b| {
+            b.iter(|| State::parse(&text, "final").and_then(|s| s.to_yaml()).map(|t| t.len()));
+        });
+    }
+    group.finish();
+    c.final_summary();
+}

@@ -12,7 +12,7 @@ use crate::facts::sched::NodeFree;
 use crate::model::{self, ObjKey};
 use crate::state::State;
 use rustc_hash::{FxHashMap, FxHasher};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::hash::{Hash, Hasher};
 
 /// Alphabet of generated names (upstream `utilrand.String`: no vowels, no confusable digits).
@@ -82,10 +82,10 @@ impl<'a> ApiServer<'a> {
 
     /// Store an object as it is (used when the user applies a manifest).
     pub fn put(&mut self, key: ObjKey, obj: Value) {
-        if let Some(old) = self.state.objects.get(&key) {
-            self.fingerprint ^= object_hash(&key, old);
-        }
         if key.kind != "Event" {
+            if let Some(old) = self.state.objects.get(&key) {
+                self.fingerprint ^= object_hash(&key, old);
+            }
             self.fingerprint ^= object_hash(&key, &obj);
         }
         self.state.objects.insert(key, obj);
@@ -202,25 +202,39 @@ impl<'a> ApiServer<'a> {
         Ok(Admitted { key: pod.clone(), detail: Some(node.to_string()) })
     }
 
+    /// JSON merge patch, in place: a patch that changes nothing is admitted without a write (no
+    /// new resourceVersion), like the API server's no-op updates.
     fn patch(&mut self, key: &ObjKey, patch: &Value, precondition: &Precondition) -> Result<(), String> {
         let Some(obj) = self.state.objects.get(key) else { return Err(format!("{key} not found")) };
         if *precondition == Precondition::NoController && model::controller_ref(obj).is_some() {
             return Err(format!("{key} already has a controller"));
         }
-        let mut new = obj.clone();
-        json_patch::merge(&mut new, patch);
-        if new == *obj {
+        if !merge_changes(obj, patch) {
             return Ok(());
         }
-        let bump_generation = new.get("spec") != obj.get("spec") && has_generation(&key.kind, obj);
+        let spec_changed = if patch.is_object() {
+            match (obj.get("spec"), patch.get("spec")) {
+                (_, None) | (None, Some(Value::Null)) => false,
+                (Some(_), Some(Value::Null)) | (None, Some(_)) => true,
+                (Some(spec), Some(change)) => merge_changes(spec, change),
+            }
+        } else {
+            patch.get("spec") != obj.get("spec")
+        };
+        let bump_generation = spec_changed && has_generation(&key.kind, obj);
+        let old_hash = (key.kind != "Event").then(|| object_hash(key, obj));
         let seq = self.state.next_seq();
-        let meta = model::obj_mut(&mut new, &["metadata"]);
+        let Some(obj) = self.state.objects.get_mut(key) else { return Err(format!("{key} not found")) };
+        json_patch::merge(obj, patch);
+        let meta = model::obj_mut(obj, &["metadata"]);
         meta.insert("resourceVersion".into(), json!(seq.to_string()));
         if bump_generation {
             let generation = meta.get("generation").and_then(Value::as_i64).unwrap_or(1);
             meta.insert("generation".into(), json!(generation + 1));
         }
-        self.put(key.clone(), new);
+        if let Some(old_hash) = old_hash {
+            self.fingerprint ^= old_hash ^ object_hash(key, obj);
+        }
         Ok(())
     }
 
@@ -386,36 +400,74 @@ pub fn fnv64(s: &str) -> u64 {
     h.finish()
 }
 
+/// Whether `json_patch::merge(target, patch)` (RFC 7386) would change `target`, decided by
+/// walking the patch only: lets a patch be applied in place instead of on a copy that is then
+/// compared with the original.
+fn merge_changes(target: &Value, patch: &Value) -> bool {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => p.iter().any(|(k, change)| match (t.get(k), change) {
+            (None, Value::Null) => false,
+            (None, _) | (Some(_), Value::Null) => true,
+            (Some(v), change) => merge_changes(v, change),
+        }),
+        // A map patch turns anything else into a map.
+        (_, Value::Object(_)) => true,
+        (t, p) => t != p,
+    }
+}
+
 /// Hash of an object for revisit detection: its content without `metadata.resourceVersion`.
+/// Walks the tree once, hashing scalars in place (no copies, no formatting): it runs twice for
+/// every admitted change.
 fn object_hash(key: &ObjKey, obj: &Value) -> u64 {
-    fn walk(v: &Value, h: &mut FxHasher, top: bool) {
+    fn walk(v: &Value, h: &mut FxHasher) {
         match v {
-            Value::Object(m) => {
-                h.write_u8(b'{');
-                for (k, v) in m {
-                    if top && k == "metadata" {
-                        if let Value::Object(meta) = v {
-                            let mut meta: Map<String, Value> = meta.clone();
-                            meta.remove("resourceVersion");
-                            k.hash(h);
-                            walk(&Value::Object(meta), h, false);
-                            continue;
-                        }
-                    }
-                    k.hash(h);
-                    walk(v, h, false);
-                }
+            Value::Null => h.write_u8(0),
+            Value::Bool(b) => h.write_u8(if *b { 1 } else { 2 }),
+            Value::Number(n) => {
+                h.write_u8(3);
+                n.hash(h);
+            }
+            Value::String(s) => {
+                h.write_u8(4);
+                s.hash(h);
             }
             Value::Array(a) => {
-                h.write_u8(b'[');
-                a.iter().for_each(|v| walk(v, h, false));
+                h.write_u8(5);
+                h.write_usize(a.len());
+                a.iter().for_each(|v| walk(v, h));
             }
-            other => other.to_string().hash(h),
+            Value::Object(m) => {
+                h.write_u8(6);
+                h.write_usize(m.len());
+                for (k, v) in m {
+                    k.hash(h);
+                    walk(v, h);
+                }
+            }
         }
     }
     let mut h = FxHasher::default();
     key.hash(&mut h);
-    walk(obj, &mut h, true);
+    match obj {
+        Value::Object(m) => {
+            h.write_u8(6);
+            for (k, v) in m {
+                k.hash(&mut h);
+                match v {
+                    Value::Object(meta) if k == "metadata" => {
+                        h.write_u8(6);
+                        for (k, v) in meta.iter().filter(|(k, _)| *k != "resourceVersion") {
+                            k.hash(&mut h);
+                            walk(v, &mut h);
+                        }
+                    }
+                    _ => walk(v, &mut h),
+                }
+            }
+        }
+        other => walk(other, &mut h),
+    }
     h.finish()
 }
 
@@ -432,6 +484,52 @@ mod tests {
         assert!(a.bytes().all(|c| NAME_ALPHABET.contains(&c)));
         let uid = make_uid(&ObjKey::new("Pod", "default", "p"), 1);
         assert_eq!(uid.len(), 36);
+    }
+
+    /// `merge_changes` agrees with applying the patch to a copy and comparing.
+    #[test]
+    fn merge_changes_matches_merge_then_compare() {
+        let target = json!({"a": 1, "n": null, "m": {"x": [1, 2], "y": {"z": "s"}}, "s": "v"});
+        let patches = [
+            json!({}),
+            json!({"a": 1}),
+            json!({"a": 2}),
+            json!({"a": null}),
+            json!({"b": null}),
+            json!({"n": null}),
+            json!({"b": {}}),
+            json!({"b": {"c": null}}),
+            json!({"m": {"x": [1, 2]}}),
+            json!({"m": {"x": [2, 1]}}),
+            json!({"m": {"y": {"z": "s", "w": null}}}),
+            json!({"m": {"y": {"z": "t"}}}),
+            json!({"s": {"k": "v"}}),
+            json!({"m": "flat"}),
+            json!("whole"),
+            json!(null),
+            json!([1]),
+        ];
+        for patch in patches {
+            let mut merged = target.clone();
+            json_patch::merge(&mut merged, &patch);
+            assert_eq!(merge_changes(&target, &patch), merged != target, "{patch}");
+        }
+        assert!(!merge_changes(&json!("whole"), &json!("whole")));
+    }
+
+    #[test]
+    fn object_hash_ignores_only_the_resource_version() {
+        let key = ObjKey::new("Pod", "default", "p");
+        let a = json!({"metadata": {"name": "p", "resourceVersion": "1"}, "spec": {"n": 1, "s": "1"}});
+        let mut b = a.clone();
+        b["metadata"]["resourceVersion"] = json!("2");
+        assert_eq!(object_hash(&key, &a), object_hash(&key, &b));
+        for (path, value) in [("/spec/n", json!("1")), ("/spec/s", json!(1)), ("/metadata/name", json!("q"))]
+        {
+            let mut c = a.clone();
+            *c.pointer_mut(path).unwrap() = value;
+            assert_ne!(object_hash(&key, &a), object_hash(&key, &c), "{path}");
+        }
     }
 
     #[test]

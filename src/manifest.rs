@@ -96,7 +96,8 @@ pub fn parse_stream(text: &str, file: &str, namespace: &str) -> Result<Vec<Manif
         if value.is_null() {
             continue;
         }
-        let items = if is_list(&value) {
+        let list = is_list(&value);
+        let items = if list {
             match value.get("items").and_then(Value::as_array) {
                 Some(items) => items.clone(),
                 None => {
@@ -112,7 +113,7 @@ pub fn parse_stream(text: &str, file: &str, namespace: &str) -> Result<Vec<Manif
             vec![value]
         };
         for (j, item) in items.into_iter().enumerate() {
-            let prefix = if is_list_at(text, i) { format!("items[{j}].") } else { String::new() };
+            let prefix = if list { format!("items[{j}].") } else { String::new() };
             let object = with_namespace(item, namespace);
             validate::object(&object).map_err(|e| InputError {
                 origin: origin.clone(),
@@ -128,14 +129,6 @@ pub fn parse_stream(text: &str, file: &str, namespace: &str) -> Result<Vec<Manif
 
 fn is_list(v: &Value) -> bool {
     model::str_at(v, &["kind"]).ends_with("List") && v.get("items").is_some()
-}
-
-/// Whether document `i` of `text` was a List (only used to prefix field paths).
-fn is_list_at(text: &str, i: usize) -> bool {
-    serde_yaml::Deserializer::from_str(text)
-        .nth(i)
-        .and_then(|d| Value::deserialize(d).ok())
-        .is_some_and(|v| is_list(&v))
 }
 
 fn describe(obj: &Value) -> Option<String> {
