@@ -190,7 +190,8 @@ crepe! {
     struct NewNow(Id, i64, i64);
     struct OldPhase(Id, i64, i64);
     struct CleanAt(Id, Id, i64);
-    struct Clean(Id, Id, i64);
+    struct Clean(Id, Id, i64, bool);
+    struct CleanFailed(Id);
     struct DownAt(Id, Id, i64);
     struct Down(Id, Id, i64);
     struct OldScaled(Id);
@@ -276,19 +277,26 @@ crepe! {
         let min_available = r - max_unavailable(st, r),
         let max_scaled_down = t.spec_old + new_spec - min_available - (new_spec - new_available),
         (max_scaled_down > 0);
+    // An old ReplicaSet reporting more available replicas than its spec (its pods not yet
+    // deleted after a scale down) while budget is left makes upstream's cleanup fail ("invalid
+    // request to scale down"): the cleanups before it stand, the walk stops, nothing else is
+    // scaled down and the sync counts as not scaled (reconcileOldReplicaSets returns false, nil).
     CleanAt(d, rs, 0) <- OldPhase(d, _, _), OldHead(d, rs);
-    Clean(d, rs, c) <-
+    Clean(d, rs, c, fails) <-
         CleanAt(d, rs, done), OldPhase(d, budget, _), DRs(d, rs, spec, available),
-        let c = if spec == 0 { 0 } else { (spec - available).max(0).min((budget - done).max(0)) };
-    CleanAt(d, next, done + c) <- CleanAt(d, rs, done), Clean(d, rs, c), OldNext(d, rs, next);
-    DownAt(d, rs, 0) <- OldPhase(d, _, _), OldHead(d, rs);
+        let fails = { done < budget && spec > 0 && available > spec },
+        let c = if spec == 0 || fails { 0 } else { (spec - available).max(0).min((budget - done).max(0)) };
+    CleanAt(d, next, done + c) <- CleanAt(d, rs, done), Clean(d, rs, c, false), OldNext(d, rs, next);
+    CleanFailed(d) <- Clean(d, _, _, true);
+    DownAt(d, rs, 0) <- OldPhase(d, _, _), OldHead(d, rs), !CleanFailed(d);
     Down(d, rs, x) <-
-        DownAt(d, rs, done), Clean(d, rs, c), DRs(d, rs, spec, _), OldPhase(d, _, min_available), Sums(d, t),
+        DownAt(d, rs, done), Clean(d, rs, c, _), DRs(d, rs, spec, _), OldPhase(d, _, min_available), Sums(d, t),
         let budget = t.available_all - min_available,
         let x = if budget <= 0 { 0 } else { (spec - c).min((budget - done).max(0)) };
     DownAt(d, next, done + x) <- DownAt(d, rs, done), Down(d, rs, x), OldNext(d, rs, next);
-    ScaleOld(d, rs, spec - c - x) <- Down(d, rs, x), Clean(d, rs, c), DRs(d, rs, spec, _), (c + x > 0);
-    OldScaled(d) <- ScaleOld(d, _, _);
+    ScaleOld(d, rs, spec - c - x) <- Down(d, rs, x), Clean(d, rs, c, _), DRs(d, rs, spec, _), (c + x > 0);
+    ScaleOld(d, rs, spec - c) <- CleanFailed(d), Clean(d, rs, c, false), DRs(d, rs, spec, _), (c > 0);
+    OldScaled(d) <- ScaleOld(d, _, _), !CleanFailed(d);
     ScaleRs(d, rs, to) <- ScaleOld(d, rs, to);
 
     // rolloutRecreate.
