@@ -208,6 +208,10 @@ crepe! {
     struct Settled(Id);
     struct Complete(Id);
     struct NewStatusOf(Id, DeployStatus);
+    struct EarlyProgress(Id, u8, u8);
+    struct EarlyChanged(Id);
+    struct EarlyStage1(Id);
+    struct Cond(Id, u8, i64);
 
     // Create the new ReplicaSet with n replicas.
     @output
@@ -363,26 +367,37 @@ crepe! {
     WriteStatus(d, s, s.available >= r - max_unavailable(st, r)) <- NewStatusOf(d, s), Deploy(d, r, _, _, st);
 
     // checkPausedConditions.
-    Progress(d, PAUSED, 0) <- Deploy(d, _, true, false, _), Deadline(d, _), CurrentProgress(d, cur, _), (cur != PAUSED), (cur != TIMED_OUT);
-    Progress(d, RESUMED, 0) <- Deploy(d, _, false, false, _), Deadline(d, _), CurrentProgress(d, PAUSED, _);
-    // getNewReplicaSet.
-    Progress(d, NEW_RS_CREATED, 1) <- CreateRs(d, _), Deadline(d, _);
-    Progress(d, FOUND_NEW_RS, 1) <- Rollout(d), NewRs(d, _), Deadline(d, _), CurrentProgress(d, NO_REASON, _);
+    EarlyProgress(d, PAUSED, 0) <- Deploy(d, _, true, false, _), Deadline(d, _), CurrentProgress(d, cur, _), (cur != PAUSED), (cur != TIMED_OUT);
+    EarlyProgress(d, RESUMED, 0) <- Deploy(d, _, false, false, _), Deadline(d, _), CurrentProgress(d, PAUSED, _);
+    // getNewReplicaSet (FoundNewReplicaSet only when there was no condition and the new
+    // ReplicaSet's annotations were already in sync).
+    EarlyProgress(d, NEW_RS_CREATED, 1) <- CreateRs(d, _), Deadline(d, _);
+    EarlyProgress(d, FOUND_NEW_RS, 1) <-
+        Deploy(d, _, false, _, _), NewRs(d, rs), !SyncNewRs(d, rs, _), Deadline(d, _), CurrentProgress(d, NO_REASON, _);
+    Progress(d, code, stage) <- EarlyProgress(d, code, stage);
+    // The Progressing condition syncRolloutStatus reads: the one set earlier in this sync (with
+    // lastUpdateTime now), else the stored one. A resumed or newly created rollout's clock
+    // starts now, so an old lastUpdateTime cannot time it out.
+    EarlyChanged(d) <- EarlyProgress(d, _, _);
+    EarlyStage1(d) <- EarlyProgress(d, _, 1);
+    Cond(d, cur, since) <- CurrentProgress(d, cur, since), !EarlyChanged(d);
+    Cond(d, code, now) <- EarlyProgress(d, code, 1), Now(now);
+    Cond(d, code, now) <- EarlyProgress(d, code, 0), !EarlyStage1(d), Now(now);
     // syncRolloutStatus, for rollouts with a deadline that have not completed yet.
     Progress(d, NEW_RS_AVAILABLE, 2) <-
-        Rollout(d), Deadline(d, _), NewStatusOf(d, s), CurrentProgress(d, cur, _), Deploy(d, r, _, _, _),
+        Rollout(d), Deadline(d, _), NewStatusOf(d, s), Cond(d, cur, _), Deploy(d, r, _, _, _),
         DeployMeta(d, generation, _, _),
         (!(s.replicas == s.updated && cur == NEW_RS_AVAILABLE)),
         (s.updated == r && s.replicas == r && s.available == r && s.observed_generation >= generation);
     Progress(d, RS_UPDATED, 2) <-
-        Rollout(d), Deadline(d, _), NewStatusOf(d, s), Observed(d, old), CurrentProgress(d, cur, _), Deploy(d, r, _, _, _),
+        Rollout(d), Deadline(d, _), NewStatusOf(d, s), Observed(d, old), Cond(d, cur, _), Deploy(d, r, _, _, _),
         DeployMeta(d, generation, _, _),
         (!(s.replicas == s.updated && cur == NEW_RS_AVAILABLE)),
         (!(s.updated == r && s.replicas == r && s.available == r && s.observed_generation >= generation)),
         (s.updated > old.updated || s.replicas - s.updated < old.replicas - old.updated
             || s.ready > old.ready || s.available > old.available);
     Progress(d, TIMED_OUT, 2) <-
-        Rollout(d), Deadline(d, secs), NewStatusOf(d, s), Observed(d, old), CurrentProgress(d, cur, since), Deploy(d, r, _, _, _),
+        Rollout(d), Deadline(d, secs), NewStatusOf(d, s), Observed(d, old), Cond(d, cur, since), Deploy(d, r, _, _, _),
         DeployMeta(d, generation, _, _), Now(now),
         (cur != NO_REASON), (cur != NEW_RS_AVAILABLE), (cur == TIMED_OUT || since + secs < now),
         (!(s.replicas == s.updated && cur == NEW_RS_AVAILABLE)),
@@ -391,7 +406,7 @@ crepe! {
             || s.ready > old.ready || s.available > old.available));
     // requeueStuckDeployment: look again when the deadline passes.
     Wake(since + secs + 1) <-
-        Rollout(d), Deadline(d, secs), CurrentProgress(d, cur, since), Now(now),
+        Rollout(d), Deadline(d, secs), Cond(d, cur, since), Now(now),
         (cur != NO_REASON), (cur != NEW_RS_AVAILABLE), (cur != TIMED_OUT), (since + secs + 1 > now);
 }
 
