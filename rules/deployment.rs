@@ -711,7 +711,13 @@ impl Glue<'_, '_> {
         let name = &self.f.key(rs).name;
         let x = self.deployment(dep);
         let (surge, unavailable) = fenceposts(x.strategy, x.replicas);
-        let why = if !x.strategy.rolling {
+        let why = if to == from {
+            // scaleReplicaSet with an unchanged size only rewrites the replicas annotations.
+            format!(
+                "replicas {}: size stays {to}; annotations desired-replicas {desired}, max-replicas {max}",
+                x.replicas
+            )
+        } else if !x.strategy.rolling {
             format!("Recreate, replicas {}: scale {from} → {to}", x.replicas)
         } else {
             format!(
@@ -734,8 +740,7 @@ impl Glue<'_, '_> {
         if !event || to == from {
             return action;
         }
-        let (verb, what) = if to > from { ("up", "Scaled up") } else { ("down", "Scaled down") };
-        let _ = verb;
+        let what = if to > from { "Scaled up" } else { "Scaled down" };
         action.with_event(
             self.f.key(dep),
             EventType::Normal,
