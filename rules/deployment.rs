@@ -172,6 +172,9 @@ crepe! {
     // The name of the ReplicaSet to create is taken by another object (hash collision).
     @input
     pub struct NameTaken(Id);
+    // (deployment, time) one of its Ready pods becomes available (minReadySeconds).
+    @input
+    pub struct PodAvailableAt(Id, i64);
     @input
     pub struct Now(i64);
 
@@ -404,6 +407,9 @@ crepe! {
         (!(s.updated == r && s.replicas == r && s.available == r && s.observed_generation >= generation)),
         (!(s.updated > old.updated || s.replicas - s.updated < old.replicas - old.updated
             || s.ready > old.ready || s.available > old.available));
+    // Look again when a pod becomes available: its ReplicaSet's status, then this Deployment,
+    // move on (upstream: the ReplicaSet controller's requeue after minReadySeconds).
+    Wake(t) <- PodAvailableAt(_, t), Now(now), (t > now);
     // requeueStuckDeployment: look again when the deadline passes.
     Wake(since + secs + 1) <-
         Rollout(d), Deadline(d, secs), Cond(d, cur, since), Now(now),
@@ -460,6 +466,7 @@ pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
     rt.extend(d.cleanable.iter().map(|&(a, b)| Cleanable(a, b)));
     rt.extend(d.totals.iter().map(|&(a, t)| Sums(a, t)));
     rt.extend(d.old_pods_running.iter().map(|&a| OldPodsRunning(a)));
+    rt.extend(d.pods_available_at.iter().map(|&(a, t)| PodAvailableAt(a, t)));
     rt.extend([Now(f.now)]);
     let (creates, bumps, scales, sync_scales, sync_new, revisions, deletes, statuses, progress, wakes) =
         rt.run_with_hasher::<FxBuildHasher>();
