@@ -424,6 +424,7 @@ pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
     }
     let mut rt = Crepe::new();
     let mut names_taken = Vec::new();
+    let new_rs_of: FxHashMap<Id, Id> = d.new_rs.iter().copied().collect();
     for x in &d.deployments {
         rt.extend([Deploy(x.id, x.replicas, x.paused, x.deleting, x.strategy)]);
         rt.extend([DeployMeta(x.id, x.generation, x.revision, x.history_limit)]);
@@ -434,7 +435,7 @@ pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
         rt.extend([CurrentProgress(x.id, code, since)]);
         let name = new_rs_name(f, x.id, x.collision_count);
         if let Some(existing) = f.store.get(&model::ObjKey::new("ReplicaSet", &x.ns, &name)) {
-            let ours = d.new_rs.iter().any(|&(dd, rs)| dd == x.id && f.key(rs).name == name);
+            let ours = new_rs_of.get(&x.id).is_some_and(|&rs| f.key(rs).name == name);
             if !ours && model::at(existing, &["metadata"]).is_some() {
                 names_taken.push(NameTaken(x.id));
             }
@@ -471,7 +472,7 @@ pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
     let (creates, bumps, scales, sync_scales, sync_new, revisions, deletes, statuses, progress, wakes) =
         rt.run_with_hasher::<FxBuildHasher>();
 
-    let glue = Glue { f, d: &d };
+    let glue = Glue::new(f, &d, new_rs_of);
     let mut out: Vec<(u8, Id, Id, Action)> = Vec::new();
     for CreateRs(dep, n) in creates {
         out.push((0, dep, dep, glue.create_rs(dep, n)));
@@ -615,15 +616,32 @@ fn patch(f: &Facts, id: Id, patch: Value, reason: String) -> Action {
 struct Glue<'a, 's> {
     f: &'a Facts<'s>,
     d: &'a DeployFacts,
+    /// Indexes into `d.deployments`, `d.replica_sets`, `d.totals`, and the new ReplicaSets.
+    deployments: FxHashMap<Id, usize>,
+    replica_sets: FxHashMap<Id, usize>,
+    totals: FxHashMap<Id, usize>,
+    new_rs_of: FxHashMap<Id, Id>,
 }
 
-impl Glue<'_, '_> {
+impl<'a, 's> Glue<'a, 's> {
+    fn new(f: &'a Facts<'s>, d: &'a DeployFacts, new_rs_of: FxHashMap<Id, Id>) -> Self {
+        let index = |ids: &mut dyn Iterator<Item = Id>| ids.enumerate().map(|(i, id)| (id, i)).collect();
+        Glue {
+            f,
+            d,
+            deployments: index(&mut d.deployments.iter().map(|x| x.id)),
+            replica_sets: index(&mut d.replica_sets.iter().map(|x| x.rs)),
+            totals: index(&mut d.totals.iter().map(|x| x.0)),
+            new_rs_of,
+        }
+    }
+
     fn deployment(&self, id: Id) -> &df::DeployF {
-        self.d.deployments.iter().find(|x| x.id == id).expect("deployment in facts")
+        &self.d.deployments[self.deployments[&id]]
     }
 
     fn rs(&self, id: Id) -> &df::DeployRsF {
-        self.d.replica_sets.iter().find(|x| x.rs == id).expect("replica set in facts")
+        &self.d.replica_sets[self.replica_sets[&id]]
     }
 
     /// The replicas annotations every scaled ReplicaSet carries.
@@ -642,8 +660,7 @@ impl Glue<'_, '_> {
         let mut selector = model::at(obj, &["spec", "selector"]).cloned().unwrap_or_else(|| json!({}));
         model::obj_mut(&mut selector, &["matchLabels"]).insert(df::POD_TEMPLATE_HASH.into(), json!(hash));
         let labels = model::at(&template, &["metadata", "labels"]).cloned().unwrap_or_else(|| json!({}));
-        let revision =
-            self.d.totals.iter().find(|(d, _)| *d == dep).map_or(0, |(_, t)| t.max_old_revision) + 1;
+        let revision = self.totals.get(&dep).map_or(0, |&i| self.d.totals[i].1.max_old_revision) + 1;
         let (desired, max) = self.replicas_annotations(dep);
         let mut annotations: Map<String, Value> =
             x.annotations.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
@@ -777,8 +794,7 @@ impl Glue<'_, '_> {
         let obj = self.f.raw(dep);
         let x = self.deployment(dep);
         let now = model::fmt_time(self.f.now);
-        let new_rs =
-            self.d.new_rs.iter().find(|(d, _)| *d == dep).map(|(_, rs)| self.f.key(*rs).name.clone());
+        let new_rs = self.new_rs_of.get(&dep).map(|rs| self.f.key(*rs).name.clone());
         let mut conditions: Vec<Value> =
             model::at(obj, &["status", "conditions"]).and_then(Value::as_array).cloned().unwrap_or_default();
         let (st, why, msg) = if available {
