@@ -172,6 +172,9 @@ crepe! {
     // The name of the ReplicaSet to create is taken by another object (hash collision).
     @input
     pub struct NameTaken(Id);
+    // (deployment, time) one of its Ready pods becomes available (minReadySeconds).
+    @input
+    pub struct PodAvailableAt(Id, i64);
     @input
     pub struct Now(i64);
 
@@ -190,7 +193,8 @@ crepe! {
     struct NewNow(Id, i64, i64);
     struct OldPhase(Id, i64, i64);
     struct CleanAt(Id, Id, i64);
-    struct Clean(Id, Id, i64);
+    struct Clean(Id, Id, i64, bool);
+    struct CleanFailed(Id);
     struct DownAt(Id, Id, i64);
     struct Down(Id, Id, i64);
     struct OldScaled(Id);
@@ -207,6 +211,10 @@ crepe! {
     struct Settled(Id);
     struct Complete(Id);
     struct NewStatusOf(Id, DeployStatus);
+    struct EarlyProgress(Id, u8, u8);
+    struct EarlyChanged(Id);
+    struct EarlyStage1(Id);
+    struct Cond(Id, u8, i64);
 
     // Create the new ReplicaSet with n replicas.
     @output
@@ -276,19 +284,26 @@ crepe! {
         let min_available = r - max_unavailable(st, r),
         let max_scaled_down = t.spec_old + new_spec - min_available - (new_spec - new_available),
         (max_scaled_down > 0);
+    // An old ReplicaSet reporting more available replicas than its spec (its pods not yet
+    // deleted after a scale down) while budget is left makes upstream's cleanup fail ("invalid
+    // request to scale down"): the cleanups before it stand, the walk stops, nothing else is
+    // scaled down and the sync counts as not scaled (reconcileOldReplicaSets returns false, nil).
     CleanAt(d, rs, 0) <- OldPhase(d, _, _), OldHead(d, rs);
-    Clean(d, rs, c) <-
+    Clean(d, rs, c, fails) <-
         CleanAt(d, rs, done), OldPhase(d, budget, _), DRs(d, rs, spec, available),
-        let c = if spec == 0 { 0 } else { (spec - available).max(0).min((budget - done).max(0)) };
-    CleanAt(d, next, done + c) <- CleanAt(d, rs, done), Clean(d, rs, c), OldNext(d, rs, next);
-    DownAt(d, rs, 0) <- OldPhase(d, _, _), OldHead(d, rs);
+        let fails = { done < budget && spec > 0 && available > spec },
+        let c = if spec == 0 || fails { 0 } else { (spec - available).max(0).min((budget - done).max(0)) };
+    CleanAt(d, next, done + c) <- CleanAt(d, rs, done), Clean(d, rs, c, false), OldNext(d, rs, next);
+    CleanFailed(d) <- Clean(d, _, _, true);
+    DownAt(d, rs, 0) <- OldPhase(d, _, _), OldHead(d, rs), !CleanFailed(d);
     Down(d, rs, x) <-
-        DownAt(d, rs, done), Clean(d, rs, c), DRs(d, rs, spec, _), OldPhase(d, _, min_available), Sums(d, t),
+        DownAt(d, rs, done), Clean(d, rs, c, _), DRs(d, rs, spec, _), OldPhase(d, _, min_available), Sums(d, t),
         let budget = t.available_all - min_available,
         let x = if budget <= 0 { 0 } else { (spec - c).min((budget - done).max(0)) };
     DownAt(d, next, done + x) <- DownAt(d, rs, done), Down(d, rs, x), OldNext(d, rs, next);
-    ScaleOld(d, rs, spec - c - x) <- Down(d, rs, x), Clean(d, rs, c), DRs(d, rs, spec, _), (c + x > 0);
-    OldScaled(d) <- ScaleOld(d, _, _);
+    ScaleOld(d, rs, spec - c - x) <- Down(d, rs, x), Clean(d, rs, c, _), DRs(d, rs, spec, _), (c + x > 0);
+    ScaleOld(d, rs, spec - c) <- CleanFailed(d), Clean(d, rs, c, false), DRs(d, rs, spec, _), (c > 0);
+    OldScaled(d) <- ScaleOld(d, _, _), !CleanFailed(d);
     ScaleRs(d, rs, to) <- ScaleOld(d, rs, to);
 
     // rolloutRecreate.
@@ -355,35 +370,49 @@ crepe! {
     WriteStatus(d, s, s.available >= r - max_unavailable(st, r)) <- NewStatusOf(d, s), Deploy(d, r, _, _, st);
 
     // checkPausedConditions.
-    Progress(d, PAUSED, 0) <- Deploy(d, _, true, false, _), Deadline(d, _), CurrentProgress(d, cur, _), (cur != PAUSED), (cur != TIMED_OUT);
-    Progress(d, RESUMED, 0) <- Deploy(d, _, false, false, _), Deadline(d, _), CurrentProgress(d, PAUSED, _);
-    // getNewReplicaSet.
-    Progress(d, NEW_RS_CREATED, 1) <- CreateRs(d, _), Deadline(d, _);
-    Progress(d, FOUND_NEW_RS, 1) <- Rollout(d), NewRs(d, _), Deadline(d, _), CurrentProgress(d, NO_REASON, _);
+    EarlyProgress(d, PAUSED, 0) <- Deploy(d, _, true, false, _), Deadline(d, _), CurrentProgress(d, cur, _), (cur != PAUSED), (cur != TIMED_OUT);
+    EarlyProgress(d, RESUMED, 0) <- Deploy(d, _, false, false, _), Deadline(d, _), CurrentProgress(d, PAUSED, _);
+    // getNewReplicaSet (FoundNewReplicaSet only when there was no condition and the new
+    // ReplicaSet's annotations were already in sync).
+    EarlyProgress(d, NEW_RS_CREATED, 1) <- CreateRs(d, _), Deadline(d, _);
+    EarlyProgress(d, FOUND_NEW_RS, 1) <-
+        Deploy(d, _, false, _, _), NewRs(d, rs), !SyncNewRs(d, rs, _), Deadline(d, _), CurrentProgress(d, NO_REASON, _);
+    Progress(d, code, stage) <- EarlyProgress(d, code, stage);
+    // The Progressing condition syncRolloutStatus reads: the one set earlier in this sync (with
+    // lastUpdateTime now), else the stored one. A resumed or newly created rollout's clock
+    // starts now, so an old lastUpdateTime cannot time it out.
+    EarlyChanged(d) <- EarlyProgress(d, _, _);
+    EarlyStage1(d) <- EarlyProgress(d, _, 1);
+    Cond(d, cur, since) <- CurrentProgress(d, cur, since), !EarlyChanged(d);
+    Cond(d, code, now) <- EarlyProgress(d, code, 1), Now(now);
+    Cond(d, code, now) <- EarlyProgress(d, code, 0), !EarlyStage1(d), Now(now);
     // syncRolloutStatus, for rollouts with a deadline that have not completed yet.
     Progress(d, NEW_RS_AVAILABLE, 2) <-
-        Rollout(d), Deadline(d, _), NewStatusOf(d, s), CurrentProgress(d, cur, _), Deploy(d, r, _, _, _),
+        Rollout(d), Deadline(d, _), NewStatusOf(d, s), Cond(d, cur, _), Deploy(d, r, _, _, _),
         DeployMeta(d, generation, _, _),
         (!(s.replicas == s.updated && cur == NEW_RS_AVAILABLE)),
         (s.updated == r && s.replicas == r && s.available == r && s.observed_generation >= generation);
     Progress(d, RS_UPDATED, 2) <-
-        Rollout(d), Deadline(d, _), NewStatusOf(d, s), Observed(d, old), CurrentProgress(d, cur, _), Deploy(d, r, _, _, _),
+        Rollout(d), Deadline(d, _), NewStatusOf(d, s), Observed(d, old), Cond(d, cur, _), Deploy(d, r, _, _, _),
         DeployMeta(d, generation, _, _),
         (!(s.replicas == s.updated && cur == NEW_RS_AVAILABLE)),
         (!(s.updated == r && s.replicas == r && s.available == r && s.observed_generation >= generation)),
         (s.updated > old.updated || s.replicas - s.updated < old.replicas - old.updated
             || s.ready > old.ready || s.available > old.available);
     Progress(d, TIMED_OUT, 2) <-
-        Rollout(d), Deadline(d, secs), NewStatusOf(d, s), Observed(d, old), CurrentProgress(d, cur, since), Deploy(d, r, _, _, _),
+        Rollout(d), Deadline(d, secs), NewStatusOf(d, s), Observed(d, old), Cond(d, cur, since), Deploy(d, r, _, _, _),
         DeployMeta(d, generation, _, _), Now(now),
         (cur != NO_REASON), (cur != NEW_RS_AVAILABLE), (cur == TIMED_OUT || since + secs < now),
         (!(s.replicas == s.updated && cur == NEW_RS_AVAILABLE)),
         (!(s.updated == r && s.replicas == r && s.available == r && s.observed_generation >= generation)),
         (!(s.updated > old.updated || s.replicas - s.updated < old.replicas - old.updated
             || s.ready > old.ready || s.available > old.available));
+    // Look again when a pod becomes available: its ReplicaSet's status, then this Deployment,
+    // move on (upstream: the ReplicaSet controller's requeue after minReadySeconds).
+    Wake(t) <- PodAvailableAt(_, t), Now(now), (t > now);
     // requeueStuckDeployment: look again when the deadline passes.
     Wake(since + secs + 1) <-
-        Rollout(d), Deadline(d, secs), CurrentProgress(d, cur, since), Now(now),
+        Rollout(d), Deadline(d, secs), Cond(d, cur, since), Now(now),
         (cur != NO_REASON), (cur != NEW_RS_AVAILABLE), (cur != TIMED_OUT), (since + secs + 1 > now);
 }
 
@@ -395,6 +424,7 @@ pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
     }
     let mut rt = Crepe::new();
     let mut names_taken = Vec::new();
+    let new_rs_of: FxHashMap<Id, Id> = d.new_rs.iter().copied().collect();
     for x in &d.deployments {
         rt.extend([Deploy(x.id, x.replicas, x.paused, x.deleting, x.strategy)]);
         rt.extend([DeployMeta(x.id, x.generation, x.revision, x.history_limit)]);
@@ -405,7 +435,7 @@ pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
         rt.extend([CurrentProgress(x.id, code, since)]);
         let name = new_rs_name(f, x.id, x.collision_count);
         if let Some(existing) = f.store.get(&model::ObjKey::new("ReplicaSet", &x.ns, &name)) {
-            let ours = d.new_rs.iter().any(|&(dd, rs)| dd == x.id && f.key(rs).name == name);
+            let ours = new_rs_of.get(&x.id).is_some_and(|&rs| f.key(rs).name == name);
             if !ours && model::at(existing, &["metadata"]).is_some() {
                 names_taken.push(NameTaken(x.id));
             }
@@ -437,11 +467,12 @@ pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
     rt.extend(d.cleanable.iter().map(|&(a, b)| Cleanable(a, b)));
     rt.extend(d.totals.iter().map(|&(a, t)| Sums(a, t)));
     rt.extend(d.old_pods_running.iter().map(|&a| OldPodsRunning(a)));
+    rt.extend(d.pods_available_at.iter().map(|&(a, t)| PodAvailableAt(a, t)));
     rt.extend([Now(f.now)]);
     let (creates, bumps, scales, sync_scales, sync_new, revisions, deletes, statuses, progress, wakes) =
         rt.run_with_hasher::<FxBuildHasher>();
 
-    let glue = Glue { f, d: &d };
+    let glue = Glue::new(f, &d, new_rs_of);
     let mut out: Vec<(u8, Id, Id, Action)> = Vec::new();
     for CreateRs(dep, n) in creates {
         out.push((0, dep, dep, glue.create_rs(dep, n)));
@@ -585,15 +616,32 @@ fn patch(f: &Facts, id: Id, patch: Value, reason: String) -> Action {
 struct Glue<'a, 's> {
     f: &'a Facts<'s>,
     d: &'a DeployFacts,
+    /// Indexes into `d.deployments`, `d.replica_sets`, `d.totals`, and the new ReplicaSets.
+    deployments: FxHashMap<Id, usize>,
+    replica_sets: FxHashMap<Id, usize>,
+    totals: FxHashMap<Id, usize>,
+    new_rs_of: FxHashMap<Id, Id>,
 }
 
-impl Glue<'_, '_> {
+impl<'a, 's> Glue<'a, 's> {
+    fn new(f: &'a Facts<'s>, d: &'a DeployFacts, new_rs_of: FxHashMap<Id, Id>) -> Self {
+        let index = |ids: &mut dyn Iterator<Item = Id>| ids.enumerate().map(|(i, id)| (id, i)).collect();
+        Glue {
+            f,
+            d,
+            deployments: index(&mut d.deployments.iter().map(|x| x.id)),
+            replica_sets: index(&mut d.replica_sets.iter().map(|x| x.rs)),
+            totals: index(&mut d.totals.iter().map(|x| x.0)),
+            new_rs_of,
+        }
+    }
+
     fn deployment(&self, id: Id) -> &df::DeployF {
-        self.d.deployments.iter().find(|x| x.id == id).expect("deployment in facts")
+        &self.d.deployments[self.deployments[&id]]
     }
 
     fn rs(&self, id: Id) -> &df::DeployRsF {
-        self.d.replica_sets.iter().find(|x| x.rs == id).expect("replica set in facts")
+        &self.d.replica_sets[self.replica_sets[&id]]
     }
 
     /// The replicas annotations every scaled ReplicaSet carries.
@@ -612,8 +660,7 @@ impl Glue<'_, '_> {
         let mut selector = model::at(obj, &["spec", "selector"]).cloned().unwrap_or_else(|| json!({}));
         model::obj_mut(&mut selector, &["matchLabels"]).insert(df::POD_TEMPLATE_HASH.into(), json!(hash));
         let labels = model::at(&template, &["metadata", "labels"]).cloned().unwrap_or_else(|| json!({}));
-        let revision =
-            self.d.totals.iter().find(|(d, _)| *d == dep).map_or(0, |(_, t)| t.max_old_revision) + 1;
+        let revision = self.totals.get(&dep).map_or(0, |&i| self.d.totals[i].1.max_old_revision) + 1;
         let (desired, max) = self.replicas_annotations(dep);
         let mut annotations: Map<String, Value> =
             x.annotations.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
@@ -688,7 +735,13 @@ impl Glue<'_, '_> {
         let name = &self.f.key(rs).name;
         let x = self.deployment(dep);
         let (surge, unavailable) = fenceposts(x.strategy, x.replicas);
-        let why = if !x.strategy.rolling {
+        let why = if to == from {
+            // scaleReplicaSet with an unchanged size only rewrites the replicas annotations.
+            format!(
+                "replicas {}: size stays {to}; annotations desired-replicas {desired}, max-replicas {max}",
+                x.replicas
+            )
+        } else if !x.strategy.rolling {
             format!("Recreate, replicas {}: scale {from} → {to}", x.replicas)
         } else {
             format!(
@@ -711,8 +764,7 @@ impl Glue<'_, '_> {
         if !event || to == from {
             return action;
         }
-        let (verb, what) = if to > from { ("up", "Scaled up") } else { ("down", "Scaled down") };
-        let _ = verb;
+        let what = if to > from { "Scaled up" } else { "Scaled down" };
         action.with_event(
             self.f.key(dep),
             EventType::Normal,
@@ -742,8 +794,7 @@ impl Glue<'_, '_> {
         let obj = self.f.raw(dep);
         let x = self.deployment(dep);
         let now = model::fmt_time(self.f.now);
-        let new_rs =
-            self.d.new_rs.iter().find(|(d, _)| *d == dep).map(|(_, rs)| self.f.key(*rs).name.clone());
+        let new_rs = self.new_rs_of.get(&dep).map(|rs| self.f.key(*rs).name.clone());
         let mut conditions: Vec<Value> =
             model::at(obj, &["status", "conditions"]).and_then(Value::as_array).cloned().unwrap_or_default();
         let (st, why, msg) = if available {

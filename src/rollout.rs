@@ -231,9 +231,6 @@ pub fn undo_patch(state: &State, d: &Value, to_revision: i64) -> Result<Option<(
     if to_revision < 0 {
         bail!("unable to find specified revision {to_revision} in history");
     }
-    if model::at(d, &["spec", "paused"]).and_then(Value::as_bool) == Some(true) {
-        bail!("you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again");
-    }
     let revs = revisions(state, d);
     let (revision, rs) = if to_revision == 0 {
         // The second-highest revision.
@@ -247,6 +244,10 @@ pub fn undo_patch(state: &State, d: &Value, to_revision: i64) -> Result<Option<(
             .map(|rs| (to_revision, *rs))
             .ok_or_else(|| anyhow!("unable to find specified revision {to_revision} in history"))?
     };
+    // kubectl looks the revision up first, then refuses a paused Deployment.
+    if model::at(d, &["spec", "paused"]).and_then(Value::as_bool) == Some(true) {
+        bail!("you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again");
+    }
     let mut template = model::at(rs, &["spec", "template"]).cloned().unwrap_or(Value::Null);
     let current = model::at(d, &["spec", "template"]).cloned().unwrap_or(Value::Null);
     if df::template_hash(&template) == df::template_hash(&current) {

@@ -117,6 +117,9 @@ pub struct DeployFacts {
     pub totals: Vec<(Id, Totals)>,
     /// Deployments with pods of old ReplicaSets still running (upstream `oldPodsRunning`).
     pub old_pods_running: Vec<Id>,
+    /// (deployment, time) at which the first of its Ready pods still inside minReadySeconds
+    /// becomes available.
+    pub pods_available_at: Vec<(Id, i64)>,
     /// Orphan ReplicaSets a Deployment will adopt: (deployment, rs).
     pub adoptable: Vec<(Id, Id)>,
     /// ReplicaSets a Deployment owns whose labels no longer match: (deployment, rs).
@@ -312,6 +315,36 @@ pub fn deploy_facts(f: &Facts) -> DeployFacts {
         out.replica_sets.extend(rses);
     }
     out.old_pods_running = old_pods_running(f, &out);
+    out.pods_available_at = pods_available_at(f, &out);
+    out
+}
+
+/// For each Deployment, the earliest time one of its ReplicaSets' Ready pods passes
+/// `minReadySeconds` and becomes available. Nothing else changes in the cluster at that moment,
+/// so without a timer the run would stop with the rollout half done (upstream the ReplicaSet
+/// controller requeues itself after minReadySeconds and its status update wakes the Deployment).
+fn pods_available_at(f: &Facts, df: &DeployFacts) -> Vec<(Id, i64)> {
+    let owner_of: FxHashMap<Id, Id> = df.replica_sets.iter().map(|r| (r.rs, r.deployment)).collect();
+    let min_ready: FxHashMap<Id, i64> =
+        f.pod_sets.iter().filter(|s| s.min_ready > 0).map(|s| (s.id, s.min_ready)).collect();
+    if min_ready.is_empty() {
+        return Vec::new();
+    }
+    let mut out: Vec<(Id, i64)> = Vec::new();
+    for p in &f.pods {
+        let Some(rs) = p.controller else { continue };
+        let (Some(&d), Some(&m)) = (owner_of.get(&rs), min_ready.get(&rs)) else { continue };
+        if !p.active() || !p.ready || p.available(m, f.now) {
+            continue;
+        }
+        let mut t = p.ready_since + m;
+        if !p.available(m, t) {
+            t += 1;
+        }
+        out.push((d, t));
+    }
+    out.sort_unstable();
+    out.dedup_by_key(|x| x.0);
     out
 }
 
