@@ -117,13 +117,13 @@ pub fn trace_text(trace: &Trace) -> String {
                 rows.push(action_row(b));
             }
             if shown < run {
-                rows.push(vec!["".into(), "".into(), format!("… and {} more", run - shown), String::new()]);
+                rows.push(vec![String::new(), format!("… and {} more", run - shown), String::new()]);
             }
             i += run;
         }
         for c in &s.conflicts {
             let mut row = action_row(c);
-            row[0] = "!".into();
+            row[0].replace_range(..1, "!");
             rows.push(row);
         }
         for line in table(&rows).lines() {
@@ -148,7 +148,7 @@ fn action_row(a: &Recorded) -> Vec<String> {
         ("bind", Some(node)) => format!("{} → {node}", a.key.ns_name()),
         _ => a.key.ns_name(),
     };
-    vec![symbol.into(), a.key.kind.clone(), target, format!("{}: {}", a.controller, a.reason)]
+    vec![format!("{symbol} {}", a.key.kind), target, format!("{}: {}", a.controller, a.reason)]
 }
 
 /// One line: how the run ended and what it did.
