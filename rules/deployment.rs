@@ -207,6 +207,7 @@ crepe! {
     struct Portion(Id, Id, i64);
     struct PropTotal(Id, i64);
     struct IsPropHead(Id, Id);
+    struct PropSize(Id, Id, i64);
     struct Creating(Id);
     struct Settled(Id);
     struct Complete(Id);
@@ -341,9 +342,14 @@ crepe! {
     PropAt(d, next, added + p) <- PropAt(d, rs, added), Portion(d, rs, p), Prop(d, to_add), (to_add <= 0), OlderNext(d, rs, next);
     PropTotal(d, added + p) <- PropAt(d, rs, added), Portion(d, rs, p), Prop(d, to_add), (to_add > 0), !NewerNext(d, rs, _);
     PropTotal(d, added + p) <- PropAt(d, rs, added), Portion(d, rs, p), Prop(d, to_add), (to_add <= 0), !OlderNext(d, rs, _);
-    SyncScale(d, rs, spec + p) <- Portion(d, rs, p), DRs(d, rs, spec, _), !IsPropHead(d, rs);
-    SyncScale(d, rs, (spec + p + to_add - total).max(0)) <-
+    PropSize(d, rs, spec + p) <- Portion(d, rs, p), DRs(d, rs, spec, _), !IsPropHead(d, rs);
+    PropSize(d, rs, (spec + p + to_add - total).max(0)) <-
         Portion(d, rs, p), IsPropHead(d, rs), DRs(d, rs, spec, _), Prop(d, to_add), PropTotal(d, total);
+    // scaleReplicaSet writes a ReplicaSet whose size or replicas annotations change.
+    SyncScale(d, rs, size) <- PropSize(d, rs, size), DRs(d, rs, spec, _), (size != spec);
+    SyncScale(d, rs, size) <-
+        PropSize(d, rs, size), RsState(rs, _, _, desired, annotated_max), Deploy(d, r, _, _, st),
+        (desired != r || annotated_max != r + max_surge(st, r));
 
     // cleanupDeployment: complete rollouts (and paused Deployments) drop their oldest idle
     // ReplicaSets beyond revisionHistoryLimit.
@@ -507,17 +513,11 @@ pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
             ),
         ));
     }
-    let mut scaled: FxHashMap<Id, ()> = FxHashMap::default();
-    for ScaleRs(dep, rs, to) in scales {
-        scaled.insert(rs, ());
+    // Rollout scaling and proportional (sync) scaling never both fire for one Deployment.
+    for ScaleRs(dep, rs, to) in
+        scales.into_iter().chain(sync_scales.into_iter().map(|SyncScale(d, r, t)| ScaleRs(d, r, t)))
+    {
         out.push((2, dep, rs, glue.scale(dep, rs, to, true)));
-    }
-    for SyncScale(dep, rs, to) in sync_scales {
-        if !scaled.contains_key(&rs) {
-            if let Some(a) = glue.sync_scale(dep, rs, to) {
-                out.push((2, dep, rs, a));
-            }
-        }
     }
     for DeleteRs(dep, rs) in deletes {
         out.push((
@@ -771,21 +771,6 @@ impl<'a, 's> Glue<'a, 's> {
             "ScalingReplicaSet",
             format!("{what} replica set {name} from {from} to {to}"),
         )
-    }
-
-    /// Proportional scaling writes every active ReplicaSet whose size or replicas annotations
-    /// changed.
-    fn sync_scale(&self, dep: Id, rs: Id, to: i64) -> Option<Action> {
-        let obj = self.f.raw(rs);
-        let (desired, max) = self.replicas_annotations(dep);
-        let ann = |k: &str| model::annotation(obj, k).and_then(|v| v.parse::<i64>().ok());
-        if to == self.rs(rs).spec
-            && ann(df::DESIRED_REPLICAS) == Some(desired)
-            && ann(df::MAX_REPLICAS) == Some(max)
-        {
-            return None;
-        }
-        Some(self.scale(dep, rs, to, true))
     }
 
     /// The status patch, when it changes anything (conditions follow `SetDeploymentCondition`:
