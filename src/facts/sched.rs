@@ -46,8 +46,6 @@ pub struct SchedFacts {
     /// (pod, class, rank in the class's queue).
     pub pending: Vec<(Id, u32, i64)>,
     pub free: Vec<NodeFree>,
-    /// Nodes from most to least preferred.
-    pub order: Vec<Id>,
 }
 
 /// Build the scheduler's aggregated facts.
@@ -55,7 +53,6 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
     let mut out = SchedFacts::default();
     let node_by_name: FxHashMap<Sym, usize> = f.nodes.iter().enumerate().map(|(i, n)| (n.name, i)).collect();
     let mut used = vec![(0i64, 0i64, 0i64); f.nodes.len()];
-    let mut scored = vec![(0i64, 0i64); f.nodes.len()];
     let mut classes: FxHashMap<ClassKey, u32> = FxHashMap::default();
     let mut queue: Vec<(u32, i64, i64, Id)> = Vec::new();
     for p in &f.pods {
@@ -68,8 +65,6 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
                     used[i].0 += p.cpu_m;
                     used[i].1 += p.mem;
                     used[i].2 += 1;
-                    scored[i].0 += if p.cpu_m == 0 { DEFAULT_CPU_M } else { p.cpu_m };
-                    scored[i].1 += if p.mem == 0 { DEFAULT_MEM } else { p.mem };
                 }
             }
             None if p.active() => {
@@ -105,7 +100,6 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
         out.pending.push((pod, class, rank));
         rank += 1;
     }
-    let mut order: Vec<(i64, usize)> = Vec::with_capacity(f.nodes.len());
     for (i, n) in f.nodes.iter().enumerate() {
         out.free.push(NodeFree {
             node: n.id,
@@ -113,37 +107,6 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
             mem: n.alloc_mem - used[i].1,
             pods: n.alloc_pods - used[i].2,
         });
-        order.push((least_allocated_score(n.alloc_cpu_m, scored[i].0, n.alloc_mem, scored[i].1), i));
     }
-    // Best score first, then node name.
-    order.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| f.key(f.nodes[a.1].id).cmp(f.key(f.nodes[b.1].id))));
-    out.order = order.into_iter().map(|(_, i)| f.nodes[i].id).collect();
     out
-}
-
-/// NodeResourcesFit `LeastAllocated`: the mean over cpu and memory of the free share, 0–100,
-/// kept in millionths so close scores still order.
-fn least_allocated_score(cpu_alloc: i64, cpu_req: i64, mem_alloc: i64, mem_req: i64) -> i64 {
-    let share = |alloc: i64, req: i64| {
-        if alloc <= 0 {
-            0
-        } else {
-            ((alloc - req).max(0) as i128 * 100_000_000 / alloc as i128) as i64
-        }
-    };
-    (share(cpu_alloc, cpu_req) + share(mem_alloc, mem_req)) / 2
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn emptier_nodes_score_higher() {
-        let empty = least_allocated_score(4000, 0, 8 << 30, 0);
-        let one_pod = least_allocated_score(4000, DEFAULT_CPU_M, 8 << 30, DEFAULT_MEM);
-        let full = least_allocated_score(4000, 4000, 8 << 30, 8 << 30);
-        assert!(empty > one_pod && one_pod > full);
-        assert_eq!(full, 0);
-    }
 }
