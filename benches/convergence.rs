@@ -16,6 +16,8 @@
 //! cargo bench --bench convergence                 # 0→2 pods, 500/15k, 5,000/150k
 //! cargo bench --bench convergence -- small        # 0→2 pods and 500 nodes / 15,000 pods
 //! cargo bench --bench convergence -- large        # 5,000 nodes / 150,000 pods only
+//! cargo bench --bench convergence -- classes      # every ReplicaSet its own scheduling class
+//! cargo bench --bench convergence -- orphan-delete  # delete every pod with --cascade=orphan
 //! cargo bench --bench convergence -- criterion    # criterion: 0→2 pods and 50 nodes / 1,500 pods
 //! cargo bench --bench convergence -- gen 5000 150000 5000 > m.yaml   # manifests for the CLI
 //! ```
@@ -26,7 +28,7 @@ mod gen;
 
 use criterion::Criterion;
 use gen::Size;
-use konverge::actions::{Action, Change};
+use konverge::actions::{Action, Change, Propagation};
 use konverge::apply::{self, Applied};
 use konverge::driver::{self, RunOptions, Trace};
 use konverge::manifest;
@@ -54,11 +56,22 @@ fn main() {
             print!("{}", gen::manifests_yaml(Size::new(nodes, pods, sets).with_shapes(shapes)));
         }
         Some("criterion") => criterion_benches(),
+        // `kubectl delete pods --all --cascade=orphan` on a converged cluster (an optional
+        // number limits the sizes).
+        Some("orphan-delete") => {
+            let sizes = [Size::new(50, 1_500, 50), Size::new(150, 4_500, 150), SMALL];
+            let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(sizes.len());
+            for size in &sizes[..n.min(sizes.len())] {
+                orphan_delete(*size);
+            }
+        }
         Some("small") => report(&[TINY, SMALL]),
         Some("large") => report(&[TINY, LARGE]),
         // Every ReplicaSet its own pod shape: as many scheduling classes as sets.
         Some("classes") => report(&[SMALL.with_shapes(SMALL.sets), LARGE.with_shapes(LARGE.sets)]),
-        Some(other) => panic!("unknown benchmark {other:?}: small, large, classes, criterion or gen"),
+        Some(other) => {
+            panic!("unknown benchmark {other:?}: small, large, classes, orphan-delete, criterion or gen")
+        }
         None => report(&[TINY, SMALL, LARGE]),
     }
 }
@@ -322,6 +335,33 @@ fn apply_once(yaml: &str) -> ([(f64, f64); 4], Trace, String) {
     let text = state.to_yaml().expect("state serializes");
     let save = t.stop();
     ([manifests, run, render, save], trace, text)
+}
+
+/// Converge `size`, then delete every pod with `--cascade=orphan` and run to convergence again
+/// (the ReplicaSets replace the pods): each orphan delete of a pod asks whether anything
+/// depends on it.
+fn orphan_delete(size: Size) {
+    let mut state = State::empty();
+    driver::run(&mut state, user_actions(&gen::manifests_yaml(size)), &RunOptions::default());
+    let deletes: Vec<Action> = state
+        .of_kind("Pod", None)
+        .map(|p| {
+            let key = konverge::model::ObjKey::of(p);
+            Action::new(Change::Delete { key, propagation: Propagation::Orphan }, "kubectl", "delete")
+        })
+        .collect();
+    let n = deletes.len();
+    let t = Timer::start();
+    let trace = driver::run(&mut state, deletes, &RunOptions::default());
+    let (wall, cpu) = t.stop();
+    let text = state.to_yaml().expect("state serializes");
+    println!(
+        "{} nodes / {n} pods: delete all pods --cascade=orphan, {} steps to converge: {cpu:.3} s cpu \
+         ({wall:.3} s wall), final state fnv {:016x}",
+        size.nodes,
+        trace.steps.len(),
+        konverge::apiserver::fnv64(&text)
+    );
 }
 
 /// Parse and validate the manifests and plan them against an empty state, as `apply -f` does.
