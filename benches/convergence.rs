@@ -18,6 +18,7 @@
 //! cargo bench --bench convergence -- large        # 5,000 nodes / 150,000 pods only
 //! cargo bench --bench convergence -- classes      # every ReplicaSet its own scheduling class
 //! cargo bench --bench convergence -- orphan-delete  # delete every pod with --cascade=orphan
+//! cargo bench --bench convergence -- adopt        # re-apply orphaned ReplicaSets: adoption
 //! cargo bench --bench convergence -- criterion    # criterion: 0→2 pods and 50 nodes / 1,500 pods
 //! cargo bench --bench convergence -- gen 5000 150000 5000 > m.yaml   # manifests for the CLI
 //! ```
@@ -56,13 +57,20 @@ fn main() {
             print!("{}", gen::manifests_yaml(Size::new(nodes, pods, sets).with_shapes(shapes)));
         }
         Some("criterion") => criterion_benches(),
-        // `kubectl delete pods --all --cascade=orphan` on a converged cluster (an optional
-        // number limits the sizes).
-        Some("orphan-delete") => {
+        // `kubectl delete pods --all --cascade=orphan` on a converged cluster, or delete the
+        // ReplicaSets --cascade=orphan and apply them again (adoption).
+        Some(scenario @ ("orphan-delete" | "adopt")) => {
             let sizes = [Size::new(50, 1_500, 50), Size::new(150, 4_500, 150), SMALL];
+            // A number up to 3 takes that many of `sizes`; a larger one is a node count (30 pods
+            // and one ReplicaSet per node).
             let n = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(sizes.len());
-            for size in &sizes[..n.min(sizes.len())] {
-                orphan_delete(*size);
+            let custom = [Size::new(n, 30 * n, n)];
+            for size in if n > sizes.len() { &custom[..] } else { &sizes[..n] } {
+                if scenario == "adopt" {
+                    adopt(*size)
+                } else {
+                    orphan_delete(*size)
+                }
             }
         }
         Some("small") => report(&[TINY, SMALL]),
@@ -70,7 +78,9 @@ fn main() {
         // Every ReplicaSet its own pod shape: as many scheduling classes as sets.
         Some("classes") => report(&[SMALL.with_shapes(SMALL.sets), LARGE.with_shapes(LARGE.sets)]),
         Some(other) => {
-            panic!("unknown benchmark {other:?}: small, large, classes, orphan-delete, criterion or gen")
+            panic!(
+                "unknown benchmark {other:?}: small, large, classes, orphan-delete, adopt, criterion or gen"
+            )
         }
         None => report(&[TINY, SMALL, LARGE]),
     }
@@ -359,6 +369,40 @@ fn orphan_delete(size: Size) {
         "{} nodes / {n} pods: delete all pods --cascade=orphan, {} steps to converge: {cpu:.3} s cpu \
          ({wall:.3} s wall), final state fnv {:016x}",
         size.nodes,
+        trace.steps.len(),
+        konverge::apiserver::fnv64(&text)
+    );
+}
+
+/// Converge `size`, delete every ReplicaSet with `--cascade=orphan` (the pods lose their owner
+/// reference), then apply the ReplicaSets again and time the run: every orphan is matched
+/// against the selectors of the sets in its namespace and adopted.
+fn adopt(size: Size) {
+    let yaml = gen::manifests_yaml(size);
+    let mut state = State::empty();
+    driver::run(&mut state, user_actions(&yaml), &RunOptions::default());
+    let deletes: Vec<Action> = state
+        .of_kind("ReplicaSet", None)
+        .map(|rs| {
+            let key = konverge::model::ObjKey::of(rs);
+            Action::new(Change::Delete { key, propagation: Propagation::Orphan }, "kubectl", "delete")
+        })
+        .collect();
+    driver::run(&mut state, deletes, &RunOptions::default());
+    let sets: Vec<Action> = user_actions(&yaml)
+        .into_iter()
+        .filter(|a| matches!(&a.change, Change::Create { object } if object["kind"] == "ReplicaSet"))
+        .collect();
+    let t = Timer::start();
+    let trace = driver::run(&mut state, sets, &RunOptions::default());
+    let (wall, cpu) = t.stop();
+    let text = state.to_yaml().expect("state serializes");
+    println!(
+        "{} nodes / {} orphan pods: apply {} ReplicaSets again, {} steps to converge: {cpu:.3} s cpu \
+         ({wall:.3} s wall), final state fnv {:016x}",
+        size.nodes,
+        state.of_kind("Pod", None).count(),
+        size.sets,
         trace.steps.len(),
         konverge::apiserver::fnv64(&text)
     );
