@@ -18,6 +18,7 @@
 //! cargo bench --bench convergence                 # 0→2 pods, 500/15k, 5,000/150k
 //! cargo bench --bench convergence -- small        # 0→2 pods and 500 nodes / 15,000 pods
 //! cargo bench --bench convergence -- large        # 5,000 nodes / 150,000 pods only
+//! cargo bench --bench convergence -- series       # 500, 1,000, 2,000, 5,000 nodes (30 pods each)
 //! cargo bench --bench convergence -- classes      # every ReplicaSet its own scheduling class
 //! cargo bench --bench convergence -- orphan-delete  # delete every pod with --cascade=orphan
 //! cargo bench --bench convergence -- adopt        # re-apply orphaned ReplicaSets: adoption
@@ -79,6 +80,8 @@ fn main() {
         }
         Some("small") => report(&[TINY, SMALL]),
         Some("large") => report(&[TINY, LARGE]),
+        // 500 → 5,000 nodes in steps, to see how the cost per pod moves with size.
+        Some("series") => report(&[500, 1000, 2000, 5000].map(|n| Size::new(n, 30 * n, n))),
         // Every ReplicaSet its own pod shape: as many scheduling classes as sets. Not run at
         // 5,000 nodes: the scheduler's rules are classes x nodes per step (see README).
         Some("classes") => {
@@ -86,7 +89,7 @@ fn main() {
         }
         Some(other) => {
             panic!(
-                "unknown benchmark {other:?}: small, large, classes, orphan-delete, adopt, criterion or gen"
+                "unknown benchmark {other:?}: small, large, series, classes, orphan-delete, adopt, criterion or gen"
             )
         }
         None => report(&[TINY, SMALL, LARGE]),
@@ -272,9 +275,10 @@ fn report(sizes: &[Size]) {
     }
     for w in big.windows(2) {
         let (a, b) = (w[0], w[1]);
+        let per_pod = |t: f64, m: &Measured| t * 1e6 / m.size.pods as f64;
         println!(
-            "{} → {} pods (×{:.0}): apply ×{:.1} (run ×{:.1}), parse + serialize ×{:.1}, peak memory ×{:.1}; \
-             steps {} → {}",
+            "{} → {} pods (×{:.1}): apply ×{:.1} (run ×{:.1}), parse + serialize ×{:.1}, peak memory ×{:.1}; \
+             steps {} → {}; per pod: apply {:.0} → {:.0} µs, run {:.0} → {:.0} µs, parse + serialize {:.0} → {:.0} µs",
             a.size.pods,
             b.size.pods,
             b.size.pods as f64 / a.size.pods as f64,
@@ -284,6 +288,12 @@ fn report(sizes: &[Size]) {
             b.peak_apply_kb as f64 / a.peak_apply_kb as f64,
             a.steps,
             b.steps,
+            per_pod(a.apply_cpu(), a),
+            per_pod(b.apply_cpu(), b),
+            per_pod(a.cpu[1], a),
+            per_pod(b.cpu[1], b),
+            per_pod(a.baseline_cpu, a),
+            per_pod(b.baseline_cpu, b),
         );
     }
     if let Some(tiny) = results.iter().find(|m| m.size.pods < 10) {
