@@ -38,6 +38,9 @@ pub struct ApiServer<'a> {
     node_room: Option<FxHashMap<String, NodeFree>>,
     /// XOR of the hashes of all non-Event objects (resourceVersion aside): detects revisits.
     pub fingerprint: u64,
+    /// How many owner references name each uid: built on the first orphan delete of a pod,
+    /// then kept current by every write, so mass deletes do not scan the store per pod.
+    dependents: Option<FxHashMap<String, usize>>,
 }
 
 impl<'a> ApiServer<'a> {
@@ -47,7 +50,7 @@ impl<'a> ApiServer<'a> {
             .iter()
             .filter(|(k, _)| k.kind != "Event")
             .fold(0, |fp, (k, v)| fp ^ object_hash(k, v));
-        ApiServer { state, node_room: None, fingerprint }
+        ApiServer { state, node_room: None, fingerprint, dependents: None }
     }
 
     /// Start a new step: capacity is recomputed from the store on the next bind.
@@ -82,12 +85,16 @@ impl<'a> ApiServer<'a> {
 
     /// Store an object as it is (used when the user applies a manifest).
     pub fn put(&mut self, key: ObjKey, obj: Value) {
-        if key.kind != "Event" {
-            if let Some(old) = self.state.objects.get(&key) {
+        if let Some(old) = self.state.objects.get(&key) {
+            if key.kind != "Event" {
                 self.fingerprint ^= object_hash(&key, old);
             }
+            count_owner_refs(&mut self.dependents, old, false);
+        }
+        if key.kind != "Event" {
             self.fingerprint ^= object_hash(&key, &obj);
         }
+        count_owner_refs(&mut self.dependents, &obj, true);
         self.state.objects.insert(key, obj);
     }
 
@@ -96,7 +103,19 @@ impl<'a> ApiServer<'a> {
         if key.kind != "Event" {
             self.fingerprint ^= object_hash(key, &old);
         }
+        count_owner_refs(&mut self.dependents, &old, false);
         Some(old)
+    }
+
+    /// Whether any object names `uid` in its owner references.
+    fn has_dependents(&mut self, uid: &str) -> bool {
+        let objects = &self.state.objects;
+        let index = self.dependents.get_or_insert_with(|| {
+            let mut index = Some(FxHashMap::default());
+            objects.values().for_each(|o| count_owner_refs(&mut index, o, true));
+            index.unwrap_or_default()
+        });
+        index.get(uid).is_some_and(|&n| n > 0)
     }
 
     /// Create: name from generateName, uid, resourceVersion, creationTimestamp, defaults.
@@ -146,19 +165,23 @@ impl<'a> ApiServer<'a> {
         }
         let now = model::fmt_time(self.state.now);
         let graceful_pod = key.kind == "Pod" && !model::str_at(obj, &["spec", "nodeName"]).is_empty();
-        let finalizer = match propagation {
-            Propagation::Orphan if key.kind != "Pod" || has_dependents(self.state, obj) => Some("orphan"),
-            Propagation::Foreground => Some("foregroundDeletion"),
-            _ => None,
-        };
         let has_other_finalizers = model::at(obj, &["metadata", "finalizers"])
             .and_then(Value::as_array)
             .is_some_and(|a| !a.is_empty());
+        // A pod deleted with orphan propagation waits for the finalizer only if it owns something.
+        let pod_uid = (key.kind == "Pod").then(|| model::uid(obj).to_string());
+        let finalizer = match propagation {
+            Propagation::Orphan if pod_uid.as_deref().is_none_or(|uid| self.has_dependents(uid)) => {
+                Some("orphan")
+            }
+            Propagation::Foreground => Some("foregroundDeletion"),
+            _ => None,
+        };
         if !graceful_pod && finalizer.is_none() && !has_other_finalizers {
             self.remove(key);
             return Ok(Admitted { key: key.clone(), detail: None });
         }
-        let mut obj = obj.clone();
+        let mut obj = self.state.objects[key].clone();
         let seq = self.state.next_seq();
         let meta = model::obj_mut(&mut obj, &["metadata"]);
         meta.insert("deletionTimestamp".into(), json!(now));
@@ -223,9 +246,11 @@ impl<'a> ApiServer<'a> {
         };
         let bump_generation = spec_changed && has_generation(&key.kind, obj);
         let old_hash = (key.kind != "Event").then(|| object_hash(key, obj));
+        count_owner_refs(&mut self.dependents, obj, false);
         let seq = self.state.next_seq();
         let Some(obj) = self.state.objects.get_mut(key) else { return Err(format!("{key} not found")) };
         json_patch::merge(obj, patch);
+        count_owner_refs(&mut self.dependents, obj, true);
         let meta = model::obj_mut(obj, &["metadata"]);
         meta.insert("resourceVersion".into(), json!(seq.to_string()));
         if bump_generation {
@@ -329,9 +354,20 @@ fn default_pod(pod: &mut Value) {
     status.entry("phase").or_insert_with(|| json!("Pending"));
 }
 
-fn has_dependents(state: &State, obj: &Value) -> bool {
-    let uid = model::uid(obj);
-    state.objects.values().any(|o| model::owner_refs(o).any(|r| model::str_at(r, &["uid"]) == uid))
+/// Add (or take away) the owner references of `obj` to the dependents index, if it is built.
+fn count_owner_refs(index: &mut Option<FxHashMap<String, usize>>, obj: &Value, add: bool) {
+    let Some(index) = index else { return };
+    for r in model::owner_refs(obj) {
+        let uid = model::str_at(r, &["uid"]);
+        match index.get_mut(uid) {
+            Some(n) if add => *n += 1,
+            Some(n) => *n = n.saturating_sub(1),
+            None if add => {
+                index.insert(uid.to_string(), 1);
+            }
+            None => {}
+        }
+    }
 }
 
 fn pod_requests(pod: &Value) -> (i64, i64) {
@@ -530,6 +566,35 @@ mod tests {
             *c.pointer_mut(path).unwrap() = value;
             assert_ne!(object_hash(&key, &a), object_hash(&key, &c), "{path}");
         }
+    }
+
+    /// An orphan delete of a pod waits for the `orphan` finalizer only while something names
+    /// the pod as owner; the index behind that follows creates and patches made after it.
+    #[test]
+    fn orphan_delete_of_a_pod_waits_only_for_dependents() {
+        let mut state = State::empty();
+        let mut api = ApiServer::new(&mut state);
+        let owned_pod = |api: &mut ApiServer, name: &str| {
+            let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"}, "spec": {"containers": []}});
+            let key = api.create(pod).unwrap().key;
+            let uid = model::uid(&api.state.objects[&key]).to_string();
+            let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("{name}-cm"), "namespace": "default",
+                "ownerReferences": [{"apiVersion": "v1", "kind": "Pod", "name": name, "uid": uid}]}});
+            (key, api.create(cm).unwrap().key)
+        };
+        let orphaned = |api: &ApiServer, key: &ObjKey| {
+            api.state.objects.get(key).map(|o| model::at(o, &["metadata", "finalizers"]).cloned())
+        };
+        let (a, _) = owned_pod(&mut api, "a");
+        api.delete(&a, Propagation::Orphan).unwrap();
+        assert_eq!(orphaned(&api, &a), Some(Some(json!(["orphan"]))), "a has a dependent");
+        let (b, b_cm) = owned_pod(&mut api, "b");
+        api.patch(&b_cm, &json!({"metadata": {"ownerReferences": null}}), &Precondition::None).unwrap();
+        api.delete(&b, Propagation::Orphan).unwrap();
+        assert_eq!(orphaned(&api, &b), None, "b's dependent was released: b goes at once");
+        let (c, _) = owned_pod(&mut api, "c");
+        api.delete(&c, Propagation::Orphan).unwrap();
+        assert_eq!(orphaned(&api, &c), Some(Some(json!(["orphan"]))), "c has a dependent");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! `rules/replicaset.rs` consume the results as input facts.
 
 use super::{Facts, Id, PodF, SetStatus};
+use crate::selector::Op;
 use rustc_hash::FxHashMap;
 use std::cmp::Ordering;
 
@@ -36,10 +37,7 @@ impl Claims {
 pub fn claims(f: &Facts) -> Claims {
     let mut out = Claims::default();
     let sets: FxHashMap<Id, usize> = f.pod_sets.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
-    let mut sets_by_ns: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-    for (i, s) in f.pod_sets.iter().enumerate() {
-        sets_by_ns.entry(s.ns.as_str()).or_default().push(i);
-    }
+    let candidates = SetIndex::new(f);
     for pod in &f.pods {
         if !pod.active() {
             continue;
@@ -57,7 +55,7 @@ pub fn claims(f: &Facts) -> Claims {
                 }
             }
             None if !pod.has_controller_ref => {
-                for &i in sets_by_ns.get(pod.ns.as_str()).into_iter().flatten() {
+                for i in candidates.for_pod(pod) {
                     let set = &f.pod_sets[i];
                     if !set.deleting && !set.selector.is_empty() && set.selector.matches(&pod.labels) {
                         out.adoptable.push((set.id, pod.id));
@@ -71,6 +69,38 @@ pub fn claims(f: &Facts) -> Claims {
     out.adoptable.sort_unstable();
     out.mismatched.sort_unstable();
     out
+}
+
+/// The pod sets an orphan pod may match, without trying every set of its namespace: each set
+/// is filed under one label its selector requires (`key In (value)`, what `matchLabels` gives),
+/// so a pod only meets the sets filed under one of its own labels, plus the few sets whose
+/// selectors require no single label value. Candidates still go through the full match.
+struct SetIndex<'f> {
+    /// (namespace, key, value) → sets requiring that label.
+    by_label: FxHashMap<(&'f str, &'f str, &'f str), Vec<usize>>,
+    /// namespace → sets with no single-valued `In` requirement.
+    unfiled: FxHashMap<&'f str, Vec<usize>>,
+}
+
+impl<'f> SetIndex<'f> {
+    fn new(f: &'f Facts) -> SetIndex<'f> {
+        let mut index = SetIndex { by_label: FxHashMap::default(), unfiled: FxHashMap::default() };
+        for (i, s) in f.pod_sets.iter().enumerate() {
+            let required = s.selector.reqs.iter().find(|r| r.op == Op::In && r.values.len() == 1);
+            match required {
+                Some(r) => index.by_label.entry((&s.ns, &r.key, &r.values[0])).or_default().push(i),
+                None => index.unfiled.entry(&s.ns).or_default().push(i),
+            }
+        }
+        index
+    }
+
+    fn for_pod<'a>(&'a self, pod: &'a PodF) -> impl Iterator<Item = usize> + 'a {
+        let ns = pod.ns.as_str();
+        let filed =
+            pod.labels.iter().filter_map(move |(k, v)| self.by_label.get(&(ns, k.as_str(), v.as_str())));
+        filed.chain(self.unfiled.get(ns)).flatten().copied()
+    }
 }
 
 /// Rank of each claimed pod in deletion order, 0 deleted first (upstream `getPodsToDelete`:
@@ -224,6 +254,35 @@ mod tests {
             uid: format!("uid-{name}"),
             deletion_cost: 0,
         }
+    }
+
+    /// An orphan is offered to every set of its namespace whose selector matches it, whether
+    /// the selector requires a single label value (indexed) or not (scanned).
+    #[test]
+    fn orphans_meet_every_matching_set_of_their_namespace() {
+        let set = |name: &str, ns: &str, selector: &str| {
+            format!(
+                "---\napiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {{name: {name}, namespace: {ns}, uid: u-{name}}}\n\
+                 spec: {{replicas: 1, selector: {selector}, template: {{metadata: {{labels: {{app: a}}}}}}}}\n"
+            )
+        };
+        let mut text = String::from(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default, uid: u-p, labels: {app: a, tier: t}}\n",
+        );
+        text += &set("by-app", "default", "{matchLabels: {app: a}}");
+        text += &set("by-tier", "default", "{matchExpressions: [{key: tier, operator: In, values: [t, u]}]}");
+        text += &set("exists", "default", "{matchExpressions: [{key: tier, operator: Exists}]}");
+        text += &set("both", "default", "{matchLabels: {app: a, tier: t}}");
+        text += &set("other-app", "default", "{matchLabels: {app: b}}");
+        text +=
+            &set("not-tier", "default", "{matchExpressions: [{key: tier, operator: NotIn, values: [t]}]}");
+        text += &set("elsewhere", "other", "{matchLabels: {app: a}}");
+        let state = crate::state::State::parse(&text, "test").unwrap();
+        let f = Facts::extract(&state.objects, state.now);
+        let mut names: Vec<&str> =
+            claims(&f).adoptable.iter().map(|&(s, _)| f.key(s).name.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["both", "by-app", "by-tier", "exists"]);
     }
 
     /// Table of upstream `TestSortingActivePodsWithRanks` orderings: each row's first pod is
