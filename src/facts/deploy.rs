@@ -115,7 +115,7 @@ pub struct DeployFacts {
     pub by_revision: Vec<(Id, Id, i64)>,
     pub cleanable: Vec<(Id, i64)>,
     pub totals: Vec<(Id, Totals)>,
-    /// Deployments with pods of old ReplicaSets still running (upstream `oldPodsRunning`).
+    /// Recreate Deployments with pods of old ReplicaSets still running (upstream `oldPodsRunning`).
     pub old_pods_running: Vec<Id>,
     /// (deployment, time) at which the first of its Ready pods still inside minReadySeconds
     /// becomes available.
@@ -357,12 +357,24 @@ fn chain(d: Id, mut items: impl Iterator<Item = Id>, head: &mut Vec<(Id, Id)>, n
     }
 }
 
-/// Deployments whose old ReplicaSets still report pods, or that still have a pod of a
-/// ReplicaSet other than the new one in a non-terminal phase (terminating pods count).
+/// Recreate Deployments whose old ReplicaSets still report pods, or that still have a pod of a
+/// ReplicaSet other than the new one in a non-terminal phase (terminating pods count). Only the
+/// Recreate strategy asks, so rolling Deployments are left out (no walk over every pod).
 fn old_pods_running(f: &Facts, df: &DeployFacts) -> Vec<Id> {
+    let recreate: rustc_hash::FxHashSet<Id> =
+        df.deployments.iter().filter(|d| !d.strategy.rolling).map(|d| d.id).collect();
+    if recreate.is_empty() {
+        return Vec::new();
+    }
     let new_of: FxHashMap<Id, Id> = df.new_rs.iter().copied().collect();
-    let owner_of: FxHashMap<Id, Id> = df.replica_sets.iter().map(|r| (r.rs, r.deployment)).collect();
-    let mut running: Vec<Id> = df.totals.iter().filter(|(_, t)| t.status_old > 0).map(|(d, _)| *d).collect();
+    let owner_of: FxHashMap<Id, Id> = df
+        .replica_sets
+        .iter()
+        .filter(|r| recreate.contains(&r.deployment))
+        .map(|r| (r.rs, r.deployment))
+        .collect();
+    let mut running: Vec<Id> =
+        df.totals.iter().filter(|(d, t)| t.status_old > 0 && recreate.contains(d)).map(|(d, _)| *d).collect();
     for p in &f.pods {
         let Some(rs) = p.controller else { continue };
         let Some(&d) = owner_of.get(&rs) else { continue };

@@ -1,0 +1,220 @@
+//! Rolling update at scale: 1,500 Deployments × 100 replicas on 5,000 nodes get a new image at
+//! once and the driver plans the whole rollout to convergence.
+//!
+//! A custom harness (`harness = false`): one long run does not fit criterion's sampling. It
+//! reports, in one run:
+//!
+//! * setup: the initial rollout (0 → 150,000 pods), built by the driver itself;
+//! * baseline: serializing the converged state to the YAML stream and parsing it back (what
+//!   every CLI command pays to load and save this state);
+//! * the rolling update: `set image` on every Deployment, planned to convergence: time, steps,
+//!   actions, and its ratio to the baseline;
+//! * where a step's time goes: fact extraction and each controller on the first snapshot of
+//!   the update (the whole step, admission included, is the update's time / steps);
+//! * peak memory (VmHWM from /proc/self/status).
+//!
+//! Sizes: `KONVERGE_BENCH_DEPLOYMENTS` (1500), `KONVERGE_BENCH_REPLICAS` (100),
+//! `KONVERGE_BENCH_NODES` (5000). `cargo bench --bench rollout`.
+
+use konverge::actions::{Action, Change, Precondition};
+use konverge::controllers;
+use konverge::driver::{self, RunOptions, Trace};
+use konverge::facts::Facts;
+use konverge::model::{self, ObjKey};
+use konverge::state::State;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn node(i: usize) -> Value {
+    let name = format!("node-{i:05}");
+    json!({
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}},
+        "status": {
+            "allocatable": {"cpu": "32", "memory": "128Gi", "pods": "110"},
+            "capacity": {"cpu": "32", "memory": "128Gi", "pods": "110"},
+            "conditions": [{"type": "Ready", "status": "True"}],
+        },
+    })
+}
+
+fn deployment(i: usize, replicas: usize) -> Value {
+    let name = format!("app-{i:04}");
+    json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "app", "image": "registry.example/app:v1",
+                                         "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}}]},
+            },
+        },
+    })
+}
+
+fn user(change: Change, why: &str) -> Action {
+    Action::new(change, "kubectl", why)
+}
+
+fn run(state: &mut State, actions: Vec<Action>) -> (Trace, Duration) {
+    let t = Instant::now();
+    let trace = driver::run(state, actions, &RunOptions { steps: None, max_steps: 10_000 });
+    (trace, t.elapsed())
+}
+
+fn actions(trace: &Trace) -> usize {
+    trace.steps.iter().map(|s| s.actions.len()).sum()
+}
+
+fn vm_hwm() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l[6..].trim().to_string()))
+        .unwrap_or_else(|| "n/a".into())
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not: skip the long run then.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("rollout bench: run with `cargo bench --bench rollout`");
+        return;
+    }
+    let deployments = env("KONVERGE_BENCH_DEPLOYMENTS", 1500);
+    let replicas = env("KONVERGE_BENCH_REPLICAS", 100);
+    let nodes = env("KONVERGE_BENCH_NODES", 5000);
+    println!(
+        "rollout bench: {deployments} Deployments × {replicas} replicas = {} pods on {nodes} nodes",
+        deployments * replicas
+    );
+
+    // Setup: the initial rollout, by the driver.
+    let mut state = State::empty();
+    let mut create: Vec<Action> =
+        (0..nodes).map(|i| user(Change::Create { object: node(i) }, "node")).collect();
+    create
+        .extend((0..deployments).map(|i| user(Change::Create { object: deployment(i, replicas) }, "apply")));
+    let (trace, took) = run(&mut state, create);
+    assert!(trace.converged(), "initial rollout: {:?}", trace.outcome);
+    let pods = state.of_kind("Pod", Some("default")).count();
+    assert_eq!(pods, deployments * replicas);
+    println!(
+        "setup     initial rollout 0 → {pods} pods: {} in {} steps, {} actions",
+        secs(took),
+        trace.steps.len(),
+        actions(&trace)
+    );
+
+    // Baseline: the same state through the YAML stream, out and back.
+    let t = Instant::now();
+    let text = state.to_yaml().expect("serialize");
+    let serialize = t.elapsed();
+    let t = Instant::now();
+    let parsed = State::parse(&text, "bench").expect("parse");
+    let parse = t.elapsed();
+    assert_eq!(parsed.objects.len(), state.objects.len());
+    drop(parsed);
+    let baseline = serialize + parse;
+    println!(
+        "baseline  serialize {} + parse {} = {} ({} MB of YAML, {} objects)",
+        secs(serialize),
+        secs(parse),
+        secs(baseline),
+        text.len() / 1_000_000,
+        state.objects.len()
+    );
+    drop(text);
+
+    // The update: a new image on every Deployment.
+    let patches: Vec<Action> = (0..deployments)
+        .map(|i| {
+            user(
+                Change::Patch {
+                    key: ObjKey::new("Deployment", "default", &format!("app-{i:04}")),
+                    patch: json!({"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "registry.example/app:v2",
+                        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}}]}}}}),
+                    precondition: Precondition::None,
+                },
+                "set image",
+            )
+        })
+        .collect();
+
+    // Where a step goes: the first snapshot of the update, controller by controller.
+    {
+        let mut probe = state.clone();
+        let (_, _) = run_one_step(&mut probe, patches.clone());
+        let t = Instant::now();
+        let f = Facts::extract(&probe.objects, probe.now);
+        let extract = t.elapsed();
+        let mut parts = vec![("facts", extract)];
+        let t = Instant::now();
+        let _ = controllers::garbage_collector::reconcile(&f);
+        parts.push(("garbage-collector", t.elapsed()));
+        let t = Instant::now();
+        let _ = controllers::node_lifecycle::reconcile(&f);
+        parts.push(("node-lifecycle", t.elapsed()));
+        let t = Instant::now();
+        let (d, _) = controllers::deployment::reconcile(&f);
+        parts.push(("deployment", t.elapsed()));
+        let t = Instant::now();
+        let r = controllers::replicaset::reconcile(&f);
+        parts.push(("replicaset", t.elapsed()));
+        let t = Instant::now();
+        let _ = controllers::scheduler::reconcile(&f);
+        parts.push(("scheduler", t.elapsed()));
+        let t = Instant::now();
+        let _ = controllers::kubelet::reconcile(&f);
+        parts.push(("kubelet", t.elapsed()));
+        let t = Instant::now();
+        let mut samples = konverge::rollout::Timelines::new();
+        konverge::rollout::sample(&f, 0, &mut samples);
+        parts.push(("rollout timeline sample", t.elapsed()));
+        let line: Vec<String> =
+            parts.iter().map(|(n, d)| format!("{n} {:.0} ms", d.as_secs_f64() * 1e3)).collect();
+        println!(
+            "profile   step 2 of the update ({} deployment, {} replicaset actions): {}",
+            d.len(),
+            r.len(),
+            line.join(", ")
+        );
+    }
+
+    let (trace, took) = run(&mut state, patches);
+    assert!(trace.converged(), "rolling update: {:?}", trace.outcome);
+    let v2 = state
+        .of_kind("Pod", Some("default"))
+        .filter(|p| model::str_at(&p["spec"]["containers"][0], &["image"]) == "registry.example/app:v2")
+        .count();
+    assert_eq!(v2, deployments * replicas, "every pod runs the new image");
+    let steps = trace.steps.len();
+    println!(
+        "update    set image on {deployments} Deployments → converged: {} in {steps} steps ({:.2} s a step), {} actions",
+        secs(took),
+        took.as_secs_f64() / steps.max(1) as f64,
+        actions(&trace)
+    );
+    println!(
+        "ratio     update / (parse + serialize) = {:.1}×; per step {:.2}×",
+        took.as_secs_f64() / baseline.as_secs_f64(),
+        took.as_secs_f64() / steps.max(1) as f64 / baseline.as_secs_f64()
+    );
+    println!("memory    peak (VmHWM) {}", vm_hwm());
+}
+
+/// One step of the driver (the user's actions and the controllers' first answers).
+fn run_one_step(state: &mut State, actions: Vec<Action>) -> (Trace, Duration) {
+    let t = Instant::now();
+    let trace = driver::run(state, actions, &RunOptions { steps: Some(1), max_steps: 10_000 });
+    (trace, t.elapsed())
+}
