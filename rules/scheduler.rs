@@ -124,7 +124,9 @@ type SlotHead<'a> = (i64, std::cmp::Reverse<&'a crate::model::ObjKey>, std::cmp:
 /// `(class, rank, node)` for ranks `0..pending`. `room` is what the filter rules derived:
 /// `(class, node, how many pods of the class fit)` for the nodes the class fits. Each node's
 /// k-th slot scores LeastAllocated with k pods of the class already added (requests of 0 count
-/// as upstream's scoring defaults); the best score goes first, ties by node name.
+/// as upstream's scoring defaults); the best score goes first, ties by node name. Classes are
+/// placed in turn, each seeing the room and load the classes before it took, so several shapes
+/// of pods in one queue spread and fit instead of piling onto the same best nodes.
 pub fn placement_slots(f: &Facts, s: &SchedFacts, room: &[(u32, Id, i64)]) -> Vec<(u32, i64, Id)> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
@@ -150,28 +152,47 @@ pub fn placement_slots(f: &Facts, s: &SchedFacts, room: &[(u32, Id, i64)]) -> Ve
     for &(c, n, r) in room {
         by_class.entry(c).or_default().push((n, r));
     }
+    // Room left on each node once earlier classes placed their pods: (cpu, memory, pods).
+    let mut left: Vec<(i64, i64, i64)> = vec![(0, 0, 0); f.nodes.len()];
+    for free in &s.free {
+        if let Some(&i) = node_index.get(&free.node) {
+            left[i] = (free.cpu_m, free.mem, free.pods);
+        }
+    }
     let mut out = Vec::new();
     for class in &s.classes {
         let (Some(&want), Some(nodes)) = (pending.get(&class.id), by_class.get(&class.id)) else { continue };
         let (cpu, mem) = (scored(class.cpu_m, sched::DEFAULT_CPU_M), scored(class.mem, sched::DEFAULT_MEM));
-        let score = |i: usize, k: i64| {
+        let score = |used: &[(i64, i64)], i: usize, k: i64| {
             let n = &f.nodes[i];
             least_allocated(n.alloc_cpu_m, used[i].0 + k * cpu, n.alloc_mem, used[i].1 + k * mem)
         };
         let mut heap: BinaryHeap<SlotHead> = nodes
             .iter()
             .filter_map(|&(n, r)| {
-                node_index.get(&n).map(|&i| (score(i, 0), Reverse(f.key(n)), Reverse(0), i, r))
+                let &i = node_index.get(&n)?;
+                let (c, m, p) = left[i];
+                let room = r.min(fits(class.cpu_m, c)).min(fits(class.mem, m)).min(p);
+                (room > 0).then(|| (score(&used, i, 0), Reverse(f.key(n)), Reverse(0), i, room))
             })
             .collect();
+        let mut placed: Vec<usize> = Vec::new();
         let mut rank = 0;
         while rank < want {
             let Some((_, name, Reverse(k), i, r)) = heap.pop() else { break };
             out.push((class.id, rank, f.nodes[i].id));
+            placed.push(i);
             rank += 1;
             if k + 1 < r {
-                heap.push((score(i, k + 1), name, Reverse(k + 1), i, r));
+                heap.push((score(&used, i, k + 1), name, Reverse(k + 1), i, r));
             }
+        }
+        for i in placed {
+            used[i].0 += cpu;
+            used[i].1 += mem;
+            left[i].0 -= class.cpu_m;
+            left[i].1 -= class.mem;
+            left[i].2 -= 1;
         }
     }
     out
