@@ -6,6 +6,11 @@ use konverge::cli::{self, Cli, Command, Exit};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Like other Unix tools, stop quietly when the reader of stdout goes away (`| head`).
+    // SAFETY: setting a signal disposition to its default before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let is_diff = matches!(cli.command, Command::Diff { .. });
     match cli::run(cli) {

@@ -192,7 +192,8 @@ impl IntOrPercent {
             Value::Number(n) => n.as_i64().map(IntOrPercent::Int),
             Value::String(s) => match s.strip_suffix('%') {
                 Some(p) => p.parse().ok().map(IntOrPercent::Percent),
-                None => s.parse().ok().map(IntOrPercent::Int),
+                // A string must be a percentage (upstream IsValidPercent): "1" is not.
+                None => None,
             },
             _ => None,
         }
@@ -430,6 +431,7 @@ mod tests {
             (ru(json!("x%"), json!(1)), "spec.strategy.rollingUpdate.maxSurge"),
             (json!({"type": "Sideways"}), "spec.strategy.type"),
             (json!({"type": "Recreate", "rollingUpdate": {"maxSurge": 1}}), "spec.strategy.rollingUpdate"),
+            (ru(json!("1"), json!(0)), "spec.strategy.rollingUpdate.maxSurge"),
             (ru(json!("200%"), json!(0)), "ok"),
             (ru(json!(1), json!(0)), "ok"),
             (json!({"type": "Recreate"}), "ok"),
