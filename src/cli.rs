@@ -610,11 +610,7 @@ fn set_image_patch(obj: &Value, images: &[String]) -> Result<Value> {
         }
     }
     let mut patch = json!({});
-    let mut cur = &mut patch;
-    for p in &containers_path {
-        cur = cur.as_object_mut().expect("object").entry(p.to_string()).or_insert_with(|| json!({}));
-    }
-    cur["containers"] = Value::Array(containers);
+    model::obj_mut(&mut patch, &containers_path).insert("containers".into(), Value::Array(containers));
     Ok(patch)
 }
 

@@ -160,6 +160,31 @@ fn or_none(s: &str) -> String {
     }
 }
 
+/// A Conditions table with a first time column (`LastHeartbeatTime` for nodes, `LastProbeTime`
+/// for claims) and the transition time, as kubectl prints it; nothing when there are none.
+fn timed_conditions(w: &mut Out, conditions: &[&Value], title: &str, field: &str) {
+    if conditions.is_empty() {
+        return;
+    }
+    w.w(0, "Conditions:\n");
+    out!(w, 1, "Type\tStatus\t{title}\tLastTransitionTime\tReason\tMessage\n");
+    w.w(1, "----\t------\t-----------------\t------------------\t------\t-------\n");
+    for c in conditions {
+        let f = |k: &str| model::str_at(c, &[k]);
+        out!(
+            w,
+            1,
+            "{} \t{} \t{} \t{} \t{} \t{}\n",
+            f("type"),
+            f("status"),
+            rfc1123z(f(field)),
+            rfc1123z(f("lastTransitionTime")),
+            f("reason"),
+            f("message")
+        );
+    }
+}
+
 fn list<'a>(v: &'a Value, path: &[&str]) -> Vec<&'a Value> {
     model::at(v, path).and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default()
 }
@@ -1416,25 +1441,7 @@ impl Ctx<'_> {
         }
         out!(w, 0, "Unschedulable:\t{}\n", bool_at(node, &["spec", "unschedulable"]));
         self.lease(w);
-        let conditions = list(node, &["status", "conditions"]);
-        if !conditions.is_empty() {
-            w.w(0, "Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n");
-            w.w(1, "----\t------\t-----------------\t------------------\t------\t-------\n");
-            for c in conditions {
-                let f = |k: &str| model::str_at(c, &[k]);
-                out!(
-                    w,
-                    1,
-                    "{} \t{} \t{} \t{} \t{} \t{}\n",
-                    f("type"),
-                    f("status"),
-                    rfc1123z(f("lastHeartbeatTime")),
-                    rfc1123z(f("lastTransitionTime")),
-                    f("reason"),
-                    f("message")
-                );
-            }
-        }
+        timed_conditions(w, &list(node, &["status", "conditions"]), "LastHeartbeatTime", "lastHeartbeatTime");
         w.w(0, "Addresses:\n");
         for a in list(node, &["status", "addresses"]) {
             out!(w, 1, "{}:\t{}\n", model::str_at(a, &["type"]), model::str_at(a, &["address"]));
@@ -1728,26 +1735,7 @@ impl Ctx<'_> {
             }
             out!(w, 0, "{u}\n");
         }
-        let conds = list(pvc, &["status", "conditions"]);
-        if !conds.is_empty() {
-            w.w(0, "Conditions:\n");
-            w.w(1, "Type\tStatus\tLastProbeTime\tLastTransitionTime\tReason\tMessage\n");
-            w.w(1, "----\t------\t-----------------\t------------------\t------\t-------\n");
-            for c in conds {
-                let f = |k: &str| model::str_at(c, &[k]);
-                out!(
-                    w,
-                    1,
-                    "{} \t{} \t{} \t{} \t{} \t{}\n",
-                    f("type"),
-                    f("status"),
-                    rfc1123z(f("lastProbeTime")),
-                    rfc1123z(f("lastTransitionTime")),
-                    f("reason"),
-                    f("message")
-                );
-            }
-        }
+        timed_conditions(w, &list(pvc, &["status", "conditions"]), "LastProbeTime", "lastProbeTime");
         self.events(w);
     }
 

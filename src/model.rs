@@ -306,23 +306,24 @@ pub fn owner_refs(obj: &Value) -> impl Iterator<Item = &Value> {
     at(obj, &["metadata", "ownerReferences"]).and_then(Value::as_array).into_iter().flatten()
 }
 
-/// A mutable object map at `path`, created (as `{}`) where missing.
+/// A mutable object map at `path`, created (as `{}`) where missing or not a map.
 pub fn obj_mut<'a>(obj: &'a mut Value, path: &[&str]) -> &'a mut Map<String, Value> {
-    let mut cur = obj;
+    let mut cur = as_map(obj);
     for p in path {
-        if !cur.is_object() {
-            *cur = Value::Object(Map::new());
-        }
-        cur = cur
-            .as_object_mut()
-            .expect("just made an object")
-            .entry(p.to_string())
-            .or_insert_with(|| Value::Object(Map::new()));
+        cur = as_map(cur.entry(p.to_string()).or_insert_with(|| Value::Object(Map::new())));
     }
-    if !cur.is_object() {
-        *cur = Value::Object(Map::new());
+    cur
+}
+
+/// The map inside `v`, replacing any other value with an empty map first.
+fn as_map(v: &mut Value) -> &mut Map<String, Value> {
+    if !v.is_object() {
+        *v = Value::Object(Map::new());
     }
-    cur.as_object_mut().expect("just made an object")
+    match v {
+        Value::Object(m) => m,
+        _ => unreachable!("replaced by a map above"),
+    }
 }
 
 /// `spec.replicas` of a workload; Kubernetes defaults it to 1.

@@ -49,7 +49,7 @@ pub fn sample(f: &Facts, step: usize, into: &mut Timelines) {
     for p in &f.pods {
         let Some(rs) = p.controller else { continue };
         let Some(&dep) = owner.get(&rs) else { continue };
-        let s = counts.get_mut(&dep).expect("sampled deployment");
+        let Some(s) = counts.get_mut(&dep) else { continue };
         if new.get(&dep) == Some(&rs) {
             s.new += 1;
         } else {
