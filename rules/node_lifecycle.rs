@@ -52,7 +52,7 @@ crepe! {
     AddTaint(n, want) <- Node(n, _, false, want), !Tainted(n, want, _);
     RemoveTaint(n, key) <- Tainted(n, key, _), Node(n, _, _, want), (key != want);
     MarkNotReady(p) <- PodOn(p, name, _, true), Node(_, name, false, _);
-    Due(p, n, secs, added + secs.max(0)) <-
+    Due(p, n, secs, added.saturating_add(secs.max(0))) <-
         PodOn(p, name, false, _), Node(n, name, false, key), Tainted(n, key, added), Tolerates(p, key, secs), (secs != -1);
     Evict(p, n, secs) <- Due(p, n, secs, at), Now(now), (at <= now);
     Wake(at) <- Due(_, _, _, at), Now(now), (at > now);

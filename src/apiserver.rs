@@ -151,6 +151,7 @@ impl<'a> ApiServer<'a> {
         if has_generation(&kind, &obj) {
             model::obj_mut(&mut obj, &["metadata"]).insert("generation".into(), json!(1));
         }
+        crate::defaults::apply(&mut obj);
         if kind == "Pod" {
             default_pod(&mut obj);
         }
@@ -168,6 +169,12 @@ impl<'a> ApiServer<'a> {
         let has_other_finalizers = model::at(obj, &["metadata", "finalizers"])
             .and_then(Value::as_array)
             .is_some_and(|a| !a.is_empty());
+        // A Namespace with its `kubernetes` finalizer stays, Terminating, until the namespace
+        // controller has emptied it.
+        let terminating_namespace = key.kind == "Namespace"
+            && model::at(obj, &["spec", "finalizers"])
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty());
         // A pod deleted with orphan propagation waits for the finalizer only if it owns something.
         let pod_uid = (key.kind == "Pod").then(|| model::uid(obj).to_string());
         let finalizer = match propagation {
@@ -177,7 +184,7 @@ impl<'a> ApiServer<'a> {
             Propagation::Foreground => Some("foregroundDeletion"),
             _ => None,
         };
-        if !graceful_pod && finalizer.is_none() && !has_other_finalizers {
+        if !graceful_pod && finalizer.is_none() && !has_other_finalizers && !terminating_namespace {
             self.remove(key);
             return Ok(Admitted { key: key.clone(), detail: None });
         }
@@ -189,6 +196,10 @@ impl<'a> ApiServer<'a> {
         if graceful_pod {
             meta.insert("deletionGracePeriodSeconds".into(), json!(30));
         }
+        if terminating_namespace {
+            model::obj_mut(&mut obj, &["status"]).insert("phase".into(), json!("Terminating"));
+        }
+        let meta = model::obj_mut(&mut obj, &["metadata"]);
         if let Some(fin) = finalizer {
             let list = meta.entry("finalizers").or_insert_with(|| json!([]));
             if let Some(a) = list.as_array_mut() {
@@ -250,6 +261,10 @@ impl<'a> ApiServer<'a> {
         let seq = self.state.next_seq();
         let Some(obj) = self.state.objects.get_mut(key) else { return Err(format!("{key} not found")) };
         json_patch::merge(obj, patch);
+        if touches_more_than_status(patch) {
+            // A patch may remove a defaulted field; the API server defaults it again.
+            crate::defaults::apply(obj);
+        }
         count_owner_refs(&mut self.dependents, obj, true);
         let meta = model::obj_mut(obj, &["metadata"]);
         meta.insert("resourceVersion".into(), json!(seq.to_string()));
@@ -327,6 +342,11 @@ fn component(controller: &str) -> &str {
         "garbage-collector" => "garbage-collector-controller",
         other => other,
     }
+}
+
+/// Whether a patch changes anything beyond `status` and `metadata` (so defaulting may apply).
+fn touches_more_than_status(patch: &Value) -> bool {
+    patch.as_object().is_none_or(|p| p.keys().any(|k| k != "status" && k != "metadata"))
 }
 
 /// Defaults the API server and its admission plugins give a new pod: phase Pending and the

@@ -5,13 +5,13 @@ use crate::actions::{Action, Change, Precondition, Propagation};
 use crate::apply::{self, Applied};
 use crate::describe;
 use crate::driver::{self, Outcome, RunOptions, Trace};
-use crate::manifest::{self, InputError};
+use crate::manifest::{self, InputError, ReadOptions};
 use crate::model::{self, resolve_kind, KindInfo, ObjKey};
 use crate::printers;
 use crate::render;
 use crate::selector::Selector;
 use crate::state::{self, LockedState, State};
-use crate::validate;
+use crate::validate::{self, schema::FieldValidation};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
@@ -27,9 +27,13 @@ pub struct Cli {
     /// State file (a multi-document YAML stream of Kubernetes objects).
     #[arg(long, global = true, env = "KONVERGE_STATE", default_value = "konverge.state.yaml")]
     pub state: PathBuf,
-    /// Namespace for namespaced objects.
-    #[arg(short = 'n', long, global = true, default_value = "default")]
-    pub namespace: String,
+    /// Namespace for namespaced objects (default: `default`).
+    #[arg(short = 'n', long, global = true)]
+    pub namespace: Option<String>,
+    /// What to do with fields the schema does not know: `strict` refuses them (kubectl's
+    /// default), `warn` drops them with a warning, `ignore` drops them silently.
+    #[arg(long, global = true, value_enum, default_value = "strict")]
+    pub validate: FieldValidation,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -45,6 +49,9 @@ pub struct RunArgs {
     /// Give up after N steps without convergence (exit 3).
     #[arg(long, default_value_t = driver::DEFAULT_MAX_STEPS)]
     pub max_steps: usize,
+    /// Stop (exit 3) when an object asks for more objects than the store may hold.
+    #[arg(long, default_value_t = crate::budget::DEFAULT_MAX_OBJECTS)]
+    pub max_objects: usize,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -255,27 +262,35 @@ pub enum Exit {
 const USER: &str = "kubectl";
 
 pub fn run(cli: Cli) -> Result<Exit> {
-    let ns = cli.namespace.clone();
+    let ns = cli.namespace.clone().unwrap_or_else(|| "default".to_string());
+    let read = ReadOptions {
+        namespace: ns.clone(),
+        namespace_given: cli.namespace.is_some(),
+        validation: cli.validate,
+    };
     match cli.command {
-        Command::Apply { files, run } => {
-            let manifests = load_manifests(&files, &ns)?;
-            mutate(&cli.state, &run, |s| apply_actions(s, &manifests))
-        }
+        Command::Apply { files, run } => mutate(&cli.state, &run, |s| {
+            let manifests = load_manifests(&files, &read, s)?;
+            apply_actions(s, &manifests)
+        }),
         Command::Plan { files, detailed_exitcode, run } => {
-            let manifests = load_manifests(&files, &ns)?;
             let mut s = state::load(&cli.state)?;
+            let manifests = load_manifests(&files, &read, &s)?;
             let (actions, messages) = apply_actions(&s, &manifests)?;
             let trace = driver::run(&mut s, actions, &options(&run));
             print_run(&run, &messages, &trace)?;
-            Ok(match (trace.outcome, detailed_exitcode && trace.changed()) {
-                (Outcome::MaxSteps | Outcome::Cycle { .. }, _) => Exit::NotConverged,
+            Ok(match (&trace.outcome, detailed_exitcode && trace.changed()) {
+                (Outcome::MaxSteps | Outcome::Cycle { .. } | Outcome::OverBudget(_), _) => Exit::NotConverged,
                 (_, true) => Exit::Changes(2),
                 _ => Exit::Ok,
             })
         }
-        Command::Diff { files } => diff(&cli.state, &files, &ns),
+        Command::Diff { files } => diff(&cli.state, &files, &read),
         Command::Get { kind, names, selector, output, all_namespaces, show_labels } => {
-            let s = state::load(&cli.state)?;
+            let mut s = state::load(&cli.state)?;
+            if kind_in(&s, &kind).is_ok_and(|info| info.kind == "Namespace") {
+                crate::namespaces::with_builtins(&mut s);
+            }
             get(
                 &s,
                 &kind,
@@ -288,7 +303,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         }
         Command::Describe { kind, name } => {
             let s = state::load(&cli.state)?;
-            let info = kind_of(&kind)?;
+            let info = kind_in(&s, &kind)?;
             let names: Vec<String> = match name {
                 Some(n) => vec![n],
                 None => s
@@ -344,8 +359,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
             let propagation = Propagation::parse(&cascade).ok_or_else(|| {
                 anyhow!("--cascade must be background, foreground or orphan (got {cascade:?})")
             })?;
-            let manifests = if files.is_empty() { vec![] } else { load_manifests(&files, &ns)? };
             mutate(&cli.state, &run, |s| {
+                let manifests = if files.is_empty() { vec![] } else { load_manifests(&files, &read, s)? };
                 let keys = if manifests.is_empty() {
                     delete_targets(s, &target, selector.as_deref(), &ns, ignore_not_found)?
                 } else {
@@ -387,7 +402,9 @@ pub fn run(cli: Cli) -> Result<Exit> {
                 anyhow!("cannot read duration {duration:?} (examples: 90s, 15m, 2h, 1h30m)")
             })?;
             mutate(&cli.state, &run, |s| {
-                s.now += secs;
+                s.now = model::move_clock(s.now, secs).ok_or_else(|| {
+                    anyhow!("advance {duration}: the clock would leave Kubernetes' time range (years 0001 to 9999)")
+                })?;
                 Ok((vec![], vec![format!("clock advanced by {duration} to {}", model::fmt_time(s.now))]))
             })
         }
@@ -491,11 +508,26 @@ fn cascade_word(p: Propagation) -> &'static str {
 }
 
 fn options(run: &RunArgs) -> RunOptions {
-    RunOptions { steps: run.steps, max_steps: run.max_steps }
+    RunOptions { steps: run.steps, max_steps: run.max_steps, max_objects: run.max_objects }
 }
 
-fn load_manifests(files: &[String], ns: &str) -> Result<Vec<manifest::Manifest>> {
-    manifest::load(files, ns).map_err(|e: InputError| anyhow!(e))
+/// Read manifests as kubectl sends them, against the custom kinds the state's CRDs register.
+fn load_manifests(files: &[String], read: &ReadOptions, s: &State) -> Result<Vec<manifest::Manifest>> {
+    let known = crate::crds::Registry::of_state(s);
+    let manifests = manifest::load(files, read, &known).map_err(|e: InputError| anyhow!(e))?;
+    if read.validation == FieldValidation::Warn {
+        for m in &manifests {
+            for f in &m.unknown_fields {
+                eprintln!(
+                    "Warning: unknown field {f:?} in {} ({} document {})",
+                    m.key(),
+                    m.origin.file,
+                    m.origin.doc
+                );
+            }
+        }
+    }
+    Ok(manifests)
 }
 
 /// Lock the state, let `change` turn it into user actions, reconcile, print, save.
@@ -509,8 +541,8 @@ fn mutate(
     let trace = driver::run(&mut locked.state, actions, &options(run));
     locked.save()?;
     print_run(run, &messages, &trace)?;
-    Ok(match trace.outcome {
-        Outcome::MaxSteps | Outcome::Cycle { .. } => Exit::NotConverged,
+    Ok(match &trace.outcome {
+        Outcome::MaxSteps | Outcome::Cycle { .. } | Outcome::OverBudget(_) => Exit::NotConverged,
         _ => Exit::Ok,
     })
 }
@@ -534,6 +566,7 @@ fn print_run(run: &RunArgs, messages: &[String], trace: &Trace) -> Result<()> {
 
 /// User actions for applying manifests, and kubectl's one-line messages.
 fn apply_actions(s: &State, manifests: &[manifest::Manifest]) -> Result<(Vec<Action>, Vec<String>)> {
+    admission(s, manifests)?;
     let mut actions = Vec::new();
     let mut messages = Vec::new();
     for m in crate::ordering::apply_order(manifests).into_iter().map(|i| &manifests[i]) {
@@ -558,6 +591,29 @@ fn apply_actions(s: &State, manifests: &[manifest::Manifest]) -> Result<(Vec<Act
     Ok((actions, messages))
 }
 
+/// What the API server refuses of an apply only once it sees the cluster: objects in
+/// namespaces that do not exist (NamespaceLifecycle) and changes to immutable fields.
+fn admission(s: &State, manifests: &[manifest::Manifest]) -> Result<()> {
+    crate::namespaces::admit_manifests(s, manifests).map_err(|e| anyhow!(e))?;
+    for m in manifests {
+        let key = m.key();
+        let Some(live) = s.objects.get(&key) else { continue };
+        if let Applied::Configure(patch) = apply::plan_apply(&m.object, Some(live)) {
+            let mut after = live.clone();
+            json_patch::merge(&mut after, &patch);
+            validate::update(live, &after).map_err(|e| {
+                anyhow!(InputError {
+                    origin: m.origin.clone(),
+                    object: Some(format!("{} {}", key.kind, key.name)),
+                    field: e.field,
+                    message: e.message,
+                })
+            })?;
+        }
+    }
+    Ok(())
+}
+
 /// A patch as a user action, after checking the object it would make is still valid.
 fn patched_actions(
     s: &State,
@@ -569,8 +625,10 @@ fn patched_actions(
     let live = &s.objects[key];
     let mut after = live.clone();
     json_patch::merge(&mut after, &patch);
-    validate::object(&after)
-        .map_err(|e| anyhow!("the change would make {key} invalid: {}: {}", e.field, e.message))?;
+    let mut checked = after.clone();
+    validate::manifest(&mut checked, FieldValidation::Strict)
+        .and_then(|_| validate::update(live, &after))
+        .map_err(|e| anyhow!("The {} {:?} is invalid: {}: {}", key.kind, key.name, e.field, e.message))?;
     if after == *live {
         return Ok((
             vec![],
@@ -612,6 +670,21 @@ fn set_image_patch(obj: &Value, images: &[String]) -> Result<Value> {
     let mut patch = json!({});
     model::obj_mut(&mut patch, &containers_path).insert("containers".into(), Value::Array(containers));
     Ok(patch)
+}
+
+/// A kind as typed, among konverge's own, every kind the API server serves, and the custom
+/// kinds the state's CRDs register.
+fn kind_in(s: &State, typed: &str) -> Result<&'static KindInfo> {
+    if let Some(info) = resolve_kind(typed) {
+        return Ok(info);
+    }
+    if let Some(info) = crate::validate::schema::resolve_builtin(typed) {
+        return Ok(info);
+    }
+    match crate::crds::Registry::of_state(s).resolve(typed) {
+        Some(custom) => Ok(custom.info()),
+        None => kind_of(typed),
+    }
 }
 
 fn kind_of(typed: &str) -> Result<&'static KindInfo> {
@@ -670,7 +743,7 @@ fn delete_targets(
             let (i, n) = target_of(std::slice::from_ref(one))?;
             (i, vec![n])
         }
-        [kind, names @ ..] => (kind_of(kind)?, names.to_vec()),
+        [kind, names @ ..] => (kind_in(s, kind)?, names.to_vec()),
     };
     if let Some(sel) = selector {
         let sel = Selector::parse(sel).map_err(|e| anyhow!("-l: {}: {}", e.field, e.message))?;
@@ -704,7 +777,7 @@ fn get(
     ns: Option<&str>,
     show_labels: bool,
 ) -> Result<Exit> {
-    let info = kind_of(kind)?;
+    let info = kind_in(s, kind)?;
     let sel =
         selector.map(Selector::parse).transpose().map_err(|e| anyhow!("-l: {}: {}", e.field, e.message))?;
     let mut objects: Vec<&Value> = Vec::new();
@@ -760,14 +833,17 @@ fn get(
     Ok(Exit::Ok)
 }
 
-fn diff(path: &std::path::Path, files: &[String], ns: &str) -> Result<Exit> {
-    let manifests = load_manifests(files, ns)?;
+fn diff(path: &std::path::Path, files: &[String], read: &ReadOptions) -> Result<Exit> {
     let s = state::load(path)?;
+    let manifests = load_manifests(files, read, &s)?;
+    admission(&s, &manifests)?;
     let mut differs = false;
     for m in &manifests {
         let key = m.key();
         let live = s.objects.get(&key);
         let mut merged = apply::merged(&m.object, live);
+        // As the API server would store it (kubectl diff asks for a dry run).
+        crate::defaults::apply(&mut merged);
         if let Some(live) = live.filter(|l| l.get("spec") != merged.get("spec") && key.kind != "Pod") {
             // The API server bumps the generation when the spec changes.
             let generation = model::i64_at(live, &["metadata", "generation"]).unwrap_or(1);

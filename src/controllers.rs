@@ -9,6 +9,8 @@ pub mod deployment;
 pub mod garbage_collector;
 #[path = "../rules/kubelet.rs"]
 pub mod kubelet;
+#[path = "../rules/namespace.rs"]
+pub mod namespace;
 #[path = "../rules/node_lifecycle.rs"]
 pub mod node_lifecycle;
 #[path = "../rules/replicaset.rs"]
@@ -21,12 +23,13 @@ use crate::facts::Facts;
 
 /// Controller names in the order their proposals are admitted within a step.
 pub const CONTROLLERS: &[&str] =
-    &["garbage-collector", "node-lifecycle", "deployment", "replicaset", "scheduler", "kubelet"];
+    &["garbage-collector", "namespace", "node-lifecycle", "deployment", "replicaset", "scheduler", "kubelet"];
 
 /// Every controller's proposals for one snapshot, in admission order, and the times at which
 /// some controller wants to look again.
 pub fn reconcile_all(f: &Facts) -> (Vec<Action>, Vec<i64>) {
     let mut actions = garbage_collector::reconcile(f);
+    actions.extend(namespace::reconcile(f));
     let (lifecycle, mut wakes) = node_lifecycle::reconcile(f);
     actions.extend(lifecycle);
     let (deployments, deployment_wakes) = deployment::reconcile(f);

@@ -31,11 +31,17 @@ pub struct RunOptions {
     pub steps: Option<usize>,
     /// Give up after this many steps (`--max-steps`).
     pub max_steps: usize,
+    /// Objects the store may hold before a run stops as runaway (`--max-objects`).
+    pub max_objects: usize,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { steps: None, max_steps: DEFAULT_MAX_STEPS }
+        RunOptions {
+            steps: None,
+            max_steps: DEFAULT_MAX_STEPS,
+            max_objects: crate::budget::DEFAULT_MAX_OBJECTS,
+        }
     }
 }
 
@@ -59,7 +65,7 @@ pub struct StepRecord {
     pub conflicts: Vec<Recorded>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     Converged,
     /// `--steps N` reached.
@@ -71,6 +77,8 @@ pub enum Outcome {
         from: usize,
         to: usize,
     },
+    /// An object asked for more objects than the run's budget (`--max-objects`).
+    OverBudget(crate::budget::Runaway),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,6 +126,12 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
             admit_all(&mut api, &user, &mut record);
         }
         let by_user = record.actions.len();
+        if let Some(runaway) = crate::budget::runaway(api.state, opts.max_objects) {
+            if !record.actions.is_empty() {
+                steps.push(record);
+            }
+            break Outcome::OverBudget(runaway);
+        }
         let (actions, wakes) = {
             let facts = Facts::extract(&api.state.objects, api.state.now);
             rollout::sample(&facts, step_no - 1, &mut timelines);

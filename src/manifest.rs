@@ -1,12 +1,13 @@
-//! Reading manifests: files, directories (recursively, `*.yaml`, `*.yml`, `*.json`, in sorted
+//! Reading manifests as kubectl reads them (YAML 1.1, see [`crate::yaml11`]): files, directories (recursively, `*.yaml`, `*.yml`, `*.json`, in sorted
 //! order), multi-document streams, `List` kinds and `-` for stdin. Every document is checked
 //! by [`crate::validate`] before anything touches the state; the first problem is reported with
 //! its file, document number and field path.
 
+use crate::crds::{self, Registry};
 use crate::model::{self, ObjKey};
 use crate::state;
-use crate::validate;
-use serde::Deserialize;
+use crate::validate::{self, schema::FieldValidation};
+use crate::yaml11;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -51,6 +52,28 @@ impl std::error::Error for InputError {}
 pub struct Manifest {
     pub origin: Origin,
     pub object: Value,
+    /// Fields the schema does not know, dropped under `--validate=warn|ignore`.
+    pub unknown_fields: Vec<String>,
+}
+
+/// How manifests are read: the namespace for objects that name none, whether `-n` gave it
+/// (then an object naming another namespace is kubectl's error), and kubectl's `--validate`.
+#[derive(Clone, Debug)]
+pub struct ReadOptions {
+    pub namespace: String,
+    pub namespace_given: bool,
+    pub validation: FieldValidation,
+}
+
+impl ReadOptions {
+    /// Strict validation, `namespace` as the default namespace (not given by `-n`).
+    pub fn defaults_to(namespace: &str) -> ReadOptions {
+        ReadOptions {
+            namespace: namespace.to_string(),
+            namespace_given: false,
+            validation: FieldValidation::Strict,
+        }
+    }
 }
 
 impl Manifest {
@@ -59,15 +82,16 @@ impl Manifest {
     }
 }
 
-/// Read and validate every manifest under `paths`. `namespace` is the `-n` default for
-/// namespaced objects that name none.
-pub fn load(paths: &[String], namespace: &str) -> Result<Vec<Manifest>, InputError> {
-    let mut out = Vec::new();
+/// Read and validate every manifest under `paths`. `known` holds the custom kinds the
+/// state's CRDs register; CRDs among the manifests register theirs too.
+pub fn load(paths: &[String], options: &ReadOptions, known: &Registry) -> Result<Vec<Manifest>, InputError> {
+    let mut items = Vec::new();
     for p in paths {
         for (file, text) in read_sources(p)? {
-            out.extend(parse_stream(&text, &file, namespace)?);
+            items.extend(read_items(&text, &file)?);
         }
     }
+    let out = check_items(items, options, known)?;
     let mut seen: BTreeMap<ObjKey, Origin> = BTreeMap::new();
     for m in &out {
         if let Some(first) = seen.insert(m.key(), m.origin.clone()) {
@@ -82,49 +106,106 @@ pub fn load(paths: &[String], namespace: &str) -> Result<Vec<Manifest>, InputErr
     Ok(out)
 }
 
-/// Parse one YAML/JSON stream into validated manifests.
+/// Parse one YAML/JSON stream into validated manifests, strictly, with `namespace` for
+/// objects that name none.
 pub fn parse_stream(text: &str, file: &str, namespace: &str) -> Result<Vec<Manifest>, InputError> {
+    parse_stream_with(text, file, &ReadOptions::defaults_to(namespace))
+}
+
+/// Parse one YAML/JSON stream into validated manifests.
+pub fn parse_stream_with(text: &str, file: &str, options: &ReadOptions) -> Result<Vec<Manifest>, InputError> {
+    check_items(read_items(text, file)?, options, &Registry::default())
+}
+
+/// One object of a stream before validation: where it came from, its path prefix inside a
+/// `List` (`items[3].`), and the object.
+struct Item {
+    origin: Origin,
+    prefix: String,
+    object: Value,
+}
+
+/// The objects of one YAML/JSON stream (the items of `List` documents), unvalidated.
+fn read_items(text: &str, file: &str) -> Result<Vec<Item>, InputError> {
+    let docs = yaml11::parse_stream(text).map_err(|e| InputError {
+        origin: Origin { file: file.to_string(), doc: e.doc },
+        object: None,
+        field: e.field,
+        message: e.message,
+    })?;
     let mut out = Vec::new();
-    for (i, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
+    for (i, value) in docs.into_iter().enumerate() {
         let origin = Origin { file: file.to_string(), doc: i + 1 };
-        let value = Value::deserialize(doc).map_err(|e| InputError {
-            origin: origin.clone(),
-            object: None,
-            field: String::new(),
-            message: format!("invalid YAML: {e}"),
-        })?;
         if value.is_null() {
             continue;
         }
-        let list = is_list(&value);
-        let items = if list {
-            match value.get("items").and_then(Value::as_array) {
-                Some(items) => items.clone(),
-                None => {
-                    return Err(InputError {
-                        origin,
-                        object: None,
-                        field: "items".into(),
-                        message: "a List must have an `items` array".into(),
-                    })
-                }
-            }
-        } else {
-            vec![value]
+        if !is_list(&value) {
+            out.push(Item { origin, prefix: String::new(), object: value });
+            continue;
+        }
+        let Some(items) = value.get("items").and_then(Value::as_array) else {
+            return Err(InputError {
+                origin,
+                object: None,
+                field: "items".into(),
+                message: "a List must have an `items` array".into(),
+            });
         };
-        for (j, item) in items.into_iter().enumerate() {
-            let prefix = if list { format!("items[{j}].") } else { String::new() };
-            let object = with_namespace(item, namespace);
-            validate::object(&object).map_err(|e| InputError {
-                origin: origin.clone(),
-                object: describe(&object),
-                field: format!("{prefix}{}", e.field),
-                message: e.message,
-            })?;
-            out.push(Manifest { origin: origin.clone(), object: state::normalize(object) });
+        for (j, item) in items.iter().enumerate() {
+            out.push(Item { origin: origin.clone(), prefix: format!("items[{j}]."), object: item.clone() });
         }
     }
     Ok(out)
+}
+
+/// Validate every item, with the custom kinds `known` and the CRDs among the items register.
+fn check_items(
+    items: Vec<Item>,
+    options: &ReadOptions,
+    known: &Registry,
+) -> Result<Vec<Manifest>, InputError> {
+    let mut registry = known.clone();
+    for item in items.iter().filter(|i| model::str_at(&i.object, &["kind"]) == "CustomResourceDefinition") {
+        registry.add(&item.object);
+    }
+    items.into_iter().map(|item| check_item(item, options, &registry)).collect()
+}
+
+/// Validate one object as the API server would receive it from kubectl.
+fn check_item(item: Item, options: &ReadOptions, registry: &Registry) -> Result<Manifest, InputError> {
+    let Item { origin, prefix, object } = item;
+    let refused = |object: &Value, e: validate::FieldError| InputError {
+        origin: origin.clone(),
+        object: describe(object),
+        field: format!("{prefix}{}", e.field),
+        message: e.message,
+    };
+    namespace_agrees(&object, options).map_err(|e| refused(&object, e))?;
+    let api_version = model::str_at(&object, &["apiVersion"]);
+    let kind = model::str_at(&object, &["kind"]);
+    let custom = match validate::schema::served(api_version, kind) {
+        Ok(None) if !kind.is_empty() => match registry.find(api_version, kind) {
+            Some(k) => Some(k),
+            None => {
+                let message = format!(
+                    "{}; ensure CRDs are installed first",
+                    validate::schema::no_matches(api_version, kind)
+                );
+                return Err(refused(&object, validate::FieldError { field: "apiVersion".into(), message }));
+            }
+        },
+        _ => None,
+    };
+    let namespaced = custom.map_or_else(|| model::is_namespaced(kind), |k| k.namespaced);
+    let mut object = with_namespace(object, &options.namespace, namespaced);
+    let unknown = match custom {
+        Some(k) => validate::object(&object)
+            .and_then(|_| crds::validate(k, &mut object, options.validation))
+            .map_err(|e| refused(&object, e))?,
+        None => validate::manifest(&mut object, options.validation).map_err(|e| refused(&object, e))?,
+    };
+    let unknown_fields = unknown.iter().map(|f| format!("{prefix}{f}")).collect();
+    Ok(Manifest { origin, object: state::normalize(object), unknown_fields })
 }
 
 fn is_list(v: &Value) -> bool {
@@ -136,13 +217,29 @@ fn describe(obj: &Value) -> Option<String> {
     (!kind.is_empty() && !name.is_empty()).then(|| format!("{kind} {name}"))
 }
 
-fn with_namespace(mut obj: Value, namespace: &str) -> Value {
-    let kind = model::str_at(&obj, &["kind"]).to_string();
-    if obj.is_object()
-        && model::is_namespaced(&kind)
-        && model::str_at(&obj, &["metadata", "namespace"]).is_empty()
-    {
-        if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+/// kubectl refuses an object naming another namespace than the one `-n` gave.
+fn namespace_agrees(obj: &Value, options: &ReadOptions) -> Result<(), validate::FieldError> {
+    let ns = model::str_at(obj, &["metadata", "namespace"]);
+    if options.namespace_given && !ns.is_empty() && ns != options.namespace {
+        return Err(validate::FieldError {
+            field: "metadata.namespace".into(),
+            message: format!(
+                "the namespace from the provided object {ns:?} does not match the namespace {:?}. You must pass '--namespace={ns}' to perform this operation.",
+                options.namespace
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The object in `namespace` when it is namespaced and names none; a cluster-scoped object
+/// keeps no namespace (the API server ignores one).
+fn with_namespace(mut obj: Value, namespace: &str, namespaced: bool) -> Value {
+    let named = model::str_at(&obj, &["metadata", "namespace"]).to_string();
+    if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+        if !namespaced {
+            meta.shift_remove("namespace");
+        } else if named.is_empty() {
             meta.insert("namespace".into(), Value::String(namespace.to_string()));
         }
     }
@@ -217,7 +314,7 @@ mod tests {
         assert_eq!(e.field, "spec.replicas");
         assert_eq!(
             e.to_string(),
-            "f.yaml: document 2 (ReplicaSet r): spec.replicas: must be greater than or equal to 0"
+            "f.yaml: document 2 (ReplicaSet r): spec.replicas: Invalid value: -1: must be greater than or equal to 0"
         );
     }
 }

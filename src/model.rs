@@ -205,20 +205,6 @@ pub const KINDS: &[KindInfo] = &[
     },
 ];
 
-/// Cluster-scoped kinds konverge has no table entry for but must not put in a namespace.
-const CLUSTER_SCOPED_OTHERS: &[&str] = &[
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "CustomResourceDefinition",
-    "PriorityClass",
-    "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration",
-    "APIService",
-    "CSIDriver",
-    "IngressClass",
-    "RuntimeClass",
-];
-
 pub fn kind_info(kind: &str) -> Option<&'static KindInfo> {
     KINDS.iter().find(|k| k.kind == kind)
 }
@@ -231,11 +217,18 @@ pub fn resolve_kind(typed: &str) -> Option<&'static KindInfo> {
     KINDS.iter().find(|k| k.kind.to_ascii_lowercase() == t || k.plural == t || k.short.contains(&t.as_str()))
 }
 
-pub fn is_namespaced(kind: &str) -> bool {
+/// Whether a kind is namespaced, when konverge knows the kind (its own table, then every
+/// kind the API server serves); `None` for custom kinds, whose CRD decides.
+pub fn scope(kind: &str) -> Option<bool> {
     match kind_info(kind) {
-        Some(info) => info.namespaced,
-        None => !CLUSTER_SCOPED_OTHERS.contains(&kind),
+        Some(info) => Some(info.namespaced),
+        None => crate::validate::schema::builtin_kind(kind).map(|b| b.namespaced),
     }
+}
+
+/// Whether a kind is namespaced; kinds of unknown scope count as namespaced.
+pub fn is_namespaced(kind: &str) -> bool {
+    scope(kind).unwrap_or(true)
 }
 
 /// The `kubectl` resource spelling of a kind (`replicaset.apps`, `pod`, …) used in messages
@@ -414,7 +407,8 @@ pub fn parse_time(s: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(s).ok().map(|t| t.timestamp())
 }
 
-/// Parse a duration such as `90s`, `5m`, `2h`, `1h30m`, `1d`.
+/// Parse a duration such as `90s`, `5m`, `2h`, `1h30m`, `1d`; None when unreadable or
+/// beyond what an i64 of seconds holds.
 pub fn parse_duration(s: &str) -> Option<i64> {
     let mut total = 0i64;
     let mut num = String::new();
@@ -425,18 +419,28 @@ pub fn parse_duration(s: &str) -> Option<i64> {
         }
         let n: i64 = num.parse().ok()?;
         num.clear();
-        total += n * match c {
+        let unit = match c {
             's' => 1,
             'm' => 60,
             'h' => 3600,
             'd' => 86400,
             _ => return None,
         };
+        total = total.checked_add(n.checked_mul(unit)?)?;
     }
     if !num.is_empty() {
-        total += num.parse::<i64>().ok()?;
+        total = total.checked_add(num.parse::<i64>().ok()?)?;
     }
     Some(total)
+}
+
+/// The earliest and latest instants Kubernetes' time type holds (years 0001 to 9999), in
+/// seconds since the Unix epoch.
+pub const TIME_RANGE: (i64, i64) = (-62_135_596_800, 253_402_300_799);
+
+/// `now + secs` when it stays within [`TIME_RANGE`].
+pub fn move_clock(now: i64, secs: i64) -> Option<i64> {
+    now.checked_add(secs).filter(|t| (TIME_RANGE.0..=TIME_RANGE.1).contains(t))
 }
 
 #[cfg(test)]
@@ -460,6 +464,11 @@ mod tests {
         assert_eq!(parse_duration("1h30m"), Some(5400));
         assert_eq!(parse_duration("45"), Some(45));
         assert_eq!(parse_duration("3x"), None);
+        assert_eq!(parse_duration("99999999999999999d"), None);
+        assert_eq!(fmt_time(TIME_RANGE.1), "9999-12-31T23:59:59Z");
+        assert_eq!(fmt_time(TIME_RANGE.0), "0001-01-01T00:00:00Z");
+        assert_eq!(move_clock(0, 99_999_999_999 * 86400), None);
+        assert_eq!(move_clock(0, 60), Some(60));
     }
 
     #[test]

@@ -74,20 +74,21 @@ pub fn trace_json(trace: &Trace) -> Value {
         "format_version": TRACE_FORMAT_VERSION,
         "steps": steps,
         "converged": trace.converged(),
-        "outcome": outcome_word(trace.outcome),
+        "outcome": outcome_word(&trace.outcome),
     });
-    if let Outcome::Cycle { from, to } = trace.outcome {
+    if let Outcome::Cycle { from, to } = &trace.outcome {
         out["cycle"] = json!({"from_step": from, "to_step": to});
     }
     out
 }
 
-fn outcome_word(o: Outcome) -> &'static str {
+fn outcome_word(o: &Outcome) -> &'static str {
     match o {
         Outcome::Converged => "converged",
         Outcome::Stopped => "stopped",
         Outcome::MaxSteps => "max-steps",
         Outcome::Cycle { .. } => "cycle",
+        Outcome::OverBudget(_) => "over-budget",
     }
 }
 
@@ -168,7 +169,15 @@ pub fn summary(trace: &Trace) -> String {
         count("update")
     );
     let steps = if n == 1 { "1 step".to_string() } else { format!("{n} steps") };
-    match trace.outcome {
+    match &trace.outcome {
+        Outcome::OverBudget(r) => format!(
+            "stopped after {steps} (+{elapsed}s): {} {} asks for {} at {}, more than a run may create (budget {} objects; --max-objects raises it): {totals}",
+            r.key.kind,
+            r.key.ns_name(),
+            r.asked,
+            r.field,
+            r.budget
+        ),
         Outcome::Converged => format!("converged after {steps} (+{elapsed}s): {totals}"),
         Outcome::Stopped => format!("stopped after {steps} (+{elapsed}s) as asked; not converged: {totals}"),
         Outcome::MaxSteps => format!("not converged after {steps} (--max-steps reached): {totals}"),

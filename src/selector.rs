@@ -201,23 +201,20 @@ fn parse_expression(e: &Value) -> Result<Requirement, SelectorError> {
 
 /// A label key: optional DNS prefix and a name of at most 63 characters of `[A-Za-z0-9._-]`,
 /// starting and ending alphanumeric.
+/// A label key as upstream's `IsQualifiedName` checks it, with its message.
 fn check_key(key: &str) -> Result<(), String> {
-    let name = key.rsplit('/').next().unwrap_or(key);
-    if name.is_empty() || name.len() > 63 {
-        return Err(format!("invalid label key {key:?}: name part must be 1-63 characters"));
-    }
-    check_value(name).map_err(|_| format!("invalid label key {key:?}"))
+    first_error(key, crate::validate::names::label_key(key))
 }
 
+/// A label value as upstream's `IsValidLabelValue` checks it, with its message.
 fn check_value(v: &str) -> Result<(), String> {
-    let ok_chars = v.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    let ends_ok = v.is_empty()
-        || (v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-            && v.chars().last().is_some_and(|c| c.is_ascii_alphanumeric()));
-    if v.len() <= 63 && ok_chars && ends_ok {
-        Ok(())
-    } else {
-        Err(format!("invalid label value {v:?}"))
+    first_error(v, crate::validate::names::label_value(v))
+}
+
+fn first_error(value: &str, errors: Vec<String>) -> Result<(), String> {
+    match errors.into_iter().next() {
+        None => Ok(()),
+        Some(e) => Err(format!("Invalid value: {value:?}: {e}")),
     }
 }
 

@@ -141,13 +141,12 @@ fn stored_key(obj: &Value) -> Option<ObjKey> {
     if kind.is_empty() || name.is_empty() {
         return None;
     }
-    let ns = if model::is_namespaced(kind) {
-        match model::str_at(obj, &["metadata", "namespace"]) {
-            "" => "default",
-            ns => ns,
-        }
-    } else {
-        ""
+    let stored = model::str_at(obj, &["metadata", "namespace"]);
+    let ns = match model::scope(kind) {
+        Some(true) if stored.is_empty() => "default",
+        Some(false) => "",
+        // Known to be namespaced, or a custom kind whose CRD decided when it was read.
+        _ => stored,
     };
     Some(ObjKey::new(kind, ns, name))
 }
@@ -157,13 +156,18 @@ fn stored_key(obj: &Value) -> Option<ObjKey> {
 pub fn normalize(mut obj: Value) -> Value {
     let kind = model::str_at(&obj, &["kind"]).to_string();
     let meta = model::obj_mut(&mut obj, &["metadata"]);
-    if model::is_namespaced(&kind) {
-        let missing = meta.get("namespace").and_then(Value::as_str).is_none_or(str::is_empty);
-        if missing {
-            meta.insert("namespace".into(), Value::String("default".into()));
+    match model::scope(&kind) {
+        Some(true) => {
+            let missing = meta.get("namespace").and_then(Value::as_str).is_none_or(str::is_empty);
+            if missing {
+                meta.insert("namespace".into(), Value::String("default".into()));
+            }
         }
-    } else {
-        meta.remove("namespace");
+        Some(false) => {
+            meta.remove("namespace");
+        }
+        // A custom kind: its CRD's scope decided when it was read; keep what it has.
+        None => {}
     }
     obj
 }

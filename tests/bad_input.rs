@@ -306,6 +306,13 @@ fn kinds_without_a_controller_are_stored_unchanged() {
                "annotations": {"nginx.ingress.kubernetes.io/rewrite-target": "/"}},
                "spec": {"ingressClassName": "nginx", "rules": [{"host": "myapp.example.com", "http": {"paths": [
                    {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "myapp", "port": {"number": 80}}}}]}}]}}),
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "tools"}}),
+        json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+               "metadata": {"name": "widgets.example.com"},
+               "spec": {"group": "example.com", "scope": "Namespaced",
+                        "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+                        "versions": [{"name": "v1", "served": true, "storage": true,
+                                      "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]}}),
         json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w1", "namespace": "tools"},
                "spec": {"size": 3, "colours": ["red", "green"], "nested": {"deep": {"x": 1.5, "on": true, "none": null}}},
                "somethingElse": "kept"}),
@@ -317,7 +324,7 @@ fn kinds_without_a_controller_are_stored_unchanged() {
     snap!("bad_input__other_kinds_plan", plan.transcript());
     let trace = c.ok(&["plan", "-f", &f, "-o", "json"]).json();
     let acts = actions(&trace);
-    assert_eq!(acts.len(), 4, "only the user's creates, no controller acts: {trace}");
+    assert_eq!(acts.len(), 6, "only the user's creates, no controller acts: {trace}");
     assert!(acts.iter().all(|(_, a)| a["action"] == "create" && a["controller"] == "kubectl"));
 
     c.ok(&["apply", "-f", &f]);
@@ -331,10 +338,10 @@ fn kinds_without_a_controller_are_stored_unchanged() {
         for k in ["uid", "resourceVersion", "creationTimestamp"] {
             assert!(meta.remove(k).is_some(), "{kind}: {k} set on create");
         }
-        // Ingress and custom resources (objects with a spec) get a generation; ConfigMaps and
-        // Secrets do not.
+        // Ingress, CRDs and custom resources (objects with a spec) get a generation;
+        // ConfigMaps, Secrets and Namespaces do not.
         let generation = meta.remove("generation");
-        let wants_generation = matches!(kind, "Ingress" | "Widget");
+        let wants_generation = matches!(kind, "Ingress" | "Widget" | "CustomResourceDefinition");
         assert_eq!(generation, wants_generation.then(|| json!(1)), "{kind}: metadata.generation");
         assert!(meta["annotations"]["kubectl.kubernetes.io/last-applied-configuration"].is_string());
         let annotations = meta["annotations"].as_object_mut().unwrap();
@@ -343,10 +350,17 @@ fn kinds_without_a_controller_are_stored_unchanged() {
             meta.remove("annotations");
         }
         let mut want = o.clone();
-        if want["metadata"]["namespace"].is_null() {
+        let namespaced = !matches!(kind, "Namespace" | "CustomResourceDefinition");
+        if namespaced && want["metadata"]["namespace"].is_null() {
             want["metadata"]["namespace"] = json!("default");
         }
-        assert_eq!(got, want, "{kind} is stored unchanged");
+        if kind == "Namespace" {
+            // What the API server defaults for a Namespace.
+            want["metadata"]["labels"] = json!({"kubernetes.io/metadata.name": "tools"});
+            want["spec"] = json!({"finalizers": ["kubernetes"]});
+            want["status"] = json!({"phase": "Active"});
+        }
+        assert_eq!(got, want, "{kind} is stored unchanged (beyond the API server's defaults)");
     }
     // Re-applying is a no-op that does not even rewrite the state.
     let before = c.state_bytes();
@@ -355,4 +369,134 @@ fn kinds_without_a_controller_are_stored_unchanged() {
     assert_eq!(c.state_bytes(), before);
     c.code(&["diff", "-f", &f], 0);
     c.code(&["plan", "-f", &f, "--detailed-exitcode"], 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the API server refuses that konverge used to accept
+
+/// kubectl: `no matches for kind "Deploymnet" in version "apps/v1"`.
+#[test]
+fn unknown_kind_in_a_built_in_group() {
+    let c = cluster();
+    let mut d = good_deploy();
+    d["kind"] = json!("Deploymnet");
+    let f = c.write("typo.yaml", &second_doc(&yaml(&d)));
+    let e = refused(&c, &[&f], "typo.yaml", 2, "apiVersion");
+    assert!(e.contains("no matches for kind \"Deploymnet\" in version \"apps/v1\""), "{e}");
+}
+
+/// kubectl's default `--validate=strict`: an unknown field names its path.
+#[test]
+fn unknown_field_is_refused_with_its_path() {
+    let c = cluster();
+    let mut d = good_deploy();
+    d["spec"]["template"]["spec"]["containers"][0]["resourcez"] = json!({"limits": {"cpu": "1"}});
+    let f = c.write("unknown.yaml", &second_doc(&yaml(&d)));
+    let e = refused(&c, &[&f], "unknown.yaml", 2, "spec.template.spec.containers[0].resourcez");
+    snap!("bad_input__unknown_field", e);
+    // --validate=warn drops the field with a warning, as the API server would.
+    let r = c.ok(&["plan", "-f", &f, "--validate=warn"]);
+    assert!(
+        r.stderr.contains("Warning: unknown field \"spec.template.spec.containers[0].resourcez\""),
+        "{}",
+        r.stderr
+    );
+}
+
+/// apimachinery `TestIsLabelKey` error case: a label key with a space.
+#[test]
+fn label_key_with_a_space() {
+    let c = cluster();
+    let f = c.write(
+        "labels.yaml",
+        &second_doc("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  labels: {\"bad key\": v}\n"),
+    );
+    snap!("bad_input__label_key", refused(&c, &[&f], "labels.yaml", 2, "metadata.labels"));
+}
+
+/// A mapping key given twice (kubectl's strict YAML decoding).
+#[test]
+fn duplicate_mapping_key() {
+    let c = cluster();
+    let f = c.write(
+        "dup.yaml",
+        &second_doc("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  a: x\n  a: y\n"),
+    );
+    let e = refused(&c, &[&f], "dup.yaml", 2, "data");
+    assert!(e.contains("key \"a\" already set in map"), "{e}");
+}
+
+/// `maxSurge: 9223372036854775807` is not an int32 (it overflowed the rollout arithmetic).
+#[test]
+fn integer_beyond_int32() {
+    let c = cluster();
+    let mut d = good_deploy();
+    d["spec"]["strategy"] = json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": i64::MAX}});
+    let f = c.write("big.yaml", &second_doc(&yaml(&d)));
+    refused(&c, &[&f], "big.yaml", 2, "spec.strategy.rollingUpdate.maxSurge");
+}
+
+/// Upstream's deprecation guide: policy/v1beta1 PodDisruptionBudget was removed in v1.25.
+#[test]
+fn retired_policy_v1beta1_names_its_replacement() {
+    let c = cluster();
+    let f = c.write(
+        "pdb.yaml",
+        &second_doc("apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: p}\nspec: {minAvailable: 1}\n"),
+    );
+    let e = refused(&c, &[&f], "pdb.yaml", 2, "apiVersion");
+    assert!(e.ends_with("policy/v1beta1 PodDisruptionBudget was removed in v1.25; use policy/v1"), "{e}");
+}
+
+/// NamespaceLifecycle admission: `namespaces "team-a" not found`.
+#[test]
+fn object_in_a_namespace_that_does_not_exist() {
+    let c = cluster();
+    let f = c.write(
+        "ns.yaml",
+        &second_doc("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: team-a}\n"),
+    );
+    let e = refused(&c, &[&f], "ns.yaml", 2, "metadata.namespace");
+    assert!(e.ends_with("namespaces \"team-a\" not found"), "{e}");
+}
+
+/// A custom resource whose CRD is not installed.
+#[test]
+fn custom_resource_without_its_crd() {
+    let c = cluster();
+    let f = c.write(
+        "cr.yaml",
+        &second_doc("apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata: {name: c}\n"),
+    );
+    let e = refused(&c, &[&f], "cr.yaml", 2, "apiVersion");
+    assert!(e.contains("no matches for kind \"CronTab\" in version \"stable.example.com/v1\""), "{e}");
+}
+
+/// apps `ValidateDeploymentUpdate`: the selector is immutable.
+#[test]
+fn changing_an_immutable_field() {
+    let c = cluster();
+    let f = c.write("web.yaml", &yaml(&good_deploy()));
+    c.ok(&["apply", "-f", &f]);
+    let mut d = good_deploy();
+    d["spec"]["selector"] = json!({"matchLabels": {"app": "web", "tier": "front"}});
+    d["spec"]["template"]["metadata"]["labels"] = json!({"app": "web", "tier": "front"});
+    let f = c.write("web2.yaml", &yaml(&d));
+    let e = refused(&c, &[&f], "web2.yaml", 1, "spec.selector");
+    assert!(e.ends_with("field is immutable"), "{e}");
+}
+
+/// kubectl: `-n team-a` with a manifest naming `default` is an error, not a silent choice.
+#[test]
+fn namespace_flag_conflicting_with_the_manifest() {
+    let c = cluster();
+    let f = c.write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: default}\n");
+    let before = c.state_bytes();
+    let r = c.code(&["apply", "-n", "team-a", "-f", &f], 1);
+    assert!(
+        r.stderr.contains("the namespace from the provided object \"default\" does not match the namespace \"team-a\". You must pass '--namespace=default' to perform this operation."),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(c.state_bytes(), before);
 }

@@ -1,7 +1,11 @@
-//! Checks shared by every kind: required strings, string maps, integers, DNS names and
-//! `intstr.IntOrString` values.
+//! Checks shared by every kind: required strings, string maps, labels and annotations,
+//! integers, enums, immutable fields and `intstr.IntOrString` values.
 
-use super::field::{fail, pointer, type_name, FieldError};
+use super::field::{
+    check, fail, invalid, not_supported, pointer, required, too_long, type_name, FieldError, Validation,
+};
+use super::names;
+use crate::model;
 use serde_json::Value;
 
 /// An `intstr.IntOrString` as used by maxSurge / maxUnavailable.
@@ -16,7 +20,10 @@ impl IntOrPercent {
         match v {
             Value::Number(n) => n.as_i64().map(IntOrPercent::Int),
             Value::String(s) => match s.strip_suffix('%') {
-                Some(p) => p.parse().ok().map(IntOrPercent::Percent),
+                Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+                    p.parse().ok().map(IntOrPercent::Percent)
+                }
+                Some(_) => None,
                 // A string must be a percentage (upstream IsValidPercent): "1" is not.
                 None => None,
             },
@@ -33,34 +40,45 @@ impl IntOrPercent {
     pub fn scaled(self, total: i64, round_up: bool) -> i64 {
         match self {
             IntOrPercent::Int(i) => i,
-            IntOrPercent::Percent(p) if round_up => (p * total + 99) / 100,
-            IntOrPercent::Percent(p) => p * total / 100,
+            IntOrPercent::Percent(p) => {
+                // Widened so that no percentage of any total overflows; the result is clamped.
+                let product = i128::from(p) * i128::from(total);
+                let scaled = if round_up { (product + 99).div_euclid(100) } else { product.div_euclid(100) };
+                i64::try_from(scaled).unwrap_or(if scaled < 0 { i64::MIN } else { i64::MAX })
+            }
         }
     }
 }
 
+/// `ValidatePositiveIntOrPercent` of `rolling.<field>`: a non-negative integer or a percent string.
 pub fn int_or_percent(rolling: Option<&Value>, field: &str) -> Result<Option<IntOrPercent>, FieldError> {
     let path = format!("spec.strategy.rollingUpdate.{field}");
     match rolling.and_then(|r| r.get(field)).filter(|v| !v.is_null()) {
         None => Ok(None),
         Some(v) => match IntOrPercent::parse(v) {
             Some(IntOrPercent::Int(i) | IntOrPercent::Percent(i)) if i < 0 => {
-                fail(&path, "must be greater than or equal to 0")
+                invalid(&path, v, "must be greater than or equal to 0")
             }
             Some(x) => Ok(Some(x)),
-            None => fail(&path, format!("must be an integer or a percentage (e.g. 25%), got {v}")),
+            None => invalid(
+                &path,
+                v,
+                "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
+            ),
         },
     }
 }
 
+/// A string that must be present and non-empty.
 pub fn required_str<'a>(obj: &'a Value, path: &str) -> Result<&'a str, FieldError> {
     match obj.pointer(&pointer(path)) {
         Some(Value::String(s)) if !s.is_empty() => Ok(s),
-        None | Some(Value::Null) | Some(Value::String(_)) => fail(path, "required value"),
+        None | Some(Value::Null) | Some(Value::String(_)) => required(path, ""),
         Some(other) => fail(path, format!("expected string, got {}", type_name(other))),
     }
 }
 
+/// A map of strings (labels, annotations, node selectors) as pairs; absent is empty.
 pub fn string_map(obj: &Value, path: &str) -> Result<Vec<(String, String)>, FieldError> {
     match obj.pointer(&pointer(path)) {
         None | Some(Value::Null) => Ok(vec![]),
@@ -83,34 +101,79 @@ pub fn string_map(obj: &Value, path: &str) -> Result<Vec<(String, String)>, Fiel
     }
 }
 
+/// `ValidateNonnegativeField` of an int32 field.
 pub fn non_negative_int(path: &str, v: &Value) -> Result<i64, FieldError> {
     match v.as_i64() {
-        Some(i) if i < 0 => fail(path, "must be greater than or equal to 0"),
-        Some(i) if i > i32::MAX as i64 => fail(path, "must fit in a 32-bit integer"),
+        Some(i) if i < 0 => invalid(path, v, "must be greater than or equal to 0"),
+        Some(i) if i > i32::MAX as i64 => {
+            invalid(path, v, "must be no more than 2147483647 (a 32-bit integer)")
+        }
         Some(i) => Ok(i),
         None => fail(path, format!("expected integer, got {}", type_name(v))),
     }
 }
 
-pub fn check_dns_subdomain(path: &str, s: &str) -> Result<(), FieldError> {
-    let ok = s.len() <= 253 && s.split('.').all(|part| !part.is_empty() && dns_label_chars(part));
-    if ok {
+/// `ValidateLabels`: every key a qualified name, every value a label value.
+pub fn labels(obj: &Value, path: &str) -> Validation {
+    for (k, v) in string_map(obj, path)? {
+        check(path, &k, names::label_key(&k))?;
+        check(path, &v, names::label_value(&v))?;
+    }
+    Ok(())
+}
+
+/// The total size upstream allows for all annotations of one object.
+pub const TOTAL_ANNOTATION_SIZE_LIMIT: usize = 256 * 1024;
+
+/// `ValidateAnnotations`: keys are qualified names (compared in lower case), values free,
+/// the whole at most 256 KiB.
+pub fn annotations(obj: &Value, path: &str) -> Validation {
+    let mut total = 0;
+    for (k, v) in string_map(obj, path)? {
+        check(path, &k, names::label_key(&k.to_lowercase()))?;
+        total += k.len() + v.len();
+    }
+    if total > TOTAL_ANNOTATION_SIZE_LIMIT {
+        return too_long(path, TOTAL_ANNOTATION_SIZE_LIMIT);
+    }
+    Ok(())
+}
+
+/// `ValidateImmutableField`: `field is immutable` when `old` and `new` differ at `path`.
+pub fn immutable(old: &Value, new: &Value, path: &str) -> Validation {
+    let p = pointer(path);
+    let (a, b) = (old.pointer(&p).filter(|v| !v.is_null()), new.pointer(&p).filter(|v| !v.is_null()));
+    if a == b {
         Ok(())
     } else {
-        fail(path, format!("invalid name {s:?}: must be a lowercase RFC 1123 subdomain (a-z, 0-9, '-', '.')"))
+        invalid(path, b.unwrap_or(&Value::Null), "field is immutable")
     }
 }
 
-pub fn check_dns_label(path: &str, s: &str) -> Result<(), FieldError> {
-    if s.len() <= 63 && dns_label_chars(s) {
-        Ok(())
-    } else {
-        fail(path, format!("invalid value {s:?}: must be a lowercase RFC 1123 label"))
+/// `NotSupported` unless the string at `path` (when set) is one of `supported`.
+pub fn one_of(obj: &Value, path: &str, supported: &[&str]) -> Validation {
+    match obj.pointer(&pointer(path)).filter(|v| !v.is_null()) {
+        None => Ok(()),
+        Some(v) if v.as_str().is_some_and(|s| supported.contains(&s)) => Ok(()),
+        Some(v) => not_supported(path, v, supported),
     }
 }
 
-fn dns_label_chars(s: &str) -> bool {
-    s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
+/// Quantity syntax (`resource.ParseQuantity`), as upstream's error message states it.
+const QUANTITY_REGEX: &str = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$";
+
+/// A resource quantity in the unit konverge compares it in (millicores for `cpu`, bytes
+/// otherwise), or upstream's parse error.
+pub fn quantity(path: &str, q: &Value, resource: &str) -> Result<i64, FieldError> {
+    let parsed = model::quantity_str(q).and_then(|s| {
+        if resource == "cpu" {
+            model::parse_cpu_milli(&s)
+        } else {
+            model::parse_bytes(&s)
+        }
+    });
+    match parsed {
+        Some(n) => Ok(n),
+        None => invalid(path, q, &format!("quantities must match the regular expression '{QUANTITY_REGEX}'")),
+    }
 }

@@ -46,3 +46,51 @@ pub fn type_name(v: &Value) -> &'static str {
         Value::Object(_) => "object",
     }
 }
+
+/// A bad value as upstream's `field.Error` prints it: strings quoted, numbers and booleans
+/// plain.
+pub fn show(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("{s:?}"),
+        Value::Null => "null".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// `field.Invalid`: `Invalid value: "x": detail`.
+pub fn invalid<T>(field: &str, value: &Value, detail: &str) -> Result<T, FieldError> {
+    fail(field, format!("Invalid value: {}: {detail}", show(value)))
+}
+
+/// `field.Required`: `Required value` with an optional detail.
+pub fn required<T>(field: &str, detail: &str) -> Result<T, FieldError> {
+    if detail.is_empty() {
+        fail(field, "Required value")
+    } else {
+        fail(field, format!("Required value: {detail}"))
+    }
+}
+
+/// `field.NotSupported`: `Unsupported value: "x": supported values: "a", "b"`.
+pub fn not_supported<T>(field: &str, value: &Value, supported: &[&str]) -> Result<T, FieldError> {
+    let quoted: Vec<String> = supported.iter().map(|s| format!("{s:?}")).collect();
+    fail(field, format!("Unsupported value: {}: supported values: {}", show(value), quoted.join(", ")))
+}
+
+/// `field.Forbidden`: `Forbidden: detail`.
+pub fn forbidden<T>(field: &str, detail: &str) -> Result<T, FieldError> {
+    fail(field, format!("Forbidden: {detail}"))
+}
+
+/// `field.TooLong`: `Too long: must have at most N bytes`.
+pub fn too_long<T>(field: &str, max: usize) -> Result<T, FieldError> {
+    fail(field, format!("Too long: must have at most {max} bytes"))
+}
+
+/// The first message of an upstream check as an `Invalid value` error.
+pub fn check(field: &str, value: &str, messages: Vec<String>) -> Validation {
+    match messages.first() {
+        None => Ok(()),
+        Some(first) => invalid(field, &Value::String(value.to_string()), first),
+    }
+}

@@ -11,8 +11,10 @@
 pub mod checks;
 pub mod field;
 mod meta;
+pub mod names;
 mod node;
 mod pod;
+pub mod schema;
 mod workloads;
 
 pub use checks::IntOrPercent;
@@ -23,11 +25,54 @@ use serde_json::Value;
 /// The validator of one kind: the whole object in, the first refused field out.
 pub type KindValidator = fn(&Value) -> Validation;
 
+/// The update check of one kind: the stored object and the new one in, the first field that
+/// may not change out (`ValidateXUpdate`: immutable fields).
+pub type UpdateValidator = fn(&Value, &Value) -> Validation;
+
 /// Every kind family's validators. A family adds its kinds to its own table.
 const FAMILIES: &[&[(&str, KindValidator)]] = &[pod::KINDS, workloads::KINDS, node::KINDS];
 
+/// Every kind family's update checks.
+const UPDATE_FAMILIES: &[&[(&str, UpdateValidator)]] = &[workloads::UPDATES];
+
 fn kind_validator(kind: &str) -> Option<KindValidator> {
     FAMILIES.iter().flat_map(|f| f.iter()).find(|(k, _)| *k == kind).map(|(_, v)| *v)
+}
+
+fn update_validator(kind: &str) -> Option<UpdateValidator> {
+    UPDATE_FAMILIES.iter().flat_map(|f| f.iter()).find(|(k, _)| *k == kind).map(|(_, v)| *v)
+}
+
+/// Validate an update of a stored object: the new object as a whole, then the fields its
+/// kind does not let change.
+pub fn update(old: &Value, new: &Value) -> Validation {
+    object(new)?;
+    let kind = crate::model::str_at(new, &["kind"]);
+    match update_validator(kind) {
+        Some(validate) => validate(old, new),
+        None => Ok(()),
+    }
+}
+
+/// Validate a manifest as the API server receives it from kubectl: identity and version,
+/// strict decoding against the kind's schema (unknown fields refused under `Strict`, dropped
+/// otherwise and returned), then the kind's own rules.
+pub fn manifest(
+    obj: &mut Value,
+    mode: schema::FieldValidation,
+) -> Result<Vec<schema::FieldPath>, FieldError> {
+    let kind = meta::identity(obj)?.to_string();
+    let api_version = crate::model::str_at(obj, &["apiVersion"]).to_string();
+    let unknown = match schema::builtin(&api_version, &kind) {
+        Some(builtin) => schema::check_fields(builtin, obj, mode)?,
+        None => vec![],
+    };
+    // The API server validates the object after defaulting it; the manifest itself stays as
+    // the user wrote it (kubectl's last-applied configuration), defaulted when stored.
+    let mut defaulted = obj.clone();
+    crate::defaults::apply(&mut defaulted);
+    object(&defaulted)?;
+    Ok(unknown)
 }
 
 /// Validate a whole object: identity and API version (every kind), then the kind's own rules.

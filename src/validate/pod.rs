@@ -1,76 +1,177 @@
-//! Pods and pod templates (`pkg/apis/core/validation`: `ValidatePodSpec`, containers).
+//! Pods and pod templates (`pkg/apis/core/validation`: `ValidatePodSpec`, containers, ports,
+//! resources, tolerations), with upstream's messages and field paths.
 
-use super::field::{fail, join, pointer, FieldError};
+use super::checks::{labels, one_of, quantity};
+use super::field::{fail, invalid, join, not_supported, pointer, required, FieldError, Validation};
+use super::names;
 use crate::model;
 use serde_json::Value;
 
 pub(super) fn pod_spec(obj: &Value, path: &str) -> Result<(), FieldError> {
     let Some(spec) = obj.pointer(&pointer(path)).filter(|v| v.is_object()) else {
-        return fail(path, "required object");
+        return required(path, "");
     };
     let containers = match spec.get("containers") {
         Some(Value::Array(c)) if !c.is_empty() => c,
-        Some(Value::Array(_)) | None | Some(Value::Null) => {
-            return fail(&join(path, "containers"), "required value: at least one container")
-        }
+        Some(Value::Array(_)) | None | Some(Value::Null) => return required(&join(path, "containers"), ""),
         Some(_) => return fail(&join(path, "containers"), "expected a list"),
     };
+    let mut names_seen: Vec<&str> = Vec::new();
     for (i, c) in containers.iter().enumerate() {
         let cpath = format!("{path}.containers[{i}]");
-        if !c.is_object() {
-            return fail(&cpath, "expected an object");
-        }
-        for f in ["name", "image"] {
-            match c.get(f) {
-                Some(Value::String(s)) if !s.is_empty() => {}
-                Some(Value::String(_)) | None | Some(Value::Null) => {
-                    return fail(&join(&cpath, f), "required value")
-                }
-                Some(_) => return fail(&join(&cpath, f), "expected string"),
-            }
-        }
-        for res in ["requests", "limits"] {
-            if let Some(m) = c.get("resources").and_then(|r| r.get(res)).and_then(Value::as_object) {
-                for (k, q) in m {
-                    let qpath = format!("{cpath}.resources.{res}.{k}");
-                    let s =
-                        model::quantity_str(q).ok_or(()).or_else(|_| fail(&qpath, "expected a quantity"))?;
-                    let ok = if k == "cpu" {
-                        model::parse_cpu_milli(&s).is_some()
-                    } else {
-                        model::parse_bytes(&s).is_some()
-                    };
-                    if !ok {
-                        return fail(
-                            &qpath,
-                            format!(
-                                "quantities must match the regular expression (e.g. 500m, 128Mi), got {s:?}"
-                            ),
-                        );
-                    }
-                }
-            }
-        }
+        container(c, &cpath, &mut names_seen)?;
     }
-    if let Some(sel) = spec.get("nodeSelector").filter(|v| !v.is_null()) {
-        if !sel.as_object().is_some_and(|m| m.values().all(Value::is_string)) {
-            return fail(&join(path, "nodeSelector"), "expected a map of strings");
-        }
+    for (i, c) in spec.get("initContainers").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        container(c, &format!("{path}.initContainers[{i}]"), &mut names_seen)?;
     }
-    if let Some(t) = spec.get("tolerations").filter(|v| !v.is_null()) {
-        if !t.is_array() {
-            return fail(&join(path, "tolerations"), "expected a list");
-        }
+    labels(obj, &join(path, "nodeSelector"))?;
+    for (i, t) in spec.get("tolerations").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        toleration(t, &format!("{path}.tolerations[{i}]"))?;
     }
-    if let Some(p) = spec.get("restartPolicy").filter(|v| !v.is_null()) {
-        if !matches!(p.as_str(), Some("Always" | "OnFailure" | "Never")) {
-            return fail(
-                &join(path, "restartPolicy"),
-                format!("unsupported value {p}: supported values: \"Always\", \"OnFailure\", \"Never\""),
+    one_of(obj, &join(path, "restartPolicy"), &["Always", "OnFailure", "Never"])?;
+    one_of(obj, &join(path, "dnsPolicy"), &["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"])?;
+    if let Some(v) = spec.get("activeDeadlineSeconds").filter(|v| !v.is_null()) {
+        if v.as_i64().is_none_or(|s| s < 1) {
+            return invalid(
+                &join(path, "activeDeadlineSeconds"),
+                v,
+                "must be between 1 and 2147483647, inclusive",
             );
         }
     }
     Ok(())
+}
+
+/// `validateContainers` for one container: name, image, pull policy, ports, resources.
+fn container<'a>(c: &'a Value, cpath: &str, names_seen: &mut Vec<&'a str>) -> Validation {
+    if !c.is_object() {
+        return fail(cpath, "expected an object");
+    }
+    let name_path = join(cpath, "name");
+    let name = match c.get("name") {
+        Some(Value::String(s)) if !s.is_empty() => s.as_str(),
+        Some(Value::String(_)) | None | Some(Value::Null) => return required(&name_path, ""),
+        Some(_) => return fail(&name_path, "expected string"),
+    };
+    super::field::check(&name_path, name, names::dns1123_label(name))?;
+    if names_seen.contains(&name) {
+        return fail(&name_path, format!("Duplicate value: {name:?}"));
+    }
+    names_seen.push(name);
+    match c.get("image") {
+        Some(Value::String(s)) if !s.trim().is_empty() => {}
+        Some(Value::String(_)) | None | Some(Value::Null) => return required(&join(cpath, "image"), ""),
+        Some(_) => return fail(&join(cpath, "image"), "expected string"),
+    }
+    one_of(c, "imagePullPolicy", &["Always", "IfNotPresent", "Never"])
+        .map_err(|e| FieldError { field: join(cpath, &e.field), message: e.message })?;
+    for (i, p) in c.get("ports").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        port(p, &format!("{cpath}.ports[{i}]"))?;
+    }
+    resources(c, cpath)
+}
+
+/// `validateContainerPorts`: port numbers in 1–65535, a supported protocol, a valid name.
+fn port(p: &Value, ppath: &str) -> Validation {
+    for f in ["containerPort", "hostPort"] {
+        match p.get(f).filter(|v| !v.is_null()) {
+            None if f == "containerPort" => return required(&join(ppath, f), ""),
+            None => {}
+            Some(v) if f == "hostPort" && v.as_i64() == Some(0) => {}
+            Some(v) if v.as_i64().is_some_and(|n| (1..=65535).contains(&n)) => {}
+            Some(v) => return invalid(&join(ppath, f), v, "must be between 1 and 65535, inclusive"),
+        }
+    }
+    if let Some(name) = p.get("name").and_then(Value::as_str) {
+        let errs = port_name(name);
+        super::field::check(&join(ppath, "name"), name, errs)?;
+    }
+    match p.get("protocol").filter(|v| !v.is_null()) {
+        None => Ok(()),
+        Some(v) if matches!(v.as_str(), Some("TCP" | "UDP" | "SCTP")) => Ok(()),
+        Some(v) => not_supported(&join(ppath, "protocol"), v, &["SCTP", "TCP", "UDP"]),
+    }
+}
+
+/// `IsValidPortName`.
+fn port_name(port: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if port.len() > 15 {
+        errs.push("must be no more than 15 bytes".to_string());
+    }
+    if !port.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        errs.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".to_string());
+    }
+    if !port.bytes().any(|b| b.is_ascii_lowercase()) {
+        errs.push("must contain at least one letter (a-z)".to_string());
+    }
+    if port.contains("--") {
+        errs.push("must not contain consecutive hyphens".to_string());
+    }
+    if port.starts_with('-') || port.ends_with('-') {
+        errs.push("must not begin or end with a hyphen".to_string());
+    }
+    errs
+}
+
+/// `ValidateResourceRequirements`: quantities that parse, are not negative, and requests
+/// not above limits.
+fn resources(c: &Value, cpath: &str) -> Validation {
+    let mut amounts: [Vec<(String, i64)>; 2] = [vec![], vec![]];
+    for (slot, res) in ["requests", "limits"].iter().enumerate() {
+        let Some(m) = c.get("resources").and_then(|r| r.get(*res)).and_then(Value::as_object) else {
+            continue;
+        };
+        for (k, q) in m {
+            let qpath = format!("{cpath}.resources.{res}.{k}");
+            let amount = quantity(&qpath, q, k)?;
+            if amount < 0 {
+                return invalid(&qpath, q, "must be greater than or equal to 0");
+            }
+            amounts[slot].push((k.clone(), amount));
+        }
+    }
+    let [requests, limits] = &amounts;
+    for (k, req) in requests {
+        if let Some((_, lim)) = limits.iter().find(|(l, _)| l == k) {
+            if req > lim {
+                let shown = c.pointer(&format!("/resources/requests/{k}")).cloned().unwrap_or(Value::Null);
+                let limit = c
+                    .pointer(&format!("/resources/limits/{k}"))
+                    .and_then(model::quantity_str)
+                    .unwrap_or_default();
+                return invalid(
+                    &format!("{cpath}.resources.requests"),
+                    &shown,
+                    &format!("must be less than or equal to {k} limit of {limit}"),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `validateTolerations`: a supported operator and effect; `Exists` takes no value.
+fn toleration(t: &Value, tpath: &str) -> Validation {
+    let operator = t.get("operator").and_then(Value::as_str).unwrap_or("Equal");
+    match operator {
+        "Equal" => {}
+        "Exists" => {
+            if let Some(v) = t.get("value").filter(|v| v.as_str().is_some_and(|s| !s.is_empty())) {
+                return invalid(
+                    &join(tpath, "operator"),
+                    v,
+                    "value must be empty when `operator` is 'Exists'",
+                );
+            }
+        }
+        _ => return not_supported(&join(tpath, "operator"), &t["operator"], &["Equal", "Exists"]),
+    }
+    if let Some(key) = t.get("key").and_then(Value::as_str).filter(|k| !k.is_empty()) {
+        super::field::check(&join(tpath, "key"), key, names::label_key(key))?;
+    }
+    one_of(t, "effect", &["NoSchedule", "PreferNoSchedule", "NoExecute"])
+        .map_err(|e| FieldError { field: join(tpath, &e.field), message: e.message })
 }
 
 fn pod(obj: &Value) -> Result<(), FieldError> {

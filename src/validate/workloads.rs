@@ -1,8 +1,10 @@
 //! Workload kinds: ReplicaSet, ReplicationController, Deployment, DaemonSet, StatefulSet
 //! (`pkg/apis/apps/validation`, `pkg/apis/core/validation` for ReplicationController).
 
-use super::checks::{int_or_percent, non_negative_int, string_map, IntOrPercent};
-use super::field::{fail, join, FieldError};
+use super::checks::{
+    annotations, immutable, int_or_percent, labels, non_negative_int, one_of, string_map, IntOrPercent,
+};
+use super::field::{fail, forbidden, invalid, join, not_supported, required, FieldError, Validation};
 use super::pod::pod_spec;
 use crate::model;
 use crate::selector::Selector;
@@ -18,21 +20,24 @@ enum SelectorStyle {
 
 fn workload(obj: &Value, style: SelectorStyle) -> Result<(), FieldError> {
     if !obj.get("spec").is_some_and(Value::is_object) {
-        return fail("spec", "required object");
+        return required("spec", "");
     }
     let template = obj.pointer("/spec/template");
     if !template.is_some_and(Value::is_object) {
-        return fail("spec.template", "required object");
+        return required("spec.template", "");
     }
+    labels(obj, "spec.template.metadata.labels")?;
+    annotations(obj, "spec.template.metadata.annotations")?;
     let template_labels = string_map(obj, "spec.template.metadata.labels")?;
     pod_spec(obj, "spec.template.spec")?;
-    let selector = match (obj.pointer("/spec/selector"), style) {
-        (None | Some(Value::Null), SelectorStyle::LabelSelector) => {
-            return fail("spec.selector", "required value")
-        }
-        (None | Some(Value::Null), SelectorStyle::Map) => {
+    // `ValidatePodTemplateSpecForReplicaSet` and friends: workload pods always restart.
+    one_of(obj, "spec.template.spec.restartPolicy", &["Always"])?;
+    let selector_value = obj.pointer("/spec/selector").filter(|v| !v.is_null());
+    let selector = match (selector_value, style) {
+        (None, SelectorStyle::LabelSelector) => return required("spec.selector", ""),
+        (None, SelectorStyle::Map) => {
             if template_labels.is_empty() {
-                return fail("spec.template.metadata.labels", "required when spec.selector is not given");
+                return required("spec.selector", "");
             }
             return Ok(());
         }
@@ -40,16 +45,28 @@ fn workload(obj: &Value, style: SelectorStyle) -> Result<(), FieldError> {
         (Some(v), SelectorStyle::Map) => Selector::from_map(v),
     }
     .map_err(|e| FieldError { field: join("spec.selector", &e.field), message: e.message })?;
+    let selector_value = selector_value.unwrap_or(&Value::Null);
     if selector.is_empty() {
-        return fail("spec.selector", "empty selector is invalid for a workload: it would select every pod");
+        return invalid("spec.selector", selector_value, "empty selector is invalid for deployment");
     }
     if !selector.matches(&template_labels) {
         return fail(
             "spec.template.metadata.labels",
-            format!("`selector` does not match template `labels` (selector: {selector})"),
+            format!(
+                "Invalid value: {}: `selector` does not match template `labels`",
+                go_map(&template_labels)
+            ),
         );
     }
     Ok(())
+}
+
+/// A string map as Go's `%#v` prints it (`map[string]string{"app":"web"}`).
+fn go_map(pairs: &[(String, String)]) -> String {
+    let mut sorted = pairs.to_vec();
+    sorted.sort();
+    let inner: Vec<String> = sorted.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
+    format!("map[string]string{{{}}}", inner.join(", "))
 }
 
 fn replicas(obj: &Value) -> Result<(), FieldError> {
@@ -59,6 +76,7 @@ fn replicas(obj: &Value) -> Result<(), FieldError> {
     }
 }
 
+/// `ValidateDeploymentSpec`: history, deadlines and the strategy.
 fn deployment(obj: &Value) -> Result<(), FieldError> {
     for f in ["minReadySeconds", "revisionHistoryLimit", "progressDeadlineSeconds"] {
         if let Some(v) = obj.pointer(&format!("/spec/{f}")).filter(|v| !v.is_null()) {
@@ -70,45 +88,43 @@ fn deployment(obj: &Value) -> Result<(), FieldError> {
         return fail("spec.paused", "expected boolean");
     }
     let min_ready = model::i64_at(obj, &["spec", "minReadySeconds"]).unwrap_or(0);
-    if let Some(deadline) = model::i64_at(obj, &["spec", "progressDeadlineSeconds"]) {
-        if deadline <= min_ready {
-            return fail("spec.progressDeadlineSeconds", "must be greater than minReadySeconds");
+    if let Some(v) = obj.pointer("/spec/progressDeadlineSeconds").filter(|v| v.is_i64()) {
+        if v.as_i64().unwrap_or(0) <= min_ready {
+            return invalid("spec.progressDeadlineSeconds", v, "must be greater than minReadySeconds");
         }
     }
-    let strategy_type = match obj.pointer("/spec/strategy/type") {
-        None | Some(Value::Null) => "RollingUpdate",
-        Some(Value::String(s)) => s.as_str(),
-        Some(_) => return fail("spec.strategy.type", "expected string"),
-    };
+    let default_type = Value::String("RollingUpdate".into());
+    let strategy_type = obj.pointer("/spec/strategy/type").filter(|v| !v.is_null()).unwrap_or(&default_type);
     let rolling = obj.pointer("/spec/strategy/rollingUpdate").filter(|v| !v.is_null());
-    match strategy_type {
-        "Recreate" if rolling.is_some() => {
-            fail("spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'")
-        }
-        "Recreate" => Ok(()),
-        "RollingUpdate" => {
+    match strategy_type.as_str() {
+        Some("Recreate") if rolling.is_some() => forbidden(
+            "spec.strategy.rollingUpdate",
+            "may not be specified when strategy `type` is 'Recreate'",
+        ),
+        Some("Recreate") => Ok(()),
+        Some("RollingUpdate") => {
             let surge = int_or_percent(rolling, "maxSurge")?;
             let unavailable = int_or_percent(rolling, "maxUnavailable")?;
+            let unavailable_value = rolling.and_then(|r| r.get("maxUnavailable")).unwrap_or(&Value::Null);
             if let Some(IntOrPercent::Percent(p)) = unavailable {
                 if p > 100 {
-                    return fail(
+                    return invalid(
                         "spec.strategy.rollingUpdate.maxUnavailable",
+                        unavailable_value,
                         "must not be greater than 100%",
                     );
                 }
             }
             if surge.is_some_and(|s| s.is_zero()) && unavailable.is_some_and(|u| u.is_zero()) {
-                return fail(
+                return invalid(
                     "spec.strategy.rollingUpdate.maxUnavailable",
+                    unavailable_value,
                     "may not be 0 when `maxSurge` is 0",
                 );
             }
             Ok(())
         }
-        other => fail(
-            "spec.strategy.type",
-            format!("unsupported value {other:?}: supported values: \"Recreate\", \"RollingUpdate\""),
-        ),
+        _ => not_supported("spec.strategy.type", strategy_type, &["Recreate", "RollingUpdate"]),
     }
 }
 
@@ -138,4 +154,48 @@ pub(super) const KINDS: &[(&str, super::KindValidator)] = &[
     ("Deployment", deployment_object),
     ("DaemonSet", labelled_workload),
     ("StatefulSet", labelled_workload),
+];
+
+/// apps/v1 workloads: `spec.selector` is immutable (`ValidateDeploymentUpdate`,
+/// `ValidateReplicaSetUpdate`, `ValidateDaemonSetUpdate`).
+fn selector_immutable(old: &Value, new: &Value) -> Validation {
+    immutable(old, new, "spec.selector")
+}
+
+/// The StatefulSet spec fields an update may change (`ValidateStatefulSetUpdate`).
+const STATEFUL_SET_MUTABLE: &[&str] = &[
+    "replicas",
+    "ordinals",
+    "template",
+    "updateStrategy",
+    "persistentVolumeClaimRetentionPolicy",
+    "minReadySeconds",
+];
+
+/// `ValidateStatefulSetUpdate`: only the fields above may change; the rest of the spec
+/// (selector, serviceName, podManagementPolicy, volumeClaimTemplates, …) is forbidden to.
+fn stateful_set_update(old: &Value, new: &Value) -> Validation {
+    let without_mutable = |o: &Value| -> Value {
+        let mut spec = o.get("spec").cloned().unwrap_or(Value::Null);
+        if let Some(m) = spec.as_object_mut() {
+            for f in STATEFUL_SET_MUTABLE {
+                m.shift_remove(*f);
+            }
+        }
+        spec
+    };
+    if without_mutable(old) != without_mutable(new) {
+        return forbidden(
+            "spec",
+            "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+        );
+    }
+    Ok(())
+}
+
+pub(super) const UPDATES: &[(&str, super::UpdateValidator)] = &[
+    ("ReplicaSet", selector_immutable),
+    ("Deployment", selector_immutable),
+    ("DaemonSet", selector_immutable),
+    ("StatefulSet", stateful_set_update),
 ];
