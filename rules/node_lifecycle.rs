@@ -9,11 +9,17 @@
 //! when the node is Ready again. Pods bound to a node that no longer exists are force-deleted.
 
 use crate::actions::{Action, Change, EventType, Precondition, Propagation};
+use crate::controllers::{Controller, Proposals};
 use crate::facts::{Facts, Id, ReadyStatus, Sym, NO_EXECUTE, TAINT_NOT_READY, TAINT_UNREACHABLE};
 use crate::model;
 use crepe::crepe;
 use rustc_hash::FxBuildHasher;
 use serde_json::{json, Value};
+
+/// The name this controller's actions carry in the trace.
+pub const NAME: &str = "node-lifecycle";
+
+pub const CONTROLLER: Controller = Controller { name: NAME, component: "node-controller", reconcile };
 
 crepe! {
     // (node, name, ready, the taint it should carry (interned key) or EMPTY when Ready).
@@ -59,7 +65,7 @@ crepe! {
     ForceDelete(p) <- PodOn(p, name, _, _), !NodeName(name);
 }
 
-pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
+pub fn reconcile(f: &Facts) -> Proposals {
     let unreachable = f.syms.get(TAINT_UNREACHABLE);
     let not_ready = f.syms.get(TAINT_NOT_READY);
     let mut rt = Crepe::new();
@@ -108,7 +114,7 @@ pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
                     patch: json!({"spec": {"taints": taints}}),
                     precondition: Precondition::None,
                 },
-                "node-lifecycle",
+                NAME,
                 format!("Ready condition is {status}: taint {key}:NoExecute"),
             )
             .with_event(
@@ -130,7 +136,7 @@ pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
                     patch: json!({"spec": {"taints": if taints.is_empty() { Value::Null } else { Value::Array(taints) }}}),
                     precondition: Precondition::None,
                 },
-                "node-lifecycle",
+                NAME,
                 format!("node is Ready: remove taint {}", f.syms.resolve(key)),
             ),
         ));
@@ -158,7 +164,7 @@ pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
                     patch: json!({"status": {"conditions": conditions}}),
                     precondition: Precondition::None,
                 },
-                "node-lifecycle",
+                NAME,
                 "node is not Ready: pod marked not Ready",
             ),
         ));
@@ -169,7 +175,7 @@ pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
             p,
             Action::new(
                 Change::Delete { key: f.key(p).clone(), propagation: Propagation::Background },
-                "node-lifecycle",
+                NAME,
                 format!("node {} not Ready for {secs}s (tolerationSeconds): evict", f.key(n).name),
             )
             .with_event(
@@ -194,7 +200,7 @@ pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
     out.sort_by(|a, b| (a.0, f.key(a.1)).cmp(&(b.0, f.key(b.1))));
     let mut wakes: Vec<i64> = wakes.into_iter().map(|Wake(t)| t).collect();
     wakes.sort_unstable();
-    (out.into_iter().map(|(_, _, a)| a).collect(), wakes)
+    Proposals::new(out.into_iter().map(|(_, _, a)| a).collect(), wakes)
 }
 
 /// The node's taints without the two the lifecycle controller manages.

@@ -16,11 +16,17 @@
 //! by the driver's admission and the loser retries next step.
 
 use crate::actions::{Action, Change, EventType, Precondition};
+use crate::controllers::{Controller, Proposals};
 use crate::facts::sched::{self, SchedFacts};
 use crate::facts::{Facts, Id, Sym, EMPTY, NO_EXECUTE, NO_SCHEDULE};
 use crepe::crepe;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 use serde_json::json;
+
+/// The name this controller's actions carry in the trace.
+pub const NAME: &str = "scheduler";
+
+pub const CONTROLLER: Controller = Controller { name: NAME, component: "default-scheduler", reconcile };
 
 crepe! {
     // (pod, class, rank in the class's queue).
@@ -207,10 +213,10 @@ fn fits(want: i64, free: i64) -> i64 {
     }
 }
 
-pub fn reconcile(f: &Facts) -> Vec<Action> {
+pub fn reconcile(f: &Facts) -> Proposals {
     let s = sched::sched_facts(f);
     if s.pending.is_empty() {
-        return Vec::new();
+        return Proposals::default();
     }
     let mut rt = Crepe::new();
     rt.extend(s.pending.iter().map(|&(p, c, r)| Pending(p, c, r)));
@@ -258,7 +264,7 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
         out.push(
             Action::new(
                 Change::Bind { pod: pod_key.clone(), node: node_name.clone() },
-                "scheduler",
+                NAME,
                 format!("fits {count} of {} nodes; least allocated", f.nodes.len()),
             )
             .with_event(
@@ -271,7 +277,7 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
     }
     let mut unschedulable: Vec<_> = unschedulable.into_iter().collect();
     if unschedulable.is_empty() {
-        return out;
+        return out.into();
     }
     let with_room: std::collections::HashSet<(u32, Id), FxBuildHasher> =
         rooms.iter().map(|r| (r.0, r.1)).collect();
@@ -297,13 +303,13 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
                     }]}}),
                     precondition: Precondition::None,
                 },
-                "scheduler",
+                NAME,
                 message.clone(),
             )
             .with_event(pod_key, EventType::Warning, "FailedScheduling", message.clone()),
         );
     }
-    out
+    out.into()
 }
 
 type Set<T> = std::collections::HashSet<T, FxBuildHasher>;

@@ -286,7 +286,7 @@ impl<'a> ApiServer<'a> {
             "reason": spec.reason,
             "message": spec.message.replace("{name}", name),
             "type": match spec.kind { EventType::Normal => "Normal", EventType::Warning => "Warning" },
-            "source": {"component": component(controller)},
+            "source": {"component": crate::controllers::component(controller)},
             "firstTimestamp": now,
             "lastTimestamp": now,
             "count": 1,
@@ -314,18 +314,6 @@ fn has_generation(kind: &str, obj: &Value) -> bool {
                 | "Ingress"
         ),
         None => obj.get("spec").is_some_and(|s| !s.is_null()),
-    }
-}
-
-/// The component name events carry for a controller.
-fn component(controller: &str) -> &str {
-    match controller {
-        "replicaset" => "replicaset-controller",
-        "deployment" => "deployment-controller",
-        "scheduler" => "default-scheduler",
-        "node-lifecycle" => "node-controller",
-        "garbage-collector" => "garbage-collector-controller",
-        other => other,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The fixpoint driver: facts → every controller's rules → actions → admission → next step.
 //!
 //! One step reads one snapshot: every controller sees the same facts, and their proposals are
-//! admitted in a fixed order (controllers in [`CONTROLLERS`] order, each controller's actions
+//! admitted in a fixed order (controllers in [`controllers::CONTROLLERS`] order, each controller's actions
 //! sorted by object). Conflicting proposals are recorded and dropped; the controller proposes
 //! again next step. The clock advances one tick per step; when nothing is left to do but a
 //! controller is waiting for a time (a pod's ready delay, an eviction timeout, a progress
@@ -118,12 +118,12 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
             admit_all(&mut api, &user, &mut record);
         }
         let by_user = record.actions.len();
-        let (actions, wakes) = {
+        let proposals = {
             let facts = Facts::extract(&api.state.objects, api.state.now);
             rollout::sample(&facts, step_no - 1, &mut timelines);
             controllers::reconcile_all(&facts)
         };
-        admit_all(&mut api, &actions, &mut record);
+        admit_all(&mut api, &proposals.actions, &mut record);
         if record.actions.is_empty() {
             if !record.conflicts.is_empty() {
                 // Only refused proposals: retry on the next tick.
@@ -131,7 +131,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
                 api.state.now += TICK;
                 continue;
             }
-            match wakes.into_iter().find(|&t| t > api.state.now) {
+            match proposals.wakes.into_iter().find(|&t| t > api.state.now) {
                 Some(t) => {
                     api.state.now = t;
                     continue;

@@ -112,6 +112,17 @@ impl Selector {
         Ok(Selector { reqs })
     }
 
+    /// The selector requiring each of `labels` (`key=value`, ANDed): a ReplicationController
+    /// without `spec.selector` selects its template's labels.
+    pub fn equal_to(labels: &[(String, String)]) -> Selector {
+        let mut reqs: Vec<Requirement> = labels
+            .iter()
+            .map(|(k, v)| Requirement { key: k.clone(), op: Op::In, values: vec![v.clone()] })
+            .collect();
+        reqs.sort();
+        Selector { reqs }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.reqs.is_empty()
     }
