@@ -19,7 +19,8 @@
 //! (`containers.rs`, `volumes.rs`, `events.rs`).
 
 use crate::model::{self, ObjKey};
-use crate::printers::{self, Quantity};
+use crate::printers;
+use crate::quantity::Quantity;
 use crate::selector::Selector;
 use crate::state::State;
 use serde_json::{Map, Value};
