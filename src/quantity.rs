@@ -1,5 +1,9 @@
-//! Kubernetes resource quantities (`resource.Quantity`): parsing, canonical printing and sums.
+//! Kubernetes resource quantities (`resource.Quantity`): the one parser, canonical printing and
+//! sums; the scheduler's readers (cpu millicores, bytes) built on it; and what a pod's containers
+//! request ([`containers_sum`], [`pod_requests`]), shared by the facts, the bind admission and
+//! `describe node`.
 
+use crate::model;
 use serde_json::Value;
 use std::cmp::Ordering;
 use std::fmt;
@@ -176,42 +180,20 @@ impl PartialOrd for Quantity {
     }
 }
 
-/// CPU quantity in millicores ("500m", "2", "0.5"); None when unparsable.
+/// CPU quantity in millicores, rounded up (`500m` → 500, `2` → 2000, `0.5` → 500); None when
+/// unparsable. Values beyond `i64` saturate.
 pub fn parse_cpu_milli(q: &str) -> Option<i64> {
-    let q = q.trim();
-    if let Some(m) = q.strip_suffix('m') {
-        return m.parse::<i64>().ok();
-    }
-    let f: f64 = q.parse().ok()?;
-    Some((f * 1000.0).ceil() as i64)
+    Quantity::parse(q).map(|q| saturating_i64(q.milli_value()))
 }
 
-/// Memory (or storage) quantity in bytes ("128Mi", "1G", "1e3", "500"); None when unparsable.
+/// Memory (or storage) quantity in bytes, rounded up (`128Mi`, `1G`, `1e3`, `500`); None when
+/// unparsable. Values beyond `i64` saturate.
 pub fn parse_bytes(q: &str) -> Option<i64> {
-    let q = q.trim();
-    const SUFFIXES: &[(&str, f64)] = &[
-        ("Ki", 1024.0),
-        ("Mi", 1048576.0),
-        ("Gi", 1073741824.0),
-        ("Ti", 1099511627776.0),
-        ("Pi", 1125899906842624.0),
-        ("Ei", 1152921504606846976.0),
-        ("k", 1e3),
-        ("M", 1e6),
-        ("G", 1e9),
-        ("T", 1e12),
-        ("P", 1e15),
-        ("E", 1e18),
-        ("m", 1e-3),
-    ];
-    for (s, mult) in SUFFIXES {
-        if let Some(n) = q.strip_suffix(s) {
-            let f: f64 = n.parse().ok()?;
-            return Some((f * mult).ceil() as i64);
-        }
-    }
-    let f: f64 = q.parse().ok()?;
-    Some(f.ceil() as i64)
+    Quantity::parse(q).map(|q| saturating_i64(q.value()))
+}
+
+fn saturating_i64(v: i128) -> i64 {
+    i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
 }
 
 /// A quantity field that may be written as a string or a bare number.
@@ -221,6 +203,56 @@ pub fn quantity_str(v: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
+}
+
+/// The quantity of a field written as a string or a bare number; None when it is neither or does
+/// not parse.
+pub fn quantity_of(v: &Value) -> Option<Quantity> {
+    quantity_str(v).and_then(|s| Quantity::parse(&s))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pod resources
+
+/// Quantities by resource name, in the order first seen.
+pub type ResourceList = Vec<(String, Quantity)>;
+
+/// Add every quantity of a resource map (`{cpu: 250m, memory: 64Mi}`) to `acc`; a value that does
+/// not parse counts as zero.
+pub fn add_resources(acc: &mut ResourceList, map: Option<&Value>) {
+    for (name, v) in map.and_then(Value::as_object).into_iter().flatten() {
+        let q = quantity_of(v).unwrap_or_default();
+        match acc.iter_mut().find(|(n, _)| n == name) {
+            Some((_, sum)) => *sum = *sum + q,
+            None => acc.push((name.clone(), q)),
+        }
+    }
+}
+
+/// The quantity of `name` in `list`, zero when absent.
+pub fn resource(list: &[(String, Quantity)], name: &str) -> Quantity {
+    list.iter().find(|(n, _)| n == name).map(|(_, q)| *q).unwrap_or_default()
+}
+
+/// A pod's `requests` or `limits` (`field`) summed over its regular containers
+/// (`spec.containers`). Init containers and the pod overhead are not included.
+pub fn containers_sum(pod: &Value, field: &str) -> ResourceList {
+    let mut sum = ResourceList::new();
+    let containers = model::at(pod, &["spec", "containers"]).and_then(Value::as_array);
+    for c in containers.into_iter().flatten() {
+        add_resources(&mut sum, model::at(c, &["resources", field]));
+    }
+    sum
+}
+
+/// What a pod requests, as the scheduler and the bind admission count it: cpu in millicores and
+/// memory in bytes, summed over its regular containers ([`containers_sum`]).
+pub fn pod_requests(pod: &Value) -> (i64, i64) {
+    let requests = containers_sum(pod, "requests");
+    (
+        saturating_i64(resource(&requests, "cpu").milli_value()),
+        saturating_i64(resource(&requests, "memory").value()),
+    )
 }
 
 #[cfg(test)]
@@ -236,6 +268,39 @@ mod tests {
         assert_eq!(parse_bytes("1G"), Some(1_000_000_000));
         assert_eq!(parse_bytes("5Gi"), Some(5 * 1024 * 1024 * 1024));
         assert_eq!(parse_bytes("abc"), None);
+    }
+
+    /// The scheduler's readers follow `resource.ParseQuantity`: any suffix for any resource,
+    /// values rounded up, no `inf` or `NaN`.
+    #[test]
+    fn scheduler_readers_follow_parse_quantity() {
+        let cpu = [("1k", Some(1_000_000)), ("1.5m", Some(2)), ("100u", Some(1)), ("1e3", Some(1_000_000))];
+        for (q, want) in cpu {
+            assert_eq!(parse_cpu_milli(q), want, "{q}");
+        }
+        let bytes =
+            [("0.1Ki", Some(103)), ("1m", Some(1)), ("1Ei", Some(1 << 60)), ("1e3Ki", None), ("inf", None)];
+        for (q, want) in bytes {
+            assert_eq!(parse_bytes(q), want, "{q}");
+        }
+        assert_eq!(parse_bytes("10E"), Some(i64::MAX), "saturates");
+        assert_eq!(parse_cpu_milli("NaN"), None);
+    }
+
+    #[test]
+    fn pod_requests_sum_the_regular_containers() {
+        let pod = serde_json::json!({"spec": {
+            "initContainers": [{"name": "init", "resources": {"requests": {"cpu": "4", "memory": "4Gi"}}}],
+            "containers": [
+                {"name": "a", "resources": {"requests": {"cpu": "250m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}}},
+                {"name": "b", "resources": {"requests": {"cpu": 1, "memory": "oops", "nvidia.com/gpu": "1"}}},
+                {"name": "c"}]}});
+        assert_eq!(pod_requests(&pod), (1250, 64 * 1024 * 1024));
+        let sum: Vec<(String, String)> =
+            containers_sum(&pod, "requests").iter().map(|(n, q)| (n.clone(), q.to_string())).collect();
+        let want = [("cpu", "1250m"), ("memory", "64Mi"), ("nvidia.com/gpu", "1")];
+        assert_eq!(sum, want.map(|(n, q)| (n.to_string(), q.to_string())));
+        assert_eq!(resource(&containers_sum(&pod, "limits"), "cpu"), Quantity::default());
     }
 
     #[test]

@@ -20,7 +20,7 @@
 
 use crate::model::{self, ObjKey};
 use crate::printers;
-use crate::quantity::Quantity;
+use crate::quantity::{self, Quantity};
 use crate::selector::Selector;
 use crate::state::State;
 use serde_json::{Map, Value};
@@ -266,7 +266,7 @@ fn int_or_string(v: Option<&Value>) -> String {
 }
 
 fn quantity(v: &Value) -> Quantity {
-    model::quantity_str(v).and_then(|s| Quantity::parse(&s)).unwrap_or_default()
+    quantity::quantity_of(v).unwrap_or_default()
 }
 
 fn quantity_string(v: &Value) -> String {

@@ -2,6 +2,7 @@
 //! requests and limits of the pods on it.
 
 use super::*;
+use crate::quantity::{self, add_resources, resource, ResourceList};
 
 impl Ctx<'_> {
     pub(super) fn node(&self, w: &mut Out) {
@@ -148,13 +149,14 @@ impl Ctx<'_> {
                 }
             }
         };
-        let get = |items: &[(String, Quantity)], n: &str| {
-            items.iter().find(|(k, _)| k == n).map(|(_, q)| *q).unwrap_or_default()
-        };
         for p in &pods {
             let (req, lim) = pod_requests_and_limits(p);
-            let (cr, cl, mr, ml) =
-                (get(&req, "cpu"), get(&lim, "cpu"), get(&req, "memory"), get(&lim, "memory"));
+            let (cr, cl, mr, ml) = (
+                resource(&req, "cpu"),
+                resource(&lim, "cpu"),
+                resource(&req, "memory"),
+                resource(&lim, "memory"),
+            );
             out!(
                 w,
                 1,
@@ -175,7 +177,7 @@ impl Ctx<'_> {
         w.w(1, "--------\t--------\t------\n");
         let guarded = |x: i128, y: i128| if y == 0 { 0 } else { pct(x, y) };
         for (name, milli) in [("cpu", true), ("memory", false), ("ephemeral-storage", false)] {
-            let (r, l, a) = (get(&total_req, name), get(&total_lim, name), alloc(name));
+            let (r, l, a) = (resource(&total_req, name), resource(&total_lim, name), alloc(name));
             let (rv, lv, av) = if milli {
                 (r.milli_value(), l.milli_value(), a.milli_value())
             } else {
@@ -186,7 +188,7 @@ impl Ctx<'_> {
         let mut huge: Vec<&String> = alloc_names.iter().filter(|n| n.starts_with("hugepages-")).collect();
         huge.sort();
         for name in huge {
-            let (r, l, a) = (get(&total_req, name), get(&total_lim, name), alloc(name));
+            let (r, l, a) = (resource(&total_req, name), resource(&total_lim, name), alloc(name));
             out!(
                 w,
                 1,
@@ -204,7 +206,7 @@ impl Ctx<'_> {
             .collect();
         ext.sort();
         for name in ext {
-            out!(w, 1, "{name}\t{}\t{}\n", get(&total_req, name), get(&total_lim, name));
+            out!(w, 1, "{name}\t{}\t{}\n", resource(&total_req, name), resource(&total_lim, name));
         }
     }
 }
@@ -220,50 +222,38 @@ fn sorted_resources(v: Option<&Value>) -> Vec<(String, String)> {
     out
 }
 
-/// Quantities by resource name, in the order first seen.
-type ResourceList = Vec<(String, Quantity)>;
-
-/// `resourcehelper.PodRequestsAndLimits`: the sum over containers (and sidecars), at least the
-/// largest init container's, plus the pod overhead.
+/// `resourcehelper.PodRequestsAndLimits`: the containers' sum plus the sidecars', at least the
+/// largest init container's (with the sidecars started before it), plus the pod overhead.
 fn pod_requests_and_limits(pod: &Value) -> (ResourceList, ResourceList) {
-    fn add(acc: &mut Vec<(String, Quantity)>, m: Option<&Value>) {
-        for (k, v) in m.and_then(Value::as_object).into_iter().flatten() {
-            let q = quantity(v);
-            match acc.iter_mut().find(|(n, _)| n == k) {
-                Some((_, sum)) => *sum = *sum + q,
-                None => acc.push((k.clone(), q)),
-            }
-        }
-    }
-    fn max_with(acc: &mut Vec<(String, Quantity)>, m: &[(String, Quantity)]) {
-        for (k, q) in m {
-            match acc.iter_mut().find(|(n, _)| n == k) {
-                Some((_, cur)) if cur.nano < q.nano => *cur = *q,
-                Some(_) => {}
-                None => acc.push((k.clone(), *q)),
-            }
-        }
-    }
-    let mut out = (Vec::new(), Vec::new());
-    for (i, field) in ["requests", "limits"].iter().enumerate() {
-        let acc = if i == 0 { &mut out.0 } else { &mut out.1 };
-        for c in list(pod, &["spec", "containers"]) {
-            add(acc, model::at(c, &["resources", field]));
-        }
-        let mut sidecars = Vec::new();
+    let sum = |field: &str| {
+        let mut acc = quantity::containers_sum(pod, field);
+        let mut sidecars = ResourceList::new();
         for c in list(pod, &["spec", "initContainers"]) {
+            let res = model::at(c, &["resources", field]);
             if model::str_at(c, &["restartPolicy"]) == "Always" {
-                add(acc, model::at(c, &["resources", field]));
-                add(&mut sidecars, model::at(c, &["resources", field]));
+                add_resources(&mut acc, res);
+                add_resources(&mut sidecars, res);
             } else {
                 let mut one = sidecars.clone();
-                add(&mut one, model::at(c, &["resources", field]));
-                max_with(acc, &one);
+                add_resources(&mut one, res);
+                max_with(&mut acc, &one);
             }
         }
-        add(acc, model::at(pod, &["spec", "overhead"]));
+        add_resources(&mut acc, model::at(pod, &["spec", "overhead"]));
+        acc
+    };
+    (sum("requests"), sum("limits"))
+}
+
+/// Raise each quantity of `acc` to the one of the same name in `other` when that is larger.
+fn max_with(acc: &mut ResourceList, other: &[(String, Quantity)]) {
+    for (k, q) in other {
+        match acc.iter_mut().find(|(n, _)| n == k) {
+            Some((_, cur)) if cur.nano < q.nano => *cur = *q,
+            Some(_) => {}
+            None => acc.push((k.clone(), *q)),
+        }
     }
-    out
 }
 
 #[cfg(test)]
