@@ -1,4 +1,4 @@
-//! Job columns: COMPLETIONS and DURATION.
+//! Job and CronJob columns: COMPLETIONS, DURATION, and the CronJob row.
 
 use super::*;
 
@@ -23,6 +23,24 @@ pub(super) fn job_duration(job: &Value, now: i64) -> String {
         (Some(s), None) => human_duration(now - s),
         (Some(s), Some(e)) => human_duration(e - s),
     }
+}
+
+/// CronJob columns: NAME SCHEDULE SUSPEND ACTIVE LAST SCHEDULE AGE.
+pub(super) fn cron_job_cells(obj: &Value, name: String, age: String, now: i64) -> Vec<String> {
+    let active = model::at(obj, &["status", "active"]).and_then(Value::as_array).map_or(0, Vec::len);
+    let last = match model::str_at(obj, &["status", "lastScheduleTime"]) {
+        "" => "<none>".to_string(),
+        t => since(t, now),
+    };
+    vec![
+        name,
+        model::str_at(obj, &["spec", "schedule"]).to_string(),
+        // The API server defaults `suspend` to false.
+        bool_title(model::at(obj, &["spec", "suspend"]).and_then(Value::as_bool).unwrap_or(false)),
+        active.to_string(),
+        last,
+        age,
+    ]
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ mod storage;
 #[cfg(test)]
 mod test_fixtures;
 
-use batch::{job_completions, job_duration};
+use batch::{cron_job_cells, job_completions, job_duration};
 use events::event_cells;
 pub use events::sort_events;
 pub use node::node_roles;
@@ -34,6 +34,7 @@ pub use pod::{pod_columns, pod_status, PodColumns};
 use service::{ingress_cells, service_cells};
 pub use service::{protocol, service_type};
 pub use storage::{access_modes, quantity_at, volume_class};
+use storage::{pv_cells, pvc_cells};
 
 /// Header and rows for objects of one kind. `wide` adds kubectl's `-o wide` columns.
 pub fn rows(
@@ -191,63 +192,11 @@ fn cells(kind: &str, obj: &Value, now: i64, wide: bool) -> Vec<String> {
             age,
         ],
         "Job" => vec![name, job_completions(obj), job_duration(obj, now), age],
-        "CronJob" => {
-            let active = model::at(obj, &["status", "active"]).and_then(Value::as_array).map_or(0, Vec::len);
-            let last = match model::str_at(obj, &["status", "lastScheduleTime"]) {
-                "" => "<none>".to_string(),
-                t => since(t, now),
-            };
-            vec![
-                name,
-                model::str_at(obj, &["spec", "schedule"]).to_string(),
-                // The API server defaults `suspend` to false.
-                bool_title(model::at(obj, &["spec", "suspend"]).and_then(Value::as_bool).unwrap_or(false)),
-                active.to_string(),
-                last,
-                age,
-            ]
-        }
+        "CronJob" => cron_job_cells(obj, name, age, now),
         "Node" => node_cells(obj, name, age),
         "Event" => event_cells(obj, now, wide),
-        "PersistentVolume" => {
-            let claim = match model::at(obj, &["spec", "claimRef"]) {
-                Some(c) => format!("{}/{}", model::str_at(c, &["namespace"]), model::str_at(c, &["name"])),
-                None => String::new(),
-            };
-            let phase = if model::at(obj, &["metadata", "deletionTimestamp"]).is_some() {
-                "Terminating".to_string()
-            } else {
-                model::str_at(obj, &["status", "phase"]).to_string()
-            };
-            vec![
-                name,
-                quantity_at(obj, &["spec", "capacity", "storage"]),
-                access_modes(model::at(obj, &["spec", "accessModes"])),
-                model::str_at(obj, &["spec", "persistentVolumeReclaimPolicy"]).to_string(),
-                phase,
-                claim,
-                volume_class(obj),
-                model::str_at(obj, &["status", "reason"]).to_string(),
-                age,
-            ]
-        }
-        "PersistentVolumeClaim" => {
-            let phase = if model::at(obj, &["metadata", "deletionTimestamp"]).is_some() {
-                "Terminating".to_string()
-            } else {
-                model::str_at(obj, &["status", "phase"]).to_string()
-            };
-            let volume = model::str_at(obj, &["spec", "volumeName"]).to_string();
-            let (capacity, modes) = if volume.is_empty() {
-                (String::new(), String::new())
-            } else {
-                (
-                    quantity_at(obj, &["status", "capacity", "storage"]),
-                    access_modes(model::at(obj, &["status", "accessModes"])),
-                )
-            };
-            vec![name, phase, volume, capacity, modes, volume_class(obj), age]
-        }
+        "PersistentVolume" => pv_cells(obj, name, age),
+        "PersistentVolumeClaim" => pvc_cells(obj, name, age),
         "Service" => service_cells(obj, name, age),
         "ConfigMap" => {
             let count = |f: &str| model::at(obj, &[f]).and_then(Value::as_object).map_or(0, Map::len);

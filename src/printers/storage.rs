@@ -1,4 +1,5 @@
-//! PersistentVolume and PersistentVolumeClaim columns: access modes, storage class, capacity.
+//! PersistentVolume and PersistentVolumeClaim rows, and the access modes, storage class and capacity
+//! cells `describe` shares.
 
 use super::*;
 
@@ -33,6 +34,50 @@ pub fn quantity_at(obj: &Value, path: &[&str]) -> String {
         Some(s) => Quantity::parse(&s).map_or(s, |q| q.to_string()),
         None => "0".into(),
     }
+}
+
+/// PersistentVolume columns: NAME CAPACITY ACCESS MODES RECLAIM POLICY STATUS CLAIM STORAGECLASS
+/// REASON AGE.
+pub(super) fn pv_cells(obj: &Value, name: String, age: String) -> Vec<String> {
+    let claim = match model::at(obj, &["spec", "claimRef"]) {
+        Some(c) => format!("{}/{}", model::str_at(c, &["namespace"]), model::str_at(c, &["name"])),
+        None => String::new(),
+    };
+    let phase = if model::at(obj, &["metadata", "deletionTimestamp"]).is_some() {
+        "Terminating".to_string()
+    } else {
+        model::str_at(obj, &["status", "phase"]).to_string()
+    };
+    vec![
+        name,
+        quantity_at(obj, &["spec", "capacity", "storage"]),
+        access_modes(model::at(obj, &["spec", "accessModes"])),
+        model::str_at(obj, &["spec", "persistentVolumeReclaimPolicy"]).to_string(),
+        phase,
+        claim,
+        volume_class(obj),
+        model::str_at(obj, &["status", "reason"]).to_string(),
+        age,
+    ]
+}
+
+/// PersistentVolumeClaim columns: NAME STATUS VOLUME CAPACITY ACCESS MODES STORAGECLASS AGE.
+pub(super) fn pvc_cells(obj: &Value, name: String, age: String) -> Vec<String> {
+    let phase = if model::at(obj, &["metadata", "deletionTimestamp"]).is_some() {
+        "Terminating".to_string()
+    } else {
+        model::str_at(obj, &["status", "phase"]).to_string()
+    };
+    let volume = model::str_at(obj, &["spec", "volumeName"]).to_string();
+    let (capacity, modes) = if volume.is_empty() {
+        (String::new(), String::new())
+    } else {
+        (
+            quantity_at(obj, &["status", "capacity", "storage"]),
+            access_modes(model::at(obj, &["status", "accessModes"])),
+        )
+    };
+    vec![name, phase, volume, capacity, modes, volume_class(obj), age]
 }
 
 #[cfg(test)]
