@@ -10,6 +10,7 @@
 use crate::actions::{Change, EventSpec, EventType, Precondition, Propagation};
 use crate::facts::sched::NodeFree;
 use crate::model::{self, ObjKey};
+use crate::quantity::pod_requests;
 use crate::state::State;
 use rustc_hash::{FxHashMap, FxHasher};
 use serde_json::{json, Value};
@@ -356,17 +357,6 @@ fn count_owner_refs(index: &mut Option<FxHashMap<String, usize>>, obj: &Value, a
             None => {}
         }
     }
-}
-
-fn pod_requests(pod: &Value) -> (i64, i64) {
-    let mut cpu = 0;
-    let mut mem = 0;
-    for c in model::at(pod, &["spec", "containers"]).and_then(Value::as_array).into_iter().flatten() {
-        let q = |k: &str| model::at(c, &["resources", "requests", k]).and_then(model::quantity_str);
-        cpu += q("cpu").and_then(|s| model::parse_cpu_milli(&s)).unwrap_or(0);
-        mem += q("memory").and_then(|s| model::parse_bytes(&s)).unwrap_or(0);
-    }
-    (cpu, mem)
 }
 
 /// Room left on every node: allocatable minus the requests of bound, unfinished pods.

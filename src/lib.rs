@@ -17,6 +17,7 @@ pub mod model;
 pub mod ordering;
 pub mod podtemplate;
 pub mod printers;
+pub mod quantity;
 pub mod render;
 pub mod rollout;
 pub mod selector;

@@ -12,6 +12,7 @@ pub mod pods;
 pub mod sched;
 
 use crate::model::{self, ObjKey};
+use crate::quantity;
 use crate::selector::Selector;
 use rustc_hash::FxHashMap;
 use serde_json::Value;
@@ -517,13 +518,7 @@ impl<'s> Facts<'s> {
     fn extract_pod(&mut self, id: Id, key: &ObjKey, obj: &Value) {
         let (ready, ready_time) = model::pod_ready(obj);
         let controller = model::controller_ref(obj);
-        let (mut cpu_m, mut mem) = (0, 0);
-        let containers = model::at(obj, &["spec", "containers"]).and_then(Value::as_array);
-        for c in containers.into_iter().flatten() {
-            let req = |k: &str| model::at(c, &["resources", "requests", k]).and_then(model::quantity_str);
-            cpu_m += req("cpu").and_then(|q| model::parse_cpu_milli(&q)).unwrap_or(0);
-            mem += req("memory").and_then(|q| model::parse_bytes(&q)).unwrap_or(0);
-        }
+        let (cpu_m, mem) = quantity::pod_requests(obj);
         let statuses = model::at(obj, &["status", "containerStatuses"]).and_then(Value::as_array);
         let restarts = statuses
             .into_iter()
