@@ -65,7 +65,7 @@ fn user(change: Change, why: &str) -> Action {
 
 fn run(state: &mut State, actions: Vec<Action>) -> (Trace, Duration) {
     let t = Instant::now();
-    let trace = driver::run(state, actions, &RunOptions { steps: None, max_steps: 10_000 });
+    let trace = driver::run(state, actions, &RunOptions { max_steps: 10_000, ..RunOptions::default() });
     (trace, t.elapsed())
 }
 
@@ -200,6 +200,10 @@ fn main() {
 /// One step of the driver (the user's actions and the controllers' first answers).
 fn run_one_step(state: &mut State, actions: Vec<Action>) -> (Trace, Duration) {
     let t = Instant::now();
-    let trace = driver::run(state, actions, &RunOptions { steps: Some(1), max_steps: 10_000 });
+    let trace = driver::run(
+        state,
+        actions,
+        &RunOptions { steps: Some(1), max_steps: 10_000, ..RunOptions::default() },
+    );
     (trace, t.elapsed())
 }

@@ -386,9 +386,9 @@ pub fn run(cli: Cli) -> Result<Exit> {
             let secs = model::parse_duration(&duration).ok_or_else(|| {
                 anyhow!("cannot read duration {duration:?} (examples: 90s, 15m, 2h, 1h30m)")
             })?;
-            mutate(&cli.state, &run, |s| {
-                s.now += secs;
-                Ok((vec![], vec![format!("clock advanced by {duration} to {}", model::fmt_time(s.now))]))
+            mutate_for(&cli.state, &run, secs, |s| {
+                let to = model::fmt_time(s.now + secs);
+                Ok((vec![], vec![format!("clock advanced by {duration} to {to}")]))
             })
         }
         Command::Run { run } => mutate(&cli.state, &run, |_| Ok((vec![], vec![]))),
@@ -491,7 +491,7 @@ fn cascade_word(p: Propagation) -> &'static str {
 }
 
 fn options(run: &RunArgs) -> RunOptions {
-    RunOptions { steps: run.steps, max_steps: run.max_steps }
+    RunOptions { steps: run.steps, max_steps: run.max_steps, until: None }
 }
 
 fn load_manifests(files: &[String], ns: &str) -> Result<Vec<manifest::Manifest>> {
@@ -504,9 +504,24 @@ fn mutate(
     run: &RunArgs,
     change: impl FnOnce(&mut State) -> Result<(Vec<Action>, Vec<String>)>,
 ) -> Result<Exit> {
+    mutate_for(path, run, 0, change)
+}
+
+/// [`mutate`], letting the clock run at least `seconds` (`advance`): everything that happens
+/// on the way — timers, and schedules such as a CronJob's runs — happens in order.
+fn mutate_for(
+    path: &std::path::Path,
+    run: &RunArgs,
+    seconds: i64,
+    change: impl FnOnce(&mut State) -> Result<(Vec<Action>, Vec<String>)>,
+) -> Result<Exit> {
     let mut locked = LockedState::open(path)?;
     let (actions, messages) = change(&mut locked.state)?;
-    let trace = driver::run(&mut locked.state, actions, &options(run));
+    let mut opts = options(run);
+    if seconds > 0 {
+        opts.until = Some(locked.state.now.saturating_add(seconds));
+    }
+    let trace = driver::run(&mut locked.state, actions, &opts);
     locked.save()?;
     print_run(run, &messages, &trace)?;
     Ok(match trace.outcome {

@@ -30,19 +30,23 @@ pub struct Proposals {
     /// In the order the controller wants them admitted.
     pub actions: Vec<Action>,
     /// Logical times at which the controller wants to reconcile again although nothing else
-    /// changes (a pod passing minReadySeconds, a deadline, a back-off).
+    /// changes (a pod passing minReadySeconds, a deadline, a back-off): work in progress, so
+    /// the clock jumps there whenever nothing else is left.
     pub wakes: Vec<i64>,
+    /// Times at which the controller acts on a schedule of its own (a CronJob's next run):
+    /// the clock only goes there while an `advance` lets it run.
+    pub schedules: Vec<i64>,
 }
 
 impl Proposals {
     pub fn new(actions: Vec<Action>, wakes: Vec<i64>) -> Proposals {
-        Proposals { actions, wakes }
+        Proposals { actions, wakes, schedules: Vec::new() }
     }
 }
 
 impl From<Vec<Action>> for Proposals {
     fn from(actions: Vec<Action>) -> Proposals {
-        Proposals { actions, wakes: Vec::new() }
+        Proposals { actions, ..Proposals::default() }
     }
 }
 
@@ -68,16 +72,19 @@ pub const CONTROLLERS: &[Controller] = &[
 ];
 
 /// Every controller's proposals for one snapshot, in admission order, and the times at which
-/// some controller wants to look again (sorted).
+/// some controller wants to look again (sorted, each once).
 pub fn reconcile_all(f: &Facts) -> Proposals {
     let mut all = Proposals::default();
     for c in CONTROLLERS {
         let p = (c.reconcile)(f);
         all.actions.extend(p.actions);
         all.wakes.extend(p.wakes);
+        all.schedules.extend(p.schedules);
     }
-    all.wakes.sort_unstable();
-    all.wakes.dedup();
+    for times in [&mut all.wakes, &mut all.schedules] {
+        times.sort_unstable();
+        times.dedup();
+    }
     all
 }
 

@@ -5,7 +5,8 @@
 //! sorted by object). Conflicting proposals are recorded and dropped; the controller proposes
 //! again next step. The clock advances one tick per step; when nothing is left to do but a
 //! controller is waiting for a time (a pod's ready delay, an eviction timeout, a progress
-//! deadline), the clock jumps there. The run stops when no action is derived and no timer is
+//! deadline), the clock jumps there. Schedules (a CronJob's next run) are only jumped to
+//! within the time an `advance` lets the clock run (`RunOptions::until`). The run stops when no action is derived and no timer is
 //! pending (converged), after `--steps` steps (on purpose), at `--max-steps` (exit 3), or when a
 //! state repeats (a cycle, exit 3).
 
@@ -31,11 +32,13 @@ pub struct RunOptions {
     pub steps: Option<usize>,
     /// Give up after this many steps (`--max-steps`).
     pub max_steps: usize,
+    /// Let the clock run at least to this time (`advance`): schedules up to it fire on the way.
+    pub until: Option<i64>,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { steps: None, max_steps: DEFAULT_MAX_STEPS }
+        RunOptions { steps: None, max_steps: DEFAULT_MAX_STEPS, until: None }
     }
 }
 
@@ -131,7 +134,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
                 api.state.now += TICK;
                 continue;
             }
-            match proposals.wakes.into_iter().find(|&t| t > api.state.now) {
+            match next_time(&proposals, api.state.now, opts.until) {
                 Some(t) => {
                     api.state.now = t;
                     continue;
@@ -159,6 +162,16 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     prune_events(api.state);
     rollout::store_timelines(api.state, &timelines);
     Trace { start, steps, outcome, timelines }
+}
+
+/// Where the clock goes when a step derived nothing: the earliest timer, or a schedule or the
+/// end of an `advance` when they come first and lie within it; `None` when the run is over.
+fn next_time(p: &controllers::Proposals, now: i64, until: Option<i64>) -> Option<i64> {
+    let horizon = until.unwrap_or(now);
+    let timer = p.wakes.iter().copied().find(|&t| t > now);
+    let scheduled = p.schedules.iter().copied().find(|&t| t > now && t <= horizon);
+    let end = (horizon > now).then_some(horizon);
+    [timer, scheduled, end].into_iter().flatten().min()
 }
 
 fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord) {
@@ -237,6 +250,35 @@ impl Progress {
     fn finish(&self) {
         if let Some(bar) = &self.0 {
             bar.finish_and_clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::controllers::Proposals;
+
+    /// Timers are always jumped to; schedules and the end of an `advance` only within it.
+    #[test]
+    fn where_the_clock_goes_when_nothing_happens() {
+        let p = |wakes: &[i64], schedules: &[i64]| Proposals {
+            wakes: wakes.to_vec(),
+            schedules: schedules.to_vec(),
+            ..Proposals::default()
+        };
+        let cases: &[(&str, Proposals, Option<i64>, Option<i64>)] = &[
+            ("nothing to wait for", p(&[], &[]), None, None),
+            ("a timer", p(&[5, 30], &[]), None, Some(30)),
+            ("a timer beyond an advance", p(&[500], &[]), Some(100), Some(100)),
+            ("a schedule outside an advance", p(&[], &[60]), None, None),
+            ("a schedule inside an advance", p(&[], &[60]), Some(100), Some(60)),
+            ("a schedule beyond an advance", p(&[], &[160]), Some(100), Some(100)),
+            ("the earliest of timer and schedule", p(&[90], &[60]), Some(100), Some(60)),
+            ("an advance already over", p(&[], &[]), Some(10), None),
+        ];
+        for (name, proposals, until, want) in cases {
+            assert_eq!(next_time(proposals, 10, *until), *want, "{name}");
         }
     }
 }
