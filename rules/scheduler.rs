@@ -374,7 +374,7 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
         return Vec::new();
     }
     let syms = |name: &str| f.syms.get(name).unwrap_or(u32::MAX);
-    let names = Names(syms(TAINT_UNSCHEDULABLE), syms("metadata.name"), syms(sched::BIND_ALL));
+    let names = Names(syms(TAINT_UNSCHEDULABLE), syms(sched::NAME_FIELD), syms(sched::BIND_ALL));
     let mut rt = Crepe::new();
     rt.extend([names]);
     rt.extend(s.pending.iter().map(|&(p, c, r)| Pending(p, c, r)));

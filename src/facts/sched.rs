@@ -11,6 +11,7 @@
 
 use super::{Facts, Id, Phase, Sym, Toleration};
 use crate::model;
+use crate::selector::{check_key, check_value};
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
@@ -337,15 +338,19 @@ fn requirement(field: bool, r: &Value, intern: &mut impl FnMut(&str) -> Sym) -> 
         (OP_GT | OP_LT, [one]) => one.parse::<i64>().ok(),
         _ => None,
     };
+    let key = model::str_at(r, &["key"]);
+    // `labels.NewRequirement`'s checks: a label key, label values, the values each operator
+    // takes; a field requirement takes In or NotIn with exactly one value.
     let valid = if field {
         matches!(op, OP_IN | OP_NOT_IN) && raw.len() == 1
     } else {
-        match op {
-            OP_IN | OP_NOT_IN => !raw.is_empty(),
-            OP_EXISTS | OP_DOES_NOT_EXIST => raw.is_empty(),
-            OP_GT | OP_LT => number.is_some(),
-            _ => false,
-        }
+        check_key(key).is_ok()
+            && match op {
+                OP_IN | OP_NOT_IN => !raw.is_empty() && raw.iter().all(|v| check_value(v).is_ok()),
+                OP_EXISTS | OP_DOES_NOT_EXIST => raw.is_empty(),
+                OP_GT | OP_LT => number.is_some(),
+                _ => false,
+            }
     };
     let mut values: Vec<Sym> = raw.iter().map(|v| intern(v)).collect();
     values.sort_unstable();
@@ -371,6 +376,9 @@ pub struct HostPort {
     pub protocol: Sym,
     pub port: i64,
 }
+
+/// The one field a node selector term can match on.
+pub const NAME_FIELD: &str = "metadata.name";
 
 /// The address that binds every IP, which clashes with any IP on the same protocol and port.
 pub const BIND_ALL: &str = "0.0.0.0";
