@@ -99,6 +99,44 @@ crepe! {
     @input
     pub struct Names(Sym, Sym, Sym);
 
+    // NodeAffinity's PreFilter: the node names every term pins with `metadata.name In`. A
+    // class whose every term pins names is a candidate for those nodes only; any other class
+    // for every node. Every filter below is evaluated on candidates only, so a class pinned
+    // to one node (a DaemonSet pod) costs one node, not all of them.
+    struct NameIn(u32, u32);
+    struct TermPinned(u32);
+    struct NameCandidate(u32, Sym);
+    struct NameDropped(u32, Sym);
+    struct TermNames(u32, Sym);
+    struct ClassUnpinned(u32);
+    struct ClassPinned(u32);
+    @output
+    pub struct PinnedAll(u32);
+    struct ClassNames(u32, Sym);
+    struct ClassNamesAny(u32);
+    @output
+    pub struct AffinityConflict(u32);
+    struct Candidate(u32, Id);
+    // The nodes a pinned class is a candidate for.
+    @output
+    pub struct PinnedCandidate(u32, Id);
+
+    NameIn(t, r) <-
+        TermRequires(t, r), Requirement(r, true, k, op, _), (op == OP_IN), Names(_, name_field, _), (k == name_field);
+    TermPinned(t) <- NameIn(t, _);
+    NameCandidate(t, v) <- NameIn(t, r), RequirementValue(r, v);
+    NameDropped(t, v) <- NameCandidate(t, v), NameIn(t, r), !RequirementValue(r, v);
+    TermNames(t, v) <- NameCandidate(t, v), !NameDropped(t, v);
+    ClassUnpinned(c) <- ClassTerm(c, t), !TermPinned(t);
+    ClassPinned(c) <- ClassTerm(c, t), TermPinned(t);
+    PinnedAll(c) <- ClassPinned(c), !ClassUnpinned(c);
+    ClassNames(c, v) <- PinnedAll(c), ClassTerm(c, t), TermNames(t, v);
+    ClassNamesAny(c) <- ClassNames(c, _);
+    AffinityConflict(c) <- PinnedAll(c), !ClassNamesAny(c);
+    Candidate(c, n) <- Class(c), !PinnedAll(c), Node(n, _);
+    Candidate(c, n) <- ClassNames(c, name), Node(n, name);
+    PinnedCandidate(c, n) <- PinnedAll(c), Candidate(c, n);
+
     // NodeUnschedulable and TaintToleration.
     struct CordonTaint(Sym, Sym, u8);
     struct TaintSeen(Sym, Sym, u8);
@@ -118,12 +156,16 @@ crepe! {
     ClassToleratesTaint(c, k, v, e) <-
         TaintSeen(k, v, e), ClassTolerates(c, tk, exists, tv, te),
         (te == ANY_EFFECT || te == e), (tk == EMPTY || tk == k), (exists || tv == v);
-    Cordoned(c, n) <- NodeCordoned(n), CordonTaint(k, v, e), Class(c), !ClassToleratesTaint(c, k, v, e);
+    Cordoned(c, n) <- Candidate(c, n), NodeCordoned(n), CordonTaint(k, v, e), !ClassToleratesTaint(c, k, v, e);
     UntoleratedTaint(c, n, k, v, e) <-
-        NodeTaint(n, k, v, e), (e == NO_SCHEDULE || e == NO_EXECUTE), Class(c), !ClassToleratesTaint(c, k, v, e);
+        Candidate(c, n), NodeTaint(n, k, v, e), (e == NO_SCHEDULE || e == NO_EXECUTE),
+        !ClassToleratesTaint(c, k, v, e);
     Untolerated(c, n) <- UntoleratedTaint(c, n, _, _, _);
 
-    // NodeAffinity: nodeSelector, then the required terms.
+    // NodeAffinity: nodeSelector, then the required terms (each requirement evaluated on the
+    // nodes some class holding it is a candidate for).
+    struct TermCandidate(u32, Id);
+    struct RequirementCandidate(u32, Id);
     struct HasLabel(Id, Sym);
     struct NotInHit(u32, Id);
     struct NameNotInHit(u32, Id);
@@ -135,75 +177,58 @@ crepe! {
     @output
     pub struct AffinityMiss(u32, Id);
 
+    AffinityMiss(c, n) <- Candidate(c, n), ClassSelects(c, k, v), !NodeLabel(n, k, v);
+    TermCandidate(t, n) <- Candidate(c, n), ClassTerm(c, t);
+    RequirementCandidate(r, n) <- TermCandidate(t, n), TermRequires(t, r);
     HasLabel(n, k) <- NodeLabel(n, k, _);
-    AffinityMiss(c, n) <- ClassSelects(c, k, v), Node(n, _), !NodeLabel(n, k, v);
-    Holds(r, n) <- Requirement(r, false, k, op, true), (op == OP_IN), NodeLabel(n, k, v), RequirementValue(r, v);
+    Holds(r, n) <-
+        RequirementCandidate(r, n), Requirement(r, false, k, op, true), (op == OP_IN), NodeLabel(n, k, v),
+        RequirementValue(r, v);
     NotInHit(r, n) <-
-        Requirement(r, false, k, op, true), (op == OP_NOT_IN), NodeLabel(n, k, v), RequirementValue(r, v);
-    Holds(r, n) <- Requirement(r, false, _, op, true), (op == OP_NOT_IN), Node(n, _), !NotInHit(r, n);
-    Holds(r, n) <- Requirement(r, false, k, op, true), (op == OP_EXISTS), HasLabel(n, k);
-    Holds(r, n) <- Requirement(r, false, k, op, true), (op == OP_DOES_NOT_EXIST), Node(n, _), !HasLabel(n, k);
+        RequirementCandidate(r, n), Requirement(r, false, k, op, true), (op == OP_NOT_IN), NodeLabel(n, k, v),
+        RequirementValue(r, v);
+    Holds(r, n) <- RequirementCandidate(r, n), Requirement(r, false, _, op, true), (op == OP_NOT_IN), !NotInHit(r, n);
+    Holds(r, n) <- RequirementCandidate(r, n), Requirement(r, false, k, op, true), (op == OP_EXISTS), HasLabel(n, k);
     Holds(r, n) <-
-        Requirement(r, false, k, op, true), (op == OP_GT), RequirementNumber(r, x), NodeLabelNumber(n, k, y), (y > x);
+        RequirementCandidate(r, n), Requirement(r, false, k, op, true), (op == OP_DOES_NOT_EXIST), !HasLabel(n, k);
     Holds(r, n) <-
-        Requirement(r, false, k, op, true), (op == OP_LT), RequirementNumber(r, x), NodeLabelNumber(n, k, y), (y < x);
+        RequirementCandidate(r, n), Requirement(r, false, k, op, true), (op == OP_GT), RequirementNumber(r, x),
+        NodeLabelNumber(n, k, y), (y > x);
+    Holds(r, n) <-
+        RequirementCandidate(r, n), Requirement(r, false, k, op, true), (op == OP_LT), RequirementNumber(r, x),
+        NodeLabelNumber(n, k, y), (y < x);
     // matchFields: a node has only the `metadata.name` field; on any other key In never
     // holds and NotIn always does.
     Holds(r, n) <-
-        Requirement(r, true, k, op, true), (op == OP_IN), Names(_, name_field, _), (k == name_field),
-        Node(n, name), RequirementValue(r, name);
+        RequirementCandidate(r, n), Requirement(r, true, k, op, true), (op == OP_IN), Names(_, name_field, _),
+        (k == name_field), Node(n, name), RequirementValue(r, name);
     NameNotInHit(r, n) <-
-        Requirement(r, true, k, op, true), (op == OP_NOT_IN), Names(_, name_field, _), (k == name_field),
-        Node(n, name), RequirementValue(r, name);
-    Holds(r, n) <- Requirement(r, true, _, op, true), (op == OP_NOT_IN), Node(n, _), !NameNotInHit(r, n);
+        RequirementCandidate(r, n), Requirement(r, true, k, op, true), (op == OP_NOT_IN), Names(_, name_field, _),
+        (k == name_field), Node(n, name), RequirementValue(r, name);
+    Holds(r, n) <-
+        RequirementCandidate(r, n), Requirement(r, true, _, op, true), (op == OP_NOT_IN), !NameNotInHit(r, n);
     TermBroken(t) <- TermRequires(t, r), Requirement(r, _, _, _, false);
-    TermFails(t, n) <- TermRequires(t, r), Node(n, _), !Holds(r, n);
-    TermMatches(t, n) <- ClassTerm(_, t), Node(n, _), !TermBroken(t), !TermFails(t, n);
-    AffinityMatches(c, n) <- ClassTerm(c, t), TermMatches(t, n);
-    AffinityMiss(c, n) <- ClassAffinity(c), Node(n, _), !AffinityMatches(c, n);
-
-    // NodeAffinity's PreFilter: the node names every term pins with `metadata.name In`.
-    struct NameIn(u32, u32);
-    struct TermPinned(u32);
-    struct NameCandidate(u32, Sym);
-    struct NameDropped(u32, Sym);
-    struct TermNames(u32, Sym);
-    struct ClassUnpinned(u32);
-    struct ClassPinned(u32);
-    struct PinnedAll(u32);
-    struct ClassNames(u32, Sym);
-    struct ClassNamesAny(u32);
-    @output
-    pub struct AffinityConflict(u32);
-    @output
-    pub struct OutsidePin(u32, Id);
-
-    NameIn(t, r) <-
-        TermRequires(t, r), Requirement(r, true, k, op, _), (op == OP_IN), Names(_, name_field, _), (k == name_field);
-    TermPinned(t) <- NameIn(t, _);
-    NameCandidate(t, v) <- NameIn(t, r), RequirementValue(r, v);
-    NameDropped(t, v) <- NameCandidate(t, v), NameIn(t, r), !RequirementValue(r, v);
-    TermNames(t, v) <- NameCandidate(t, v), !NameDropped(t, v);
-    ClassUnpinned(c) <- ClassTerm(c, t), !TermPinned(t);
-    ClassPinned(c) <- ClassTerm(c, t), TermPinned(t);
-    PinnedAll(c) <- ClassPinned(c), !ClassUnpinned(c);
-    ClassNames(c, v) <- PinnedAll(c), ClassTerm(c, t), TermNames(t, v);
-    ClassNamesAny(c) <- ClassNames(c, _);
-    AffinityConflict(c) <- PinnedAll(c), !ClassNamesAny(c);
-    OutsidePin(c, n) <- ClassNamesAny(c), Node(n, name), !ClassNames(c, name);
+    TermFails(t, n) <- TermCandidate(t, n), TermRequires(t, r), !Holds(r, n);
+    TermMatches(t, n) <- TermCandidate(t, n), !TermBroken(t), !TermFails(t, n);
+    AffinityMatches(c, n) <- Candidate(c, n), ClassTerm(c, t), TermMatches(t, n);
+    AffinityMiss(c, n) <- Candidate(c, n), ClassAffinity(c), !AffinityMatches(c, n);
 
     // NodePorts (upstream `HostPortInfo.CheckConflict`).
     @output
     pub struct PortClash(u32, Id);
-    // Pods of the two classes cannot share a node (a class with host ports clashes with
-    // itself: one such pod per node).
+    // Pods of the two classes may meet on a node and ask for a clashing host port (a class
+    // with host ports clashes with itself: one such pod per node).
     @output
     pub struct ClassesClash(u32, u32);
+    struct PortOnNode(Id, Sym, Sym, i64, u32);
 
     PortClash(c, n) <-
-        ClassPort(c, ip, pr, p), NodePort(n, ip2, pr, p), Names(_, _, any), (ip == any || ip2 == any || ip == ip2);
+        Candidate(c, n), ClassPort(c, ip, pr, p), NodePort(n, ip2, pr, p), Names(_, _, any),
+        (ip == any || ip2 == any || ip == ip2);
+    PortOnNode(n, ip, pr, p, c) <- ClassPort(c, ip, pr, p), Candidate(c, n);
     ClassesClash(c, c2) <-
-        ClassPort(c, ip, pr, p), ClassPort(c2, ip2, pr, p), Names(_, _, any), (ip == any || ip2 == any || ip == ip2);
+        PortOnNode(n, ip, pr, p, c), PortOnNode(n, ip2, pr, p, c2), Names(_, _, any),
+        (ip == any || ip2 == any || ip == ip2);
 
     // NodeResourcesFit.
     // (class, node, resource index) the node has too little of.
@@ -213,7 +238,7 @@ crepe! {
     @output
     pub struct PodsFull(Id);
 
-    Short(c, n, r) <- ClassRequests(c, r, want), NodeFree(n, r, free), (want > free);
+    Short(c, n, r) <- Candidate(c, n), ClassRequests(c, r, want), NodeFree(n, r, free), (want > free);
     ShortOf(c, n) <- Short(c, n, _);
     PodsFull(n) <- NodePods(n, free), (free < 1);
 
@@ -225,8 +250,8 @@ crepe! {
     pub struct Unschedulable(Id, u32);
 
     Feasible(c, n) <-
-        Class(c), !AffinityConflict(c), Node(n, _), !PodsFull(n), !Cordoned(c, n), !Untolerated(c, n),
-        !AffinityMiss(c, n), !OutsidePin(c, n), !PortClash(c, n), !ShortOf(c, n);
+        Candidate(c, n), !PodsFull(n), !Cordoned(c, n), !Untolerated(c, n), !AffinityMiss(c, n),
+        !PortClash(c, n), !ShortOf(c, n);
     Schedulable(c) <- Feasible(c, _);
     Unschedulable(pod, c) <- Pending(pod, c, _), !Schedulable(c);
 }
@@ -428,11 +453,12 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
     }
     rt.extend(s.used_ports.iter().map(|&(n, p)| NodePort(n, p.ip, p.protocol, p.port)));
     let (
+        pinned,
+        conflicts,
+        pinned_candidates,
         cordoned,
         untolerated_taints,
         affinity_misses,
-        conflicts,
-        outside,
         port_clashes,
         class_clashes,
         short,
@@ -487,7 +513,14 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
         untolerated_taints,
         affinity_misses: affinity_misses.into_iter().map(|AffinityMiss(c, n)| (c, n)).collect(),
         conflicts: conflicts.into_iter().map(|AffinityConflict(c)| c).collect(),
-        outside: outside.into_iter().map(|OutsidePin(c, n)| (c, n)).collect(),
+        pinned: pinned.into_iter().map(|PinnedAll(c)| c).collect(),
+        pinned_candidates: {
+            let mut by_class: FxHashMap<u32, Vec<Id>> = FxHashMap::default();
+            for PinnedCandidate(c, n) in pinned_candidates {
+                by_class.entry(c).or_default().push(n);
+            }
+            by_class
+        },
         port_clashes: port_clashes.into_iter().map(|PortClash(c, n)| (c, n)).collect(),
         short: short.into_iter().map(|Short(c, n, r)| (c, n, r)).collect(),
         full: full.into_iter().map(|PodsFull(n)| n).collect(),
@@ -531,7 +564,9 @@ struct Filtered {
     untolerated_taints: Set<UntoleratedTaint>,
     affinity_misses: Set<(u32, Id)>,
     conflicts: Set<u32>,
-    outside: Set<(u32, Id)>,
+    /// Classes NodeAffinity's PreFilter narrows to the nodes it names, and those nodes.
+    pinned: Set<u32>,
+    pinned_candidates: FxHashMap<u32, Vec<Id>>,
     port_clashes: Set<(u32, Id)>,
     short: Set<(u32, Id, u32)>,
     full: Set<Id>,
@@ -549,13 +584,27 @@ struct Diagnosis {
 impl Diagnosis {
     fn new(f: &Facts, s: &SchedFacts, x: &Filtered, wanted: &FxHashSet<u32>) -> Diagnosis {
         let mut per_class = FxHashMap::default();
+        let node_index: FxHashMap<Id, usize> = f.nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
         for c in s.classes.iter().filter(|c| wanted.contains(&c.id)) {
             if x.conflicts.contains(&c.id) {
                 per_class.insert(c.id, vec!["pod affinity terms conflict".to_string()]);
                 continue;
             }
             let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
-            for n in &f.nodes {
+            // PreFilter left out the nodes a pinned class does not name.
+            let filtered: Vec<&crate::facts::NodeF> = if x.pinned.contains(&c.id) {
+                let named = x.pinned_candidates.get(&c.id).map_or(&[][..], Vec::as_slice);
+                let nodes: Vec<&crate::facts::NodeF> =
+                    named.iter().filter_map(|n| f.nodes.get(*node_index.get(n)?)).collect();
+                let outside = f.nodes.len() - nodes.len();
+                if outside > 0 {
+                    reasons.insert("node(s) didn't satisfy plugin(s) [NodeAffinity]".into(), outside);
+                }
+                nodes
+            } else {
+                f.nodes.iter().collect()
+            };
+            for n in filtered {
                 for r in Self::node_reasons(f, s, x, c.id, n) {
                     *reasons.entry(r).or_default() += 1;
                 }
@@ -569,9 +618,6 @@ impl Diagnosis {
 
     fn node_reasons(f: &Facts, s: &SchedFacts, x: &Filtered, c: u32, n: &crate::facts::NodeF) -> Vec<String> {
         let at = (c, n.id);
-        if x.outside.contains(&at) {
-            return vec!["node(s) didn't satisfy plugin(s) [NodeAffinity]".into()];
-        }
         if x.cordoned.contains(&at) {
             return vec!["node(s) were unschedulable".into()];
         }

@@ -583,7 +583,9 @@ fn required_node_affinity_places_pods_only_on_matching_nodes() {
 fn match_fields_on_the_node_name_pins_a_pod_to_that_node() {
     let c = small_cluster();
     let pinned = |node: &str| {
-        required_affinity(json!([{"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}]))
+        required_affinity(
+            json!([{"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}]),
+        )
     };
     let f = c.write("pinned.yaml", &rs("pinned", 2, pinned("small-b")));
     c.ok(&["apply", "-f", &f]);
@@ -609,15 +611,17 @@ fn an_unschedulable_node_gets_nothing_unless_tolerated() {
     c.ok(&["patch", "node", "k8s-node1", "-p", r#"{"spec":{"unschedulable":true}}"#]);
     // The node lifecycle controller turns spec.unschedulable into a taint.
     let node = c.object("node", "k8s-node1").unwrap();
-    assert_eq!(node["spec"]["taints"], json!([{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}]));
+    assert_eq!(
+        node["spec"]["taints"],
+        json!([{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}])
+    );
     let f = c.write("web.yaml", &rs("web", 3, json!({})));
     c.ok(&["apply", "-f", &f]);
     assert!(pods_of(&c, "web").iter().all(|p| node_of(p) == "k8s-node2"), "cordoned node skipped");
 
     // A pod tolerating the unschedulable taint (as DaemonSet pods do) may land there: it is
     // the emptier node.
-    let toleration =
-        json!({"tolerations": [{"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"}]});
+    let toleration = json!({"tolerations": [{"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"}]});
     let f = c.write("agent.yaml", &rs("agent", 1, toleration));
     c.ok(&["apply", "-f", &f]);
     assert_eq!(node_of(&pods_of(&c, "agent")[0]), "k8s-node1");

@@ -509,7 +509,9 @@ fn port_pod(name: &str, ports: &[&str]) -> Value {
 #[test]
 fn node_ports() {
     let clash = Some("node(s) didn't have free ports for the requested pod ports");
-    let cases: Vec<(&str, &[&str], &[&str], Option<&str>)> = vec![
+    // (upstream case, the pod's ports, ports held on the node, want)
+    type Case<'a> = (&'a str, &'a [&'a str], &'a [&'a str], Option<&'a str>);
+    let cases: Vec<Case> = vec![
         ("skip filter", &[], &[], None),
         ("other port", &["UDP/127.0.0.1/8080"], &["UDP/127.0.0.1/9090"], None),
         ("same udp port", &["UDP/127.0.0.1/8080"], &["UDP/127.0.0.1/8080"], clash),
@@ -1046,4 +1048,111 @@ fn host_ports_are_taken_within_one_step() {
     placed.sort();
     let nodes: Vec<&str> = placed.iter().map(|p| p.0.as_str()).collect();
     assert_eq!(nodes, ["n1", "n2"], "one port-80 pod per node: {placed:?}");
+}
+
+/// DaemonSet-shaped load: every pod pinned to its own node by `matchFields metadata.name`
+/// (each its own scheduling class) and holding the same host port. One step places them all,
+/// each on its node.
+#[test]
+fn pods_pinned_to_their_nodes_all_land_in_one_step() {
+    let n = 300;
+    let mut objects: Vec<Value> = (0..n).map(|i| plain_node(&format!("node-{i:03}"))).collect();
+    for i in 0..n {
+        let spec = with(
+            required(json!([{"matchFields": [name_in(&[&format!("node-{i:03}")])]}])),
+            json!({"containers": [{"name": "agent", "image": "i", "ports": [{"containerPort": 9100, "hostPort": 9100}]}]}),
+        );
+        objects.push(pod(&format!("agent-{i:03}"), spec));
+    }
+    let binds: Vec<(String, String)> = run(objects)
+        .into_iter()
+        .filter_map(|a| match a.change {
+            Change::Bind { pod, node } => Some((pod.name, node)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(binds.len(), n);
+    assert!(binds.iter().all(|(p, node)| p["agent-".len()..] == node["node-".len()..]), "{binds:?}");
+}
+
+mod affinity_oracle {
+    //! Property: wherever the scheduler binds a pod with required node affinity, an
+    //! independent matcher (written from the API reference, not from the rules) accepts that
+    //! node; and a pod stays Pending only when it accepts none.
+    use super::*;
+    use proptest::prelude::*;
+
+    const KEYS: [&str; 3] = ["zone", "disk", "gen"];
+    const VALUES: [&str; 3] = ["1", "2", "3"];
+    const OPS: [&str; 6] = ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"];
+
+    /// (key, operator, values) of one matchExpressions requirement.
+    type Req = (usize, usize, Vec<usize>);
+
+    fn oracle_holds(labels: &BTreeMap<&str, &str>, (k, op, vals): &Req) -> bool {
+        let key = KEYS[*k];
+        let got = labels.get(key);
+        let want: Vec<&str> = vals.iter().map(|v| VALUES[*v]).collect();
+        let number = |s: &str| s.parse::<i64>().ok();
+        match OPS[*op] {
+            "In" => got.is_some_and(|g| want.contains(g)),
+            "NotIn" => got.is_none_or(|g| !want.contains(g)),
+            "Exists" => got.is_some(),
+            "DoesNotExist" => got.is_none(),
+            "Gt" => got.and_then(|g| number(g)).zip(number(want[0])).is_some_and(|(g, w)| g > w),
+            _ => got.and_then(|g| number(g)).zip(number(want[0])).is_some_and(|(g, w)| g < w),
+        }
+    }
+
+    fn requirement() -> impl Strategy<Value = Req> {
+        (0..KEYS.len(), 0..OPS.len(), proptest::collection::vec(0..VALUES.len(), 1..3)).prop_map(
+            |(k, op, mut v)| {
+                match OPS[op] {
+                    "Exists" | "DoesNotExist" => v.clear(),
+                    "Gt" | "Lt" => v.truncate(1),
+                    _ => {}
+                }
+                (k, op, v)
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        #[test]
+        fn bound_nodes_satisfy_the_affinity(
+            node_labels in proptest::collection::vec(proptest::collection::btree_map(0..KEYS.len(), 0..VALUES.len(), 0..3), 1..5),
+            terms in proptest::collection::vec(proptest::collection::vec(requirement(), 1..3), 1..3),
+        ) {
+            let labels: Vec<BTreeMap<&str, &str>> =
+                node_labels.iter().map(|m| m.iter().map(|(k, v)| (KEYS[*k], VALUES[*v])).collect()).collect();
+            let nodes: Vec<Value> = labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| node(&format!("n{i}"), json!(l), json!([]), Value::Null))
+                .collect();
+            let terms_json: Vec<Value> = terms
+                .iter()
+                .map(|t| json!({"matchExpressions": t.iter().map(|(k, op, vals)| {
+                    let values: Vec<&str> = vals.iter().map(|v| VALUES[*v]).collect();
+                    expr(KEYS[*k], OPS[*op], &values)
+                }).collect::<Vec<_>>()}))
+                .collect();
+            let accepted: Vec<bool> =
+                labels.iter().map(|l| terms.iter().any(|t| t.iter().all(|r| oracle_holds(l, r)))).collect();
+            match schedule(pod("p", required(json!(terms_json))), nodes, vec![]) {
+                Ok(node) => {
+                    let i: usize = node[1..].parse().unwrap();
+                    prop_assert!(accepted[i], "bound to {node}, which the oracle rejects");
+                }
+                Err(message) => {
+                    prop_assert!(accepted.iter().all(|a| !a), "pending ({message}) though the oracle accepts a node");
+                    prop_assert_eq!(
+                        message,
+                        format!("0/{n} nodes are available: {n} {NO_MATCH}.", n = labels.len())
+                    );
+                }
+            }
+        }
+    }
 }
