@@ -6,7 +6,8 @@
 //!   `node.kubernetes.io/unschedulable:NoSchedule` (as DaemonSet pods do).
 //! - TaintToleration: every NoSchedule/NoExecute taint of the node must be tolerated. Node
 //!   conditions reach the scheduler only as taints (`not-ready`, `unreachable`, …), which the
-//!   node lifecycle controller writes onto the Node (TaintNodesByCondition).
+//!   node lifecycle controller writes onto the Node (TaintNodesByCondition); as upstream, a
+//!   node is filtered from the step after its condition changed, once the taint is written.
 //! - NodeAffinity: the node carries every `nodeSelector` label, and one of the required
 //!   node-affinity terms matches it (terms ORed; within a term `matchExpressions` on labels —
 //!   In, NotIn, Exists, DoesNotExist, Gt, Lt — and `matchFields` on `metadata.name` — In, NotIn

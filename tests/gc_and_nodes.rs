@@ -688,6 +688,22 @@ fn host_ports_keep_pods_apart() {
 }
 
 #[test]
+fn a_pod_created_with_a_node_name_skips_the_scheduler() {
+    let c = Cluster::seed_nodes();
+    c.ok(&["patch", "node", "k8s-node1", "-p", r#"{"spec":{"unschedulable":true}}"#]);
+    let pod = json!({
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "direct"},
+        "spec": {"nodeName": "k8s-node1", "containers": [{"name": "c", "image": "nginx"}]},
+    });
+    let f = c.write("direct.yaml", &serde_json::to_string(&pod).unwrap());
+    let trace = c.ok(&["apply", "-f", &f, "-o", "json"]).json();
+    assert!(find(&trace, "bind", "Pod", "scheduler").is_empty(), "already bound: {trace}");
+    let p = c.object("pod", "direct").unwrap();
+    assert_eq!(node_of(&p), "k8s-node1", "a cordon does not stop a pod that names its node");
+    assert!(is_running_ready(&p));
+}
+
+#[test]
 fn extended_resources_are_counted_against_node_allocatable() {
     let c = Cluster::new();
     let nodes = r#"
