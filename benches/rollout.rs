@@ -65,8 +65,7 @@ fn user(change: Change, why: &str) -> Action {
 
 fn run(state: &mut State, actions: Vec<Action>) -> (Trace, Duration) {
     let t = Instant::now();
-    let trace =
-        driver::run(state, actions, &RunOptions { steps: None, max_steps: 10_000, ..RunOptions::default() });
+    let trace = driver::run(state, actions, &RunOptions { max_steps: 10_000, ..RunOptions::default() });
     (trace, t.elapsed())
 }
 
@@ -159,36 +158,21 @@ fn main() {
         let f = Facts::extract(&probe.objects, probe.now);
         let extract = t.elapsed();
         let mut parts = vec![("facts", extract)];
-        let t = Instant::now();
-        let _ = controllers::garbage_collector::reconcile(&f);
-        parts.push(("garbage-collector", t.elapsed()));
-        let t = Instant::now();
-        let _ = controllers::node_lifecycle::reconcile(&f);
-        parts.push(("node-lifecycle", t.elapsed()));
-        let t = Instant::now();
-        let (d, _) = controllers::deployment::reconcile(&f);
-        parts.push(("deployment", t.elapsed()));
-        let t = Instant::now();
-        let r = controllers::replicaset::reconcile(&f);
-        parts.push(("replicaset", t.elapsed()));
-        let t = Instant::now();
-        let _ = controllers::scheduler::reconcile(&f);
-        parts.push(("scheduler", t.elapsed()));
-        let t = Instant::now();
-        let _ = controllers::kubelet::reconcile(&f);
-        parts.push(("kubelet", t.elapsed()));
+        let mut actions = Vec::new();
+        for c in controllers::CONTROLLERS {
+            let t = Instant::now();
+            let proposed = (c.reconcile)(&f);
+            parts.push((c.name, t.elapsed()));
+            actions.push((c.name, proposed.actions.len()));
+        }
         let t = Instant::now();
         let mut samples = konverge::rollout::Timelines::new();
         konverge::rollout::sample(&f, 0, &mut samples);
         parts.push(("rollout timeline sample", t.elapsed()));
         let line: Vec<String> =
             parts.iter().map(|(n, d)| format!("{n} {:.0} ms", d.as_secs_f64() * 1e3)).collect();
-        println!(
-            "profile   step 2 of the update ({} deployment, {} replicaset actions): {}",
-            d.len(),
-            r.len(),
-            line.join(", ")
-        );
+        let counts: Vec<String> = actions.iter().map(|(n, k)| format!("{k} {n}")).collect();
+        println!("profile   step 2 of the update ({} actions): {}", counts.join(", "), line.join(", "));
     }
 
     let (trace, took) = run(&mut state, patches);

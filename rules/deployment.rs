@@ -24,6 +24,7 @@
 //! proportional scaling) are recursions along chains the facts layer orders.
 
 use crate::actions::{Action, Change, EventType, Precondition};
+use crate::controllers::{Controller, Proposals};
 use crate::facts::deploy::{self as df, DeployFacts, DeployStatus, Strategy, Totals};
 use crate::facts::{Facts, Id};
 use crate::model;
@@ -122,6 +123,11 @@ pub fn proportion(spec: i64, to_add: i64, added: i64, fraction: i64) -> i64 {
         fraction.max(allowed)
     }
 }
+
+/// The name this controller's actions carry in the trace.
+pub const NAME: &str = "deployment";
+
+pub const CONTROLLER: Controller = Controller { name: NAME, component: "deployment-controller", reconcile };
 
 crepe! {
     // (deployment, spec.replicas, paused, being deleted, strategy).
@@ -423,10 +429,10 @@ crepe! {
 }
 
 /// Run the Deployment controller over one snapshot.
-pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
+pub fn reconcile(f: &Facts) -> Proposals {
     let d = df::deploy_facts(f);
     if d.deployments.is_empty() {
-        return (Vec::new(), Vec::new());
+        return Proposals::default();
     }
     let mut rt = Crepe::new();
     let mut names_taken = Vec::new();
@@ -529,7 +535,7 @@ pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
                     key: f.key(rs).clone(),
                     propagation: crate::actions::Propagation::Background,
                 },
-                "deployment",
+                NAME,
                 format!("revisionHistoryLimit {}: delete old ReplicaSet", glue.deployment(dep).history_limit),
             ),
         ));
@@ -547,42 +553,14 @@ pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
             out.push((4, dep, dep, a));
         }
     }
-    for (dep, rs) in &d.adoptable {
-        out.push((
-            0,
-            *dep,
-            *rs,
-            Action::new(
-                Change::Patch {
-                    key: f.key(*rs).clone(),
-                    patch: json!({"metadata": {"ownerReferences": [podtemplate::controller_ref(f.raw(*dep))]}}),
-                    precondition: Precondition::NoController,
-                },
-                "deployment",
-                format!("orphan ReplicaSet matches selector of {}: adopt", f.key(*dep).ns_name()),
-            ),
-        ));
-    }
-    for (dep, rs) in &d.mismatched {
-        out.push((
-            0,
-            *dep,
-            *rs,
-            Action::new(
-                Change::Patch {
-                    key: f.key(*rs).clone(),
-                    patch: json!({"metadata": {"ownerReferences": null}}),
-                    precondition: Precondition::None,
-                },
-                "deployment",
-                format!("labels no longer match selector of {}: release", f.key(*dep).ns_name()),
-            ),
-        ));
+    for (dep, rs, action) in crate::controllers::controller_ref_manager::adopt_and_release(f, &d.claims, NAME)
+    {
+        out.push((0, dep, rs, action));
     }
     out.sort_by(|a, b| (f.key(a.1), a.0, f.key(a.2)).cmp(&(f.key(b.1), b.0, f.key(b.2))));
     let mut wakes: Vec<i64> = wakes.into_iter().map(|Wake(t)| t).collect();
     wakes.sort_unstable();
-    (out.into_iter().map(|x| x.3).collect(), wakes)
+    Proposals::new(out.into_iter().map(|x| x.3).collect(), wakes)
 }
 
 fn reason_code(reason: &str) -> u8 {
@@ -607,7 +585,7 @@ fn new_rs_name(f: &Facts, d: Id, collision_count: i64) -> String {
 fn patch(f: &Facts, id: Id, patch: Value, reason: String) -> Action {
     Action::new(
         Change::Patch { key: f.key(id).clone(), patch, precondition: Precondition::None },
-        "deployment",
+        NAME,
         reason,
     )
 }
@@ -687,7 +665,7 @@ impl<'a, 's> Glue<'a, 's> {
         });
         let action = Action::new(
             Change::Create { object: rs },
-            "deployment",
+            NAME,
             format!("template has no ReplicaSet: revision {revision}, replicas {n}"),
         );
         if n > 0 {
@@ -758,7 +736,7 @@ impl<'a, 's> Glue<'a, 's> {
                     df::MAX_REPLICAS: max.to_string(),
                 }}})),
             },
-            "deployment",
+            NAME,
             why,
         );
         if !event || to == from {

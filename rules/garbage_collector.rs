@@ -15,11 +15,18 @@
 //! (Terminating) until the rest is done.
 
 use crate::actions::{Action, Change, Precondition, Propagation};
+use crate::controllers::{Controller, Proposals};
 use crate::facts::{Facts, Finalizing, Id, Sym};
 use crate::model;
 use crepe::crepe;
 use rustc_hash::FxBuildHasher;
 use serde_json::{json, Value};
+
+/// The name this controller's actions carry in the trace.
+pub const NAME: &str = "garbage-collector";
+
+pub const CONTROLLER: Controller =
+    Controller { name: NAME, component: "garbage-collector-controller", reconcile };
 
 crepe! {
     // (dependent, owner uid, blockOwnerDeletion).
@@ -88,7 +95,7 @@ fn finalizer_name(how: Finalizing) -> &'static str {
     }
 }
 
-pub fn reconcile(f: &Facts) -> Vec<Action> {
+pub fn reconcile(f: &Facts) -> Proposals {
     let mut rt = Crepe::new();
     rt.extend(f.owner_refs.iter().map(|r| OwnerRef(r.child, r.owner_uid, r.block)));
     rt.extend(f.by_uid.iter().map(|(&u, &id)| Live(u, id)));
@@ -115,7 +122,7 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
             d,
             Action::new(
                 Change::Patch { key: f.key(d).clone(), patch, precondition: Precondition::None },
-                "garbage-collector",
+                NAME,
                 "owner deleted with orphan propagation or gone: remove owner reference",
             ),
         ));
@@ -126,7 +133,7 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
             d,
             Action::new(
                 Change::Delete { key: f.key(d).clone(), propagation: Propagation::Background },
-                "garbage-collector",
+                NAME,
                 "all owners are gone: delete dependent",
             ),
         ));
@@ -140,11 +147,7 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
         } else {
             (Propagation::Background, "owner is being deleted in the foreground: delete dependent")
         };
-        out.push((
-            1,
-            d,
-            Action::new(Change::Delete { key: f.key(d).clone(), propagation }, "garbage-collector", why),
-        ));
+        out.push((1, d, Action::new(Change::Delete { key: f.key(d).clone(), propagation }, NAME, why)));
     }
     for DropFinalizer(o, how) in dropped_finalizers {
         let name = finalizer_name(how);
@@ -161,7 +164,7 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
             o,
             Action::new(
                 Change::Patch { key: f.key(o).clone(), patch, precondition: Precondition::None },
-                "garbage-collector",
+                NAME,
                 format!("nothing left to wait for: remove finalizer {name} (the object is still held by its own deletion)"),
             ),
         ));
@@ -171,10 +174,10 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
             Finalizing::Orphan => "dependents orphaned: remove owner",
             _ => "no blocking dependents left: remove owner",
         };
-        out.push((2, o, Action::new(Change::Remove { key: f.key(o).clone() }, "garbage-collector", why)));
+        out.push((2, o, Action::new(Change::Remove { key: f.key(o).clone() }, NAME, why)));
     }
     out.sort_by(|a, b| (a.0, f.key(a.1)).cmp(&(b.0, f.key(b.1))));
-    out.into_iter().map(|(_, _, a)| a).collect()
+    out.into_iter().map(|(_, _, a)| a).collect::<Vec<_>>().into()
 }
 
 /// Whether an object being deleted stays once the garbage collector's finalizer for `how` is

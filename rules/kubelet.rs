@@ -9,6 +9,7 @@
 //! Ready does nothing.
 
 use crate::actions::{Action, Change, EventType, Precondition};
+use crate::controllers::{Controller, Proposals};
 use crate::facts::{Facts, Id, Phase, Sym};
 use crate::model;
 use crepe::crepe;
@@ -20,6 +21,11 @@ const NOT_WAITING: u8 = 0;
 const ERR_IMAGE_PULL: u8 = 1;
 const IMAGE_PULL_BACKOFF: u8 = 2;
 const CRASH_LOOP: u8 = 3;
+
+/// The name this controller's actions carry in the trace.
+pub const NAME: &str = "kubelet";
+
+pub const CONTROLLER: Controller = Controller { name: NAME, component: "kubelet", reconcile };
 
 crepe! {
     // (pod, node name, phase, ready, being deleted, started at).
@@ -68,7 +74,7 @@ crepe! {
     Finish(p) <- BoundPod(p, node, _, _, true, _), NodeUp(node), !HasFinalizers(p);
 }
 
-pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
+pub fn reconcile(f: &Facts) -> Proposals {
     let mut rt = Crepe::new();
     let waiting_code = |s: Sym| match f.syms.resolve(s) {
         "ErrImagePull" => ERR_IMAGE_PULL,
@@ -106,7 +112,7 @@ pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
                 patch: json!({"status": status}),
                 precondition: Precondition::None,
             },
-            "kubelet",
+            NAME,
             reason,
         )
     };
@@ -164,7 +170,7 @@ pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
             p,
             Action::new(
                 Change::Remove { key: f.key(p).clone() },
-                "kubelet",
+                NAME,
                 "grace period over: containers stopped, pod removed",
             ),
         ));
@@ -172,7 +178,7 @@ pub fn reconcile(f: &Facts) -> (Vec<Action>, Vec<i64>) {
     out.sort_by(|a, b| f.key(a.0).cmp(f.key(b.0)));
     let mut wakes: Vec<i64> = wakes.into_iter().map(|Wake(t)| t).collect();
     wakes.sort_unstable();
-    (out.into_iter().map(|(_, a)| a).collect(), wakes)
+    Proposals::new(out.into_iter().map(|(_, a)| a).collect(), wakes)
 }
 
 /// A full pod status as the kubelet reports it.

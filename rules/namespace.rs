@@ -5,6 +5,7 @@
 //! Namespace goes. Objects already being deleted are left to finish.
 
 use crate::actions::{Action, Change, Propagation};
+use crate::controllers::{Controller, Proposals};
 use crate::facts::{Facts, Id, Sym};
 use crepe::crepe;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
@@ -31,11 +32,15 @@ crepe! {
     Finalize(n) <- Terminating(n, ns), !HasContent(ns);
 }
 
-pub fn reconcile(f: &Facts) -> Vec<Action> {
+pub const CONTROLLER: Controller =
+    Controller { name: "namespace", component: "namespace-controller", reconcile };
+
+/// Deletes for the content of terminating namespaces, then the removal of those left empty.
+pub fn reconcile(f: &Facts) -> Proposals {
     let terminating: Vec<Id> =
         f.deleting.iter().map(|(id, _)| *id).filter(|id| f.key(*id).kind == "Namespace").collect();
     if terminating.is_empty() {
-        return vec![];
+        return Proposals::default();
     }
     let deleting: FxHashSet<Id> = f.deleting.iter().map(|(id, _)| *id).collect();
     // Namespace names as small local symbols (the snapshot does not intern them).
@@ -68,7 +73,7 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
         })
         .collect();
     out.extend(finalizes.into_iter().map(|Finalize(n)| finalize(f, n)));
-    out
+    out.into()
 }
 
 fn finalize(f: &Facts, n: Id) -> Action {

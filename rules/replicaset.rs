@@ -9,7 +9,8 @@
 //! deleted neither creates, deletes nor adopts. Changing the template touches no existing pod.
 
 use crate::actions::{Action, Change, EventType, Precondition, Propagation};
-use crate::facts::{pods, Facts, Id, SetStatus};
+use crate::controllers::{controller_ref_manager, Controller, Proposals};
+use crate::facts::{pods, Facts, Id, PodF, SetStatus, WorkloadKind};
 use crate::podtemplate;
 use crepe::crepe;
 use rustc_hash::FxBuildHasher;
@@ -18,26 +19,33 @@ use serde_json::{json, Value};
 /// `BurstReplicas`: the most pods one sync creates or deletes.
 pub const BURST_REPLICAS: i64 = 500;
 
+/// The name this controller's actions carry in the trace.
+pub const NAME: &str = "replicaset";
+
+pub const CONTROLLER: Controller = Controller { name: NAME, component: "replicaset-controller", reconcile };
+
 crepe! {
     // A pod set: id, spec.replicas, being deleted.
     @input
     pub struct PodSet(Id, i64, bool);
-    // Active pods the set claims (owned and matching, or adoptable orphans): `pods::claims`.
+    // How many active pods the set claims (owned and matching, or orphans it adopts; see
+    // `controller_ref_manager.rs`).
     @input
     pub struct Claimed(Id, i64);
     // Place of a claimed pod in deletion order, 0 first: `pods::deletion_ranks`.
     @input
     pub struct DeletionRank(Id, Id, i64);
-    @input
-    pub struct Adoptable(Id, Id);
-    @input
-    pub struct Mismatched(Id, Id);
     // Status computed from claimed pods: `pods::set_status`.
     @input
     pub struct Counted(Id, SetStatus);
     // Status the object shows now.
     @input
     pub struct Observed(Id, SetStatus);
+    // (set, time) at which a claimed Ready pod becomes available (minReadySeconds).
+    @input
+    pub struct AvailableFrom(Id, i64);
+    @input
+    pub struct Now(i64);
 
     // Create `n` pods: (set, n, replicas, claimed).
     @output
@@ -46,11 +54,11 @@ crepe! {
     @output
     pub struct DeletePod(Id, Id, i64, i64);
     @output
-    pub struct AdoptPod(Id, Id);
-    @output
-    pub struct ReleasePod(Id, Id);
-    @output
     pub struct WriteStatus(Id, SetStatus);
+    // Look again when a pod passes minReadySeconds: upstream requeues the set after
+    // minReadySeconds so that availableReplicas catches up.
+    @output
+    pub struct Wake(i64);
 
     CreatePods(set, n, want, have) <-
         PodSet(set, want, false), Claimed(set, have), (have < want),
@@ -58,15 +66,18 @@ crepe! {
     DeletePod(set, pod, want, have) <-
         PodSet(set, want, false), Claimed(set, have), (have > want),
         DeletionRank(set, pod, rank), (rank < (have - want).min(BURST_REPLICAS));
-    AdoptPod(set, pod) <- PodSet(set, _, false), Adoptable(set, pod);
-    ReleasePod(set, pod) <- Mismatched(set, pod);
     WriteStatus(set, status) <- Counted(set, status), !Observed(set, status);
+    Wake(t) <- AvailableFrom(_, t), Now(now), (t > now);
 }
 
+/// The kinds this controller manages.
+const KINDS: &[WorkloadKind] = &[WorkloadKind::ReplicaSet, WorkloadKind::ReplicationController];
+
 /// Run the controller over one snapshot.
-pub fn reconcile(f: &Facts) -> Vec<Action> {
-    let claims = pods::claims(f);
-    let claimed = claims.by_set();
+pub fn reconcile(f: &Facts) -> Proposals {
+    // upstream `syncReplicaSet`: only active pods are claimed.
+    let claims = controller_ref_manager::claim(&pods::claim_inputs(f, KINDS, PodF::active, |_, _| true));
+    let claimed = claims.by_owner();
     let count = |s: Id| claimed.get(&s).map_or(0, |v| v.len() as i64);
     let surplus: rustc_hash::FxHashMap<Id, Vec<Id>> = f
         .pod_sets
@@ -76,14 +87,23 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
         .collect();
 
     let mut rt = Crepe::new();
-    rt.extend(f.pod_sets.iter().map(|s| PodSet(s.id, s.replicas, s.deleting)));
-    rt.extend(f.pod_sets.iter().map(|s| Claimed(s.id, count(s.id))));
+    for s in &f.pod_sets {
+        let deleting = f.workload(s.id).is_none_or(|w| w.deleting);
+        rt.extend([PodSet(s.id, s.replicas, deleting)]);
+        rt.extend([Claimed(s.id, count(s.id))]);
+        rt.extend([Observed(s.id, s.observed)]);
+    }
     rt.extend(pods::deletion_ranks(f, &surplus).into_iter().map(|(s, p, r)| DeletionRank(s, p, r)));
-    rt.extend(claims.adoptable.iter().map(|&(s, p)| Adoptable(s, p)));
-    rt.extend(claims.mismatched.iter().map(|&(s, p)| Mismatched(s, p)));
     rt.extend(pods::set_status(f, &claimed).into_iter().map(|(s, st)| Counted(s, st)));
-    rt.extend(f.pod_sets.iter().map(|s| Observed(s.id, s.observed)));
-    let (creates, deletes, adopts, releases, statuses) = rt.run_with_hasher::<FxBuildHasher>();
+    for (&set, pods) in &claimed {
+        let min_ready = f.workload(set).map_or(0, |w| w.min_ready);
+        if min_ready > 0 {
+            let from = pods.iter().filter_map(|&p| f.pod(p)?.available_from(min_ready));
+            rt.extend(from.map(|t| AvailableFrom(set, t)));
+        }
+    }
+    rt.extend([Now(f.now)]);
+    let (creates, deletes, statuses, wakes) = rt.run_with_hasher::<FxBuildHasher>();
 
     let mut out = Vec::new();
     let mut creates: Vec<_> = creates.into_iter().collect();
@@ -96,7 +116,7 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
             out.push(
                 Action::new(
                     Change::Create { object: pod.clone() },
-                    "replicaset",
+                    NAME,
                     format!("replicas {want}, pods {have}: create {n}"),
                 )
                 .with_event(
@@ -116,7 +136,7 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
         out.push(
             Action::new(
                 Change::Delete { key: pod_key.clone(), propagation: Propagation::Background },
-                "replicaset",
+                NAME,
                 format!("replicas {want}, pods {have}: delete {}", have - want),
             )
             .with_event(
@@ -127,39 +147,7 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
             ),
         );
     }
-    let mut adopts: Vec<_> = adopts.into_iter().map(|AdoptPod(s, p)| (f.key(p), s)).collect();
-    adopts.sort_unstable();
-    // A pod matching several sets is offered to each; the first admitted adoption wins and the
-    // others conflict, as with the API server.
-    for (pod_key, set) in adopts {
-        let owner = f.raw(set);
-        out.push(Action::new(
-            Change::Patch {
-                key: pod_key.clone(),
-                patch: json!({"metadata": {"ownerReferences": [podtemplate::controller_ref(owner)]}}),
-                precondition: Precondition::NoController,
-            },
-            "replicaset",
-            format!("orphan matches selector of {}: adopt", f.key(set).ns_name()),
-        ));
-    }
-    let mut releases: Vec<_> = releases.into_iter().map(|ReleasePod(s, p)| (f.key(p), s)).collect();
-    releases.sort_unstable();
-    for (pod_key, set) in releases {
-        let remaining: Vec<Value> = crate::model::owner_refs(f.raw(f.by_key[pod_key]))
-            .filter(|r| crate::model::str_at(r, &["uid"]) != crate::model::uid(f.raw(set)))
-            .cloned()
-            .collect();
-        out.push(Action::new(
-            Change::Patch {
-                key: pod_key.clone(),
-                patch: json!({"metadata": {"ownerReferences": if remaining.is_empty() { Value::Null } else { Value::Array(remaining) }}}),
-                precondition: Precondition::None,
-            },
-            "replicaset",
-            format!("labels no longer match selector of {}: release", f.key(set).ns_name()),
-        ));
-    }
+    out.extend(controller_ref_manager::adopt_and_release(f, &claims, NAME).into_iter().map(|(_, _, a)| a));
     let mut statuses: Vec<_> = statuses.into_iter().collect();
     statuses.sort_unstable_by_key(|s| f.key(s.0));
     for WriteStatus(set, st) in statuses {
@@ -169,11 +157,13 @@ pub fn reconcile(f: &Facts) -> Vec<Action> {
                 patch: status_patch(&st),
                 precondition: Precondition::None,
             },
-            "replicaset",
+            NAME,
             format!("status: replicas {}, ready {}, available {}", st.replicas, st.ready, st.available),
         ));
     }
-    out
+    let mut wakes: Vec<i64> = wakes.into_iter().map(|Wake(t)| t).collect();
+    wakes.sort_unstable();
+    Proposals::new(out, wakes)
 }
 
 /// The status as upstream serializes it: zero counts other than `replicas` are omitted.

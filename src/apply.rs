@@ -40,6 +40,9 @@ pub fn plan_apply(manifest: &Value, live: Option<&Value>) -> Applied {
     let patch = three_way(&previous, &desired, live);
     let mut merged = live.clone();
     json_patch::merge(&mut merged, &patch);
+    // Lists are replaced whole, so a manifest's containers lack what the API server defaulted
+    // in them; stored, the patched object is defaulted again.
+    crate::defaults::apply(&mut merged);
     if merged == *live {
         Applied::Unchanged
     } else {

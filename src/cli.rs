@@ -401,11 +401,11 @@ pub fn run(cli: Cli) -> Result<Exit> {
             let secs = model::parse_duration(&duration).ok_or_else(|| {
                 anyhow!("cannot read duration {duration:?} (examples: 90s, 15m, 2h, 1h30m)")
             })?;
-            mutate(&cli.state, &run, |s| {
-                s.now = model::move_clock(s.now, secs).ok_or_else(|| {
+            mutate_for(&cli.state, &run, secs, |s| {
+                let to = model::move_clock(s.now, secs).ok_or_else(|| {
                     anyhow!("advance {duration}: the clock would leave Kubernetes' time range (years 0001 to 9999)")
                 })?;
-                Ok((vec![], vec![format!("clock advanced by {duration} to {}", model::fmt_time(s.now))]))
+                Ok((vec![], vec![format!("clock advanced by {duration} to {}", model::fmt_time(to))]))
             })
         }
         Command::Run { run } => mutate(&cli.state, &run, |_| Ok((vec![], vec![]))),
@@ -508,7 +508,7 @@ fn cascade_word(p: Propagation) -> &'static str {
 }
 
 fn options(run: &RunArgs) -> RunOptions {
-    RunOptions { steps: run.steps, max_steps: run.max_steps, max_objects: run.max_objects }
+    RunOptions { steps: run.steps, max_steps: run.max_steps, max_objects: run.max_objects, until: None }
 }
 
 /// Read manifests as kubectl sends them, against the custom kinds the state's CRDs register.
@@ -536,9 +536,24 @@ fn mutate(
     run: &RunArgs,
     change: impl FnOnce(&mut State) -> Result<(Vec<Action>, Vec<String>)>,
 ) -> Result<Exit> {
+    mutate_for(path, run, 0, change)
+}
+
+/// [`mutate`], letting the clock run at least `seconds` (`advance`): everything that happens
+/// on the way — timers, and schedules such as a CronJob's runs — happens in order.
+fn mutate_for(
+    path: &std::path::Path,
+    run: &RunArgs,
+    seconds: i64,
+    change: impl FnOnce(&mut State) -> Result<(Vec<Action>, Vec<String>)>,
+) -> Result<Exit> {
     let mut locked = LockedState::open(path)?;
     let (actions, messages) = change(&mut locked.state)?;
-    let trace = driver::run(&mut locked.state, actions, &options(run));
+    let mut opts = options(run);
+    if seconds > 0 {
+        opts.until = Some(locked.state.now.saturating_add(seconds));
+    }
+    let trace = driver::run(&mut locked.state, actions, &opts);
     locked.save()?;
     print_run(run, &messages, &trace)?;
     Ok(match &trace.outcome {

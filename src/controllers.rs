@@ -1,8 +1,13 @@
-//! The controllers konverge runs, in admission order, and the rule programs behind them.
+//! The controllers konverge runs: one registration point, one shape.
 //!
-//! Each program lives in `rules/<controller>.rs` next to the upstream behaviour it encodes; this
-//! module only wires them into one step.
+//! Every controller is a crepe program in `rules/<controller>.rs`, next to the upstream
+//! behaviour it encodes, and exports a [`Controller`]: a name (shown in the trace), the component
+//! its Events come from, and a `reconcile` function from one snapshot's facts to [`Proposals`]
+//! — the actions it proposes and the times it wants to look again. Adding a controller is one
+//! file in `rules/` plus one line in [`CONTROLLERS`].
 
+#[path = "../rules/controller_ref_manager.rs"]
+pub mod controller_ref_manager;
 #[path = "../rules/deployment.rs"]
 pub mod deployment;
 #[path = "../rules/garbage_collector.rs"]
@@ -21,25 +26,92 @@ pub mod scheduler;
 use crate::actions::Action;
 use crate::facts::Facts;
 
-/// Controller names in the order their proposals are admitted within a step.
-pub const CONTROLLERS: &[&str] =
-    &["garbage-collector", "namespace", "node-lifecycle", "deployment", "replicaset", "scheduler", "kubelet"];
+/// What one controller proposes for one snapshot.
+#[derive(Debug, Default)]
+pub struct Proposals {
+    /// In the order the controller wants them admitted.
+    pub actions: Vec<Action>,
+    /// Logical times at which the controller wants to reconcile again although nothing else
+    /// changes (a pod passing minReadySeconds, a deadline, a back-off): work in progress, so
+    /// the clock jumps there whenever nothing else is left.
+    pub wakes: Vec<i64>,
+    /// Times at which the controller acts on a schedule of its own (a CronJob's next run):
+    /// the clock only goes there while an `advance` lets it run.
+    pub schedules: Vec<i64>,
+}
+
+impl Proposals {
+    pub fn new(actions: Vec<Action>, wakes: Vec<i64>) -> Proposals {
+        Proposals { actions, wakes, schedules: Vec::new() }
+    }
+}
+
+impl From<Vec<Action>> for Proposals {
+    fn from(actions: Vec<Action>) -> Proposals {
+        Proposals { actions, ..Proposals::default() }
+    }
+}
+
+/// A controller as the driver runs it.
+pub struct Controller {
+    /// The name recorded with each of its actions (`"replicaset"`).
+    pub name: &'static str,
+    /// The `source.component` of the Events it records (`"replicaset-controller"`).
+    pub component: &'static str,
+    pub reconcile: fn(&Facts) -> Proposals,
+}
+
+/// Every controller, in the order their proposals are admitted within a step: the garbage
+/// collector, namespace controller and node lifecycle first (deletions and evictions), then the workload controllers
+/// top-down (a Deployment's ReplicaSets before their pods), then the scheduler and the kubelet.
+pub const CONTROLLERS: &[Controller] = &[
+    garbage_collector::CONTROLLER,
+    namespace::CONTROLLER,
+    node_lifecycle::CONTROLLER,
+    deployment::CONTROLLER,
+    replicaset::CONTROLLER,
+    scheduler::CONTROLLER,
+    kubelet::CONTROLLER,
+];
 
 /// Every controller's proposals for one snapshot, in admission order, and the times at which
-/// some controller wants to look again.
-pub fn reconcile_all(f: &Facts) -> (Vec<Action>, Vec<i64>) {
-    let mut actions = garbage_collector::reconcile(f);
-    actions.extend(namespace::reconcile(f));
-    let (lifecycle, mut wakes) = node_lifecycle::reconcile(f);
-    actions.extend(lifecycle);
-    let (deployments, deployment_wakes) = deployment::reconcile(f);
-    actions.extend(deployments);
-    wakes.extend(deployment_wakes);
-    actions.extend(replicaset::reconcile(f));
-    actions.extend(scheduler::reconcile(f));
-    let (kubelet, kubelet_wakes) = kubelet::reconcile(f);
-    actions.extend(kubelet);
-    wakes.extend(kubelet_wakes);
-    wakes.sort_unstable();
-    (actions, wakes)
+/// some controller wants to look again (sorted, each once).
+pub fn reconcile_all(f: &Facts) -> Proposals {
+    let mut all = Proposals::default();
+    for c in CONTROLLERS {
+        let p = (c.reconcile)(f);
+        all.actions.extend(p.actions);
+        all.wakes.extend(p.wakes);
+        all.schedules.extend(p.schedules);
+    }
+    for times in [&mut all.wakes, &mut all.schedules] {
+        times.sort_unstable();
+        times.dedup();
+    }
+    all
+}
+
+/// The Event component of a controller name; a name no controller has (the user's own
+/// `kubectl`) is its own component.
+pub fn component(name: &str) -> &str {
+    CONTROLLERS.iter().find(|c| c.name == name).map_or(name, |c| c.component)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_components_are_unique() {
+        let mut names: Vec<&str> = CONTROLLERS.iter().map(|c| c.name).collect();
+        let mut components: Vec<&str> = CONTROLLERS.iter().map(|c| c.component).collect();
+        names.sort_unstable();
+        names.dedup();
+        components.sort_unstable();
+        components.dedup();
+        assert_eq!(names.len(), CONTROLLERS.len());
+        assert_eq!(components.len(), CONTROLLERS.len());
+        assert_eq!(component("replicaset"), "replicaset-controller");
+        assert_eq!(component("kubectl"), "kubectl");
+    }
 }

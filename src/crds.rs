@@ -1,15 +1,17 @@
 //! CustomResourceDefinitions register their kinds: a custom resource is accepted only at a
 //! group/version some CRD serves (kubectl's `no matches for kind` otherwise), takes the CRD's
 //! scope (a cluster-scoped resource gets no namespace), is validated against the version's
-//! `openAPIV3Schema` (the `jsonschema` crate, with upstream's OpenAPI extensions translated:
-//! `nullable`, `x-kubernetes-int-or-string`, `x-kubernetes-preserve-unknown-fields`) and can
-//! be read back by plural, singular, kind or short name.
+//! `openAPIV3Schema` as upstream's structural schemas validate (types, `nullable`,
+//! `x-kubernetes-int-or-string`, `x-kubernetes-preserve-unknown-fields`, enums, bounds,
+//! lengths, patterns, required fields, `allOf`/`anyOf`/`oneOf`/`not`) and can be read back
+//! by plural, singular, kind or short name.
 
 use crate::model::{self, KindInfo};
 use crate::state::State;
 use crate::validate::field::{fail, FieldError};
 use crate::validate::schema::{FieldPath, FieldValidation, Segment};
-use serde_json::{json, Map, Value};
+use crate::validate::field::show;
+use serde_json::{Map, Value};
 
 /// One version of a custom kind.
 #[derive(Clone, Debug)]
@@ -162,32 +164,201 @@ pub fn validate(
     for path in &unknown {
         remove_at(obj, &path.0);
     }
-    let validator = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft4)
-        .should_validate_formats(false)
-        .build(&json_schema(schema))
-        .map_err(|e| FieldError {
-            field: String::new(),
-            message: format!("the CRD's openAPIV3Schema is not usable: {e}"),
-        })?;
-    if let Err(e) = validator.validate(&*obj) {
-        let field = pointer_to_path(e.instance_path().as_str());
-        return fail(&field, format!("Invalid value: {}", e));
-    }
+    check_schema(schema, obj, &mut Vec::new(), true)?;
     Ok(unknown)
 }
 
-/// A JSON pointer (`/spec/ports/0/name`) as a field path (`spec.ports[0].name`).
-fn pointer_to_path(pointer: &str) -> String {
-    let segments = pointer
-        .split('/')
-        .skip(1)
-        .map(|s| match s.parse::<usize>() {
-            Ok(i) => Segment::Index(i),
-            Err(_) => Segment::Key(s.replace("~1", "/").replace("~0", "~")),
-        })
-        .collect();
-    FieldPath(segments).to_string()
+/// Check `value` against one structural schema node, as the API server's OpenAPI validation
+/// of custom resources does, with its messages (`spec.replicas in body should be less than
+/// or equal to 10`). At the root, `apiVersion`, `kind` and `metadata` are the API server's.
+fn check_schema(schema: &Value, value: &Value, path: &mut Vec<Segment>, root: bool) -> Result<(), FieldError> {
+    let field = FieldPath(path.clone()).to_string();
+    let invalid = |detail: String| fail(&field, format!("Invalid value: {}: {field} in body {detail}", show(value)));
+    if value.is_null() {
+        return match schema.get("nullable").and_then(Value::as_bool) {
+            Some(true) => Ok(()),
+            _ => invalid("must be of type ".to_string() + schema_type(schema).unwrap_or("object") + ": \"null\""),
+        };
+    }
+    let int_or_string = schema.get("x-kubernetes-int-or-string").and_then(Value::as_bool) == Some(true);
+    if int_or_string {
+        if !(value.is_string() || value.as_i64().is_some()) {
+            return invalid(format!("must be of type integer or string: {:?}", json_type(value)));
+        }
+    } else if let Some(t) = schema_type(schema) {
+        if !has_type(value, t) {
+            return invalid(format!("must be of type {t}: {:?}", json_type(value)));
+        }
+    }
+    if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
+        if !allowed.contains(value) {
+            let shown: Vec<String> = allowed.iter().map(show).collect();
+            return fail(&field, format!("Unsupported value: {}: supported values: {}", show(value), shown.join(", ")));
+        }
+    }
+    if let Some(x) = value.as_f64() {
+        check_bounds(schema, x).map_or(Ok(()), invalid)?;
+    }
+    if let Some(text) = value.as_str() {
+        check_string(schema, text).map_or(Ok(()), invalid)?;
+    }
+    for combined in ["allOf", "anyOf", "oneOf"] {
+        let Some(options) = schema.get(combined).and_then(Value::as_array) else { continue };
+        let passing = options.iter().filter(|o| check_schema(o, value, path, root).is_ok()).count();
+        let ok = match combined {
+            "allOf" => passing == options.len(),
+            "anyOf" => passing > 0,
+            _ => passing == 1,
+        };
+        if !ok {
+            for option in options.iter().filter(|_| combined == "allOf") {
+                check_schema(option, value, path, root)?;
+            }
+            return invalid(format!("must validate {} of the schemas ({combined})", if combined == "oneOf" { "one and only one" } else { "at least one" }));
+        }
+    }
+    if let Some(not) = schema.get("not") {
+        if check_schema(not, value, path, root).is_ok() {
+            return invalid("must not validate the schema (not)".to_string());
+        }
+    }
+    match value {
+        Value::Array(items) => check_items(schema, items, path),
+        Value::Object(m) => check_properties(schema, m, path, root),
+        _ => Ok(()),
+    }
+}
+
+/// `minimum`, `maximum` (with their `exclusive` flags) and `multipleOf` of a number.
+fn check_bounds(schema: &Value, x: f64) -> Option<String> {
+    let exclusive = |k: &str| schema.get(k).and_then(Value::as_bool) == Some(true);
+    if let Some(max) = schema.get("maximum").and_then(Value::as_f64) {
+        if exclusive("exclusiveMaximum") && x >= max {
+            return Some(format!("should be less than {max}"));
+        }
+        if x > max {
+            return Some(format!("should be less than or equal to {max}"));
+        }
+    }
+    if let Some(min) = schema.get("minimum").and_then(Value::as_f64) {
+        if exclusive("exclusiveMinimum") && x <= min {
+            return Some(format!("should be greater than {min}"));
+        }
+        if x < min {
+            return Some(format!("should be greater than or equal to {min}"));
+        }
+    }
+    match schema.get("multipleOf").and_then(Value::as_f64) {
+        Some(m) if m > 0.0 && (x / m).fract() != 0.0 => Some(format!("should be a multiple of {m}")),
+        _ => None,
+    }
+}
+
+/// `minLength`, `maxLength` (in characters) and `pattern` of a string.
+fn check_string(schema: &Value, text: &str) -> Option<String> {
+    let chars = text.chars().count() as u64;
+    if let Some(max) = schema.get("maxLength").and_then(Value::as_u64) {
+        if chars > max {
+            return Some(format!("should be at most {max} chars long"));
+        }
+    }
+    if let Some(min) = schema.get("minLength").and_then(Value::as_u64) {
+        if chars < min {
+            return Some(format!("should be at least {min} chars long"));
+        }
+    }
+    let pattern = schema.get("pattern").and_then(Value::as_str)?;
+    match regex::Regex::new(pattern) {
+        Ok(re) if re.is_match(text) => None,
+        Ok(_) => Some(format!("should match '{pattern}'")),
+        Err(_) => Some(format!("cannot be checked: the pattern '{pattern}' is not a regular expression")),
+    }
+}
+
+fn check_items(schema: &Value, items: &[Value], path: &mut Vec<Segment>) -> Result<(), FieldError> {
+    let field = FieldPath(path.clone()).to_string();
+    let count = items.len() as u64;
+    if schema.get("maxItems").and_then(Value::as_u64).is_some_and(|max| count > max) {
+        return fail(&field, format!("Too many: {count}: must have at most {} items", schema["maxItems"]));
+    }
+    if schema.get("minItems").and_then(Value::as_u64).is_some_and(|min| count < min) {
+        return fail(&field, format!("Invalid value: {count}: {field} in body should have at least {} items", schema["minItems"]));
+    }
+    if schema.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
+        if let Some(i) = (1..items.len()).find(|&i| items[..i].contains(&items[i])) {
+            return fail(&format!("{field}[{i}]"), format!("Duplicate value: {}", show(&items[i])));
+        }
+    }
+    let Some(item_schema) = schema.get("items") else { return Ok(()) };
+    for (i, v) in items.iter().enumerate() {
+        path.push(Segment::Index(i));
+        check_schema(item_schema, v, path, false)?;
+        path.pop();
+    }
+    Ok(())
+}
+
+fn check_properties(
+    schema: &Value,
+    m: &Map<String, Value>,
+    path: &mut Vec<Segment>,
+    root: bool,
+) -> Result<(), FieldError> {
+    let field = FieldPath(path.clone()).to_string();
+    for name in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+        if !m.contains_key(name) {
+            return fail(&crate::validate::field::join(&field, name), "Required value");
+        }
+    }
+    let count = m.len() as u64;
+    if schema.get("maxProperties").and_then(Value::as_u64).is_some_and(|max| count > max) {
+        return fail(&field, format!("Too many: {count}: must have at most {} items", schema["maxProperties"]));
+    }
+    if schema.get("minProperties").and_then(Value::as_u64).is_some_and(|min| count < min) {
+        return fail(&field, format!("Invalid value: {count}: {field} in body should have at least {} properties", schema["minProperties"]));
+    }
+    let properties = schema.get("properties").and_then(Value::as_object);
+    let additional = schema.get("additionalProperties").filter(|a| a.is_object());
+    for (k, v) in m {
+        if root && matches!(k.as_str(), "apiVersion" | "kind" | "metadata") {
+            continue;
+        }
+        let Some(s) = properties.and_then(|p| p.get(k)).or(additional) else { continue };
+        path.push(Segment::Key(k.clone()));
+        check_schema(s, v, path, false)?;
+        path.pop();
+    }
+    Ok(())
+}
+
+fn schema_type(schema: &Value) -> Option<&str> {
+    schema.get("type").and_then(Value::as_str)
+}
+
+/// Whether a JSON value is of an OpenAPI type (an integral number is also a `number`).
+fn has_type(value: &Value, t: &str) -> bool {
+    match t {
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        "string" => value.is_string(),
+        "boolean" => value.is_boolean(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        _ => true,
+    }
+}
+
+/// The OpenAPI type name of a JSON value.
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_f64() => "number",
+        Value::Number(_) => "integer",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
 }
 
 /// Fields the structural schema does not know (upstream prunes them; strict validation
@@ -257,48 +428,10 @@ fn remove_at(obj: &mut Value, path: &[Segment]) {
     }
 }
 
-/// Upstream's OpenAPI v3 extensions as plain JSON schema: `nullable` adds "null" to the
-/// type, `x-kubernetes-int-or-string` accepts an integer or a string; the root's
-/// apiVersion/kind/metadata are the API server's, not the schema's.
-fn json_schema(schema: &Value) -> Value {
-    match schema {
-        Value::Object(m) => {
-            let mut out = Map::new();
-            for (k, v) in m {
-                let translated = match k.as_str() {
-                    "properties" | "patternProperties" | "definitions" => match v {
-                        Value::Object(props) => Value::Object(
-                            props.iter().map(|(pk, pv)| (pk.clone(), json_schema(pv))).collect(),
-                        ),
-                        other => other.clone(),
-                    },
-                    "items" | "additionalProperties" | "not" => json_schema(v),
-                    "allOf" | "anyOf" | "oneOf" => match v {
-                        Value::Array(a) => Value::Array(a.iter().map(json_schema).collect()),
-                        other => other.clone(),
-                    },
-                    _ => v.clone(),
-                };
-                out.insert(k.clone(), translated);
-            }
-            if m.get("x-kubernetes-int-or-string").and_then(Value::as_bool) == Some(true) {
-                out.remove("type");
-                out.insert("anyOf".into(), json!([{"type": "integer"}, {"type": "string"}]));
-            }
-            if m.get("nullable").and_then(Value::as_bool) == Some(true) {
-                if let Some(t) = out.get("type").and_then(Value::as_str).map(str::to_string) {
-                    out.insert("type".into(), json!([t, "null"]));
-                }
-            }
-            Value::Object(out)
-        }
-        other => other.clone(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn crd(scope: &str) -> Value {
         json!({

@@ -1,11 +1,12 @@
 //! The fixpoint driver: facts → every controller's rules → actions → admission → next step.
 //!
 //! One step reads one snapshot: every controller sees the same facts, and their proposals are
-//! admitted in a fixed order (controllers in [`CONTROLLERS`] order, each controller's actions
+//! admitted in a fixed order (controllers in [`controllers::CONTROLLERS`] order, each controller's actions
 //! sorted by object). Conflicting proposals are recorded and dropped; the controller proposes
 //! again next step. The clock advances one tick per step; when nothing is left to do but a
 //! controller is waiting for a time (a pod's ready delay, an eviction timeout, a progress
-//! deadline), the clock jumps there. The run stops when no action is derived and no timer is
+//! deadline), the clock jumps there. Schedules (a CronJob's next run) are only jumped to
+//! within the time an `advance` lets the clock run (`RunOptions::until`). The run stops when no action is derived and no timer is
 //! pending (converged), after `--steps` steps (on purpose), at `--max-steps` (exit 3), or when a
 //! state repeats (a cycle, exit 3).
 
@@ -33,6 +34,8 @@ pub struct RunOptions {
     pub max_steps: usize,
     /// Objects the store may hold before a run stops as runaway (`--max-objects`).
     pub max_objects: usize,
+    /// Let the clock run at least to this time (`advance`): schedules up to it fire on the way.
+    pub until: Option<i64>,
 }
 
 impl Default for RunOptions {
@@ -41,6 +44,7 @@ impl Default for RunOptions {
             steps: None,
             max_steps: DEFAULT_MAX_STEPS,
             max_objects: crate::budget::DEFAULT_MAX_OBJECTS,
+            until: None,
         }
     }
 }
@@ -132,12 +136,12 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
             }
             break Outcome::OverBudget(runaway);
         }
-        let (actions, wakes) = {
+        let proposals = {
             let facts = Facts::extract(&api.state.objects, api.state.now);
             rollout::sample(&facts, step_no - 1, &mut timelines);
             controllers::reconcile_all(&facts)
         };
-        admit_all(&mut api, &actions, &mut record);
+        admit_all(&mut api, &proposals.actions, &mut record);
         if record.actions.is_empty() {
             if !record.conflicts.is_empty() {
                 // Only refused proposals: retry on the next tick.
@@ -145,7 +149,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
                 api.state.now += TICK;
                 continue;
             }
-            match wakes.into_iter().find(|&t| t > api.state.now) {
+            match next_time(&proposals, api.state.now, opts.until) {
                 Some(t) => {
                     api.state.now = t;
                     continue;
@@ -173,6 +177,16 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     prune_events(api.state);
     rollout::store_timelines(api.state, &timelines);
     Trace { start, steps, outcome, timelines }
+}
+
+/// Where the clock goes when a step derived nothing: the earliest timer, or a schedule or the
+/// end of an `advance` when they come first and lie within it; `None` when the run is over.
+fn next_time(p: &controllers::Proposals, now: i64, until: Option<i64>) -> Option<i64> {
+    let horizon = until.unwrap_or(now);
+    let timer = p.wakes.iter().copied().find(|&t| t > now);
+    let scheduled = p.schedules.iter().copied().find(|&t| t > now && t <= horizon);
+    let end = (horizon > now).then_some(horizon);
+    [timer, scheduled, end].into_iter().flatten().min()
 }
 
 fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord) {
@@ -251,6 +265,35 @@ impl Progress {
     fn finish(&self) {
         if let Some(bar) = &self.0 {
             bar.finish_and_clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::controllers::Proposals;
+
+    /// Timers are always jumped to; schedules and the end of an `advance` only within it.
+    #[test]
+    fn where_the_clock_goes_when_nothing_happens() {
+        let p = |wakes: &[i64], schedules: &[i64]| Proposals {
+            wakes: wakes.to_vec(),
+            schedules: schedules.to_vec(),
+            ..Proposals::default()
+        };
+        let cases: &[(&str, Proposals, Option<i64>, Option<i64>)] = &[
+            ("nothing to wait for", p(&[], &[]), None, None),
+            ("a timer", p(&[5, 30], &[]), None, Some(30)),
+            ("a timer beyond an advance", p(&[500], &[]), Some(100), Some(100)),
+            ("a schedule outside an advance", p(&[], &[60]), None, None),
+            ("a schedule inside an advance", p(&[], &[60]), Some(100), Some(60)),
+            ("a schedule beyond an advance", p(&[], &[160]), Some(100), Some(100)),
+            ("the earliest of timer and schedule", p(&[90], &[60]), Some(100), Some(60)),
+            ("an advance already over", p(&[], &[]), Some(10), None),
+        ];
+        for (name, proposals, until, want) in cases {
+            assert_eq!(next_time(proposals, 10, *until), *want, "{name}");
         }
     }
 }

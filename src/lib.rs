@@ -21,6 +21,7 @@ pub mod namespaces;
 pub mod ordering;
 pub mod podtemplate;
 pub mod printers;
+pub mod quantity;
 pub mod render;
 pub mod rollout;
 pub mod selector;

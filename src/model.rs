@@ -344,54 +344,9 @@ pub fn node_ready(node: &Value) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Quantities
+// Quantities (parsed in [`crate::quantity`])
 
-/// CPU quantity in millicores ("500m", "2", "0.5"); None when unparsable.
-pub fn parse_cpu_milli(q: &str) -> Option<i64> {
-    let q = q.trim();
-    if let Some(m) = q.strip_suffix('m') {
-        return m.parse::<i64>().ok();
-    }
-    let f: f64 = q.parse().ok()?;
-    Some((f * 1000.0).ceil() as i64)
-}
-
-/// Memory (or storage) quantity in bytes ("128Mi", "1G", "1e3", "500"); None when unparsable.
-pub fn parse_bytes(q: &str) -> Option<i64> {
-    let q = q.trim();
-    const SUFFIXES: &[(&str, f64)] = &[
-        ("Ki", 1024.0),
-        ("Mi", 1048576.0),
-        ("Gi", 1073741824.0),
-        ("Ti", 1099511627776.0),
-        ("Pi", 1125899906842624.0),
-        ("Ei", 1152921504606846976.0),
-        ("k", 1e3),
-        ("M", 1e6),
-        ("G", 1e9),
-        ("T", 1e12),
-        ("P", 1e15),
-        ("E", 1e18),
-        ("m", 1e-3),
-    ];
-    for (s, mult) in SUFFIXES {
-        if let Some(n) = q.strip_suffix(s) {
-            let f: f64 = n.parse().ok()?;
-            return Some((f * mult).ceil() as i64);
-        }
-    }
-    let f: f64 = q.parse().ok()?;
-    Some(f.ceil() as i64)
-}
-
-/// A quantity field that may be written as a string or a bare number.
-pub fn quantity_str(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
+pub use crate::quantity::{parse_bytes, parse_cpu_milli, quantity_str};
 
 // ---------------------------------------------------------------------------------------------
 // Time (logical; the wall clock is never read)
@@ -446,17 +401,6 @@ pub fn move_clock(now: i64, secs: i64) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantities() {
-        assert_eq!(parse_cpu_milli("500m"), Some(500));
-        assert_eq!(parse_cpu_milli("2"), Some(2000));
-        assert_eq!(parse_cpu_milli("0.25"), Some(250));
-        assert_eq!(parse_bytes("128Mi"), Some(128 * 1024 * 1024));
-        assert_eq!(parse_bytes("1G"), Some(1_000_000_000));
-        assert_eq!(parse_bytes("5Gi"), Some(5 * 1024 * 1024 * 1024));
-        assert_eq!(parse_bytes("abc"), None);
-    }
 
     #[test]
     fn durations() {

@@ -98,7 +98,7 @@ metadata: {name: team}
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: widgets.example.com}
-spec: {group: example.com, names: {kind: Widget, plural: widgets}}
+spec: {group: example.com, scope: Namespaced, names: {kind: Widget, plural: widgets}, versions: [{name: v1, served: true, storage: true}]}
 ---
 apiVersion: v1
 kind: Secret

@@ -112,6 +112,17 @@ impl Selector {
         Ok(Selector { reqs })
     }
 
+    /// The selector requiring each of `labels` (`key=value`, ANDed): a ReplicationController
+    /// without `spec.selector` selects its template's labels.
+    pub fn equal_to(labels: &[(String, String)]) -> Selector {
+        let mut reqs: Vec<Requirement> = labels
+            .iter()
+            .map(|(k, v)| Requirement { key: k.clone(), op: Op::In, values: vec![v.clone()] })
+            .collect();
+        reqs.sort();
+        Selector { reqs }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.reqs.is_empty()
     }
@@ -199,15 +210,13 @@ fn parse_expression(e: &Value) -> Result<Requirement, SelectorError> {
     }
 }
 
-/// A label key: optional DNS prefix and a name of at most 63 characters of `[A-Za-z0-9._-]`,
-/// starting and ending alphanumeric.
 /// A label key as upstream's `IsQualifiedName` checks it, with its message.
-fn check_key(key: &str) -> Result<(), String> {
+pub(crate) fn check_key(key: &str) -> Result<(), String> {
     first_error(key, crate::validate::names::label_key(key))
 }
 
 /// A label value as upstream's `IsValidLabelValue` checks it, with its message.
-fn check_value(v: &str) -> Result<(), String> {
+pub(crate) fn check_value(v: &str) -> Result<(), String> {
     first_error(v, crate::validate::names::label_value(v))
 }
 

@@ -307,7 +307,7 @@ fn sync(d: &Dep, sets: &[Rs]) -> Proposed {
     }
     let now = model::parse_time(T0).unwrap() + 100 * 3600;
     let facts = Facts::extract(&objects, now);
-    let (actions, _) = reconcile(&facts);
+    let actions = reconcile(&facts).actions;
     let mut out = Proposed::default();
     for a in actions {
         match a.change {

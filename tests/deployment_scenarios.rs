@@ -2,13 +2,10 @@
 //! the Recreate strategy, revisionHistoryLimit, rollback edge cases, and bad input (rejected
 //! with exit 1 and the state file left byte-identical).
 
-#[path = "deploy_common/mod.rs"]
 mod common;
 
 use common::*;
 use serde_json::Value;
-
-const NODES: &str = "examples/cluster/nodes.yaml";
 
 /// A Deployment `x` with two replicas of `app:v1` and extra `spec` lines.
 fn manifest(extra_spec: &str) -> String {
@@ -33,15 +30,15 @@ spec:
     )
 }
 
-fn start(extra_spec: &str) -> Konverge {
-    let k = Konverge::new();
+fn start(extra_spec: &str) -> Cluster {
+    let k = Cluster::new();
     let m = k.write("x.yaml", &manifest(extra_spec));
-    k.ok(&["apply", "-f", NODES, "-f", &m]);
+    k.ok(&["apply", "-f", &example("cluster/nodes.yaml"), "-f", &m]);
     k
 }
 
-fn deployment(k: &Konverge) -> Value {
-    serde_json::from_str(&k.ok(&["get", "deploy", "x", "-o", "json"])).expect("JSON")
+fn deployment(k: &Cluster) -> Value {
+    serde_json::from_str(&k.ok(&["get", "deploy", "x", "-o", "json"]).stdout).expect("JSON")
 }
 
 fn condition(d: &Value, kind: &str) -> Value {
@@ -87,7 +84,7 @@ fn progress_deadline_exceeded() {
     let k = start("  progressDeadlineSeconds: 30\n");
     assert_eq!(condition(&deployment(&k), "Progressing")["reason"], "NewReplicaSetAvailable");
     let patch = r#"{"spec":{"template":{"metadata":{"annotations":{"konverge.io/image-pull":"fail"}},"spec":{"containers":[{"name":"app","image":"app:broken"}]}}}}"#;
-    let out = k.ok(&["patch", "deployment", "x", "-p", patch, "-o", "json"]);
+    let out = k.ok(&["patch", "deployment", "x", "-p", patch, "-o", "json"]).stdout;
     let t = trace(&out);
     assert_eq!(t["converged"], true, "a stuck rollout still settles: nothing more to do");
     let created = progress_marks(&t, "NewReplicaSetCreated");
@@ -117,8 +114,11 @@ fn progress_deadline_exceeded() {
     // maxUnavailable 0 of 2 keeps both old pods; the new pod never pulls its image.
     assert_eq!(condition(&d, "Available")["status"], "True");
     let pods = k.live_pods();
-    assert_eq!(pods.iter().filter(|p| image(p) == "app:v1" && p["status"]["phase"] == "Running").count(), 2);
-    let stuck: Vec<&Value> = pods.iter().filter(|p| image(p) == "app:broken").collect();
+    assert_eq!(
+        pods.iter().filter(|p| image_of(p) == "app:v1" && p["status"]["phase"] == "Running").count(),
+        2
+    );
+    let stuck: Vec<&Value> = pods.iter().filter(|p| image_of(p) == "app:broken").collect();
     assert_eq!(stuck.len(), 1);
     assert_eq!(stuck[0]["status"]["phase"], "Pending");
 
@@ -128,7 +128,7 @@ fn progress_deadline_exceeded() {
 
     // Fixing the image starts a new rollout: NewReplicaSetCreated at once, not the old timeout.
     let fixed = r#"{"spec":{"template":{"metadata":{"annotations":null},"spec":{"containers":[{"name":"app","image":"app:v2"}]}}}}"#;
-    let out = k.ok(&["patch", "deployment", "x", "-p", fixed, "-o", "json", "--steps", "1"]);
+    let out = k.ok(&["patch", "deployment", "x", "-p", fixed, "-o", "json", "--steps", "1"]).stdout;
     assert_eq!(progress_marks(&trace(&out), "NewReplicaSetCreated").len(), 1, "{out}");
     k.ok(&["run"]);
     assert_eq!(condition(&deployment(&k), "Progressing")["reason"], "NewReplicaSetAvailable");
@@ -144,7 +144,7 @@ fn resume_after_a_long_pause_does_not_time_out() {
     k.ok(&["rollout", "pause", "deploy/x"]);
     assert_eq!(condition(&deployment(&k), "Progressing")["reason"], "DeploymentPaused");
     k.ok(&["advance", "10m"]);
-    let out = k.ok(&["rollout", "resume", "deploy/x", "-o", "json"]);
+    let out = k.ok(&["rollout", "resume", "deploy/x", "-o", "json"]).stdout;
     let t = trace(&out);
     assert!(progress_marks(&t, "ProgressDeadlineExceeded").is_empty(), "{out}");
     assert_eq!(progress_marks(&t, "DeploymentResumed").len(), 1, "{out}");
@@ -158,7 +158,7 @@ fn recreate_removes_old_pods_before_creating_new_ones() {
     let k = start("  strategy: {type: Recreate}\n");
     let old: Vec<String> = k.live_pods().iter().map(|p| name(p).to_string()).collect();
     assert_eq!(old.len(), 2);
-    let out = k.ok(&["set", "image", "deploy/x", "app=app:v2", "-o", "json"]);
+    let out = k.ok(&["set", "image", "deploy/x", "app=app:v2", "-o", "json"]).stdout;
     let t = trace(&out);
     let mut last_old_gone = None;
     let mut first_new = None;
@@ -191,7 +191,7 @@ fn recreate_removes_old_pods_before_creating_new_ones() {
     assert!(rs_create["reason"].as_str().unwrap().contains("replicas 2"), "{rs_create}");
     let pods = k.live_pods();
     assert_eq!(pods.len(), 2);
-    assert!(pods.iter().all(|p| image(p) == "app:v2"));
+    assert!(pods.iter().all(|p| image_of(p) == "app:v2"));
 }
 
 /// revisionHistoryLimit 2: after four image changes only the two newest old ReplicaSets and
@@ -220,6 +220,7 @@ fn revision_history_limit_keeps_the_newest_old_replica_sets() {
     );
     let history: Vec<i64> = k
         .ok(&["rollout", "history", "deploy/x"])
+        .stdout
         .lines()
         .filter_map(|l| l.split_whitespace().next()?.parse().ok())
         .collect();
@@ -285,7 +286,7 @@ fn rollout_undo_refusals_leave_the_state_alone() {
 fn invalid_strategies_are_rejected() {
     let k = start("");
     let cases = [
-        ("  strategy: {type: BlueGreen}\n", "spec.strategy.type", "unsupported value \"BlueGreen\""),
+        ("  strategy: {type: BlueGreen}\n", "spec.strategy.type", "Unsupported value: \"BlueGreen\""),
         (
             "  strategy: {rollingUpdate: {maxUnavailable: \"101%\"}}\n",
             "spec.strategy.rollingUpdate.maxUnavailable",
@@ -315,7 +316,7 @@ fn invalid_strategies_are_rejected() {
         (
             "  strategy: {rollingUpdate: {maxSurge: oops}}\n",
             "spec.strategy.rollingUpdate.maxSurge",
-            "integer or a percentage",
+            "a valid percent string",
         ),
         (
             "  strategy: {type: Recreate, rollingUpdate: {maxSurge: 1}}\n",

@@ -9,7 +9,6 @@
 //! reconciling command also runs with `-o json` on a copy of the state: the JSON trace gives the
 //! pod counts per step and must leave a byte-identical state (determinism).
 
-#[path = "deploy_common/mod.rs"]
 mod common;
 
 use common::*;
@@ -24,7 +23,7 @@ const V3: &str = "ikubernetes/myapp:v3";
 
 /// The seed, one command at a time.
 struct Seed {
-    k: Konverge,
+    k: Cluster,
     n: usize,
 }
 
@@ -43,7 +42,7 @@ impl Seed {
     fn run(&mut self, label: &str, args: &[&str]) -> Ran {
         self.n += 1;
         let tag = format!("seed3_{:02}_{label}", self.n);
-        let copy = self.k.dir.join("copy.yaml");
+        let copy = self.k.path("copy.yaml");
         if self.k.state.exists() {
             std::fs::copy(&self.k.state, &copy).expect("copy state");
         } else {
@@ -52,7 +51,7 @@ impl Seed {
         let before = self.k.live_pods().len() as i64;
         let start = konverge::state::load(&self.k.state).expect("state").now;
         let json_args: Vec<&str> = args.iter().copied().chain(["-o", "json"]).collect();
-        let json_out = run_on(&copy, &json_args);
+        let json_out = self.k.run_with_state(&copy, &json_args);
         let out = self.k.run(args);
         assert_eq!(out.code, 0, "{args:?}:\n{}\n{}", out.stdout, out.stderr);
         assert_eq!(json_out.code, 0, "{json_args:?}:\n{}", json_out.stderr);
@@ -63,8 +62,9 @@ impl Seed {
         );
         let trace: Value = serde_json::from_str(&json_out.stdout).expect("JSON trace");
         assert_eq!(trace["format_version"], "1");
-        let tmp = self.k.dir.display().to_string();
-        let command = format!("konverge {}", args.join(" ")).replace(&tmp, "$TMPDIR");
+        let tmp = self.k.dir.path().display().to_string();
+        let checkout = format!("{}/", root().display());
+        let command = format!("konverge {}", args.join(" ")).replace(&tmp, "$TMPDIR").replace(&checkout, "");
         snap!(format!("{tag}_trace"), command.clone(), out.stdout.clone());
         self.gets(&tag, &command);
         let state = konverge::state::load(&self.k.state).expect("state");
@@ -82,7 +82,7 @@ impl Seed {
     /// `get deploy`, `get rs`, `get pods` as kubectl prints them.
     fn gets(&self, tag: &str, command: &str) {
         for (kind, short) in [("deploy", "deploy"), ("rs", "rs"), ("pods", "pods")] {
-            let text = self.k.ok(&["get", kind]);
+            let text = self.k.ok(&["get", kind]).stdout;
             snap!(format!("{tag}_get_{short}"), format!("konverge get {kind}, after: {command}"), text);
         }
     }
@@ -91,13 +91,13 @@ impl Seed {
     fn images(&self) -> String {
         let mut rows = vec![vec!["Name".to_string(), "Image".to_string()]];
         for p in self.k.live_pods() {
-            rows.push(vec![name(&p).to_string(), image(&p).to_string()]);
+            rows.push(vec![name(&p).to_string(), image_of(&p).to_string()]);
         }
         konverge::render::table(&rows)
     }
 
     fn deploy_columns(&self) -> Vec<String> {
-        row(&self.k.ok(&["get", "deploy"]), "deploy-demo")
+        row(&self.k.ok(&["get", "deploy"]).stdout, "deploy-demo")
     }
 
     fn rs_by_name(&self) -> Vec<(String, i64, String, i64)> {
@@ -128,12 +128,13 @@ impl Seed {
     }
 
     fn pods_of(&self, img: &str) -> BTreeSet<String> {
-        self.k.live_pods().iter().filter(|p| image(p) == img).map(|p| name(p).to_string()).collect()
+        self.k.live_pods().iter().filter(|p| image_of(p) == img).map(|p| name(p).to_string()).collect()
     }
 
     fn history(&self) -> Vec<i64> {
         self.k
             .ok(&["rollout", "history", D])
+            .stdout
             .lines()
             .filter_map(|l| l.split_whitespace().next()?.parse().ok())
             .collect()
@@ -146,9 +147,9 @@ fn peak(r: &Ran) -> i64 {
 
 #[test]
 fn seed_3_deployment_story() {
-    let mut s = Seed { k: Konverge::new(), n: 0 };
-    let nodes = "examples/cluster/nodes.yaml";
-    let manifest = "examples/deployment/deploy-demo.yaml";
+    let mut s = Seed { k: Cluster::new(), n: 0 };
+    let nodes = &example("cluster/nodes.yaml");
+    let manifest = &example("deployment/deploy-demo.yaml");
 
     // §3.2 create: a ReplicaSet deploy-demo-<hash> and two pods <rs>-<5 characters>.
     let r = s.run("apply", &["apply", "-f", nodes, "-f", manifest]);
@@ -278,7 +279,7 @@ fn seed_3_deployment_story() {
     snap!("seed3_undone_images", "the seed's custom-columns view after rollout undo", s.images());
 
     // §3.6 2) history 2 4 5, then undo to revision 2: five v2 pods of the v2 ReplicaSet.
-    let history = s.k.ok(&["rollout", "history", D]);
+    let history = s.k.ok(&["rollout", "history", D]).stdout;
     snap!("seed3_history", "konverge rollout history deploy/deploy-demo", history);
     assert_eq!(s.history(), [2, 4, 5]);
     let r = s.run("rollout_undo_to_2", &["rollout", "undo", D, "--to-revision=2"]);

@@ -4,7 +4,8 @@
 //! controller walks them (oldest first; by size for proportional scaling; by revision for
 //! history cleanup) as chains, and the sums of their replica counts.
 
-use super::{Facts, Id, Phase};
+use super::{Facts, Id, Phase, WorkloadKind};
+use crate::controllers::controller_ref_manager::{claim, ClaimInputs, Claims};
 use crate::model::{self, ObjKey};
 use crate::selector::Selector;
 use crate::validate::IntOrPercent;
@@ -120,10 +121,8 @@ pub struct DeployFacts {
     /// (deployment, time) at which the first of its Ready pods still inside minReadySeconds
     /// becomes available.
     pub pods_available_at: Vec<(Id, i64)>,
-    /// Orphan ReplicaSets a Deployment will adopt: (deployment, rs).
-    pub adoptable: Vec<(Id, Id)>,
-    /// ReplicaSets a Deployment owns whose labels no longer match: (deployment, rs).
-    pub mismatched: Vec<(Id, Id)>,
+    /// The ReplicaSets each Deployment owns, adopts and releases.
+    pub claims: Claims,
 }
 
 /// Sums over a Deployment's ReplicaSets.
@@ -180,7 +179,6 @@ pub fn canonical(v: &Value) -> String {
 /// The `pod-template-hash` of a template (upstream `controller.ComputeHash`: FNV-32a of the
 /// template and the collision count, its decimal digits mapped onto the safe alphabet).
 pub fn pod_template_hash(template: &Value, collision_count: i64) -> String {
-    const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     let mut t = template.clone();
     if let Some(labels) = t.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
         labels.remove(POD_TEMPLATE_HASH);
@@ -194,7 +192,44 @@ pub fn pod_template_hash(template: &Value, collision_count: i64) -> String {
         h ^= b as u32;
         h = h.wrapping_mul(0x01000193);
     }
-    h.to_string().bytes().map(|b| ALPHANUMS[b as usize % ALPHANUMS.len()] as char).collect()
+    safe_encode(&h.to_string())
+}
+
+/// upstream `rand.SafeEncodeString`: each byte mapped onto an alphabet without vowels and
+/// look-alike characters, so generated names spell no words.
+pub fn safe_encode(s: &str) -> String {
+    const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    s.bytes().map(|b| ALPHANUMS[b as usize % ALPHANUMS.len()] as char).collect()
+}
+
+/// The claim-rule inputs for ReplicaSets (upstream `getReplicaSetsForDeployment`: every
+/// ReplicaSet of the namespace, no filter beyond the selector).
+fn replica_set_claim_inputs(f: &Facts, deployments: &[DeployF], index: &FxHashMap<Id, usize>) -> ClaimInputs {
+    let mut inputs = ClaimInputs {
+        owners: deployments.iter().map(|d| (d.id, d.deleting)).collect(),
+        ..Default::default()
+    };
+    for rs in f.workloads_of(WorkloadKind::ReplicaSet) {
+        let labels = model::labels(f.raw(rs.id));
+        let matches = |d: &DeployF| d.ns == rs.ns && d.selector.matches(&labels);
+        match rs.controller.filter(|c| f.key(*c).kind == "Deployment") {
+            Some(d) => {
+                let Some(&i) = index.get(&d) else { continue };
+                inputs.considered.push(rs.id);
+                inputs.controlled_by.push((rs.id, d));
+                if matches(&deployments[i]) {
+                    inputs.matches.push((d, rs.id));
+                }
+            }
+            None if model::controller_ref(f.raw(rs.id)).is_none() && !rs.deleting => {
+                inputs.considered.push(rs.id);
+                inputs.orphans.push(rs.id);
+                inputs.matches.extend(deployments.iter().filter(|d| matches(d)).map(|d| (d.id, rs.id)));
+            }
+            None => {}
+        }
+    }
+    inputs
 }
 
 fn annotation_i64(obj: &Value, key: &str) -> Option<i64> {
@@ -215,38 +250,14 @@ pub fn deploy_facts(f: &Facts) -> DeployFacts {
     if out.deployments.is_empty() {
         return out;
     }
-    // Claim ReplicaSets: owned and matching, or orphans matching a Deployment's selector.
+    out.claims = claim(&replica_set_claim_inputs(f, &out.deployments, &index));
     let mut owned: FxHashMap<Id, Vec<DeployRsF>> = FxHashMap::default();
-    for (key, obj) in
-        f.store.range(ObjKey::new("ReplicaSet", "", "")..).take_while(|(k, _)| k.kind == "ReplicaSet")
-    {
-        let rs = f.by_key[key];
-        let labels = model::labels(obj);
-        let controller = model::controller_ref(obj)
-            .and_then(|(kind, _, uid)| (kind == "Deployment").then(|| f.resolve_uid(uid)).flatten());
-        let claimant = match controller {
-            Some(d) => index.get(&d).map(|&i| (i, true)),
-            None if model::controller_ref(obj).is_none()
-                && model::at(obj, &["metadata", "deletionTimestamp"]).is_none() =>
-            {
-                out.deployments
-                    .iter()
-                    .position(|d| d.ns == key.namespace && !d.deleting && d.selector.matches(&labels))
-                    .map(|i| (i, false))
-            }
-            None => None,
-        };
-        let Some((i, is_owned)) = claimant else { continue };
+    let mut claimed: Vec<(Id, Id)> = out.claims.owned.iter().chain(&out.claims.adopt).copied().collect();
+    claimed.sort_unstable();
+    for (d, rs) in claimed {
+        let Some(&i) = index.get(&d) else { continue };
         let d = &out.deployments[i];
-        if !d.selector.matches(&labels) {
-            if is_owned {
-                out.mismatched.push((d.id, rs));
-            }
-            continue;
-        }
-        if !is_owned {
-            out.adoptable.push((d.id, rs));
-        }
+        let obj = f.raw(rs);
         let template = model::at(obj, &["spec", "template"]).cloned().unwrap_or(Value::Null);
         let d_obj = f.raw(d.id);
         let stale = d.annotations.iter().any(|(k, v)| model::annotation(obj, k) != Some(v.as_str()));
@@ -270,8 +281,6 @@ pub fn deploy_facts(f: &Facts) -> DeployFacts {
                 != model::i64_at(d_obj, &["spec", "minReadySeconds"]).unwrap_or(0),
         });
     }
-    let mut ids: Vec<Id> = owned.keys().copied().collect();
-    ids.sort_unstable();
     let by_created = |a: &&DeployRsF, b: &&DeployRsF| (a.created, f.key(a.rs)).cmp(&(b.created, f.key(b.rs)));
     for d in &out.deployments {
         let rses = owned.remove(&d.id).unwrap_or_default();
@@ -325,8 +334,11 @@ pub fn deploy_facts(f: &Facts) -> DeployFacts {
 /// controller requeues itself after minReadySeconds and its status update wakes the Deployment).
 fn pods_available_at(f: &Facts, df: &DeployFacts) -> Vec<(Id, i64)> {
     let owner_of: FxHashMap<Id, Id> = df.replica_sets.iter().map(|r| (r.rs, r.deployment)).collect();
-    let min_ready: FxHashMap<Id, i64> =
-        f.pod_sets.iter().filter(|s| s.min_ready > 0).map(|s| (s.id, s.min_ready)).collect();
+    let min_ready: FxHashMap<Id, i64> = f
+        .workloads_of(super::WorkloadKind::ReplicaSet)
+        .filter(|s| s.min_ready > 0)
+        .map(|s| (s.id, s.min_ready))
+        .collect();
     if min_ready.is_empty() {
         return Vec::new();
     }
@@ -334,14 +346,12 @@ fn pods_available_at(f: &Facts, df: &DeployFacts) -> Vec<(Id, i64)> {
     for p in &f.pods {
         let Some(rs) = p.controller else { continue };
         let (Some(&d), Some(&m)) = (owner_of.get(&rs), min_ready.get(&rs)) else { continue };
-        if !p.active() || !p.ready || p.available(m, f.now) {
+        if !p.active() {
             continue;
         }
-        let mut t = p.ready_since + m;
-        if !p.available(m, t) {
-            t += 1;
+        if let Some(t) = p.available_from(m).filter(|&t| t > f.now) {
+            out.push((d, t));
         }
-        out.push((d, t));
     }
     out.sort_unstable();
     out.dedup_by_key(|x| x.0);

@@ -7,6 +7,7 @@
 //! a sum or a rank from these tables; the rules consume those as input facts.
 
 pub mod deploy;
+pub mod history;
 pub mod pods;
 pub mod sched;
 
@@ -117,9 +118,10 @@ pub struct NodeF {
     pub labels: Vec<(Sym, Sym)>,
     /// (key, value, effect) of `spec.taints`; `added` is the taint's timeAdded (0 if unset).
     pub taints: Vec<Taint>,
-    pub alloc_cpu_m: i64,
-    pub alloc_mem: i64,
-    pub alloc_pods: i64,
+    /// `status.allocatable` (see [`sched::node_allocatable`]).
+    pub alloc: sched::Allocatable,
+    /// `status.conditions` other than Ready: (type, status), interned.
+    pub conditions: Vec<(Sym, Sym)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -149,6 +151,11 @@ pub fn effect_code(s: &str) -> u8 {
 /// Taint keys the node lifecycle controller manages.
 pub const TAINT_UNREACHABLE: &str = "node.kubernetes.io/unreachable";
 pub const TAINT_NOT_READY: &str = "node.kubernetes.io/not-ready";
+pub const TAINT_UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
+pub const TAINT_MEMORY_PRESSURE: &str = "node.kubernetes.io/memory-pressure";
+pub const TAINT_DISK_PRESSURE: &str = "node.kubernetes.io/disk-pressure";
+pub const TAINT_PID_PRESSURE: &str = "node.kubernetes.io/pid-pressure";
+pub const TAINT_NETWORK_UNAVAILABLE: &str = "node.kubernetes.io/network-unavailable";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Toleration {
@@ -183,11 +190,17 @@ pub struct PodF {
     pub deleting: bool,
     pub restarts: i64,
     pub waiting_reason: Sym,
-    pub cpu_m: i64,
-    pub mem: i64,
+    /// What the pod asks of a node (upstream `PodRequests`, see [`sched::pod_requests`]).
+    pub requests: sched::Requests,
     pub priority: i64,
+    /// `spec.nodeSelector`, interned, sorted by key.
     pub node_selector: Vec<(Sym, Sym)>,
+    /// Required node affinity, canonical; `None` when unset.
+    pub affinity: Option<sched::RequiredAffinity>,
+    /// `spec.tolerations`, interned, in a canonical order.
     pub tolerations: Vec<Toleration>,
+    /// Host ports of the pod's containers (NodePorts).
+    pub host_ports: Vec<sched::HostPort>,
     pub knobs: Knobs,
     pub uid: String,
     /// `controller.kubernetes.io/pod-deletion-cost`, 0 when missing or invalid.
@@ -223,26 +236,82 @@ impl PodF {
 
     /// `podutil.IsPodAvailable`: ready for at least `min_ready` seconds.
     pub fn available(&self, min_ready: i64, now: i64) -> bool {
-        self.ready && (min_ready == 0 || self.ready_since + min_ready <= now)
+        self.available_from(min_ready).is_some_and(|t| t <= now)
+    }
+
+    /// The time from which a ready pod counts as available with `min_ready`; `None` when it is
+    /// not ready. Controllers that count available pods ask to be woken then.
+    pub fn available_from(&self, min_ready: i64) -> Option<i64> {
+        self.ready.then(|| if min_ready == 0 { i64::MIN } else { self.ready_since + min_ready })
     }
 }
 
-/// A ReplicaSet or ReplicationController: the two share one controller upstream.
+/// The kinds that own pods through a label selector and a pod template. Each has its own
+/// controller; they share how pods are claimed (`rules/controller_ref_manager.rs`) and counted
+/// (`pods::count`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum WorkloadKind {
+    ReplicaSet,
+    ReplicationController,
+    DaemonSet,
+    StatefulSet,
+    Job,
+}
+
+impl WorkloadKind {
+    pub const ALL: [WorkloadKind; 5] = [
+        WorkloadKind::ReplicaSet,
+        WorkloadKind::ReplicationController,
+        WorkloadKind::DaemonSet,
+        WorkloadKind::StatefulSet,
+        WorkloadKind::Job,
+    ];
+
+    pub fn of(kind: &str) -> Option<WorkloadKind> {
+        WorkloadKind::ALL.into_iter().find(|k| k.name() == kind)
+    }
+
+    /// The Kubernetes kind.
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkloadKind::ReplicaSet => "ReplicaSet",
+            WorkloadKind::ReplicationController => "ReplicationController",
+            WorkloadKind::DaemonSet => "DaemonSet",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::Job => "Job",
+        }
+    }
+}
+
+/// A workload: an object of a [`WorkloadKind`], with what every pod-owning controller reads.
 #[derive(Clone, Debug)]
-pub struct PodSetF {
+pub struct WorkloadF {
     pub id: Id,
+    pub kind: WorkloadKind,
     pub ns: String,
+    /// `spec.selector` (for a ReplicationController without one, its template's labels). An
+    /// empty selector selects nothing here: validation rejects it on input, and a stored object
+    /// with an unreadable one must not grab every pod.
     pub selector: Selector,
-    /// Labels of the pod template (for fullyLabeledReplicas).
+    /// Labels of the pod template.
     pub template_labels: Vec<(String, String)>,
-    pub replicas: i64,
+    /// `spec.minReadySeconds` (0 for kinds without one).
     pub min_ready: i64,
     pub deleting: bool,
     pub generation: i64,
-    pub observed: SetStatus,
-    /// The owning Deployment (controller reference that resolves), if any.
-    pub controller: Option<Id>,
     pub created: i64,
+    /// The workload's own controller (a Deployment for a ReplicaSet, a CronJob for a Job),
+    /// when that reference resolves.
+    pub controller: Option<Id>,
+}
+
+/// What the ReplicaSet controller reads beyond the [`WorkloadF`] of a ReplicaSet or
+/// ReplicationController (the two share one controller upstream).
+#[derive(Clone, Debug)]
+pub struct PodSetF {
+    pub id: Id,
+    pub replicas: i64,
+    pub observed: SetStatus,
 }
 
 /// The status a ReplicaSet controller writes: replicas, fullyLabeled, ready, available,
@@ -291,6 +360,11 @@ pub struct Facts<'s> {
     pub deleting: Vec<(Id, Finalizing)>,
     pub nodes: Vec<NodeF>,
     pub pods: Vec<PodF>,
+    /// Index into `pods` by object id.
+    pub pod_index: FxHashMap<Id, usize>,
+    pub workloads: Vec<WorkloadF>,
+    /// Index into `workloads` by object id.
+    pub workload_index: FxHashMap<Id, usize>,
     pub pod_sets: Vec<PodSetF>,
     pub owner_refs: Vec<OwnerRefF>,
 }
@@ -309,6 +383,9 @@ impl<'s> Facts<'s> {
             deleting: Vec::new(),
             nodes: Vec::new(),
             pods: Vec::new(),
+            pod_index: FxHashMap::default(),
+            workloads: Vec::new(),
+            workload_index: FxHashMap::default(),
             pod_sets: Vec::new(),
             owner_refs: Vec::new(),
         };
@@ -331,11 +408,29 @@ impl<'s> Facts<'s> {
             match key.kind.as_str() {
                 "Node" => f.extract_node(id, obj),
                 "Pod" => f.extract_pod(id, key, obj),
-                "ReplicaSet" | "ReplicationController" => f.extract_pod_set(id, key, obj),
-                _ => {}
+                kind => {
+                    if let Some(kind) = WorkloadKind::of(kind) {
+                        f.extract_workload(id, kind, key, obj);
+                    }
+                }
             }
         }
         f
+    }
+
+    /// The pod behind an id, if it is one.
+    pub fn pod(&self, id: Id) -> Option<&PodF> {
+        self.pod_index.get(&id).map(|&i| &self.pods[i])
+    }
+
+    /// The workload behind an id, if it is one.
+    pub fn workload(&self, id: Id) -> Option<&WorkloadF> {
+        self.workload_index.get(&id).map(|&i| &self.workloads[i])
+    }
+
+    /// Workloads of one kind, in key order.
+    pub fn workloads_of(&self, kind: WorkloadKind) -> impl Iterator<Item = &WorkloadF> {
+        self.workloads.iter().filter(move |w| w.kind == kind)
     }
 
     pub fn key(&self, id: Id) -> &ObjKey {
@@ -350,6 +445,16 @@ impl<'s> Facts<'s> {
     /// The object an owner reference with this uid points at, if it exists.
     pub fn resolve_uid(&self, uid: &str) -> Option<Id> {
         self.syms.get(uid).and_then(|s| self.by_uid.get(&s)).copied()
+    }
+
+    /// The object `obj`'s controller reference points at, when an object of that uid, kind and
+    /// name exists.
+    fn resolve_controller(&self, obj: &Value) -> Option<Id> {
+        let (kind, name, uid) = model::controller_ref(obj)?;
+        self.resolve_uid(uid).filter(|o| {
+            let k = &self.keys[*o as usize];
+            k.kind == kind && k.name == name
+        })
     }
 
     fn extract_common(&mut self, id: Id, obj: &Value) {
@@ -396,7 +501,18 @@ impl<'s> Facts<'s> {
                 added: model::parse_time(model::str_at(t, &["timeAdded"])).unwrap_or(0),
             })
             .collect();
-        let alloc = |k: &str| model::at(obj, &["status", "allocatable", k]).and_then(model::quantity_str);
+        let conditions = model::at(obj, &["status", "conditions"])
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|c| model::str_at(c, &["type"]) != "Ready")
+            .map(|c| {
+                (
+                    self.syms.intern(model::str_at(c, &["type"])),
+                    self.syms.intern(model::str_at(c, &["status"])),
+                )
+            })
+            .collect();
         let name = self.syms.intern(&self.keys[id as usize].name.clone());
         self.nodes.push(NodeF {
             id,
@@ -413,24 +529,14 @@ impl<'s> Facts<'s> {
                 .unwrap_or(false),
             labels,
             taints,
-            // A node that declares no allocatable resources is treated as roomy but bounded by
-            // the kubelet's default of 110 pods.
-            alloc_cpu_m: alloc("cpu").and_then(|q| model::parse_cpu_milli(&q)).unwrap_or(i64::MAX / 4),
-            alloc_mem: alloc("memory").and_then(|q| model::parse_bytes(&q)).unwrap_or(i64::MAX / 4),
-            alloc_pods: alloc("pods").and_then(|q| q.parse().ok()).unwrap_or(110),
+            alloc: sched::node_allocatable(obj),
+            conditions,
         });
     }
 
     fn extract_pod(&mut self, id: Id, key: &ObjKey, obj: &Value) {
         let (ready, ready_time) = model::pod_ready(obj);
         let controller = model::controller_ref(obj);
-        let (mut cpu_m, mut mem) = (0, 0);
-        let containers = model::at(obj, &["spec", "containers"]).and_then(Value::as_array);
-        for c in containers.into_iter().flatten() {
-            let req = |k: &str| model::at(c, &["resources", "requests", k]).and_then(model::quantity_str);
-            cpu_m += req("cpu").and_then(|q| model::parse_cpu_milli(&q)).unwrap_or(0);
-            mem += req("memory").and_then(|q| model::parse_bytes(&q)).unwrap_or(0);
-        }
         let statuses = model::at(obj, &["status", "containerStatuses"]).and_then(Value::as_array);
         let restarts = statuses
             .into_iter()
@@ -451,7 +557,7 @@ impl<'s> Facts<'s> {
             .iter()
             .map(|(k, v)| (self.syms.intern(k), self.syms.intern(v)))
             .collect();
-        let tolerations = model::at(obj, &["spec", "tolerations"])
+        let mut tolerations: Vec<Toleration> = model::at(obj, &["spec", "tolerations"])
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -463,18 +569,20 @@ impl<'s> Facts<'s> {
                 seconds: model::i64_at(t, &["tolerationSeconds"]).unwrap_or(-1),
             })
             .collect();
+        // Canonical order, so that equal pods share a scheduling class.
+        tolerations.sort_unstable_by_key(|t| (t.key, t.exists, t.value, t.effect, t.seconds));
+        tolerations.dedup();
+        let mut intern = |s: &str| self.syms.intern(s);
+        let affinity = sched::required_affinity(obj, &mut intern);
+        let host_ports = sched::host_ports(obj, &mut intern);
         let knob = |k: &str| model::annotation(obj, k);
         let knobs = Knobs {
             ready_after: knob(KNOB_READY_AFTER).and_then(model::parse_duration).unwrap_or(0),
             image_pull_fails: knob(KNOB_IMAGE_PULL) == Some("fail"),
             crashes: knob(KNOB_CRASH) == Some("true"),
         };
-        let owner = controller.and_then(|(kind, name, uid)| {
-            self.resolve_uid(uid).filter(|o| {
-                let k = &self.keys[*o as usize];
-                k.kind == kind && k.name == name
-            })
-        });
+        let owner = self.resolve_controller(obj);
+        self.pod_index.insert(id, self.pods.len());
         self.pods.push(PodF {
             id,
             ns: key.namespace.clone(),
@@ -490,11 +598,12 @@ impl<'s> Facts<'s> {
             deleting: model::at(obj, &["metadata", "deletionTimestamp"]).is_some(),
             restarts,
             waiting_reason,
-            cpu_m,
-            mem,
+            requests: sched::pod_requests(obj),
             priority: model::i64_at(obj, &["spec", "priority"]).unwrap_or(0),
             node_selector,
+            affinity,
             tolerations,
+            host_ports,
             knobs,
             uid: model::uid(obj).to_string(),
             deletion_cost: model::annotation(obj, "controller.kubernetes.io/pod-deletion-cost")
@@ -503,45 +612,41 @@ impl<'s> Facts<'s> {
         });
     }
 
-    fn extract_pod_set(&mut self, id: Id, key: &ObjKey, obj: &Value) {
+    fn extract_workload(&mut self, id: Id, kind: WorkloadKind, key: &ObjKey, obj: &Value) {
         let template_labels = model::string_map(obj, &["spec", "template", "metadata", "labels"]);
-        let selector = match (key.kind.as_str(), model::at(obj, &["spec", "selector"])) {
-            ("ReplicationController", Some(s)) => Selector::from_map(s).unwrap_or_default(),
-            ("ReplicationController", None) => Selector {
-                reqs: template_labels
-                    .iter()
-                    .map(|(k, v)| crate::selector::Requirement {
-                        key: k.clone(),
-                        op: crate::selector::Op::In,
-                        values: vec![v.clone()],
-                    })
-                    .collect(),
-            },
+        let selector = match (kind, model::at(obj, &["spec", "selector"])) {
+            (WorkloadKind::ReplicationController, Some(s)) => Selector::from_map(s).unwrap_or_default(),
+            (WorkloadKind::ReplicationController, None) => Selector::equal_to(&template_labels),
             (_, Some(s)) => Selector::from_label_selector(s).unwrap_or_default(),
             (_, None) => Selector::default(),
         };
-        let st = |k: &str| model::i64_at(obj, &["status", k]).unwrap_or(0);
-        let controller = model::controller_ref(obj).and_then(|(_, _, uid)| self.resolve_uid(uid));
-        self.pod_sets.push(PodSetF {
+        let controller = self.resolve_controller(obj);
+        self.workload_index.insert(id, self.workloads.len());
+        self.workloads.push(WorkloadF {
             id,
+            kind,
             ns: key.namespace.clone(),
-            // An empty selector never selects anything here: validation rejects it on input,
-            // and a stored object with an unreadable one must not grab every pod.
             selector,
             template_labels,
-            replicas: model::replicas(obj),
             min_ready: model::i64_at(obj, &["spec", "minReadySeconds"]).unwrap_or(0),
             deleting: model::at(obj, &["metadata", "deletionTimestamp"]).is_some(),
             generation: model::i64_at(obj, &["metadata", "generation"]).unwrap_or(1),
-            observed: SetStatus {
-                replicas: st("replicas"),
-                fully_labeled: st("fullyLabeledReplicas"),
-                ready: st("readyReplicas"),
-                available: st("availableReplicas"),
-                observed_generation: st("observedGeneration"),
-            },
-            controller,
             created: model::parse_time(model::str_at(obj, &["metadata", "creationTimestamp"])).unwrap_or(0),
+            controller,
         });
+        if matches!(kind, WorkloadKind::ReplicaSet | WorkloadKind::ReplicationController) {
+            let st = |k: &str| model::i64_at(obj, &["status", k]).unwrap_or(0);
+            self.pod_sets.push(PodSetF {
+                id,
+                replicas: model::replicas(obj),
+                observed: SetStatus {
+                    replicas: st("replicas"),
+                    fully_labeled: st("fullyLabeledReplicas"),
+                    ready: st("readyReplicas"),
+                    available: st("availableReplicas"),
+                    observed_generation: st("observedGeneration"),
+                },
+            });
+        }
     }
 }

@@ -1,105 +1,96 @@
-//! Aggregations over pods that crepe cannot express: which pods a pod set claims, how many,
-//! in which order it deletes them, and the status counts it reports.
+//! Aggregations over pods that crepe cannot express: which workloads' selectors match a pod
+//! (the input of the claim rules in `rules/controller_ref_manager.rs`), in which order a
+//! ReplicaSet deletes its pods, and the counts every workload controller reports.
 //!
-//! Each helper mirrors one upstream function and says which; the rules in
-//! `rules/replicaset.rs` consume the results as input facts.
+//! Each helper mirrors one upstream function and says which; the rules consume the results
+//! as input facts.
 
-use super::{Facts, Id, PodF, SetStatus};
+use super::{Facts, Id, PodF, SetStatus, WorkloadF, WorkloadKind};
+use crate::controllers::controller_ref_manager::ClaimInputs;
 use crate::selector::Op;
 use rustc_hash::FxHashMap;
 use std::cmp::Ordering;
 
-/// The pods a pod set claims this step (upstream `ClaimPods` without the side effects):
-/// active pods it already controls whose labels still match, plus active orphans that match
-/// (which it will adopt). Pods it controls that no longer match are listed for release.
-#[derive(Default, Debug)]
-pub struct Claims {
-    /// (set, pod): controlled, active, matching.
-    pub owned: Vec<(Id, Id)>,
-    /// (set, pod): orphan, active, matching; the set is not being deleted.
-    pub adoptable: Vec<(Id, Id)>,
-    /// (set, pod): controlled but the selector no longer matches.
-    pub mismatched: Vec<(Id, Id)>,
-}
-
-impl Claims {
-    /// Claimed pods of each set: owned and adoptable.
-    pub fn by_set(&self) -> FxHashMap<Id, Vec<Id>> {
-        let mut m: FxHashMap<Id, Vec<Id>> = FxHashMap::default();
-        for &(s, p) in self.owned.iter().chain(&self.adoptable) {
-            m.entry(s).or_default().push(p);
-        }
-        m
+/// The claim-rule inputs for the pods of workloads of `kinds`. `considered` picks the pods the
+/// controller looks at; `member` is the controller's own filter on top of the selector (upstream
+/// passes such filters to `ClaimPods`).
+pub fn claim_inputs(
+    f: &Facts,
+    kinds: &[WorkloadKind],
+    considered: impl Fn(&PodF) -> bool,
+    member: impl Fn(&WorkloadF, &PodF) -> bool,
+) -> ClaimInputs {
+    let owners: Vec<&WorkloadF> = f.workloads.iter().filter(|w| kinds.contains(&w.kind)).collect();
+    let mut out =
+        ClaimInputs { owners: owners.iter().map(|w| (w.id, w.deleting)).collect(), ..ClaimInputs::default() };
+    if owners.is_empty() {
+        return out;
     }
-}
-
-/// Compute [`Claims`] for every ReplicaSet and ReplicationController.
-pub fn claims(f: &Facts) -> Claims {
-    let mut out = Claims::default();
-    let sets: FxHashMap<Id, usize> = f.pod_sets.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
-    let candidates = SetIndex::new(f);
-    for pod in &f.pods {
-        if !pod.active() {
-            continue;
-        }
-        match pod.controller {
-            Some(owner) => {
-                if let Some(&i) = sets.get(&owner) {
-                    let set = &f.pod_sets[i];
-                    let pair = (set.id, pod.id);
-                    if !set.selector.is_empty() && set.selector.matches(&pod.labels) {
-                        out.owned.push(pair);
-                    } else {
-                        out.mismatched.push(pair);
-                    }
+    let matches =
+        |w: &WorkloadF, p: &PodF| !w.selector.is_empty() && w.selector.matches(&p.labels) && member(w, p);
+    let candidates = WorkloadIndex::new(&owners);
+    for pod in f.pods.iter().filter(|p| considered(p)) {
+        match pod.controller.and_then(|o| f.workload(o)).filter(|w| kinds.contains(&w.kind)) {
+            Some(w) => {
+                out.considered.push(pod.id);
+                out.controlled_by.push((pod.id, w.id));
+                if matches(w, pod) {
+                    out.matches.push((w.id, pod.id));
                 }
             }
-            None if !pod.has_controller_ref => {
-                for i in candidates.for_pod(pod) {
-                    let set = &f.pod_sets[i];
-                    if !set.deleting && !set.selector.is_empty() && set.selector.matches(&pod.labels) {
-                        out.adoptable.push((set.id, pod.id));
-                    }
+            None if !pod.has_controller_ref && !pod.deleting => {
+                let mut matching =
+                    candidates.for_pod(pod).map(|i| owners[i]).filter(|w| matches(w, pod)).peekable();
+                if matching.peek().is_some() {
+                    out.considered.push(pod.id);
+                    out.orphans.push(pod.id);
+                    out.matches.extend(matching.map(|w| (w.id, pod.id)));
                 }
             }
             None => {}
         }
     }
-    out.owned.sort_unstable();
-    out.adoptable.sort_unstable();
-    out.mismatched.sort_unstable();
     out
 }
 
-/// The pod sets an orphan pod may match, without trying every set of its namespace: each set
+/// The workloads an orphan pod may match, without trying every workload of its namespace: each
 /// is filed under one label its selector requires (`key In (value)`, what `matchLabels` gives),
-/// so a pod only meets the sets filed under one of its own labels, plus the few sets whose
+/// so a pod only meets the workloads filed under one of its own labels, plus the few whose
 /// selectors require no single label value. Candidates still go through the full match.
-struct SetIndex<'f> {
-    /// (namespace, key, value) → sets requiring that label.
+struct WorkloadIndex<'f> {
+    /// (namespace, key, value) → workloads requiring that label.
     by_label: FxHashMap<(&'f str, &'f str, &'f str), Vec<usize>>,
-    /// namespace → sets with no single-valued `In` requirement.
+    /// namespace → workloads with no single-valued `In` requirement.
     unfiled: FxHashMap<&'f str, Vec<usize>>,
 }
 
-impl<'f> SetIndex<'f> {
-    fn new(f: &'f Facts) -> SetIndex<'f> {
-        let mut index = SetIndex { by_label: FxHashMap::default(), unfiled: FxHashMap::default() };
-        for (i, s) in f.pod_sets.iter().enumerate() {
-            let required = s.selector.reqs.iter().find(|r| r.op == Op::In && r.values.len() == 1);
+impl<'f> WorkloadIndex<'f> {
+    fn new(workloads: &[&'f WorkloadF]) -> WorkloadIndex<'f> {
+        let mut index = WorkloadIndex { by_label: FxHashMap::default(), unfiled: FxHashMap::default() };
+        for (i, w) in workloads.iter().enumerate() {
+            let required = w.selector.reqs.iter().find(|r| r.op == Op::In && r.values.len() == 1);
             match required {
-                Some(r) => index.by_label.entry((&s.ns, &r.key, &r.values[0])).or_default().push(i),
-                None => index.unfiled.entry(&s.ns).or_default().push(i),
+                Some(r) => index.by_label.entry((&w.ns, &r.key, &r.values[0])).or_default().push(i),
+                None => index.unfiled.entry(&w.ns).or_default().push(i),
             }
         }
         index
     }
 
-    fn for_pod<'a>(&'a self, pod: &'a PodF) -> impl Iterator<Item = usize> + 'a {
+    /// Indexes of candidate workloads, ascending and without repeats.
+    fn for_pod(&self, pod: &PodF) -> impl Iterator<Item = usize> {
         let ns = pod.ns.as_str();
-        let filed =
-            pod.labels.iter().filter_map(move |(k, v)| self.by_label.get(&(ns, k.as_str(), v.as_str())));
-        filed.chain(self.unfiled.get(ns)).flatten().copied()
+        let mut found: Vec<usize> = pod
+            .labels
+            .iter()
+            .filter_map(|(k, v)| self.by_label.get(&(ns, k.as_str(), v.as_str())))
+            .chain(self.unfiled.get(ns))
+            .flatten()
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found.into_iter()
     }
 }
 
@@ -107,14 +98,12 @@ impl<'f> SetIndex<'f> {
 /// pods ranked by `ActivePodsWithRanks`, where a pod's rank is the number of active pods of
 /// related sets — sets with the same controlling owner — on its node).
 pub fn deletion_ranks(f: &Facts, claimed: &FxHashMap<Id, Vec<Id>>) -> Vec<(Id, Id, i64)> {
-    let pod_index: FxHashMap<Id, &PodF> = f.pods.iter().map(|p| (p.id, p)).collect();
-    let set_owner: FxHashMap<Id, Option<Id>> = f.pod_sets.iter().map(|s| (s.id, s.controller)).collect();
     // Active pods on each node per "family" (the sets' shared owner, or the set itself).
-    let family = |set: Id| set_owner.get(&set).copied().flatten().map_or((set, false), |o| (o, true));
+    let family = |set: Id| f.workload(set).and_then(|w| w.controller).map_or((set, false), |o| (o, true));
     let mut on_node: FxHashMap<((Id, bool), u32), i64> = FxHashMap::default();
     for (&set, pods) in claimed {
         for p in pods {
-            if let Some(node) = pod_index[p].node {
+            if let Some(node) = f.pod(*p).and_then(|p| p.node) {
                 *on_node.entry((family(set), node)).or_default() += 1;
             }
         }
@@ -125,8 +114,8 @@ pub fn deletion_ranks(f: &Facts, claimed: &FxHashMap<Id, Vec<Id>>) -> Vec<(Id, I
     for &set in sets {
         let mut pods: Vec<(&PodF, i64)> = claimed[&set]
             .iter()
-            .map(|p| {
-                let pod = pod_index[p];
+            .filter_map(|&p| f.pod(p))
+            .map(|pod| {
                 let rank = pod.node.map_or(0, |n| on_node.get(&(family(set), n)).copied().unwrap_or(0));
                 (pod, rank)
             })
@@ -198,28 +187,62 @@ fn age_bucket(t: i64, now: i64) -> i64 {
     }
 }
 
-/// Status counts of every pod set from its claimed pods (upstream `calculateStatus`).
+/// What a workload controller counts over the pods it claims.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct PodCounts {
+    pub total: i64,
+    /// Pods carrying every label of the workload's template.
+    pub fully_labeled: i64,
+    pub ready: i64,
+    /// Ready for at least the workload's `minReadySeconds` (`podutil.IsPodAvailable`).
+    pub available: i64,
+    pub pending: i64,
+    pub running: i64,
+    pub succeeded: i64,
+    pub failed: i64,
+}
+
+/// Count the pods `pods` of workload `w` now.
+pub fn count(f: &Facts, w: &WorkloadF, pods: &[Id]) -> PodCounts {
+    let mut c = PodCounts::default();
+    for p in pods.iter().filter_map(|&id| f.pod(id)) {
+        c.total += 1;
+        if w.template_labels.iter().all(|l| p.labels.contains(l)) {
+            c.fully_labeled += 1;
+        }
+        if p.ready {
+            c.ready += 1;
+        }
+        if p.available(w.min_ready, f.now) {
+            c.available += 1;
+        }
+        match p.phase {
+            super::Phase::Pending => c.pending += 1,
+            super::Phase::Running => c.running += 1,
+            super::Phase::Succeeded => c.succeeded += 1,
+            super::Phase::Failed => c.failed += 1,
+            super::Phase::Unknown => {}
+        }
+    }
+    c
+}
+
+/// Status counts of every ReplicaSet and ReplicationController from its claimed pods (upstream
+/// `calculateStatus`).
 pub fn set_status(f: &Facts, claimed: &FxHashMap<Id, Vec<Id>>) -> Vec<(Id, SetStatus)> {
-    let pod_index: FxHashMap<Id, &PodF> = f.pods.iter().map(|p| (p.id, p)).collect();
     f.pod_sets
         .iter()
-        .map(|s| {
-            let pods = claimed.get(&s.id).map(Vec::as_slice).unwrap_or(&[]);
-            let pods = pods.iter().map(|p| pod_index[p]);
-            let mut st = SetStatus { observed_generation: s.generation, ..SetStatus::default() };
-            for p in pods {
-                st.replicas += 1;
-                if s.template_labels.iter().all(|l| p.labels.contains(l)) {
-                    st.fully_labeled += 1;
-                }
-                if p.ready {
-                    st.ready += 1;
-                }
-                if p.available(s.min_ready, f.now) {
-                    st.available += 1;
-                }
-            }
-            (s.id, st)
+        .filter_map(|s| {
+            let w = f.workload(s.id)?;
+            let c = count(f, w, claimed.get(&s.id).map(Vec::as_slice).unwrap_or(&[]));
+            let st = SetStatus {
+                replicas: c.total,
+                fully_labeled: c.fully_labeled,
+                ready: c.ready,
+                available: c.available,
+                observed_generation: w.generation,
+            };
+            Some((s.id, st))
         })
         .collect()
 }
@@ -245,11 +268,12 @@ mod tests {
             deleting: false,
             restarts: 0,
             waiting_reason: 0,
-            cpu_m: 0,
-            mem: 0,
+            requests: Default::default(),
             priority: 0,
             node_selector: vec![],
+            affinity: None,
             tolerations: vec![],
+            host_ports: vec![],
             knobs: Knobs::default(),
             uid: format!("uid-{name}"),
             deletion_cost: 0,
@@ -259,7 +283,7 @@ mod tests {
     /// An orphan is offered to every set of its namespace whose selector matches it, whether
     /// the selector requires a single label value (indexed) or not (scanned).
     #[test]
-    fn orphans_meet_every_matching_set_of_their_namespace() {
+    fn orphans_meet_every_matching_workload_of_their_namespace() {
         let set = |name: &str, ns: &str, selector: &str| {
             format!(
                 "---\napiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {{name: {name}, namespace: {ns}, uid: u-{name}}}\n\
@@ -279,10 +303,11 @@ mod tests {
         text += &set("elsewhere", "other", "{matchLabels: {app: a}}");
         let state = crate::state::State::parse(&text, "test").unwrap();
         let f = Facts::extract(&state.objects, state.now);
-        let mut names: Vec<&str> =
-            claims(&f).adoptable.iter().map(|&(s, _)| f.key(s).name.as_str()).collect();
+        let inputs = claim_inputs(&f, &[WorkloadKind::ReplicaSet], |_| true, |_, _| true);
+        let mut names: Vec<&str> = inputs.matches.iter().map(|&(s, _)| f.key(s).name.as_str()).collect();
         names.sort_unstable();
         assert_eq!(names, ["both", "by-app", "by-tier", "exists"]);
+        assert_eq!(inputs.orphans.len(), 1);
     }
 
     /// Table of upstream `TestSortingActivePodsWithRanks` orderings: each row's first pod is

@@ -179,3 +179,131 @@ fn pod(obj: &Value) -> Result<(), FieldError> {
 }
 
 pub(super) const KINDS: &[(&str, super::KindValidator)] = &[("Pod", pod)];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod_with(spec: Value) -> Value {
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": spec})
+    }
+
+    fn container_with(extra: Value) -> Value {
+        let mut c = json!({"name": "c", "image": "nginx"});
+        if let (Some(c), Some(extra)) = (c.as_object_mut(), extra.as_object()) {
+            c.extend(extra.clone());
+        }
+        pod_with(json!({"containers": [c]}))
+    }
+
+    fn error(obj: Value) -> Option<(String, String)> {
+        pod(&obj).err().map(|e| (e.field, e.message))
+    }
+
+    /// core `TestValidatePodSpec` success cases: a minimal spec, every restart and DNS policy.
+    #[test]
+    fn valid_pod_specs() {
+        assert_eq!(error(container_with(json!({}))), None);
+        for restart in ["Always", "OnFailure", "Never"] {
+            let mut p = container_with(json!({}));
+            p["spec"]["restartPolicy"] = json!(restart);
+            assert_eq!(error(p), None, "{restart}");
+        }
+        for dns in ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"] {
+            let mut p = container_with(json!({}));
+            p["spec"]["dnsPolicy"] = json!(dns);
+            assert_eq!(error(p), None, "{dns}");
+        }
+    }
+
+    /// core `TestValidatePodSpec` error cases "bad RestartPolicy", "bad DNSPolicy" and
+    /// "with negative activeDeadlineSeconds".
+    #[test]
+    fn bad_pod_specs() {
+        let cases = [
+            ("restartPolicy", json!("UnlessStopped"), "spec.restartPolicy"),
+            ("dnsPolicy", json!("Google"), "spec.dnsPolicy"),
+            ("activeDeadlineSeconds", json!(0), "spec.activeDeadlineSeconds"),
+            ("activeDeadlineSeconds", json!(-1), "spec.activeDeadlineSeconds"),
+        ];
+        for (key, value, field) in cases {
+            let mut p = container_with(json!({}));
+            p["spec"][key] = value.clone();
+            assert_eq!(error(p).map(|e| e.0), Some(field.to_string()), "{key}: {value}");
+        }
+        let p = pod_with(json!({"containers": []}));
+        assert_eq!(error(p), Some(("spec.containers".into(), "Required value".into())));
+    }
+
+    /// core `TestValidateContainers` error cases "zero-length name", "name > 63 characters",
+    /// "name not a DNS label", "name not unique", "invalid image pull policy",
+    /// "Resource Requests CPU > Limits".
+    #[test]
+    fn bad_containers() {
+        let cases = [
+            (json!({"name": ""}), "spec.containers[0].name", "Required value"),
+            (
+                json!({"name": "a".repeat(64)}),
+                "spec.containers[0].name",
+                "must be no more than 63 bytes",
+            ),
+            (json!({"name": "Abc"}), "spec.containers[0].name", "a lowercase RFC 1123 label"),
+            (json!({"imagePullPolicy": "Sometimes"}), "spec.containers[0].imagePullPolicy", "Unsupported value"),
+            (
+                json!({"resources": {"requests": {"cpu": "2"}, "limits": {"cpu": "1"}}}),
+                "spec.containers[0].resources.requests",
+                "must be less than or equal to cpu limit of 1",
+            ),
+            (
+                json!({"resources": {"requests": {"memory": "-1Gi"}}}),
+                "spec.containers[0].resources.requests.memory",
+                "must be greater than or equal to 0",
+            ),
+        ];
+        for (extra, field, message) in cases {
+            let (f, m) = error(container_with(extra.clone())).unwrap_or_default();
+            assert_eq!(f, field, "{extra}");
+            assert!(m.contains(message), "{extra}: {m}");
+        }
+        let twice = pod_with(json!({"containers": [{"name": "c", "image": "i"}, {"name": "c", "image": "i"}]}));
+        assert_eq!(error(twice), Some(("spec.containers[1].name".into(), "Duplicate value: \"c\"".into())));
+    }
+
+    /// core `TestValidateTolerations` error cases "invalid operator", "value must be empty
+    /// when `operator` is 'Exists'", "invalid effect", "invalid key".
+    #[test]
+    fn bad_tolerations() {
+        let cases = [
+            (json!({"key": "k", "operator": "In", "value": "v"}), "spec.tolerations[0].operator"),
+            (json!({"key": "k", "operator": "Exists", "value": "v"}), "spec.tolerations[0].operator"),
+            (json!({"key": "k", "value": "v", "effect": "NoScheduleNoAdmit"}), "spec.tolerations[0].effect"),
+            (json!({"key": "nospecialchars^=@", "value": "v"}), "spec.tolerations[0].key"),
+        ];
+        for (t, field) in cases {
+            let mut p = container_with(json!({}));
+            p["spec"]["tolerations"] = json!([t]);
+            assert_eq!(error(p).map(|e| e.0), Some(field.to_string()), "{t}");
+        }
+    }
+
+    /// core `TestValidateContainerPorts` error cases "name > 15 characters", "name contains
+    /// invalid characters", "name is a number", "zero container port", "invalid protocol case",
+    /// "host port out of range".
+    #[test]
+    fn bad_container_ports() {
+        let cases = [
+            (json!({"containerPort": 80, "name": "a".repeat(16)}), "spec.containers[0].ports[0].name"),
+            (json!({"containerPort": 80, "name": "a.b.c"}), "spec.containers[0].ports[0].name"),
+            (json!({"containerPort": 80, "name": "80"}), "spec.containers[0].ports[0].name"),
+            (json!({"containerPort": 0}), "spec.containers[0].ports[0].containerPort"),
+            (json!({"containerPort": 80, "protocol": "tcp"}), "spec.containers[0].ports[0].protocol"),
+            (json!({"containerPort": 80, "hostPort": 65536}), "spec.containers[0].ports[0].hostPort"),
+        ];
+        for (port, field) in cases {
+            let p = container_with(json!({"ports": [port.clone()]}));
+            assert_eq!(error(p).map(|e| e.0), Some(field.to_string()), "{port}");
+        }
+        assert_eq!(error(container_with(json!({"ports": [{"containerPort": 80, "name": "http"}]}))), None);
+    }
+}

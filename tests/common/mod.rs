@@ -1,5 +1,6 @@
 //! Shared helpers for the integration tests: a throwaway cluster (a temporary directory holding
-//! the state file) driven through the real `konverge` binary, and snapshot settings.
+//! the state file) driven through the real `konverge` binary, readers of the objects and traces
+//! it prints, and snapshot settings.
 #![allow(dead_code)]
 
 use serde_json::Value;
@@ -15,7 +16,16 @@ pub fn example(rel: &str) -> String {
     root().join("examples").join(rel).display().to_string()
 }
 
-/// Pin a snapshot under `snapshots/` at the repository root, named without the module prefix.
+/// A repository file, as text.
+pub fn repo_file(rel: &str) -> String {
+    std::fs::read_to_string(root().join(rel)).expect("repository file")
+}
+
+/// Alphabet of generated name suffixes and pod-template hashes (upstream `rand.SafeEncodeString`).
+pub const NAME_ALPHABET: &str = "bcdfghjklmnpqrstvwxz2456789";
+
+/// Pin a snapshot under `snapshots/` at the repository root, named without the module prefix;
+/// with a description, that text goes in the snapshot's header.
 #[macro_export]
 macro_rules! snap {
     ($name:expr, $value:expr) => {
@@ -23,6 +33,16 @@ macro_rules! snap {
             snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"),
             prepend_module_to_snapshot => false,
             omit_expression => true,
+        }, {
+            insta::assert_snapshot!($name, $value);
+        })
+    };
+    ($name:expr, $description:expr, $value:expr) => {
+        insta::with_settings!({
+            snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+            description => $description,
         }, {
             insta::assert_snapshot!($name, $value);
         })
@@ -109,9 +129,15 @@ impl Cluster {
 
     /// Run `konverge ARGS --state STATE` and report what happened, whatever the exit code.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_state(&self.state, args)
+    }
+
+    /// Run `konverge ARGS --state STATE` against another state file (a copy, say), in this
+    /// cluster's directory.
+    pub fn run_with_state(&self, state: &Path, args: &[&str]) -> Run {
         let out = Command::new(env!("CARGO_BIN_EXE_konverge"))
             .arg("--state")
-            .arg(&self.state)
+            .arg(state)
             .args(args)
             .current_dir(self.dir.path())
             .env_remove("KONVERGE_STATE")
@@ -160,6 +186,11 @@ impl Cluster {
         (r.code == 0).then(|| r.json())
     }
 
+    /// Pods that are not being deleted.
+    pub fn live_pods(&self) -> Vec<Value> {
+        self.items("pods").into_iter().filter(|p| !is_terminating(p)).collect()
+    }
+
     pub fn state_bytes(&self) -> Vec<u8> {
         std::fs::read(&self.state).expect("read state")
     }
@@ -179,6 +210,35 @@ pub fn node_of(pod: &Value) -> &str {
 
 pub fn image_of(pod: &Value) -> &str {
     str_at(pod, "/spec/containers/0/image")
+}
+
+pub fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
+    obj["metadata"]["annotations"][key].as_str()
+}
+
+/// The name of the object an object's controller reference points at.
+pub fn owner(obj: &Value) -> &str {
+    obj["metadata"]["ownerReferences"]
+        .as_array()
+        .and_then(|refs| refs.iter().find(|r| r["controller"] == Value::Bool(true)))
+        .and_then(|r| r["name"].as_str())
+        .unwrap_or("")
+}
+
+/// Whether `s` is `prefix` followed by `min..=max` characters of [`NAME_ALPHABET`].
+pub fn generated(s: &str, prefix: &str, min: usize, max: usize) -> bool {
+    s.strip_prefix(prefix).is_some_and(|rest| {
+        (min..=max).contains(&rest.len()) && rest.chars().all(|c| NAME_ALPHABET.contains(c))
+    })
+}
+
+/// Columns of the table row whose first column is `first`.
+pub fn row(table: &str, first: &str) -> Vec<String> {
+    table
+        .lines()
+        .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .find(|cols| cols.first().map(String::as_str) == Some(first))
+        .unwrap_or_else(|| panic!("no row {first:?} in\n{table}"))
 }
 
 pub fn is_terminating(pod: &Value) -> bool {
@@ -226,4 +286,25 @@ pub fn count_actions(trace: &Value, verb: &str, kind: &str, controller: &str) ->
 /// Seconds since the epoch of an RFC 3339 time.
 pub fn secs(t: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(t).unwrap_or_else(|e| panic!("not a time: {t:?}: {e}")).timestamp()
+}
+
+/// Pods of a JSON trace, step by step: the number of pods that are not being deleted after
+/// each step, starting from `start` (a create adds one, a delete — graceful or not — removes
+/// one).
+pub fn pod_counts(trace: &Value, start: i64) -> Vec<i64> {
+    let mut n = start;
+    let mut out = vec![start];
+    for s in trace["steps"].as_array().expect("steps") {
+        for a in s["actions"].as_array().expect("actions") {
+            if a["kind"] == "Pod" {
+                match a["action"].as_str() {
+                    Some("create") => n += 1,
+                    Some("delete") => n -= 1,
+                    _ => {}
+                }
+            }
+        }
+        out.push(n);
+    }
+    out
 }

@@ -1,0 +1,181 @@
+//! The PersistentVolume and PersistentVolumeClaim describers.
+
+use super::*;
+
+impl Ctx<'_> {
+    pub(super) fn persistent_volume(&self, w: &mut Out) {
+        let pv = self.obj;
+        out!(w, 0, "Name:\t{}\n", self.key.name);
+        self.labels(w);
+        self.annotations(w);
+        out!(w, 0, "Finalizers:\t{}\n", go_slice(&str_list(pv, &["metadata", "finalizers"])));
+        out!(w, 0, "StorageClass:\t{}\n", printers::volume_class(pv));
+        match self.str(&["metadata", "deletionTimestamp"]) {
+            "" => out!(w, 0, "Status:\t{}\n", self.str(&["status", "phase"])),
+            t => out!(w, 0, "Status:\tTerminating (lasts {})\n", printers::since(t, self.s.now)),
+        }
+        match model::at(pv, &["spec", "claimRef"]) {
+            Some(c) => {
+                out!(w, 0, "Claim:\t{}/{}\n", model::str_at(c, &["namespace"]), model::str_at(c, &["name"]))
+            }
+            None => w.w(0, "Claim:\t\n"),
+        }
+        out!(w, 0, "Reclaim Policy:\t{}\n", self.str(&["spec", "persistentVolumeReclaimPolicy"]));
+        out!(w, 0, "Access Modes:\t{}\n", printers::access_modes(model::at(pv, &["spec", "accessModes"])));
+        out!(w, 0, "VolumeMode:\t{}\n", or_default(self.str(&["spec", "volumeMode"]), "Filesystem"));
+        out!(w, 0, "Capacity:\t{}\n", printers::quantity_at(pv, &["spec", "capacity", "storage"]));
+        w.w(0, "Node Affinity:\t");
+        match model::at(pv, &["spec", "nodeAffinity", "required"]) {
+            None => w.line("<none>"),
+            Some(req) => {
+                w.line("");
+                w.w(1, "Required Terms:\t");
+                let terms = list(req, &["nodeSelectorTerms"]);
+                if terms.is_empty() {
+                    w.line("<none>");
+                } else {
+                    w.line("");
+                    for (i, term) in terms.iter().enumerate() {
+                        out!(w, 2, "Term {i}:\t");
+                        let exprs = list(term, &["matchExpressions"]);
+                        if exprs.is_empty() {
+                            w.line("<none>");
+                        }
+                        for (j, e) in exprs.iter().enumerate() {
+                            if j != 0 {
+                                w.w(2, "\t");
+                            }
+                            let mut text = format!(
+                                "{} {}",
+                                model::str_at(e, &["key"]),
+                                model::str_at(e, &["operator"]).to_ascii_lowercase()
+                            );
+                            let values = str_list(e, &["values"]);
+                            if !values.is_empty() {
+                                text.push_str(&format!(" [{}]", values.join(", ")));
+                            }
+                            out!(w, 0, "{text}\n");
+                        }
+                    }
+                }
+            }
+        }
+        out!(w, 0, "Message:\t{}\n", self.str(&["status", "message"]));
+        w.w(0, "Source:\n");
+        volume_source(w, model::at(pv, &["spec"]).unwrap_or(&Value::Null), false);
+        self.events(w);
+    }
+
+    pub(super) fn persistent_volume_claim(&self, w: &mut Out) {
+        let pvc = self.obj;
+        self.name_namespace(w);
+        out!(w, 0, "StorageClass:\t{}\n", printers::volume_class(pvc));
+        match self.str(&["metadata", "deletionTimestamp"]) {
+            "" => out!(w, 0, "Status:\t{}\n", self.str(&["status", "phase"])),
+            t => out!(w, 0, "Status:\tTerminating (lasts {})\n", printers::since(t, self.s.now)),
+        }
+        let volume = self.str(&["spec", "volumeName"]);
+        out!(w, 0, "Volume:\t{volume}\n");
+        self.labels(w);
+        self.annotations(w);
+        out!(w, 0, "Finalizers:\t{}\n", go_slice(&str_list(pvc, &["metadata", "finalizers"])));
+        let (capacity, modes) = if volume.is_empty() {
+            (String::new(), String::new())
+        } else {
+            (
+                printers::quantity_at(pvc, &["status", "capacity", "storage"]),
+                printers::access_modes(model::at(pvc, &["status", "accessModes"])),
+            )
+        };
+        out!(w, 0, "Capacity:\t{capacity}\n");
+        out!(w, 0, "Access Modes:\t{modes}\n");
+        out!(w, 0, "VolumeMode:\t{}\n", or_default(self.str(&["spec", "volumeMode"]), "Filesystem"));
+        if let Some(ds) = model::at(pvc, &["spec", "dataSource"]) {
+            w.w(0, "DataSource:\n");
+            let group = model::str_at(ds, &["apiGroup"]);
+            if !group.is_empty() {
+                out!(w, 1, "APIGroup:\t{group}\n");
+            }
+            out!(w, 1, "Kind:\t{}\n", model::str_at(ds, &["kind"]));
+            out!(w, 1, "Name:\t{}\n", model::str_at(ds, &["name"]));
+        }
+        let mut users: Vec<&str> = self
+            .s
+            .of_kind("Pod", Some(&self.key.namespace))
+            .filter(|p| {
+                list(p, &["spec", "volumes"])
+                    .iter()
+                    .any(|v| model::str_at(v, &["persistentVolumeClaim", "claimName"]) == self.key.name)
+                    || model::owner_refs(pvc).any(|r| {
+                        model::str_at(r, &["kind"]) == "Pod" && model::str_at(r, &["uid"]) == model::uid(p)
+                    })
+            })
+            .map(model::name)
+            .collect();
+        users.sort_unstable();
+        w.w(0, "Used By:\t");
+        if users.is_empty() {
+            w.line("<none>");
+        }
+        for (i, u) in users.iter().enumerate() {
+            if i != 0 {
+                w.w(0, "\t");
+            }
+            out!(w, 0, "{u}\n");
+        }
+        timed_conditions(w, &list(pvc, &["status", "conditions"]), "LastProbeTime", "lastProbeTime");
+        self.events(w);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::describe::test_fixtures::*;
+
+    #[test]
+    fn volumes_and_claims_describe_like_kubectl() {
+        let s = more_fixtures();
+        assert_lines(
+            &describe_in(&s, "PersistentVolume", "", "pv-nfs-002"),
+            &[
+                "Name:            pv-nfs-002",
+                "Labels:          name=pv002",
+                "Annotations:     <none>",
+                "Finalizers:      [kubernetes.io/pv-protection]",
+                "StorageClass:    ",
+                "Status:          Bound",
+                "Claim:           default/nginxdata-nginx-statefulset-0",
+                "Reclaim Policy:  Retain",
+                "Access Modes:    RWO",
+                "VolumeMode:      Filesystem",
+                "Capacity:        5Gi",
+                "Node Affinity:   <none>",
+                "Message:         ",
+                "Source:",
+                "    Type:      NFS (an NFS mount that lasts the lifetime of a pod)",
+                "    Server:    192.168.1.34",
+                "    Path:      /data/volumes/v2",
+                "    ReadOnly:  false",
+                "Events:        <none>",
+            ],
+        );
+        assert_lines(
+            &describe_in(&s, "PersistentVolumeClaim", "default", "nginxdata-nginx-statefulset-0"),
+            &[
+                "Name:          nginxdata-nginx-statefulset-0",
+                "Namespace:     default",
+                "StorageClass:  ",
+                "Status:        Bound",
+                "Volume:        pv-nfs-002",
+                "Labels:        app=nginx-pod",
+                "Annotations:   <none>",
+                "Finalizers:    []",
+                "Capacity:      5Gi",
+                "Access Modes:  RWO",
+                "VolumeMode:    Filesystem",
+                "Used By:       nginx-statefulset-0",
+                "Events:        <none>",
+            ],
+        );
+    }
+}
