@@ -8,9 +8,9 @@
 
 use crate::model::{self, KindInfo};
 use crate::state::State;
+use crate::validate::field::show;
 use crate::validate::field::{fail, FieldError};
 use crate::validate::schema::{FieldPath, FieldValidation, Segment};
-use crate::validate::field::show;
 use serde_json::{Map, Value};
 
 /// One version of a custom kind.
@@ -171,13 +171,21 @@ pub fn validate(
 /// Check `value` against one structural schema node, as the API server's OpenAPI validation
 /// of custom resources does, with its messages (`spec.replicas in body should be less than
 /// or equal to 10`). At the root, `apiVersion`, `kind` and `metadata` are the API server's.
-fn check_schema(schema: &Value, value: &Value, path: &mut Vec<Segment>, root: bool) -> Result<(), FieldError> {
+fn check_schema(
+    schema: &Value,
+    value: &Value,
+    path: &mut Vec<Segment>,
+    root: bool,
+) -> Result<(), FieldError> {
     let field = FieldPath(path.clone()).to_string();
-    let invalid = |detail: String| fail(&field, format!("Invalid value: {}: {field} in body {detail}", show(value)));
+    let invalid =
+        |detail: String| fail(&field, format!("Invalid value: {}: {field} in body {detail}", show(value)));
     if value.is_null() {
         return match schema.get("nullable").and_then(Value::as_bool) {
             Some(true) => Ok(()),
-            _ => invalid("must be of type ".to_string() + schema_type(schema).unwrap_or("object") + ": \"null\""),
+            _ => invalid(
+                "must be of type ".to_string() + schema_type(schema).unwrap_or("object") + ": \"null\"",
+            ),
         };
     }
     let int_or_string = schema.get("x-kubernetes-int-or-string").and_then(Value::as_bool) == Some(true);
@@ -193,7 +201,10 @@ fn check_schema(schema: &Value, value: &Value, path: &mut Vec<Segment>, root: bo
     if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
         if !allowed.contains(value) {
             let shown: Vec<String> = allowed.iter().map(show).collect();
-            return fail(&field, format!("Unsupported value: {}: supported values: {}", show(value), shown.join(", ")));
+            return fail(
+                &field,
+                format!("Unsupported value: {}: supported values: {}", show(value), shown.join(", ")),
+            );
         }
     }
     if let Some(x) = value.as_f64() {
@@ -214,7 +225,10 @@ fn check_schema(schema: &Value, value: &Value, path: &mut Vec<Segment>, root: bo
             for option in options.iter().filter(|_| combined == "allOf") {
                 check_schema(option, value, path, root)?;
             }
-            return invalid(format!("must validate {} of the schemas ({combined})", if combined == "oneOf" { "one and only one" } else { "at least one" }));
+            return invalid(format!(
+                "must validate {} of the schemas ({combined})",
+                if combined == "oneOf" { "one and only one" } else { "at least one" }
+            ));
         }
     }
     if let Some(not) = schema.get("not") {
@@ -282,7 +296,13 @@ fn check_items(schema: &Value, items: &[Value], path: &mut Vec<Segment>) -> Resu
         return fail(&field, format!("Too many: {count}: must have at most {} items", schema["maxItems"]));
     }
     if schema.get("minItems").and_then(Value::as_u64).is_some_and(|min| count < min) {
-        return fail(&field, format!("Invalid value: {count}: {field} in body should have at least {} items", schema["minItems"]));
+        return fail(
+            &field,
+            format!(
+                "Invalid value: {count}: {field} in body should have at least {} items",
+                schema["minItems"]
+            ),
+        );
     }
     if schema.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
         if let Some(i) = (1..items.len()).find(|&i| items[..i].contains(&items[i])) {
@@ -305,17 +325,28 @@ fn check_properties(
     root: bool,
 ) -> Result<(), FieldError> {
     let field = FieldPath(path.clone()).to_string();
-    for name in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+    for name in
+        schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
+    {
         if !m.contains_key(name) {
             return fail(&crate::validate::field::join(&field, name), "Required value");
         }
     }
     let count = m.len() as u64;
     if schema.get("maxProperties").and_then(Value::as_u64).is_some_and(|max| count > max) {
-        return fail(&field, format!("Too many: {count}: must have at most {} items", schema["maxProperties"]));
+        return fail(
+            &field,
+            format!("Too many: {count}: must have at most {} items", schema["maxProperties"]),
+        );
     }
     if schema.get("minProperties").and_then(Value::as_u64).is_some_and(|min| count < min) {
-        return fail(&field, format!("Invalid value: {count}: {field} in body should have at least {} properties", schema["minProperties"]));
+        return fail(
+            &field,
+            format!(
+                "Invalid value: {count}: {field} in body should have at least {} properties",
+                schema["minProperties"]
+            ),
+        );
     }
     let properties = schema.get("properties").and_then(Value::as_object);
     let additional = schema.get("additionalProperties").filter(|a| a.is_object());

@@ -138,10 +138,12 @@ pub fn label_key(value: &str) -> Vec<String> {
             }
             *name
         }
-        _ => return vec![format!(
+        _ => {
+            return vec![format!(
             "a valid label key {} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
             regex_error(LABEL_KEY_ERR, LABEL_KEY_FMT, &["MyName", "my.name", "123-abc"])
-        )],
+        )]
+        }
     };
     if name.is_empty() {
         errs.push("name part must be non-empty".to_string());

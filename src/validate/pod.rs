@@ -243,13 +243,13 @@ mod tests {
     fn bad_containers() {
         let cases = [
             (json!({"name": ""}), "spec.containers[0].name", "Required value"),
-            (
-                json!({"name": "a".repeat(64)}),
-                "spec.containers[0].name",
-                "must be no more than 63 bytes",
-            ),
+            (json!({"name": "a".repeat(64)}), "spec.containers[0].name", "must be no more than 63 bytes"),
             (json!({"name": "Abc"}), "spec.containers[0].name", "a lowercase RFC 1123 label"),
-            (json!({"imagePullPolicy": "Sometimes"}), "spec.containers[0].imagePullPolicy", "Unsupported value"),
+            (
+                json!({"imagePullPolicy": "Sometimes"}),
+                "spec.containers[0].imagePullPolicy",
+                "Unsupported value",
+            ),
             (
                 json!({"resources": {"requests": {"cpu": "2"}, "limits": {"cpu": "1"}}}),
                 "spec.containers[0].resources.requests",
@@ -266,7 +266,8 @@ mod tests {
             assert_eq!(f, field, "{extra}");
             assert!(m.contains(message), "{extra}: {m}");
         }
-        let twice = pod_with(json!({"containers": [{"name": "c", "image": "i"}, {"name": "c", "image": "i"}]}));
+        let twice =
+            pod_with(json!({"containers": [{"name": "c", "image": "i"}, {"name": "c", "image": "i"}]}));
         assert_eq!(error(twice), Some(("spec.containers[1].name".into(), "Duplicate value: \"c\"".into())));
     }
 
