@@ -100,9 +100,14 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     let start = state.now;
     let mut api = ApiServer::new(state);
     let mut steps = Vec::new();
+    let user_changes = !user.is_empty();
     let mut pending_user = Some(user);
     let mut seen: HashMap<u64, usize> = HashMap::new();
-    seen.insert(api.fingerprint, 0);
+    if !user_changes {
+        // The state before the user's change is no state of the loop: a Job created and then
+        // deleted after it finished returns to it without cycling.
+        seen.insert(api.fingerprint, 0);
+    }
     let progress = Progress::new();
     let mut timelines = rollout::Timelines::new();
     let outcome = loop {
