@@ -5,7 +5,8 @@
 //! exists, an object that is gone, a pod already bound, a node without room, an adoption of a
 //! pod someone else adopted first). A refusal is a conflict: recorded, not applied, and the
 //! controller proposes again next step. It also does what admission does for every new object:
-//! names from `generateName`, uids, resourceVersions, creation timestamps, default tolerations.
+//! names from `generateName`, uids, resourceVersions, creation timestamps, default tolerations,
+//! and a Job's defaults and generated selector (`defaults.rs`).
 
 use crate::actions::{Change, EventSpec, EventType, Precondition, Propagation};
 use crate::facts::sched::NodeFree;
@@ -152,8 +153,10 @@ impl<'a> ApiServer<'a> {
         if has_generation(&kind, &obj) {
             model::obj_mut(&mut obj, &["metadata"]).insert("generation".into(), json!(1));
         }
-        if kind == "Pod" {
-            default_pod(&mut obj);
+        match kind.as_str() {
+            "Pod" => default_pod(&mut obj),
+            "Job" => crate::defaults::job(&mut obj),
+            _ => {}
         }
         self.put(key.clone(), obj);
         Ok(Admitted { key, detail: None })

@@ -12,12 +12,16 @@ pub mod controller_ref_manager;
 pub mod deployment;
 #[path = "../rules/garbage_collector.rs"]
 pub mod garbage_collector;
+#[path = "../rules/job.rs"]
+pub mod job;
 #[path = "../rules/kubelet.rs"]
 pub mod kubelet;
 #[path = "../rules/node_lifecycle.rs"]
 pub mod node_lifecycle;
 #[path = "../rules/replicaset.rs"]
 pub mod replicaset;
+#[path = "../rules/ttl_after_finished.rs"]
+pub mod ttl_after_finished;
 #[path = "../rules/scheduler.rs"]
 pub mod scheduler;
 
@@ -67,6 +71,8 @@ pub const CONTROLLERS: &[Controller] = &[
     node_lifecycle::CONTROLLER,
     deployment::CONTROLLER,
     replicaset::CONTROLLER,
+    job::CONTROLLER,
+    ttl_after_finished::CONTROLLER,
     scheduler::CONTROLLER,
     kubelet::CONTROLLER,
 ];

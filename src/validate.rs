@@ -5,6 +5,8 @@
 //! parameters) and the identity every object needs. Kinds without a controller are only checked
 //! for identity: they are stored unchanged.
 
+mod batch;
+
 use crate::model::{self, kind_info};
 use crate::selector::Selector;
 use serde_json::Value;
@@ -70,8 +72,18 @@ pub fn object(obj: &Value) -> Result<(), FieldError> {
             deployment(obj)
         }
         "DaemonSet" | "StatefulSet" => workload(obj, SelectorStyle::LabelSelector),
+        "Job" => batch::job(obj),
         "Node" => node(obj),
         _ => Ok(()),
+    }
+}
+
+/// Validate a change of a stored object (`new` replaces `old`): the new object is valid and
+/// the fields the API server keeps immutable did not change.
+pub fn update(old: &Value, new: &Value) -> Result<(), FieldError> {
+    match model::str_at(new, &["kind"]) {
+        "Job" => batch::job_update(old, new),
+        _ => object(new),
     }
 }
 
