@@ -69,7 +69,8 @@ pub fn object(obj: &Value) -> Result<(), FieldError> {
             replicas(obj)?;
             deployment(obj)
         }
-        "DaemonSet" | "StatefulSet" => workload(obj, SelectorStyle::LabelSelector),
+        "DaemonSet" => workload(obj, SelectorStyle::LabelSelector).and_then(|_| daemon_set(obj)),
+        "StatefulSet" => workload(obj, SelectorStyle::LabelSelector),
         "Node" => node(obj),
         _ => Ok(()),
     }
@@ -176,6 +177,83 @@ fn deployment(obj: &Value) -> Result<(), FieldError> {
             "spec.strategy.type",
             format!("unsupported value {other:?}: supported values: \"Recreate\", \"RollingUpdate\""),
         ),
+    }
+}
+
+/// upstream `ValidateDaemonSetSpec` beyond the selector and template (checked by `workload`):
+/// the template's restartPolicy and activeDeadlineSeconds, non-negative minReadySeconds and
+/// revisionHistoryLimit, and `ValidateDaemonSetUpdateStrategy` on the strategy as the API
+/// server defaults it (RollingUpdate with maxUnavailable 1 and maxSurge 0): each value a
+/// non-negative integer or a percentage of at most 100%, and exactly one of maxSurge and
+/// maxUnavailable non-zero.
+fn daemon_set(obj: &Value) -> Result<(), FieldError> {
+    match obj.pointer("/spec/template/spec/restartPolicy").and_then(Value::as_str) {
+        None | Some("Always") => {}
+        Some(other) => {
+            return fail(
+                "spec.template.spec.restartPolicy",
+                format!("Unsupported value: {other:?}: supported values: \"Always\""),
+            )
+        }
+    }
+    if obj.pointer("/spec/template/spec/activeDeadlineSeconds").is_some_and(|v| !v.is_null()) {
+        return fail(
+            "spec.template.spec.activeDeadlineSeconds",
+            "activeDeadlineSeconds in DaemonSet is not Supported",
+        );
+    }
+    for f in ["minReadySeconds", "revisionHistoryLimit"] {
+        if let Some(v) = obj.pointer(&format!("/spec/{f}")).filter(|v| !v.is_null()) {
+            non_negative_int(&format!("spec.{f}"), v)?;
+        }
+    }
+    let strategy = "spec.updateStrategy";
+    let strategy_type = match obj.pointer("/spec/updateStrategy/type") {
+        None | Some(Value::Null) => "RollingUpdate",
+        Some(Value::String(s)) => s.as_str(),
+        Some(other) => {
+            return fail(&format!("{strategy}.type"), format!("expected string, got {}", type_name(other)))
+        }
+    };
+    match strategy_type {
+        "OnDelete" => return Ok(()),
+        "RollingUpdate" => {}
+        other => {
+            return fail(
+                strategy,
+                format!("Unsupported value: {other:?}: supported values: \"RollingUpdate\", \"OnDelete\""),
+            )
+        }
+    }
+    let rolling = obj.pointer("/spec/updateStrategy/rollingUpdate").filter(|v| !v.is_null());
+    let value = |field: &str, default: IntOrPercent| -> Result<IntOrPercent, FieldError> {
+        let path = format!("{strategy}.rollingUpdate.{field}");
+        let Some(v) = rolling.and_then(|r| r.get(field)).filter(|v| !v.is_null()) else { return Ok(default) };
+        match IntOrPercent::parse(v) {
+            Some(IntOrPercent::Int(i)) if i < 0 => fail(&path, "must be greater than or equal to 0"),
+            Some(IntOrPercent::Percent(p)) if p < 0 => fail(
+                &path,
+                format!("{v}: a valid percent string must be a numeric string followed by an ending '%'"),
+            ),
+            Some(IntOrPercent::Percent(p)) if p > 100 => {
+                fail(&path, format!("{v}: must not be greater than 100%"))
+            }
+            Some(x) => Ok(x),
+            None => fail(&path, format!("must be an integer or a percentage (e.g. 25%), got {v}")),
+        }
+    };
+    let unavailable = value("maxUnavailable", IntOrPercent::Int(1))?;
+    let surge = value("maxSurge", IntOrPercent::Int(0))?;
+    match (unavailable.is_zero(), surge.is_zero()) {
+        (false, false) => fail(
+            &format!("{strategy}.rollingUpdate.maxSurge"),
+            "may not be set when maxUnavailable is non-zero",
+        ),
+        (true, true) => fail(
+            &format!("{strategy}.rollingUpdate.maxUnavailable"),
+            "Required value: cannot be 0 when maxSurge is 0",
+        ),
+        _ => Ok(()),
     }
 }
 
@@ -438,6 +516,79 @@ mod tests {
         ];
         for (strategy, want) in cases {
             assert_eq!(field(deploy(strategy.clone())), want, "{strategy}");
+        }
+    }
+
+    /// `ValidateDaemonSetSpec` and `ValidateDaemonSetUpdateStrategy` (upstream
+    /// `TestValidateDaemonSet*` error cases): each refusal names its field.
+    #[test]
+    fn table_of_bad_daemon_sets() {
+        let ds = |spec: Value| {
+            let mut d = json!({
+                "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "d"},
+                "spec": {
+                    "selector": {"matchLabels": {"app": "a"}},
+                    "template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+                }
+            });
+            json_patch::merge(&mut d, &json!({"spec": spec}));
+            d
+        };
+        let ru = |u: Value, s: Value| json!({"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": u, "maxSurge": s}}});
+        let cases = [
+            ("defaults", json!({}), "ok"),
+            (
+                "maxUnavailable 0 and maxSurge 0",
+                ru(json!(0), json!(0)),
+                "spec.updateStrategy.rollingUpdate.maxUnavailable",
+            ),
+            (
+                "maxUnavailable 0% and maxSurge 0",
+                ru(json!("0%"), json!(0)),
+                "spec.updateStrategy.rollingUpdate.maxUnavailable",
+            ),
+            ("both non-zero", ru(json!(1), json!(1)), "spec.updateStrategy.rollingUpdate.maxSurge"),
+            (
+                "maxSurge alone (maxUnavailable defaults to 1)",
+                json!({"updateStrategy": {"rollingUpdate": {"maxSurge": 1}}}),
+                "spec.updateStrategy.rollingUpdate.maxSurge",
+            ),
+            ("surge only", ru(json!(0), json!("10%")), "ok"),
+            ("unavailable percent", ru(json!("50%"), json!(0)), "ok"),
+            (
+                "maxUnavailable over 100%",
+                ru(json!("101%"), json!(0)),
+                "spec.updateStrategy.rollingUpdate.maxUnavailable",
+            ),
+            ("negative maxSurge", ru(json!(0), json!(-1)), "spec.updateStrategy.rollingUpdate.maxSurge"),
+            ("not a percent", ru(json!("1"), json!(0)), "spec.updateStrategy.rollingUpdate.maxUnavailable"),
+            ("invalid type", json!({"updateStrategy": {"type": "Sideways"}}), "spec.updateStrategy"),
+            ("OnDelete", json!({"updateStrategy": {"type": "OnDelete"}}), "ok"),
+            ("negative minReadySeconds", json!({"minReadySeconds": -1}), "spec.minReadySeconds"),
+            (
+                "negative revisionHistoryLimit",
+                json!({"revisionHistoryLimit": -1}),
+                "spec.revisionHistoryLimit",
+            ),
+            ("zero revisionHistoryLimit", json!({"revisionHistoryLimit": 0}), "ok"),
+            (
+                "selector not matching",
+                json!({"selector": {"matchLabels": {"app": "b"}}}),
+                "spec.template.metadata.labels",
+            ),
+            (
+                "restartPolicy Never",
+                json!({"template": {"spec": {"restartPolicy": "Never"}}}),
+                "spec.template.spec.restartPolicy",
+            ),
+            (
+                "activeDeadlineSeconds",
+                json!({"template": {"spec": {"activeDeadlineSeconds": 5}}}),
+                "spec.template.spec.activeDeadlineSeconds",
+            ),
+        ];
+        for (name, spec, want) in cases {
+            assert_eq!(field(ds(spec)), want, "{name}");
         }
     }
 

@@ -1,6 +1,6 @@
-//! kubectl's client side of `rollout`: the status message, revision history, undo (which is a
-//! patch of the Deployment's template, computed by kubectl, not by the controller), and the
-//! rollout timeline konverge records while it runs.
+//! `rollout` for Deployments: kubectl's status message, revision history (the ReplicaSets'
+//! revision annotations), undo (a patch of the Deployment's template, computed by kubectl, not
+//! by the controller), and the rollout timeline konverge records while it runs.
 
 use crate::apply;
 use crate::facts::deploy::{self as df, ANNOTATIONS_TO_SKIP};
