@@ -308,6 +308,16 @@ const STEP_NOT_RUN: u8 = 6;
 const STEP_WAIT: u8 = 7;
 const STEP_NONE: u8 = 8;
 
+/// The end of `updatedDesiredNodeCounts`: (maxSurge, maxUnavailable) as scaled for `desired`
+/// nodes, except that a DaemonSet allowing neither (both 0) on some node gets maxUnavailable 1.
+pub fn budget((surge, unavailable): (i64, i64), desired: i64) -> (i64, i64) {
+    if desired > 0 && surge == 0 && unavailable == 0 {
+        (0, 1)
+    } else {
+        (surge, unavailable)
+    }
+}
+
 /// What the rolling update without surge has counted on its way through the nodes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NoSurgeTally {
@@ -529,8 +539,7 @@ crepe! {
 
     // rollingUpdate: budgets, then the nodes of nodeToDaemonPods (nodes with pods and nodes
     // that should run one), in name order.
-    Budget(ds, surge, unavailable) <-
-        Scaled(ds, surge, u, desired), let unavailable = if desired > 0 && surge == 0 && u == 0 { 1 } else { u };
+    Budget(ds, b.0, b.1) <- Scaled(ds, surge, unavailable, desired), let b = budget((surge, unavailable), desired);
     Rolls(ds) <- Daemon(ds, _, true), !ManageActs(ds), HasOldPods(ds);
     Key(ds, n) <- Rolls(ds), HasPods(ds, n);
     Key(ds, n) <- Rolls(ds), ShouldRun(ds, n);

@@ -291,6 +291,11 @@ pub fn run(cli: Cli) -> Result<Exit> {
         }
         Command::Describe { kind, name } => {
             let s = state::load(&cli.state)?;
+            // `describe KIND NAME` or `describe KIND/NAME`.
+            let (kind, name) = match (kind.split_once('/'), name) {
+                (Some((k, n)), None) => (k.to_string(), Some(n.to_string())),
+                (_, name) => (kind, name),
+            };
             let info = kind_of(&kind)?;
             let names: Vec<String> = match name {
                 Some(n) => vec![n],

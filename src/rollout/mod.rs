@@ -49,6 +49,16 @@ pub fn undo_patch(state: &State, key: &ObjKey, to_revision: i64) -> Result<Optio
     }
 }
 
+/// The REVISION / CHANGE-CAUSE table of `rollout history`, laid out as kubectl's
+/// `tabbedString` does (padding 2).
+pub fn revision_table<'a>(revisions: impl Iterator<Item = (i64, Option<&'a str>)>) -> String {
+    let mut text = String::from("REVISION\tCHANGE-CAUSE\n");
+    for (revision, cause) in revisions {
+        text.push_str(&format!("{revision}\t{}\n", cause.unwrap_or("<none>")));
+    }
+    crate::describe::tabwriter(&text)
+}
+
 fn unsupported<T>(kind: &str) -> Result<T> {
     bail!("rollout: {} is not supported (supported: {})", model::resource_ref(kind), KINDS.join(", "))
 }

@@ -53,14 +53,8 @@ pub fn history(state: &State, owner: &Value, revision: Option<i64>) -> Result<St
             ))
         }
         None => {
-            let mut rows = vec![vec!["REVISION".to_string(), "CHANGE-CAUSE".into()]];
-            for (r, rev) in &revisions {
-                rows.push(vec![
-                    r.to_string(),
-                    model::annotation(rev, CHANGE_CAUSE).unwrap_or("<none>").to_string(),
-                ]);
-            }
-            Ok(format!("{head} \n{}\n", crate::render::table(&rows)))
+            let causes = revisions.iter().map(|(r, rev)| (*r, model::annotation(rev, CHANGE_CAUSE)));
+            Ok(format!("{head} \n{}\n", super::revision_table(causes)))
         }
     }
 }
