@@ -39,11 +39,9 @@
 
 use crate::actions::{Action, Change, EventType, Precondition, Propagation};
 use crate::controllers::{controller_ref_manager, Controller, Proposals};
-use crate::facts::daemon::{
-    self as fd, DaemonPod, DaemonSetF, DaemonStatus, Symbols, END_OF_NODES, OP_DOES_NOT_EXIST, OP_EXISTS,
-    OP_GT, OP_IN, OP_LT, OP_NOT_IN,
-};
+use crate::facts::daemon::{self as fd, DaemonPod, DaemonSetF, DaemonStatus, Symbols, END_OF_NODES};
 use crate::facts::history::{self as fh, REVISION_LABEL};
+use crate::facts::sched::{OP_DOES_NOT_EXIST, OP_EXISTS, OP_GT, OP_IN, OP_LT, OP_NOT_IN};
 use crate::facts::{pods, Facts, Id, Phase, Sym, WorkloadKind, ANY_EFFECT, EMPTY, NO_EXECUTE, NO_SCHEDULE};
 use crate::model::{self, ObjKey};
 use crate::podtemplate;
@@ -202,9 +200,9 @@ pub mod eligibility {
             rt.extend(shape.node_name.map(|n| PinnedTo(ds.id, n)));
             rt.extend(shape.node_selector.iter().map(|&(k, v)| Selects(ds.id, k, v)));
             rt.extend(shape.tolerations.iter().map(|t| Tolerates(ds.id, t.key, t.exists, t.value, t.effect)));
-            let Some(terms) = &shape.affinity else { continue };
+            let Some(affinity) = &shape.affinity else { continue };
             rt.extend([Affinity(ds.id)]);
-            for reqs in terms {
+            for reqs in &affinity.terms {
                 rt.extend([Term(ds.id, term)]);
                 for r in reqs {
                     rt.extend([TermRequires(term, requirement)]);

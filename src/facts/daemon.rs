@@ -16,7 +16,12 @@
 //! always taken in node-name order.
 
 use super::history::{History, RevisionF, REVISION_LABEL};
-use super::{effect_code, Facts, Id, Interner, Phase, Sym, Toleration, WorkloadF};
+use super::sched::{self, RequiredAffinity, NAME_FIELD};
+use super::{
+    effect_code, Facts, Id, Interner, Phase, Sym, Toleration, WorkloadF, TAINT_DISK_PRESSURE,
+    TAINT_MEMORY_PRESSURE, TAINT_NETWORK_UNAVAILABLE, TAINT_NOT_READY, TAINT_PID_PRESSURE, TAINT_UNREACHABLE,
+    TAINT_UNSCHEDULABLE,
+};
 use crate::model::{self, ObjKey};
 use crate::validate::IntOrPercent;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -27,8 +32,6 @@ pub const REVISION_HISTORY_LIMIT: i64 = 10;
 /// The DaemonSet annotation whose value new pods carry as [`POD_TEMPLATE_GENERATION`].
 pub const TEMPLATE_GENERATION: &str = "deprecated.daemonset.template.generation";
 pub const POD_TEMPLATE_GENERATION: &str = "pod-template-generation";
-/// The one field a node selector term can match on (`metav1.ObjectNameField`).
-pub const NAME_FIELD: &str = "metadata.name";
 /// The back-off of deleting failed daemon pods on one node: 1 s doubling up to 15 min
 /// (kube-controller-manager's `failedPodsBackoff`); an entry unused for twice the maximum
 /// starts over.
@@ -36,15 +39,6 @@ pub const BACKOFF_INITIAL: i64 = 1;
 pub const BACKOFF_MAX: i64 = 15 * 60;
 /// The Event the controller records before deleting a failed daemon pod.
 pub const FAILED_DAEMON_POD: &str = "FailedDaemonPod";
-
-/// Node selector operators as the small integers rules compare.
-pub const OP_IN: u8 = 0;
-pub const OP_NOT_IN: u8 = 1;
-pub const OP_EXISTS: u8 = 2;
-pub const OP_DOES_NOT_EXIST: u8 = 3;
-pub const OP_GT: u8 = 4;
-pub const OP_LT: u8 = 5;
-pub const OP_UNKNOWN: u8 = 6;
 
 /// The step's interned strings, extended with the strings only a DaemonSet mentions (a
 /// nodeSelector value no node carries, a node an affinity names): equal strings get equal
@@ -122,28 +116,14 @@ pub struct DaemonStatus {
     pub observed_generation: i64,
 }
 
-/// One `NodeSelectorRequirement` of a required node affinity term.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct NodeRequirement {
-    /// `matchFields` (on the node's name) rather than `matchExpressions` (on its labels).
-    pub field: bool,
-    pub key: Sym,
-    pub op: u8,
-    pub values: Vec<Sym>,
-    /// The integer of a Gt/Lt requirement.
-    pub number: i64,
-    /// Whether upstream parses it; a term holding one that does not matches no node.
-    pub valid: bool,
-}
-
 /// What `NodeShouldRunDaemonPod` reads from the pod a DaemonSet would create (`NewPod`).
 #[derive(Clone, Debug, Default)]
 pub struct DaemonPodShape {
     /// `spec.nodeName` of the template.
     pub node_name: Option<Sym>,
     pub node_selector: Vec<(Sym, Sym)>,
-    /// `requiredDuringSchedulingIgnoredDuringExecution`: terms ORed, requirements ANDed.
-    pub affinity: Option<Vec<Vec<NodeRequirement>>>,
+    /// `requiredDuringSchedulingIgnoredDuringExecution` (terms ORed, requirements ANDed).
+    pub affinity: Option<RequiredAffinity>,
     /// The template's tolerations and the DaemonSet defaults.
     pub tolerations: Vec<Toleration>,
 }
@@ -177,7 +157,7 @@ fn daemon_set(f: &Facts, w: &WorkloadF, syms: &mut Symbols) -> DaemonSetF {
         rolling_update.and_then(|r| r.get(field)).and_then(IntOrPercent::parse).unwrap_or(default)
     };
     let st = |k: &str| model::i64_at(obj, &["status", k]).unwrap_or(0);
-    let spec = model::at(obj, &["spec", "template", "spec"]).cloned().unwrap_or_else(|| json!({}));
+    let template = model::at(obj, &["spec", "template"]).unwrap_or(&Value::Null);
     DaemonSetF {
         id: w.id,
         strategy: UpdateStrategy {
@@ -199,19 +179,21 @@ fn daemon_set(f: &Facts, w: &WorkloadF, syms: &mut Symbols) -> DaemonSetF {
             unavailable: st("numberUnavailable"),
             observed_generation: st("observedGeneration"),
         },
-        shape: pod_shape(&spec, syms),
+        shape: pod_shape(template, syms),
     }
 }
 
-/// The scheduling-relevant part of `NewPod(ds, node)`: the template's spec with the default
-/// DaemonSet tolerations.
-pub fn pod_shape(spec: &Value, syms: &mut Symbols) -> DaemonPodShape {
+/// The scheduling-relevant part of `NewPod(ds, node)` for a DaemonSet's pod template: its
+/// spec with the default DaemonSet tolerations.
+pub fn pod_shape(template: &Value, syms: &mut Symbols) -> DaemonPodShape {
+    let spec = model::at(template, &["spec"]).unwrap_or(&Value::Null);
     let node_name = Some(model::str_at(spec, &["nodeName"])).filter(|n| !n.is_empty()).map(|n| syms.sym(n));
     let mut node_selector: Vec<(Sym, Sym)> =
         model::string_map(spec, &["nodeSelector"]).iter().map(|(k, v)| (syms.sym(k), syms.sym(v))).collect();
     node_selector.sort_unstable();
     let tolerations = daemon_pod_tolerations(spec).iter().filter_map(|t| toleration(t, syms)).collect();
-    DaemonPodShape { node_name, node_selector, affinity: required_affinity(spec, syms), tolerations }
+    let affinity = sched::required_affinity(template, &mut |s| syms.sym(s));
+    DaemonPodShape { node_name, node_selector, affinity, tolerations }
 }
 
 /// A toleration as the rules compare it; `None` for an operator upstream does not know (it
@@ -238,15 +220,15 @@ fn toleration(t: &Value, syms: &mut Symbols) -> Option<Toleration> {
 /// NoSchedule for pods on the host network.
 pub fn daemon_pod_tolerations(spec: &Value) -> Vec<Value> {
     let mut defaults = vec![
-        ("node.kubernetes.io/not-ready", "NoExecute"),
-        ("node.kubernetes.io/unreachable", "NoExecute"),
-        ("node.kubernetes.io/disk-pressure", "NoSchedule"),
-        ("node.kubernetes.io/memory-pressure", "NoSchedule"),
-        ("node.kubernetes.io/pid-pressure", "NoSchedule"),
-        ("node.kubernetes.io/unschedulable", "NoSchedule"),
+        (TAINT_NOT_READY, "NoExecute"),
+        (TAINT_UNREACHABLE, "NoExecute"),
+        (TAINT_DISK_PRESSURE, "NoSchedule"),
+        (TAINT_MEMORY_PRESSURE, "NoSchedule"),
+        (TAINT_PID_PRESSURE, "NoSchedule"),
+        (TAINT_UNSCHEDULABLE, "NoSchedule"),
     ];
     if model::at(spec, &["hostNetwork"]).and_then(Value::as_bool) == Some(true) {
-        defaults.push(("node.kubernetes.io/network-unavailable", "NoSchedule"));
+        defaults.push((TAINT_NETWORK_UNAVAILABLE, "NoSchedule"));
     }
     let mut list: Vec<Value> =
         model::at(spec, &["tolerations"]).and_then(Value::as_array).cloned().unwrap_or_default();
@@ -265,67 +247,6 @@ pub fn daemon_pod_tolerations(spec: &Value) -> Vec<Value> {
         }
     }
     list
-}
-
-/// A pod's required node affinity (component-helpers `nodeaffinity.NodeSelector`), `None`
-/// when unset. Terms without requirements are dropped: they select nothing.
-pub fn required_affinity(spec: &Value, syms: &mut Symbols) -> Option<Vec<Vec<NodeRequirement>>> {
-    let required =
-        model::at(spec, &["affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"])
-            .filter(|v| !v.is_null())?;
-    let mut terms = Vec::new();
-    for term in required.get("nodeSelectorTerms").and_then(Value::as_array).into_iter().flatten() {
-        let reqs = |k: &str| term.get(k).and_then(Value::as_array).into_iter().flatten();
-        let raw: Vec<(bool, &Value)> = reqs("matchExpressions")
-            .map(|r| (false, r))
-            .chain(reqs("matchFields").map(|r| (true, r)))
-            .collect();
-        let parsed: Vec<NodeRequirement> =
-            raw.into_iter().map(|(field, r)| requirement(field, r, syms)).collect();
-        if !parsed.is_empty() {
-            terms.push(parsed);
-        }
-    }
-    Some(terms)
-}
-
-fn requirement(field: bool, r: &Value, syms: &mut Symbols) -> NodeRequirement {
-    let op = match model::str_at(r, &["operator"]) {
-        "In" => OP_IN,
-        "NotIn" => OP_NOT_IN,
-        "Exists" => OP_EXISTS,
-        "DoesNotExist" => OP_DOES_NOT_EXIST,
-        "Gt" => OP_GT,
-        "Lt" => OP_LT,
-        _ => OP_UNKNOWN,
-    };
-    let raw: Vec<&str> =
-        r.get("values").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
-    let key = model::str_at(r, &["key"]);
-    let number = match (op, raw.as_slice()) {
-        (OP_GT | OP_LT, [one]) => one.parse::<i64>().ok(),
-        _ => None,
-    };
-    // What `labels.NewRequirement` and the field-selector parser accept.
-    let valid = if field {
-        key == NAME_FIELD && matches!(op, OP_IN | OP_NOT_IN) && raw.len() == 1
-    } else {
-        !key.is_empty()
-            && match op {
-                OP_IN | OP_NOT_IN => !raw.is_empty(),
-                OP_EXISTS | OP_DOES_NOT_EXIST => raw.is_empty(),
-                OP_GT | OP_LT => number.is_some(),
-                _ => false,
-            }
-    };
-    NodeRequirement {
-        field,
-        key: syms.sym(key),
-        op,
-        values: raw.iter().map(|v| syms.sym(v)).collect(),
-        number: number.unwrap_or(0),
-        valid,
-    }
 }
 
 /// `ReplaceDaemonSetPodNodeNameNodeAffinity`: the pod's required node affinity becomes one
