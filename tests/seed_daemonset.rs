@@ -128,7 +128,9 @@ fn seed_4_daemonset_story() {
             ["nodeSelectorTerms"];
         assert_eq!(term[0]["matchFields"][0]["key"], "metadata.name");
         assert_eq!(term[0]["matchFields"][0]["operator"], "In");
-        pinned.push(term[0]["matchFields"][0]["values"][0].as_str().expect("node").to_string());
+        let target = term[0]["matchFields"][0]["values"][0].as_str().expect("node");
+        assert_eq!(node_of(&p), target, "the scheduler binds a daemon pod to the node it is pinned to");
+        pinned.push(target.to_string());
         let tolerations: Vec<&str> = p["spec"]["tolerations"]
             .as_array()
             .expect("tolerations")
