@@ -8,6 +8,8 @@
 
 #[path = "../rules/controller_ref_manager.rs"]
 pub mod controller_ref_manager;
+#[path = "../rules/daemonset.rs"]
+pub mod daemonset;
 #[path = "../rules/deployment.rs"]
 pub mod deployment;
 #[path = "../rules/garbage_collector.rs"]
@@ -20,10 +22,10 @@ pub mod kubelet;
 pub mod node_lifecycle;
 #[path = "../rules/replicaset.rs"]
 pub mod replicaset;
-#[path = "../rules/ttl_after_finished.rs"]
-pub mod ttl_after_finished;
 #[path = "../rules/scheduler.rs"]
 pub mod scheduler;
+#[path = "../rules/ttl_after_finished.rs"]
+pub mod ttl_after_finished;
 
 use crate::actions::Action;
 use crate::facts::Facts;
@@ -71,6 +73,7 @@ pub const CONTROLLERS: &[Controller] = &[
     node_lifecycle::CONTROLLER,
     deployment::CONTROLLER,
     replicaset::CONTROLLER,
+    daemonset::CONTROLLER,
     job::CONTROLLER,
     ttl_after_finished::CONTROLLER,
     scheduler::CONTROLLER,

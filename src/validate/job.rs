@@ -3,7 +3,9 @@
 //! `ValidateJobSpecUpdate`). A manifest is checked before the API server defaults it, so an
 //! unset field reads as its default (`defaults.rs`).
 
-use super::{non_negative_int, pod_spec, string_map, FieldError};
+use super::checks::{non_negative_int, string_map};
+use super::field::{fail, FieldError};
+use super::pod::pod_spec;
 use crate::model;
 use crate::selector::Selector;
 use serde_json::Value;
@@ -26,9 +28,7 @@ const MAX_SUCCEEDED_INDEXES_LENGTH: usize = 64 * 1024;
 
 type Checked<T = ()> = Result<T, FieldError>;
 
-fn fail<T>(field: &str, message: impl Into<String>) -> Checked<T> {
-    Err(FieldError { field: field.to_string(), message: message.into() })
-}
+pub(super) const KINDS: &[(&str, super::KindValidator)] = &[("Job", job)];
 
 /// upstream `field.NotSupported`'s message.
 fn unsupported<T>(field: &str, value: &str, supported: &[&str]) -> Checked<T> {
