@@ -200,11 +200,14 @@ impl Reason {
         match self {
             Reason::Carried => ("", ""),
             Reason::PodFailurePolicy => ("PodFailurePolicy", ""),
-            Reason::BackoffLimitExceeded => ("BackoffLimitExceeded", "Job has reached the specified backoff limit"),
-            Reason::DeadlineExceeded => ("DeadlineExceeded", "Job was active longer than specified deadline"),
-            Reason::MaxFailedIndexesExceeded => {
-                ("MaxFailedIndexesExceeded", "Job has exceeded the specified maximal number of failed indexes")
+            Reason::BackoffLimitExceeded => {
+                ("BackoffLimitExceeded", "Job has reached the specified backoff limit")
             }
+            Reason::DeadlineExceeded => ("DeadlineExceeded", "Job was active longer than specified deadline"),
+            Reason::MaxFailedIndexesExceeded => (
+                "MaxFailedIndexesExceeded",
+                "Job has exceeded the specified maximal number of failed indexes",
+            ),
             Reason::FailedIndexes => ("FailedIndexes", "Job has failed indexes"),
             Reason::SuccessPolicy => ("SuccessPolicy", ""),
             Reason::CompletionsReached => ("CompletionsReached", "Reached expected number of succeeded pods"),
@@ -663,7 +666,8 @@ pub fn reconcile(f: &Facts) -> Proposals {
     for p in released {
         out.push(remove_finalizer(f, p, "no Job counts this pod any more: remove tracking finalizer".into()));
     }
-    let unsynced: Vec<Id> = jobs.iter().filter(|j| j.managed_elsewhere || j.finished_at().is_some()).map(|j| j.id).collect();
+    let unsynced: Vec<Id> =
+        jobs.iter().filter(|j| j.managed_elsewhere || j.finished_at().is_some()).map(|j| j.id).collect();
     for (owner, _, mut action) in controller_ref_manager::adopt_and_release(f, &claims, NAME) {
         if unsynced.contains(&owner) {
             continue;
@@ -737,7 +741,9 @@ fn classify_pods(f: &Facts, synced: &mut [Synced], syms: &mut Interner) {
             rt.extend([classify::FailureCount(p.id, p.failure_count)]);
             if j.failure_rules.is_some() && p.phase != Phase::Succeeded {
                 let pod = f.raw(p.id);
-                for (offset, list) in [(0, "containerStatuses"), (INIT_CONTAINER_POSITION, "initContainerStatuses")] {
+                for (offset, list) in
+                    [(0, "containerStatuses"), (INIT_CONTAINER_POSITION, "initContainerStatuses")]
+                {
                     for (i, c) in pod["status"][list].as_array().into_iter().flatten().enumerate() {
                         if let Some(code) = c["state"]["terminated"]["exitCode"].as_i64() {
                             let name = syms.intern(model::str_at(c, &["name"]));
@@ -753,8 +759,17 @@ fn classify_pods(f: &Facts, synced: &mut [Synced], syms: &mut Interner) {
             }
         }
     }
-    let (active, terminating, failed, new_succeeded, new_failed, matched, by_exit, by_condition, index_failed) =
-        rt.run_with_hasher::<FxBuildHasher>();
+    let (
+        active,
+        terminating,
+        failed,
+        new_succeeded,
+        new_failed,
+        matched,
+        by_exit,
+        by_condition,
+        index_failed,
+    ) = rt.run_with_hasher::<FxBuildHasher>();
     let mut classes: FxHashMap<Id, Classes> = FxHashMap::default();
     for classify::Active(j, p) in active {
         classes.entry(j).or_default().active.push(p);
@@ -795,7 +810,8 @@ fn classify_pods(f: &Facts, synced: &mut [Synced], syms: &mut Interner) {
     }
     for classify::FailJobByCondition(j, p, r, pos) in by_condition {
         let kind = model::str_at(&f.raw(p)["status"]["conditions"][pos as usize], &["type"]).to_string();
-        let message = format!("Pod {} has condition {kind} matching FailJob rule at index {r}", f.key(p).ns_name());
+        let message =
+            format!("Pod {} has condition {kind} matching FailJob rule at index {r}", f.key(p).ns_name());
         classes.entry(j).or_default().fail_job_message = Some(message);
     }
     for s in synced.iter_mut() {
@@ -835,9 +851,22 @@ fn sync_inputs(f: &Facts, s: &Synced, rt: &mut sync::Crepe) {
     let completions = job.completions.unwrap_or(-1);
     let per_index = job.backoff_limit_per_index.is_some();
     rt.extend([sync::Job(j, completions, job.parallelism, job.backoff_limit)]);
-    rt.extend([sync::Flags(j, job.indexed, per_index, job.restart_on_failure, job.only_replace_failed, job.suspend, job.deleting)]);
+    rt.extend([sync::Flags(
+        j,
+        job.indexed,
+        per_index,
+        job.restart_on_failure,
+        job.only_replace_failed,
+        job.suspend,
+        job.deleting,
+    )]);
     rt.extend([sync::Counts(j, c.active.len() as i64, c.terminating as i64, s.succeeded(), s.failed())]);
-    let restarts = s.pods.iter().filter(|p| matches!(p.phase, Phase::Pending | Phase::Running)).map(|p| p.restarts).sum();
+    let restarts = s
+        .pods
+        .iter()
+        .filter(|p| matches!(p.phase, Phase::Pending | Phase::Running))
+        .map(|p| p.restarts)
+        .sum();
     rt.extend([sync::Restarts(j, restarts)]);
     if job.condition("SuccessCriteriaMet").is_some() {
         rt.extend([sync::HasSuccessCriteriaMet(j)]);
@@ -873,18 +902,30 @@ fn sync_inputs(f: &Facts, s: &Synced, rt: &mut sync::Crepe) {
         for (r, rule) in job.success_rules.iter().enumerate() {
             let count = rule.count.unwrap_or(-1);
             let fact = match &rule.indexes {
-                Some(named) => sync::SuccessRule(j, r as i64, true, named.overlap(&s.succeeded_indexes), named.total(), count),
+                Some(named) => sync::SuccessRule(
+                    j,
+                    r as i64,
+                    true,
+                    named.overlap(&s.succeeded_indexes),
+                    named.total(),
+                    count,
+                ),
                 None => sync::SuccessRule(j, r as i64, false, s.succeeded_indexes.total(), 0, count),
             };
             rt.extend([fact]);
         }
         let mut taken = s.succeeded_indexes.with_indexes(&s.indexes_of(&c.active)).merge(&s.failed_indexes);
         if job.only_replace_failed {
-            let terminating: Vec<Id> =
-                s.pods.iter().filter(|p| p.deleting && !matches!(p.phase, Phase::Succeeded | Phase::Failed)).map(|p| p.id).collect();
+            let terminating: Vec<Id> = s
+                .pods
+                .iter()
+                .filter(|p| p.deleting && !matches!(p.phase, Phase::Succeeded | Phase::Failed))
+                .map(|p| p.id)
+                .collect();
             taken = taken.with_indexes(&s.indexes_of(&terminating));
         }
-        let pending = jobs::first_pending(&taken, job.parallelism.min(MAX_POD_CREATE_DELETE_PER_SYNC), completions);
+        let pending =
+            jobs::first_pending(&taken, job.parallelism.min(MAX_POD_CREATE_DELETE_PER_SYNC), completions);
         for (rank, &ix) in pending.iter().enumerate() {
             rt.extend([sync::PendingIndex(j, ix, rank as i64)]);
             if let Some(d) = s.delayed.get(&ix) {
@@ -980,8 +1021,17 @@ fn job_actions(f: &Facts, s: &Synced, d: &Decision) -> Vec<Action> {
             _ => format!("{summary}: delete {}", d.deletes.len()),
         };
         out.push(
-            Action::new(Change::Delete { key: f.key(p).clone(), propagation: Propagation::Background }, NAME, reason)
-                .with_event(key, EventType::Normal, "SuccessfulDelete", format!("Deleted pod: {}", f.key(p).name)),
+            Action::new(
+                Change::Delete { key: f.key(p).clone(), propagation: Propagation::Background },
+                NAME,
+                reason,
+            )
+            .with_event(
+                key,
+                EventType::Normal,
+                "SuccessfulDelete",
+                format!("Deleted pod: {}", f.key(p).name),
+            ),
         );
     }
     let (count, want) = d.creates;
@@ -1069,7 +1119,8 @@ fn created(f: &Facts, s: &Synced, index: Option<i64>, reason: String) -> Action 
                 meta.insert(jobs::INDEX_IGNORED_FAILURE_COUNT.into(), json!(ignored.to_string()));
             }
         }
-        model::obj_mut(&mut pod, &["metadata", "labels"]).insert(COMPLETION_INDEX.into(), json!(ix.to_string()));
+        model::obj_mut(&mut pod, &["metadata", "labels"])
+            .insert(COMPLETION_INDEX.into(), json!(ix.to_string()));
         model::obj_mut(&mut pod, &["spec"]).insert("hostname".into(), json!(format!("{}-{ix}", key.name)));
         add_completion_index_env(&mut pod);
     }
@@ -1134,15 +1185,20 @@ fn new_status(f: &Facts, s: &Synced, d: &Decision) -> Value {
     let created = d.creates.0 + d.indexes.len() as i64;
     let active = if d.holding.is_some() { 0 } else { c.active.len() as i64 - deleted + created };
     let deleted_ready = d.deletes.iter().filter(|&&(p, _)| s.pod(p).is_some_and(|x| x.ready)).count() as i64;
-    let ready = c.active.iter().filter(|&&p| s.pod(p).is_some_and(|x| x.ready)).count() as i64 - deleted_ready;
+    let ready =
+        c.active.iter().filter(|&&p| s.pod(p).is_some_and(|x| x.ready)).count() as i64 - deleted_ready;
     let counted = |kind: u8| d.uncount.iter().filter(|&&(_, k)| k == kind).count() as i64;
     let succeeded = if job.indexed { s.succeeded_indexes.total() } else { job.succeeded + counted(1) };
     let failed = job.failed + counted(2);
-    let mut conditions: Vec<Value> = f.raw(job.id)["status"]["conditions"].as_array().cloned().unwrap_or_default();
+    let mut conditions: Vec<Value> =
+        f.raw(job.id)["status"]["conditions"].as_array().cloned().unwrap_or_default();
     let mut start = start_time(f, job);
     if let Some(suspended) = d.suspend {
-        let (status, reason, message) =
-            if suspended { ("True", "JobSuspended", "Job suspended") } else { ("False", "JobResumed", "Job resumed") };
+        let (status, reason, message) = if suspended {
+            ("True", "JobSuspended", "Job suspended")
+        } else {
+            ("False", "JobResumed", "Job resumed")
+        };
         ensure_condition(&mut conditions, "Suspended", status, reason, message, now);
         if !suspended {
             start = Some(now);
@@ -1217,7 +1273,14 @@ fn condition(kind: &str, status: &str, reason: &str, message: &str, now: i64) ->
 
 /// upstream `ensureJobConditionStatus`: update the condition of that type if it differs,
 /// append it if missing (but never append a False one).
-fn ensure_condition(conditions: &mut Vec<Value>, kind: &str, status: &str, reason: &str, message: &str, now: i64) {
+fn ensure_condition(
+    conditions: &mut Vec<Value>,
+    kind: &str,
+    status: &str,
+    reason: &str,
+    message: &str,
+    now: i64,
+) {
     match conditions.iter_mut().find(|c| c["type"] == kind) {
         Some(c) => {
             let same = c["status"] == status

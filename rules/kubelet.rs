@@ -260,21 +260,22 @@ pub fn reconcile(f: &Facts) -> Proposals {
 
     let now = model::fmt_time(f.now);
     let mut out: Vec<(Id, Action)> = Vec::new();
-    let mut write = |p: Id, status: Value, reason: String, event: Option<(EventType, &'static str, String)>| {
-        let mut action = Action::new(
-            Change::Patch {
-                key: f.key(p).clone(),
-                patch: json!({"status": status}),
-                precondition: Precondition::None,
-            },
-            NAME,
-            reason,
-        );
-        if let Some((kind, why, message)) = event {
-            action = action.with_event(f.key(p), kind, why, message);
-        }
-        out.push((p, action));
-    };
+    let mut write =
+        |p: Id, status: Value, reason: String, event: Option<(EventType, &'static str, String)>| {
+            let mut action = Action::new(
+                Change::Patch {
+                    key: f.key(p).clone(),
+                    patch: json!({"status": status}),
+                    precondition: Precondition::None,
+                },
+                NAME,
+                reason,
+            );
+            if let Some((kind, why, message)) = event {
+                action = action.with_event(f.key(p), kind, why, message);
+            }
+            out.push((p, action));
+        };
     for Start(p, ready) in starts {
         let pod = f.raw(p);
         let mut status = pod_status(pod, "Running", ready, &now, |_| running(&now, ready, 0, None));
@@ -286,9 +287,13 @@ pub fn reconcile(f: &Facts) -> Proposals {
     for PullFails(p, code) in pulls {
         let reason = if code == ERR_IMAGE_PULL { "ErrImagePull" } else { "ImagePullBackOff" };
         let waiting = json!({"waiting": {"reason": reason, "message": "image cannot be pulled (konverge.io/image-pull: fail)"}});
-        let status = pod_status(f.raw(p), "Pending", false, &now, |c| {
-            json!({"state": waiting, "ready": false, "started": false, "restartCount": restart_count(c)})
-        });
+        let status = pod_status(
+            f.raw(p),
+            "Pending",
+            false,
+            &now,
+            |c| json!({"state": waiting, "ready": false, "started": false, "restartCount": restart_count(c)}),
+        );
         let event = (EventType::Warning, "Failed", format!("Failed to pull image: {reason}"));
         write(p, status, format!("image pull fails: {reason}"), Some(event));
     }
@@ -333,8 +338,14 @@ pub fn reconcile(f: &Facts) -> Proposals {
                 "ready": false, "started": false, "restartCount": restart_count(c),
             })
         });
-        let event = format!("Back-off restarting failed container {} in pod {}", first_container(pod), pod_ref(pod));
-        write(p, status, format!("CrashLoopBackOff: restart in {}", go_duration(delay)), Some((EventType::Warning, "BackOff", event)));
+        let event =
+            format!("Back-off restarting failed container {} in pod {}", first_container(pod), pod_ref(pod));
+        write(
+            p,
+            status,
+            format!("CrashLoopBackOff: restart in {}", go_duration(delay)),
+            Some((EventType::Warning, "BackOff", event)),
+        );
     }
     for Restart(p) in restarts {
         let pod = f.raw(p);
@@ -355,14 +366,20 @@ pub fn reconcile(f: &Facts) -> Proposals {
         status["reason"] = json!("DeadlineExceeded");
         status["message"] = json!(message);
         let seconds = f.pod(p).and_then(|pf| pf.active_deadline).unwrap_or(0);
-        let why = format!("activeDeadlineSeconds {seconds} passed: containers killed, Failed (DeadlineExceeded)");
+        let why =
+            format!("activeDeadlineSeconds {seconds} passed: containers killed, Failed (DeadlineExceeded)");
         write(p, status, why, Some((EventType::Warning, "DeadlineExceeded", message.to_string())));
     }
     for Stop(p) in stops {
         let pod = f.raw(p);
         let status = pod_status(pod, "Failed", false, &now, |c| killed(c, &now));
         let event = (EventType::Normal, "Killing", format!("Stopping container {}", first_container(pod)));
-        write(p, status, "being deleted: containers stopped, Failed; finalizers hold the pod".into(), Some(event));
+        write(
+            p,
+            status,
+            "being deleted: containers stopped, Failed; finalizers hold the pod".into(),
+            Some(event),
+        );
     }
     for Finish(p) in finishes {
         out.push((
@@ -464,12 +481,7 @@ fn first_container(pod: &Value) -> &str {
 
 /// upstream `format.Pod`: `name_namespace(uid)`.
 fn pod_ref(pod: &Value) -> String {
-    format!(
-        "{}_{}({})",
-        model::name(pod),
-        model::str_at(pod, &["metadata", "namespace"]),
-        model::uid(pod)
-    )
+    format!("{}_{}({})", model::name(pod), model::str_at(pod, &["metadata", "namespace"]), model::uid(pod))
 }
 
 /// A duration as Go prints it (`10s`, `1m20s`, `5m0s`).
@@ -484,9 +496,18 @@ fn go_duration(secs: i64) -> String {
 /// A full pod status as the kubelet reports it: the phase, the conditions
 /// (`status/generate.go`) and one status per container made by `container` from its previous
 /// status.
-fn pod_status(pod: &Value, phase: &str, ready: bool, now: &str, container: impl Fn(Option<&Value>) -> Value) -> Value {
-    let old: Vec<&Value> =
-        model::at(pod, &["status", "containerStatuses"]).and_then(Value::as_array).into_iter().flatten().collect();
+fn pod_status(
+    pod: &Value,
+    phase: &str,
+    ready: bool,
+    now: &str,
+    container: impl Fn(Option<&Value>) -> Value,
+) -> Value {
+    let old: Vec<&Value> = model::at(pod, &["status", "containerStatuses"])
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .collect();
     let specs: Vec<&Value> =
         model::at(pod, &["spec", "containers"]).and_then(Value::as_array).into_iter().flatten().collect();
     let containers: Vec<Value> = specs

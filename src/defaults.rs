@@ -25,9 +25,8 @@ pub const LEGACY_CONTROLLER_UID_LABEL: &str = "controller-uid";
 pub fn job(obj: &mut Value) {
     let name = model::name(obj).to_string();
     let uid = model::uid(obj).to_string();
-    let template_labels_given = model::at(obj, &["spec", "template", "metadata", "labels"])
-        .and_then(Value::as_object)
-        .cloned();
+    let template_labels_given =
+        model::at(obj, &["spec", "template", "metadata", "labels"]).and_then(Value::as_object).cloned();
     let spec = model::obj_mut(obj, &["spec"]);
     let unset = |spec: &Map<String, Value>, k: &str| spec.get(k).is_none_or(Value::is_null);
     if unset(spec, "completions") && unset(spec, "parallelism") {
@@ -47,9 +46,11 @@ pub fn job(obj: &mut Value) {
         spec.insert("suspend".into(), json!(false));
     }
     let has_failure_policy = !unset(spec, "podFailurePolicy");
-    if let Some(rules) = spec.get_mut("podFailurePolicy").and_then(|p| p.get_mut("rules")).and_then(Value::as_array_mut)
+    if let Some(rules) =
+        spec.get_mut("podFailurePolicy").and_then(|p| p.get_mut("rules")).and_then(Value::as_array_mut)
     {
-        let patterns = rules.iter_mut().filter_map(|r| r.get_mut("onPodConditions")).filter_map(Value::as_array_mut);
+        let patterns =
+            rules.iter_mut().filter_map(|r| r.get_mut("onPodConditions")).filter_map(Value::as_array_mut);
         for pattern in patterns.flatten().filter_map(Value::as_object_mut) {
             if pattern.get("status").and_then(Value::as_str).is_none_or(str::is_empty) {
                 pattern.insert("status".into(), json!("True"));
@@ -78,7 +79,8 @@ pub fn job(obj: &mut Value) {
             .entry(CONTROLLER_UID_LABEL)
             .or_insert_with(|| json!(uid));
     }
-    let has_labels = model::at(obj, &["metadata", "labels"]).and_then(Value::as_object).is_some_and(|m| !m.is_empty());
+    let has_labels =
+        model::at(obj, &["metadata", "labels"]).and_then(Value::as_object).is_some_and(|m| !m.is_empty());
     if !has_labels {
         let copied = match template_labels_given.filter(|m| !m.is_empty()) {
             Some(given) => Some(Value::Object(given)),
@@ -99,7 +101,8 @@ mod tests {
 
     fn pi(spec: Value) -> Value {
         let mut spec = spec;
-        spec["template"] = json!({"spec": {"restartPolicy": "Never", "containers": [{"name": "pi", "image": "perl"}]}});
+        spec["template"] =
+            json!({"spec": {"restartPolicy": "Never", "containers": [{"name": "pi", "image": "perl"}]}});
         json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "pi", "uid": "u1"}, "spec": spec})
     }
 
@@ -113,7 +116,10 @@ mod tests {
         assert_eq!(j["spec"]["suspend"], json!(false));
         assert_eq!(j["spec"]["manualSelector"], json!(false));
         assert_eq!(j["spec"]["podReplacementPolicy"], json!("TerminatingOrFailed"));
-        assert_eq!(j["spec"]["selector"], json!({"matchLabels": {"batch.kubernetes.io/controller-uid": "u1"}}));
+        assert_eq!(
+            j["spec"]["selector"],
+            json!({"matchLabels": {"batch.kubernetes.io/controller-uid": "u1"}})
+        );
         let want = json!({"job-name": "pi", "batch.kubernetes.io/job-name": "pi", "controller-uid": "u1", "batch.kubernetes.io/controller-uid": "u1"});
         assert_eq!(j["spec"]["template"]["metadata"]["labels"], want);
         assert_eq!(j["metadata"]["labels"], want, "a Job without labels shows its template's");
@@ -126,9 +132,19 @@ mod tests {
             ("both unset", json!({}), "/spec/completions", json!(1)),
             ("both unset", json!({}), "/spec/parallelism", json!(1)),
             ("only completions", json!({"completions": 3}), "/spec/parallelism", json!(1)),
-            ("only parallelism: completions stay unset", json!({"parallelism": 3}), "/spec/completions", Value::Null),
+            (
+                "only parallelism: completions stay unset",
+                json!({"parallelism": 3}),
+                "/spec/completions",
+                Value::Null,
+            ),
             ("per-index limit", json!({"backoffLimitPerIndex": 1}), "/spec/backoffLimit", json!(2147483647)),
-            ("failure policy", json!({"podFailurePolicy": {"rules": []}}), "/spec/podReplacementPolicy", json!("Failed")),
+            (
+                "failure policy",
+                json!({"podFailurePolicy": {"rules": []}}),
+                "/spec/podReplacementPolicy",
+                json!("Failed"),
+            ),
             (
                 "condition pattern status",
                 json!({"podFailurePolicy": {"rules": [{"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget"}]}]}}),

@@ -244,9 +244,24 @@ fn good_job() -> Value {
 fn bad_jobs() {
     let c = cluster();
     let cases: Vec<(&str, Value, &str, &str)> = vec![
-        ("negative parallelism", json!({"parallelism": -1}), "spec.parallelism", "must be greater than or equal to 0"),
-        ("negative completions", json!({"completions": -2}), "spec.completions", "must be greater than or equal to 0"),
-        ("negative backoffLimit", json!({"backoffLimit": -1}), "spec.backoffLimit", "must be greater than or equal to 0"),
+        (
+            "negative parallelism",
+            json!({"parallelism": -1}),
+            "spec.parallelism",
+            "must be greater than or equal to 0",
+        ),
+        (
+            "negative completions",
+            json!({"completions": -2}),
+            "spec.completions",
+            "must be greater than or equal to 0",
+        ),
+        (
+            "negative backoffLimit",
+            json!({"backoffLimit": -1}),
+            "spec.backoffLimit",
+            "must be greater than or equal to 0",
+        ),
         (
             "restartPolicy Always",
             json!({"template": {"spec": {"restartPolicy": "Always"}}}),

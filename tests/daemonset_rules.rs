@@ -90,6 +90,9 @@ fn did(creates: usize, deletes: usize, events: usize) -> Did {
     Did { creates, deletes, events }
 }
 
+/// What a table case does to the cluster before the sync.
+type Setup = Box<dyn Fn(&mut Sim)>;
+
 /// A cluster the controller syncs one reconcile at a time.
 struct Sim {
     state: State,
@@ -265,7 +268,9 @@ fn node_should_run_daemon_pod() {
         json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
             "nodeSelectorTerms": [{"matchExpressions": [{"key": "type", "operator": "In", "values": [value]}]}]}}}})
     };
-    let cases: Vec<(&str, Value, Vec<Value>, Value, (bool, bool))> = vec![
+    // (name, node, pods on it, DaemonSet spec, (should run, should continue running)).
+    type Case = (&'static str, Value, Vec<Value>, Value, (bool, bool));
+    let cases: Vec<Case> = vec![
         (
             "ShouldRunDaemonPod",
             test_node(),
@@ -503,7 +508,7 @@ fn launches() {
         s.nodes(0, 4, json!({}));
         s.nodes(4, 3, node_label());
     };
-    let cases: Vec<(&str, Value, Box<dyn Fn(&mut Sim)>, usize)> = vec![
+    let cases: Vec<(&str, Value, Setup, usize)> = vec![
         (
             "TestSimpleDaemonSetLaunchesPods",
             daemon_set("foo"),
@@ -636,7 +641,7 @@ fn pods_are_pinned_by_node_affinity() {
 fn deals_with_existing_pods() {
     let selector_ds =
         with(daemon_set("foo"), json!({"spec": {"template": {"spec": {"nodeSelector": node_label()}}}}));
-    let cases: Vec<(&str, Value, Box<dyn Fn(&mut Sim)>, Did)> = vec![
+    let cases: Vec<(&str, Value, Setup, Did)> = vec![
         (
             "TestDealsWithExistingPods",
             daemon_set("foo"),

@@ -183,8 +183,10 @@ fn a_pod_with_a_finalizer_stays_terminating_until_it_is_removed() {
     let dropped = find(&trace, "update", "Pod", "garbage-collector");
     // The kubelet stops the containers (the pod ends Failed while the collector's finalizer
     // holds it), then removes the pod once nothing holds it.
-    let removed: Vec<_> =
-        find(&trace, "update", "Pod", "kubelet").into_iter().filter(|(_, a)| a["detail"] == "removed").collect();
+    let removed: Vec<_> = find(&trace, "update", "Pod", "kubelet")
+        .into_iter()
+        .filter(|(_, a)| a["detail"] == "removed")
+        .collect();
     assert_eq!((dropped.len(), removed.len()), (1, 1), "{trace}");
     assert!(dropped[0].1["detail"].is_null(), "a patch, not a removal: {trace}");
     assert_eq!(removed[0].1["detail"], "removed");

@@ -136,7 +136,9 @@ impl PodSpec {
         } else {
             json!({"running": {"startedAt": t(NOW - 120)}})
         };
-        let mut conditions = vec![json!({"type": "Ready", "status": if self.ready { "True" } else { "False" }, "lastTransitionTime": t(NOW - 100)})];
+        let mut conditions = vec![
+            json!({"type": "Ready", "status": if self.ready { "True" } else { "False" }, "lastTransitionTime": t(NOW - 100)}),
+        ];
         conditions.extend(self.conditions.iter().map(|(k, s)| json!({"type": k, "status": s})));
         let mut p = json!({
             "apiVersion": "v1", "kind": "Pod",
@@ -221,14 +223,19 @@ fn sync(job: Value, pods: &[PodSpec]) -> Synced {
         match a.change {
             Change::Create { object } if object["kind"] == "Pod" => {
                 out.creations += 1;
-                if let Some(ix) = object["metadata"]["annotations"]["batch.kubernetes.io/job-completion-index"].as_str() {
+                if let Some(ix) =
+                    object["metadata"]["annotations"]["batch.kubernetes.io/job-completion-index"].as_str()
+                {
                     out.created_indexes.push(ix.parse().unwrap());
                 }
                 out.created.push(object);
             }
             Change::Delete { key, .. } if key.kind == "Pod" => out.deletions += 1,
             Change::Patch { key, patch, .. } if key.kind == "Pod" => {
-                assert!(patch["metadata"].get("finalizers").is_some(), "a pod patch removes its finalizer: {patch}");
+                assert!(
+                    patch["metadata"].get("finalizers").is_some(),
+                    "a pod patch removes its finalizer: {patch}"
+                );
                 out.pod_patches += 1;
             }
             Change::Patch { key, patch, .. } if key.kind == "Job" => {
@@ -243,7 +250,14 @@ fn sync(job: Value, pods: &[PodSpec]) -> Synced {
 
 /// Pods in the counts of `setPodsStatuses(pending, active, succeeded, failed, terminating,
 /// ready)`.
-fn pods(pending: usize, active: usize, ready: usize, succeeded: usize, failed: usize, terminating: usize) -> Vec<PodSpec> {
+fn pods(
+    pending: usize,
+    active: usize,
+    ready: usize,
+    succeeded: usize,
+    failed: usize,
+    terminating: usize,
+) -> Vec<PodSpec> {
     let mut out = Vec::new();
     out.extend((0..pending).map(|_| pod("Pending")));
     out.extend((0..active).map(|i| if i < ready { pod("Running").ready() } else { pod("Running") }));
@@ -264,7 +278,13 @@ struct Expect {
     pod_patches: usize,
 }
 
-fn expect(creations: usize, deletions: usize, active: i64, ready: i64, succeeded: i64, failed: i64, terminating: i64, pod_patches: usize) -> Expect {
+/// (pods created, pods deleted), the status counters (active, ready, succeeded, failed,
+/// terminating), pods patched.
+fn expect(
+    (creations, deletions): (usize, usize),
+    (active, ready, succeeded, failed, terminating): (i64, i64, i64, i64, i64),
+    pod_patches: usize,
+) -> Expect {
     Expect { creations, deletions, active, ready, succeeded, failed, terminating, pod_patches }
 }
 
@@ -289,8 +309,14 @@ fn check(name: &str, got: &Synced, want: &Expect) {
         want.terminating,
         want.pod_patches,
     );
-    assert_eq!(seen, wanted, "{name}: (creations, deletions, active, ready, succeeded, failed, terminating, pod patches)");
-    assert!(got.status.get("ready").is_some() && got.status.get("terminating").is_some(), "{name}: ready and terminating are always reported");
+    assert_eq!(
+        seen, wanted,
+        "{name}: (creations, deletions, active, ready, succeeded, failed, terminating, pod patches)"
+    );
+    assert!(
+        got.status.get("ready").is_some() && got.status.get("terminating").is_some(),
+        "{name}: ready and terminating are always reported"
+    );
 }
 
 fn with(mut job: Value, change: Value) -> Value {
@@ -307,89 +333,147 @@ fn replacement(job: Value, policy: &str) -> Value {
 #[test]
 fn controller_sync_job() {
     let cases: Vec<(&str, Value, Vec<PodSpec>, Expect)> = vec![
-        ("job start", new_job(2, 5, 6, false), vec![], expect(2, 0, 2, 0, 0, 0, 0, 0)),
-        ("WQ job start", new_job(2, -1, 6, false), vec![], expect(2, 0, 2, 0, 0, 0, 0, 0)),
-        ("pending pods", new_job(2, 5, 6, false), pods(2, 0, 0, 0, 0, 0), expect(0, 0, 2, 0, 0, 0, 0, 0)),
-        ("correct # of pods", new_job(3, 5, 6, false), pods(0, 3, 2, 0, 0, 0), expect(0, 0, 3, 2, 0, 0, 0, 0)),
-        ("WQ job: correct # of pods", new_job(2, -1, 6, false), pods(0, 2, 0, 0, 0, 0), expect(0, 0, 2, 0, 0, 0, 0, 0)),
-        ("too few active pods", new_job(2, 5, 6, false), pods(0, 1, 0, 1, 0, 0), expect(1, 0, 2, 0, 1, 0, 0, 1)),
+        ("job start", new_job(2, 5, 6, false), vec![], expect((2, 0), (2, 0, 0, 0, 0), 0)),
+        ("WQ job start", new_job(2, -1, 6, false), vec![], expect((2, 0), (2, 0, 0, 0, 0), 0)),
+        ("pending pods", new_job(2, 5, 6, false), pods(2, 0, 0, 0, 0, 0), expect((0, 0), (2, 0, 0, 0, 0), 0)),
+        (
+            "correct # of pods",
+            new_job(3, 5, 6, false),
+            pods(0, 3, 2, 0, 0, 0),
+            expect((0, 0), (3, 2, 0, 0, 0), 0),
+        ),
+        (
+            "WQ job: correct # of pods",
+            new_job(2, -1, 6, false),
+            pods(0, 2, 0, 0, 0, 0),
+            expect((0, 0), (2, 0, 0, 0, 0), 0),
+        ),
+        (
+            "too few active pods",
+            new_job(2, 5, 6, false),
+            pods(0, 1, 0, 1, 0, 0),
+            expect((1, 0), (2, 0, 1, 0, 0), 1),
+        ),
         (
             "WQ job: recreate pods when failed",
             replacement(new_job(1, -1, 6, false), "Failed"),
             pods(0, 1, 0, 0, 1, 1),
-            expect(0, 0, 1, 0, 0, 1, 1, 1),
+            expect((0, 0), (1, 0, 0, 1, 1), 1),
         ),
         (
             "WQ job: turn on PodReplacementPolicy but not set PodReplacementPolicy",
             new_job(1, 1, 6, false),
             pods(0, 1, 0, 0, 1, 1),
-            expect(0, 0, 1, 0, 0, 2, 1, 2),
+            expect((0, 0), (1, 0, 0, 2, 1), 2),
         ),
         (
             "WQ job: recreate pods when terminating or failed",
             replacement(new_job(1, -1, 6, false), "TerminatingOrFailed"),
             pods(0, 1, 0, 0, 1, 1),
-            expect(0, 0, 1, 0, 0, 2, 1, 2),
+            expect((0, 0), (1, 0, 0, 2, 1), 2),
         ),
         (
             "more terminating pods than parallelism",
             replacement(new_job(1, 1, 6, false), "Failed"),
             pods(0, 2, 0, 0, 0, 4),
-            expect(0, 1, 1, 0, 0, 0, 5, 1),
+            expect((0, 1), (1, 0, 0, 0, 5), 1),
         ),
-        ("too few active pods with a dynamic job", new_job(2, -1, 6, false), pods(0, 1, 0, 0, 0, 0), expect(1, 0, 2, 0, 0, 0, 0, 0)),
+        (
+            "too few active pods with a dynamic job",
+            new_job(2, -1, 6, false),
+            pods(0, 1, 0, 0, 0, 0),
+            expect((1, 0), (2, 0, 0, 0, 0), 0),
+        ),
         // "too many active pods; PodReplacementPolicy enabled" (the deleted pod terminates).
-        ("too many active pods", new_job(2, 5, 6, false), pods(0, 3, 0, 0, 0, 0), expect(0, 1, 2, 0, 0, 0, 1, 1)),
-        ("count ready pods when too many active pods", new_job(2, 5, 6, false), pods(0, 3, 3, 0, 0, 0), expect(0, 1, 2, 2, 0, 0, 1, 1)),
+        (
+            "too many active pods",
+            new_job(2, 5, 6, false),
+            pods(0, 3, 0, 0, 0, 0),
+            expect((0, 1), (2, 0, 0, 0, 1), 1),
+        ),
+        (
+            "count ready pods when too many active pods",
+            new_job(2, 5, 6, false),
+            pods(0, 3, 3, 0, 0, 0),
+            expect((0, 1), (2, 2, 0, 0, 1), 1),
+        ),
         (
             "failed + succeed pods: reset backoff delay",
             new_job(2, 5, 6, false),
             pods(0, 1, 0, 1, 1, 0),
-            expect(1, 0, 2, 0, 1, 1, 0, 2),
+            expect((1, 0), (2, 0, 1, 1, 0), 2),
         ),
-        ("new failed pod", new_job(2, 5, 6, false), pods(0, 1, 0, 0, 1, 0), expect(1, 0, 2, 0, 0, 1, 0, 1)),
+        ("new failed pod", new_job(2, 5, 6, false), pods(0, 1, 0, 0, 1, 0), expect((1, 0), (2, 0, 0, 1, 0), 1)),
         (
             "no new pod; possible finalizer update of failed pod",
-            with(new_job(1, 1, 6, false), json!({"status": {"active": 1, "failed": 1, "startTime": t(NOW - 60)}})),
+            with(
+                new_job(1, 1, 6, false),
+                json!({"status": {"active": 1, "failed": 1, "startTime": t(NOW - 60)}}),
+            ),
             pods(0, 1, 0, 0, 0, 0),
-            expect(0, 0, 1, 0, 0, 1, 0, 0),
+            expect((0, 0), (1, 0, 0, 1, 0), 0),
         ),
-        ("job finish", new_job(2, 5, 6, false), pods(0, 0, 0, 5, 0, 0), expect(0, 0, 0, 0, 5, 0, 0, 5)),
-        ("WQ job finishing", new_job(2, -1, 6, false), pods(0, 1, 0, 1, 0, 0), expect(0, 0, 1, 0, 1, 0, 0, 1)),
-        ("WQ job all finished", new_job(2, -1, 6, false), pods(0, 0, 0, 2, 0, 0), expect(0, 0, 0, 0, 2, 0, 0, 2)),
-        ("WQ job all finished despite one failure", new_job(2, -1, 6, false), pods(0, 0, 0, 1, 1, 0), expect(0, 0, 0, 0, 1, 1, 0, 2)),
-        ("more active pods than parallelism", new_job(2, 5, 6, false), pods(0, 10, 0, 0, 0, 0), expect(0, 8, 2, 0, 0, 0, 8, 8)),
-        ("more active pods than remaining completions", new_job(3, 4, 6, false), pods(0, 3, 0, 2, 0, 0), expect(0, 1, 2, 0, 2, 0, 1, 3)),
-        ("status change", new_job(2, 5, 6, false), pods(0, 2, 0, 2, 0, 0), expect(0, 0, 2, 0, 2, 0, 0, 2)),
+        ("job finish", new_job(2, 5, 6, false), pods(0, 0, 0, 5, 0, 0), expect((0, 0), (0, 0, 5, 0, 0), 5)),
+        (
+            "WQ job finishing",
+            new_job(2, -1, 6, false),
+            pods(0, 1, 0, 1, 0, 0),
+            expect((0, 0), (1, 0, 1, 0, 0), 1),
+        ),
+        (
+            "WQ job all finished",
+            new_job(2, -1, 6, false),
+            pods(0, 0, 0, 2, 0, 0),
+            expect((0, 0), (0, 0, 2, 0, 0), 2),
+        ),
+        (
+            "WQ job all finished despite one failure",
+            new_job(2, -1, 6, false),
+            pods(0, 0, 0, 1, 1, 0),
+            expect((0, 0), (0, 0, 1, 1, 0), 2),
+        ),
+        (
+            "more active pods than parallelism",
+            new_job(2, 5, 6, false),
+            pods(0, 10, 0, 0, 0, 0),
+            expect((0, 8), (2, 0, 0, 0, 8), 8),
+        ),
+        (
+            "more active pods than remaining completions",
+            new_job(3, 4, 6, false),
+            pods(0, 3, 0, 2, 0, 0),
+            expect((0, 1), (2, 0, 2, 0, 1), 3),
+        ),
+        ("status change", new_job(2, 5, 6, false), pods(0, 2, 0, 2, 0, 0), expect((0, 0), (2, 0, 2, 0, 0), 2)),
         (
             "deleting job",
             with(new_job(2, 5, 6, false), json!({"metadata": {"deletionTimestamp": t(NOW - 5)}})),
             pods(1, 1, 0, 1, 0, 0),
-            expect(0, 0, 2, 0, 1, 0, 0, 3),
+            expect((0, 0), (2, 0, 1, 0, 0), 3),
         ),
         (
             "too many job failures",
             with(new_job(2, 5, 0, false), json!({"metadata": {"deletionTimestamp": t(NOW - 5)}})),
             pods(0, 0, 0, 0, 1, 0),
-            expect(0, 0, 0, 0, 0, 1, 0, 1),
+            expect((0, 0), (0, 0, 0, 1, 0), 1),
         ),
         (
             "count ready pods when job fails",
             new_job(2, 3, 0, false),
             pods(0, 2, 2, 0, 1, 0),
-            expect(0, 2, 0, 0, 0, 3, 2, 3),
+            expect((0, 2), (0, 0, 0, 3, 2), 3),
         ),
         (
             "suspending a job with satisfied expectations; PodReplacementPolicy enabled",
             with(new_job(2, 4, 6, false), json!({"spec": {"suspend": true}})),
             pods(0, 2, 0, 0, 0, 0),
-            expect(0, 2, 0, 0, 0, 0, 2, 2),
+            expect((0, 2), (0, 0, 0, 0, 2), 2),
         ),
         (
             "count ready pods when suspending a job with satisfied expectations",
             with(new_job(2, 4, 6, false), json!({"spec": {"suspend": true}})),
             pods(0, 2, 2, 0, 0, 0),
-            expect(0, 2, 0, 0, 0, 0, 2, 2),
+            expect((0, 2), (0, 0, 0, 0, 2), 2),
         ),
         (
             "resuming a suspended job",
@@ -398,13 +482,16 @@ fn controller_sync_job() {
                 json!({"status": {"conditions": [{"type": "Suspended", "status": "True", "reason": "JobSuspended", "message": "Job suspended"}]}}),
             ),
             vec![],
-            expect(2, 0, 2, 0, 0, 0, 0, 0),
+            expect((2, 0), (2, 0, 0, 0, 0), 0),
         ),
         (
             "suspending a deleted job; PodReplacementPolicy enabled",
-            with(new_job(2, 4, 6, false), json!({"spec": {"suspend": true}, "metadata": {"deletionTimestamp": t(NOW - 5)}})),
+            with(
+                new_job(2, 4, 6, false),
+                json!({"spec": {"suspend": true}, "metadata": {"deletionTimestamp": t(NOW - 5)}}),
+            ),
             pods(0, 2, 0, 0, 0, 0),
-            expect(0, 0, 2, 0, 0, 0, 0, 2),
+            expect((0, 0), (2, 0, 0, 0, 0), 2),
         ),
     ];
     for (name, job, pods, want) in cases {
@@ -421,7 +508,11 @@ fn controller_sync_job_conditions() {
         ("Complete".to_string(), "True".to_string(), "CompletionsReached".to_string()),
     ];
     assert_eq!(sync(new_job(2, 5, 6, false), &pods(0, 0, 0, 5, 0, 0)).conditions(), complete, "job finish");
-    assert_eq!(sync(new_job(2, -1, 6, false), &pods(0, 0, 0, 2, 0, 0)).conditions(), complete, "WQ job all finished");
+    assert_eq!(
+        sync(new_job(2, -1, 6, false), &pods(0, 0, 0, 2, 0, 0)).conditions(),
+        complete,
+        "WQ job all finished"
+    );
     let backoff = |kind: &str| (kind.to_string(), "True".to_string(), "BackoffLimitExceeded".to_string());
     let got = sync(
         with(new_job(2, 5, 0, false), json!({"metadata": {"deletionTimestamp": t(NOW - 5)}})),
@@ -432,7 +523,8 @@ fn controller_sync_job_conditions() {
     // The active pods are deleted: the final condition waits for them.
     let got = sync(new_job(2, 3, 0, false), &pods(0, 2, 2, 0, 1, 0));
     assert_eq!(got.conditions(), vec![backoff("FailureTarget")], "count ready pods when job fails");
-    let suspended = sync(with(new_job(2, 4, 6, false), json!({"spec": {"suspend": true}})), &pods(0, 2, 0, 0, 0, 0));
+    let suspended =
+        sync(with(new_job(2, 4, 6, false), json!({"spec": {"suspend": true}})), &pods(0, 2, 0, 0, 0, 0));
     assert_eq!(
         suspended.conditions(),
         vec![("Suspended".to_string(), "True".to_string(), "JobSuspended".to_string())],
@@ -456,10 +548,17 @@ fn controller_sync_job_conditions() {
     for kind in ["FailureTarget", "SuccessCriteriaMet"] {
         let manual = json!({"type": kind, "status": "False", "reason": "ConditionAddedManually", "message": "Testing"});
         let got = sync(
-            with(new_job(1, 1, 6, false), json!({"status": {"active": 1, "startTime": t(NOW - 60), "conditions": [manual]}})),
+            with(
+                new_job(1, 1, 6, false),
+                json!({"status": {"active": 1, "startTime": t(NOW - 60), "conditions": [manual]}}),
+            ),
             &pods(0, 1, 1, 0, 0, 0),
         );
-        assert_eq!(got.conditions(), vec![(kind.to_string(), "False".to_string(), "ConditionAddedManually".to_string())], "{kind}=False added manually is ignored");
+        assert_eq!(
+            got.conditions(),
+            vec![(kind.to_string(), "False".to_string(), "ConditionAddedManually".to_string())],
+            "{kind}=False added manually is ignored"
+        );
         assert_eq!((got.int("active"), got.int("ready")), (1, 1));
     }
 }
@@ -470,12 +569,12 @@ fn controller_sync_indexed_job() {
     let ix = |i: &'static str, phase: &'static str| pod(phase).index(i);
     type IndexedCase = (&'static str, Value, Vec<PodSpec>, Expect, Vec<i64>, &'static str);
     let cases: Vec<IndexedCase> = vec![
-        ("indexed job start", new_job(2, 5, 6, true), vec![], expect(2, 0, 2, 0, 0, 0, 0, 0), vec![0, 1], ""),
+        ("indexed job start", new_job(2, 5, 6, true), vec![], expect((2, 0), (2, 0, 0, 0, 0), 0), vec![0, 1], ""),
         (
             "indexed job with some pods deleted, podReplacementPolicy Failed",
             replacement(new_job(2, 5, 6, true), "Failed"),
             vec![pod("Running").deleting()],
-            expect(1, 0, 1, 0, 0, 0, 1, 0),
+            expect((1, 0), (1, 0, 0, 0, 1), 0),
             vec![0],
             "",
         ),
@@ -483,7 +582,7 @@ fn controller_sync_indexed_job() {
             "indexed job with some pods deleted, podReplacementPolicy TerminatingOrFailed",
             replacement(new_job(2, 5, 6, true), "TerminatingOrFailed"),
             vec![pod("Running").deleting()],
-            expect(2, 0, 2, 0, 0, 0, 1, 1),
+            expect((2, 0), (2, 0, 0, 0, 1), 1),
             vec![0, 1],
             "",
         ),
@@ -491,7 +590,7 @@ fn controller_sync_indexed_job() {
             "indexed job completed",
             new_job(2, 3, 6, true),
             vec![ix("0", "Succeeded"), ix("1", "Failed"), ix("1", "Succeeded"), ix("2", "Succeeded")],
-            expect(0, 0, 0, 0, 3, 1, 0, 4),
+            expect((0, 0), (0, 0, 3, 1, 0), 4),
             vec![],
             "0-2",
         ),
@@ -499,7 +598,7 @@ fn controller_sync_indexed_job() {
             "count terminating pods when indexed job fails and PodReplacementPolicy enabled",
             new_job(2, 3, 0, true),
             vec![ix("0", "Succeeded"), ix("1", "Failed"), ix("2", "Running")],
-            expect(0, 1, 0, 0, 1, 2, 1, 3),
+            expect((0, 1), (0, 0, 1, 2, 1), 3),
             vec![],
             "0",
         ),
@@ -507,7 +606,7 @@ fn controller_sync_indexed_job() {
             "indexed job repeated completed index",
             new_job(2, 3, 6, true),
             vec![ix("0", "Succeeded"), ix("1", "Succeeded"), ix("1", "Succeeded")],
-            expect(1, 0, 1, 0, 2, 0, 0, 3),
+            expect((1, 0), (1, 0, 2, 0, 0), 3),
             vec![2],
             "0,1",
         ),
@@ -524,7 +623,7 @@ fn controller_sync_indexed_job() {
                 ix("8", "Succeeded"),
                 ix("9", "Succeeded"),
             ],
-            expect(6, 0, 8, 0, 6, 0, 0, 6),
+            expect((6, 0), (8, 0, 6, 0, 0), 6),
             vec![1, 6, 10, 11, 12, 13],
             "2,4,5,7-9",
         ),
@@ -532,7 +631,7 @@ fn controller_sync_indexed_job() {
             "indexed job some failed pods",
             new_job(3, 4, 6, true),
             vec![ix("0", "Failed"), ix("1", "Pending"), ix("2", "Failed")],
-            expect(2, 0, 3, 0, 0, 2, 0, 2),
+            expect((2, 0), (3, 0, 0, 2, 0), 2),
             vec![0, 2],
             "",
         ),
@@ -551,7 +650,7 @@ fn controller_sync_indexed_job() {
                 ix("1", "Running"),
                 ix("2", "Running"),
             ],
-            expect(0, 3, 2, 0, 1, 0, 3, 8),
+            expect((0, 3), (2, 0, 1, 0, 3), 8),
             vec![],
             "0",
         ),
@@ -567,15 +666,21 @@ fn controller_sync_indexed_job() {
                 ix("2", "Running"),
                 ix("2", "Pending"),
             ],
-            expect(0, 2, 2, 0, 1, 0, 2, 5),
+            expect((0, 2), (2, 0, 1, 0, 2), 5),
             vec![],
             "0",
         ),
         (
             "indexed job with indexes outside of range",
             new_job(2, 5, 6, true),
-            vec![ix("0", "Succeeded"), ix("5", "Running"), ix("6", "Succeeded"), ix("7", "Pending"), ix("8", "Failed")],
-            expect(0, 2, 0, 0, 1, 0, 2, 5),
+            vec![
+                ix("0", "Succeeded"),
+                ix("5", "Running"),
+                ix("6", "Succeeded"),
+                ix("7", "Pending"),
+                ix("8", "Failed"),
+            ],
+            expect((0, 2), (0, 0, 1, 0, 2), 5),
             vec![],
             "0",
         ),
@@ -584,10 +689,19 @@ fn controller_sync_indexed_job() {
         let got = sync(job, &pods);
         check(name, &got, &want);
         assert_eq!(got.created_indexes, indexes, "{name}: created indexes");
-        assert_eq!(got.status["completedIndexes"].as_str().unwrap_or(""), completed, "{name}: completedIndexes");
+        assert_eq!(
+            got.status["completedIndexes"].as_str().unwrap_or(""),
+            completed,
+            "{name}: completedIndexes"
+        );
         for p in &got.created {
-            let ix = p["metadata"]["annotations"]["batch.kubernetes.io/job-completion-index"].as_str().unwrap();
-            assert_eq!(p["metadata"]["labels"]["batch.kubernetes.io/job-completion-index"], json!(ix), "{name}: index label");
+            let ix =
+                p["metadata"]["annotations"]["batch.kubernetes.io/job-completion-index"].as_str().unwrap();
+            assert_eq!(
+                p["metadata"]["labels"]["batch.kubernetes.io/job-completion-index"],
+                json!(ix),
+                "{name}: index label"
+            );
             assert_eq!(p["spec"]["hostname"], json!(format!("foobar-{ix}")), "{name}: hostname");
             assert_eq!(p["metadata"]["generateName"], json!(format!("foobar-{ix}-")), "{name}: generateName");
             assert_eq!(
@@ -595,7 +709,11 @@ fn controller_sync_indexed_job() {
                 json!([{"name": "JOB_COMPLETION_INDEX", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['batch.kubernetes.io/job-completion-index']"}}}]),
                 "{name}: JOB_COMPLETION_INDEX"
             );
-            assert_eq!(p["metadata"]["finalizers"], json!(["batch.kubernetes.io/job-tracking"]), "{name}: tracked");
+            assert_eq!(
+                p["metadata"]["finalizers"],
+                json!(["batch.kubernetes.io/job-tracking"]),
+                "{name}: tracked"
+            );
         }
     }
 }
@@ -605,12 +723,21 @@ fn controller_sync_indexed_job() {
 #[test]
 fn new_finished_pods() {
     let counted = |phase| pod(phase).untracked();
-    let cases: Vec<(&str, i64, i64, Vec<PodSpec>, i64, i64)> = vec![
+    // (name, succeeded and failed counted before, pods, succeeded and failed after).
+    type Case = (&'static str, i64, i64, Vec<PodSpec>, i64, i64);
+    let cases: Vec<Case> = vec![
         (
             "some counted",
             2,
             1,
-            vec![counted("Succeeded"), pod("Succeeded"), pod("Succeeded"), counted("Failed"), pod("Failed"), counted("Running")],
+            vec![
+                counted("Succeeded"),
+                pod("Succeeded"),
+                pod("Succeeded"),
+                counted("Failed"),
+                pod("Failed"),
+                counted("Running"),
+            ],
             4,
             2,
         ),
@@ -631,7 +758,10 @@ fn new_finished_pods() {
         ),
     ];
     for (name, succeeded, failed, pods, want_succeeded, want_failed) in cases {
-        let job = with(new_job(1, 100, 100, false), json!({"status": {"succeeded": succeeded, "failed": failed, "startTime": t(NOW - 60)}}));
+        let job = with(
+            new_job(1, 100, 100, false),
+            json!({"status": {"succeeded": succeeded, "failed": failed, "startTime": t(NOW - 60)}}),
+        );
         let got = sync(job, &pods);
         assert_eq!((got.int("succeeded"), got.int("failed")), (want_succeeded, want_failed), "{name}");
     }
@@ -650,8 +780,18 @@ fn pod_failure_back_off() {
         ("one failure, back-off over", vec![failed_at(10)], 1, None),
         ("one failure, 3 s left", vec![failed_at(7)], 0, Some(NOW + 3)),
         ("two failures: 20 s", vec![failed_at(30), failed_at(15)], 0, Some(NOW + 5)),
-        ("success since: no back-off", vec![failed_at(30), pod("Succeeded").untracked().finished(NOW - 20)], 1, None),
-        ("seven failures: capped at 10 min", (0..7).map(|i| failed_at(100 + i)).collect(), 0, Some(NOW - 100 + 600)),
+        (
+            "success since: no back-off",
+            vec![failed_at(30), pod("Succeeded").untracked().finished(NOW - 20)],
+            1,
+            None,
+        ),
+        (
+            "seven failures: capped at 10 min",
+            (0..7).map(|i| failed_at(100 + i)).collect(),
+            0,
+            Some(NOW - 100 + 600),
+        ),
     ];
     for (name, pods, creations, wake) in cases {
         let got = sync(with(new_job(1, 10, 100, false), started.clone()), &pods);
@@ -686,7 +826,12 @@ fn pod_failure_policy() {
         ("FailJob rule matches exit code 5", failed_with(5), 1, true),
         ("no rule matches exit code 1: counted", failed_with(1), 1, false),
         ("Count rule matches exit code 42", failed_with(42), 1, false),
-        ("Ignore rule matches the DisruptionTarget condition", failed_with(5).condition("DisruptionTarget", "True"), 0, false),
+        (
+            "Ignore rule matches the DisruptionTarget condition",
+            failed_with(5).condition("DisruptionTarget", "True"),
+            0,
+            false,
+        ),
         ("a False condition does not match", failed_with(1).condition("DisruptionTarget", "False"), 1, false),
     ];
     for (name, p, failed, fails_job) in cases {
@@ -704,12 +849,23 @@ fn pod_failure_policy() {
         }
     }
     // A condition match names the condition.
-    let by_condition = json!([{"action": "FailJob", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]}]);
+    let by_condition =
+        json!([{"action": "FailJob", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]}]);
     let got = sync(failure_policy(by_condition), &[pod("Failed").condition("DisruptionTarget", "True")]);
-    assert_eq!(got.condition_message("FailureTarget"), "Pod default/pod-00 has condition DisruptionTarget matching FailJob rule at index 0");
+    assert_eq!(
+        got.condition_message("FailureTarget"),
+        "Pod default/pod-00 has condition DisruptionTarget matching FailJob rule at index 0"
+    );
     // Only failed pods are replaced: a terminating pod is not replaced yet, nor counted.
-    let got = sync(failure_policy(json!([{"action": "Ignore", "onExitCodes": {"operator": "In", "values": [9]}}])), &[pod("Running").deleting()]);
-    assert_eq!((got.creations, got.int("failed"), got.int("terminating")), (0, 0, 1), "podReplacementPolicy Failed");
+    let got = sync(
+        failure_policy(json!([{"action": "Ignore", "onExitCodes": {"operator": "In", "values": [9]}}])),
+        &[pod("Running").deleting()],
+    );
+    assert_eq!(
+        (got.creations, got.int("failed"), got.int("terminating")),
+        (0, 0, 1),
+        "podReplacementPolicy Failed"
+    );
 }
 
 fn per_index(limit: i64, max_failed: Option<i64>) -> Value {
@@ -735,19 +891,33 @@ fn backoff_limit_per_index() {
     // count; the failed pod keeps its finalizer (not counted yet).
     let got = sync(per_index(1, None), &[ix("0", "Failed").finished(NOW - 10), ix("1", "Running")]);
     assert_eq!(got.created_indexes, vec![0], "the failed index first");
-    assert_eq!(got.created[0]["metadata"]["annotations"]["batch.kubernetes.io/job-index-failure-count"], json!("1"));
+    assert_eq!(
+        got.created[0]["metadata"]["annotations"]["batch.kubernetes.io/job-index-failure-count"],
+        json!("1")
+    );
     assert_eq!((got.int("failed"), got.pod_patches), (0, 0), "counted once replaced");
     assert_eq!(got.status["failedIndexes"], json!(""));
     // Within its back-off the index waits, and upstream's manageJob reports no active pod.
     let got = sync(per_index(1, None), &[ix("0", "Failed").finished(NOW - 4), ix("1", "Running")]);
     assert_eq!((got.creations, got.wakes.clone()), (0, vec![NOW + 6]));
     // The replacement is active: the failed pod is counted.
-    let got = sync(per_index(1, None), &[ix("0", "Failed"), ix("0", "Running").annotation("batch.kubernetes.io/job-index-failure-count", "1"), ix("1", "Running")]);
+    let got = sync(
+        per_index(1, None),
+        &[
+            ix("0", "Failed"),
+            ix("0", "Running").annotation("batch.kubernetes.io/job-index-failure-count", "1"),
+            ix("1", "Running"),
+        ],
+    );
     assert_eq!((got.int("failed"), got.pod_patches, got.int("active")), (1, 1, 2));
     // Its second failure exhausts backoffLimitPerIndex 1: index 0 failed for good.
     let got = sync(
         per_index(1, None),
-        &[ix("0", "Failed").annotation("batch.kubernetes.io/job-index-failure-count", "1"), ix("1", "Running"), ix("2", "Succeeded")],
+        &[
+            ix("0", "Failed").annotation("batch.kubernetes.io/job-index-failure-count", "1"),
+            ix("1", "Running"),
+            ix("2", "Succeeded"),
+        ],
     );
     assert_eq!(got.status["failedIndexes"], json!("0"));
     assert_eq!(got.created_indexes, Vec::<i64>::new(), "a failed index is not retried");
@@ -755,29 +925,42 @@ fn backoff_limit_per_index() {
     // With every other index done the Job fails.
     let got = sync(
         per_index(1, None),
-        &[ix("0", "Failed").annotation("batch.kubernetes.io/job-index-failure-count", "1"), ix("1", "Succeeded"), ix("2", "Succeeded")],
+        &[
+            ix("0", "Failed").annotation("batch.kubernetes.io/job-index-failure-count", "1"),
+            ix("1", "Succeeded"),
+            ix("2", "Succeeded"),
+        ],
     );
-    let failed = |reason: &str| vec![("FailureTarget".to_string(), "True".to_string(), reason.to_string()), ("Failed".to_string(), "True".to_string(), reason.to_string())];
+    let failed = |reason: &str| {
+        vec![
+            ("FailureTarget".to_string(), "True".to_string(), reason.to_string()),
+            ("Failed".to_string(), "True".to_string(), reason.to_string()),
+        ]
+    };
     assert_eq!(got.conditions(), failed("FailedIndexes"));
     assert_eq!(got.condition_message("Failed"), "Job has failed indexes");
     // More failed indexes than maxFailedIndexes: the Job fails at once, deleting the rest.
-    let got = sync(
-        per_index(0, Some(1)),
-        &[ix("0", "Failed"), ix("1", "Failed"), ix("2", "Running")],
-    );
+    let got = sync(per_index(0, Some(1)), &[ix("0", "Failed"), ix("1", "Failed"), ix("2", "Running")]);
     assert_eq!(got.status["failedIndexes"], json!("0,1"));
     assert_eq!(got.deletions, 1);
-    assert_eq!(got.conditions(), vec![("FailureTarget".to_string(), "True".to_string(), "MaxFailedIndexesExceeded".to_string())]);
+    assert_eq!(
+        got.conditions(),
+        vec![("FailureTarget".to_string(), "True".to_string(), "MaxFailedIndexesExceeded".to_string())]
+    );
     // A FailIndex rule fails the index at its first failure.
     let mut job = per_index(3, None);
-    job["spec"]["podFailurePolicy"] = json!({"rules": [{"action": "FailIndex", "onExitCodes": {"operator": "In", "values": [3]}}]});
+    job["spec"]["podFailurePolicy"] =
+        json!({"rules": [{"action": "FailIndex", "onExitCodes": {"operator": "In", "values": [3]}}]});
     job["spec"]["podReplacementPolicy"] = json!("Failed");
     let got = sync(job, &[ix("0", "Failed").exit(3), ix("1", "Running")]);
     assert_eq!(got.status["failedIndexes"], json!("0"));
 }
 
 fn with_success_policy(rules: Value) -> Value {
-    with(new_job(3, 5, 6, true), json!({"spec": {"successPolicy": {"rules": rules}}, "status": {"startTime": t(NOW - 60)}}))
+    with(
+        new_job(3, 5, 6, true),
+        json!({"spec": {"successPolicy": {"rules": rules}}, "status": {"startTime": t(NOW - 60)}}),
+    )
 }
 
 /// success_policy_test.go `TestMatchSuccessPolicy`: rules in order; a rule with
@@ -788,16 +971,36 @@ fn with_success_policy(rules: Value) -> Value {
 fn success_policy() {
     let ix = |i: &'static str, phase: &'static str| pod(phase).index(i);
     let cases: Vec<(&str, Value, Vec<PodSpec>, Option<&str>)> = vec![
-        ("succeededIndexes all succeeded", json!([{"succeededIndexes": "0-1"}]), vec![ix("0", "Succeeded"), ix("1", "Succeeded"), ix("2", "Running")], Some("Matched rules at index 0")),
-        ("succeededIndexes not all succeeded", json!([{"succeededIndexes": "0-2"}]), vec![ix("0", "Succeeded"), ix("1", "Succeeded"), ix("2", "Running")], None),
+        (
+            "succeededIndexes all succeeded",
+            json!([{"succeededIndexes": "0-1"}]),
+            vec![ix("0", "Succeeded"), ix("1", "Succeeded"), ix("2", "Running")],
+            Some("Matched rules at index 0"),
+        ),
+        (
+            "succeededIndexes not all succeeded",
+            json!([{"succeededIndexes": "0-2"}]),
+            vec![ix("0", "Succeeded"), ix("1", "Succeeded"), ix("2", "Running")],
+            None,
+        ),
         (
             "succeededIndexes with succeededCount",
             json!([{"succeededIndexes": "0-3", "succeededCount": 2}]),
             vec![ix("1", "Succeeded"), ix("3", "Succeeded"), ix("2", "Running")],
             Some("Matched rules at index 0"),
         ),
-        ("only succeededCount", json!([{"succeededCount": 3}]), vec![ix("0", "Succeeded"), ix("2", "Succeeded"), ix("4", "Succeeded")], Some("Matched rules at index 0")),
-        ("only succeededCount, not reached", json!([{"succeededCount": 3}]), vec![ix("0", "Succeeded"), ix("2", "Succeeded")], None),
+        (
+            "only succeededCount",
+            json!([{"succeededCount": 3}]),
+            vec![ix("0", "Succeeded"), ix("2", "Succeeded"), ix("4", "Succeeded")],
+            Some("Matched rules at index 0"),
+        ),
+        (
+            "only succeededCount, not reached",
+            json!([{"succeededCount": 3}]),
+            vec![ix("0", "Succeeded"), ix("2", "Succeeded")],
+            None,
+        ),
         (
             "the first met rule",
             json!([{"succeededIndexes": "4"}, {"succeededCount": 1}, {"succeededIndexes": "0"}]),
@@ -825,7 +1028,10 @@ fn success_policy() {
 #[test]
 fn active_deadline() {
     let job = |started: i64, suspend: bool| {
-        with(new_job(1, 1, 6, false), json!({"spec": {"activeDeadlineSeconds": 30, "suspend": suspend}, "status": {"startTime": t(started)}}))
+        with(
+            new_job(1, 1, 6, false),
+            json!({"spec": {"activeDeadlineSeconds": 30, "suspend": suspend}, "status": {"startTime": t(started)}}),
+        )
     };
     let got = sync(job(NOW - 30, false), &[pod("Running")]);
     let deadline = ("FailureTarget".to_string(), "True".to_string(), "DeadlineExceeded".to_string());

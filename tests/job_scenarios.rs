@@ -54,8 +54,14 @@ fn pi_runs_five_completions_two_at_a_time() {
     let job = c.object("job", "pi").unwrap();
     assert_eq!(job["status"]["succeeded"], 5);
     assert_eq!(condition(&job, "Complete").unwrap()["reason"], "CompletionsReached");
-    assert_eq!(str_at(&job, "/status/completionTime"), str_at(condition(&job, "Complete").unwrap(), "/lastTransitionTime"));
-    assert!(c.live_pods().iter().all(|p| str_at(p, "/status/phase") == "Succeeded" && p["metadata"]["finalizers"].is_null()));
+    assert_eq!(
+        str_at(&job, "/status/completionTime"),
+        str_at(condition(&job, "Complete").unwrap(), "/lastTransitionTime")
+    );
+    assert!(c
+        .live_pods()
+        .iter()
+        .all(|p| str_at(p, "/status/phase") == "Succeeded" && p["metadata"]["finalizers"].is_null()));
     assert_eq!(row(&c.ok(&["get", "jobs", "pi"]).stdout, "pi")[1..3], ["Complete", "5/5"]);
 
     let c = nodes();
@@ -79,7 +85,10 @@ fn failing_job_backs_off_and_stops_at_the_backoff_limit() {
         if a["kind"] == "Pod" && a["action"] == "create" {
             created_at.push(at);
         }
-        if a["kind"] == "Pod" && a["controller"] == "kubelet" && a["reason"].as_str().unwrap_or("").contains("exited with code 1") {
+        if a["kind"] == "Pod"
+            && a["controller"] == "kubelet"
+            && a["reason"].as_str().unwrap_or("").contains("exited with code 1")
+        {
             failed_at.push(at);
         }
     }
@@ -90,7 +99,10 @@ fn failing_job_backs_off_and_stops_at_the_backoff_limit() {
     assert_eq!(job["status"]["failed"], 4);
     for kind in ["FailureTarget", "Failed"] {
         let cond = condition(&job, kind).unwrap();
-        assert_eq!((cond["reason"].as_str(), cond["message"].as_str()), (Some("BackoffLimitExceeded"), Some("Job has reached the specified backoff limit")));
+        assert_eq!(
+            (cond["reason"].as_str(), cond["message"].as_str()),
+            (Some("BackoffLimitExceeded"), Some("Job has reached the specified backoff limit"))
+        );
     }
 
     let c = nodes();
@@ -111,7 +123,10 @@ fn indexed_job_with_a_failing_index() {
     let pods = c.items("pods");
     let index_2: Vec<&Value> = pods.iter().filter(|p| name(p).starts_with("indexed-2-")).collect();
     assert_eq!(index_2.len(), 2, "index 2 tried twice");
-    let counts: Vec<&str> = index_2.iter().map(|p| annotation(p, "batch.kubernetes.io/job-index-failure-count").unwrap()).collect();
+    let counts: Vec<&str> = index_2
+        .iter()
+        .map(|p| annotation(p, "batch.kubernetes.io/job-index-failure-count").unwrap())
+        .collect();
     assert!(counts.contains(&"0") && counts.contains(&"1"), "{counts:?}");
 
     let c = nodes();
@@ -140,7 +155,10 @@ fn suspend_resume_and_delete() {
     let resume = step(&c, &["patch", "job", "long", "-p", r#"{"spec":{"suspend":false}}"#, "--steps", "4"]);
     let j = c.object("job", "long").unwrap();
     assert_eq!(condition(&j, "Suspended").unwrap()["reason"], "JobResumed");
-    assert_eq!(str_at(&j, "/status/startTime"), str_at(condition(&j, "Suspended").unwrap(), "/lastTransitionTime"));
+    assert_eq!(
+        str_at(&j, "/status/startTime"),
+        str_at(condition(&j, "Suspended").unwrap(), "/lastTransitionTime")
+    );
     assert_eq!(c.live_pods().len(), 2);
     let delete = step(&c, &["delete", "job", "long"]);
     assert!(c.object("job", "long").is_none());
@@ -210,7 +228,11 @@ fn active_deadline_fails_the_job() {
     let j = c.object("job", "slow").unwrap();
     let failed = condition(&j, "Failed").unwrap();
     assert_eq!(failed["reason"], "DeadlineExceeded");
-    assert_eq!(secs(failed["lastTransitionTime"].as_str().unwrap()) - secs(str_at(&j, "/status/startTime")), 32, "the deadline, then the deleted pod must be gone");
+    assert_eq!(
+        secs(failed["lastTransitionTime"].as_str().unwrap()) - secs(str_at(&j, "/status/startTime")),
+        32,
+        "the deadline, then the deleted pod must be gone"
+    );
     assert_eq!(j["status"]["failed"], 1);
     assert!(c.items("pods").is_empty());
 }
@@ -226,5 +248,9 @@ fn pod_active_deadline() {
     c.ok(&["apply", "-f", &pod]);
     let p = c.object("pod", "p").unwrap();
     assert_eq!((str_at(&p, "/status/phase"), str_at(&p, "/status/reason")), ("Failed", "DeadlineExceeded"));
-    assert_eq!(secs(str_at(&p, "/status/containerStatuses/0/state/terminated/finishedAt")) - secs(str_at(&p, "/status/startTime")), 20);
+    assert_eq!(
+        secs(str_at(&p, "/status/containerStatuses/0/state/terminated/finishedAt"))
+            - secs(str_at(&p, "/status/startTime")),
+        20
+    );
 }

@@ -61,7 +61,9 @@ fn pods_of_job(s: &State) -> (i64, i64) {
     let mut active = 0;
     let mut succeeded = 0;
     for p in s.of_kind("Pod", Some("default")) {
-        let owned = p["metadata"]["ownerReferences"].as_array().is_some_and(|r| r.iter().any(|o| o["name"] == "work"));
+        let owned = p["metadata"]["ownerReferences"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|o| o["name"] == "work"));
         if !owned {
             continue;
         }
@@ -82,8 +84,19 @@ fn check_step(s: &State, c: &JobCase, parallelism: i64, step: usize) -> Result<(
     let reported = |k: &str| job["status"][k].as_i64().unwrap_or(0);
     prop_assert!(active <= parallelism, "step {}: {} active pods, parallelism {}", step, active, parallelism);
     prop_assert!(reported("active") <= parallelism, "step {}: reports {} active", step, reported("active"));
-    prop_assert!(succeeded <= c.completions, "step {}: {} succeeded pods of {}", step, succeeded, c.completions);
-    prop_assert!(reported("succeeded") <= c.completions, "step {}: reports {} succeeded", step, reported("succeeded"));
+    prop_assert!(
+        succeeded <= c.completions,
+        "step {}: {} succeeded pods of {}",
+        step,
+        succeeded,
+        c.completions
+    );
+    prop_assert!(
+        reported("succeeded") <= c.completions,
+        "step {}: reports {} succeeded",
+        step,
+        reported("succeeded")
+    );
     Ok(())
 }
 
@@ -100,17 +113,26 @@ fn patch_parallelism(n: i64) -> Action {
 }
 
 fn case() -> impl Strategy<Value = JobCase> {
-    (1i64..=8, 1i64..=4, any::<bool>(), 1i64..=8, 0i64..=3, 0i64..=8, prop::option::of((1usize..30, 0i64..=5))).prop_map(
-        |(completions, parallelism, indexed, run_for, fail_attempts, backoff_limit, rescale)| JobCase {
-            completions,
-            parallelism,
-            indexed,
-            run_for,
-            fail_attempts,
-            backoff_limit,
-            rescale,
-        },
+    (
+        1i64..=8,
+        1i64..=4,
+        any::<bool>(),
+        1i64..=8,
+        0i64..=3,
+        0i64..=8,
+        prop::option::of((1usize..30, 0i64..=5)),
     )
+        .prop_map(
+            |(completions, parallelism, indexed, run_for, fail_attempts, backoff_limit, rescale)| JobCase {
+                completions,
+                parallelism,
+                indexed,
+                run_for,
+                fail_attempts,
+                backoff_limit,
+                rescale,
+            },
+        )
 }
 
 proptest! {

@@ -119,6 +119,9 @@ impl fmt::Display for Intervals {
 mod tests {
     use super::*;
 
+    /// Closed index intervals as a test case writes them.
+    type Spans = &'static [(i64, i64)];
+
     fn iv(v: &[(i64, i64)]) -> Intervals {
         Intervals(v.to_vec())
     }
@@ -126,7 +129,7 @@ mod tests {
     /// upstream `TestParseIndexesFromString`.
     #[test]
     fn parse_like_upstream() {
-        let cases: &[(&str, &str, i64, &[(i64, i64)])] = &[
+        let cases: &[(&str, &str, i64, Spans)] = &[
             ("empty", "", 0, &[]),
             ("one index", "1", 3, &[(1, 1)]),
             ("one interval", "1-2", 3, &[(1, 2)]),
@@ -145,7 +148,8 @@ mod tests {
     #[test]
     fn has_like_upstream() {
         let ivs = iv(&[(1, 3), (5, 5), (7, 10)]);
-        for (index, want) in [(0, false), (1, true), (3, true), (4, false), (5, true), (6, false), (10, true), (11, false)]
+        for (index, want) in
+            [(0, false), (1, true), (3, true), (4, false), (5, true), (6, false), (10, true), (11, false)]
         {
             assert_eq!(ivs.contains(index), want, "{index}");
         }
@@ -155,8 +159,13 @@ mod tests {
     /// upstream `TestCalculateSucceededIndexes`' string forms and `orderedIntervals.String`.
     #[test]
     fn strings_like_upstream() {
-        let cases: &[(&[(i64, i64)], &str)] =
-            &[(&[], ""), (&[(0, 0)], "0"), (&[(3, 4)], "3,4"), (&[(0, 2), (4, 4)], "0-2,4"), (&[(1, 1), (3, 5)], "1,3-5")];
+        let cases: &[(&[(i64, i64)], &str)] = &[
+            (&[], ""),
+            (&[(0, 0)], "0"),
+            (&[(3, 4)], "3,4"),
+            (&[(0, 2), (4, 4)], "0-2,4"),
+            (&[(1, 1), (3, 5)], "1,3-5"),
+        ];
         for (v, want) in cases {
             assert_eq!(iv(v).to_string(), *want);
         }
@@ -165,7 +174,7 @@ mod tests {
     /// upstream `TestMergeIntervals` and `withOrderedIndexes`.
     #[test]
     fn merge_like_upstream() {
-        let cases: &[(&str, &[(i64, i64)], &[(i64, i64)], &[(i64, i64)])] = &[
+        let cases: &[(&str, Spans, Spans, Spans)] = &[
             ("empty", &[], &[], &[]),
             ("merge with empty", &[(1, 3)], &[], &[(1, 3)]),
             ("adjacent", &[(1, 3)], &[(4, 5)], &[(1, 5)]),

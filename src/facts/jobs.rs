@@ -178,7 +178,8 @@ impl JobF {
             active_deadline: int("activeDeadlineSeconds"),
             ttl_after_finished: int("ttlSecondsAfterFinished"),
             restart_on_failure: spec["template"]["spec"]["restartPolicy"].as_str() == Some("OnFailure"),
-            only_replace_failed: has_failure_policy || spec["podReplacementPolicy"].as_str() == Some("Failed"),
+            only_replace_failed: has_failure_policy
+                || spec["podReplacementPolicy"].as_str() == Some("Failed"),
             managed_elsewhere: managed_by != JOB_CONTROLLER_NAME,
             deleting: model::at(job, &["metadata", "deletionTimestamp"]).is_some(),
             failure_rules,
@@ -186,7 +187,10 @@ impl JobF {
             succeeded: status["succeeded"].as_i64().unwrap_or(0),
             failed: status["failed"].as_i64().unwrap_or(0),
             start_time: time(&status["startTime"]),
-            completed_indexes: Intervals::parse_below(status["completedIndexes"].as_str().unwrap_or(""), below),
+            completed_indexes: Intervals::parse_below(
+                status["completedIndexes"].as_str().unwrap_or(""),
+                below,
+            ),
             failed_indexes: status["failedIndexes"].as_str().map(|s| Intervals::parse_below(s, below)),
             conditions,
         }
@@ -213,7 +217,9 @@ fn failure_rule(r: &Value) -> Option<FailureRule> {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|p| (model::str_at(p, &["type"]).to_string(), p["status"].as_str().unwrap_or("True").to_string()))
+        .map(|p| {
+            (model::str_at(p, &["type"]).to_string(), p["status"].as_str().unwrap_or("True").to_string())
+        })
         .collect();
     Some(FailureRule { action: PolicyAction::parse(r["action"].as_str()?)?, on_exit_codes, on_conditions })
 }
@@ -256,7 +262,9 @@ impl JobPod {
             tracked: model::at(pod, &["metadata", "finalizers"])
                 .and_then(Value::as_array)
                 .is_some_and(|a| a.iter().any(|f| f.as_str() == Some(TRACKING_FINALIZER))),
-            index: model::annotation(pod, COMPLETION_INDEX).and_then(|i| i.parse::<i64>().ok()).filter(|&i| i >= 0),
+            index: model::annotation(pod, COMPLETION_INDEX)
+                .and_then(|i| i.parse::<i64>().ok())
+                .filter(|&i| i >= 0),
             failure_count: count(INDEX_FAILURE_COUNT),
             ignored_failure_count: count(INDEX_IGNORED_FAILURE_COUNT),
             finished_at: finished_at(pod),
@@ -277,7 +285,9 @@ fn finished_at(pod: &Value) -> i64 {
     let statuses = pod["status"]["containerStatuses"].as_array();
     let exits: Option<Vec<i64>> = statuses
         .filter(|s| !s.is_empty())
-        .map(|s| s.iter().map(|c| time(&c["state"]["terminated"]["finishedAt"])).collect::<Option<Vec<i64>>>())
+        .map(|s| {
+            s.iter().map(|c| time(&c["state"]["terminated"]["finishedAt"])).collect::<Option<Vec<i64>>>()
+        })
         .unwrap_or(None);
     if let Some(latest) = exits.and_then(|e| e.into_iter().max()) {
         return latest;
@@ -322,7 +332,8 @@ pub fn delayed_per_index(
         if settled.contains(ix) || active.contains(&ix) {
             continue;
         }
-        let rank = |q: &JobPod| (q.failure_count + q.ignored_failure_count, q.finished_at, Reverse(f.key(q.id)));
+        let rank =
+            |q: &JobPod| (q.failure_count + q.ignored_failure_count, q.finished_at, Reverse(f.key(q.id)));
         match out.get(&ix) {
             Some(kept) if rank(kept) >= rank(p) => {}
             _ => {
@@ -364,7 +375,9 @@ pub fn removal_order(f: &Facts, active: &[JobPod], indexed_below: Option<i64>) -
         None => left.extend(active),
         Some(completions) => {
             let mut by_index: Vec<&JobPod> = active.iter().collect();
-            by_index.sort_by(|a, b| a.index.unwrap_or(-1).cmp(&b.index.unwrap_or(-1)).then_with(|| by_activity(a, b)));
+            by_index.sort_by(|a, b| {
+                a.index.unwrap_or(-1).cmp(&b.index.unwrap_or(-1)).then_with(|| by_activity(a, b))
+            });
             let mut groups: Vec<Vec<&JobPod>> = Vec::new();
             for p in by_index {
                 match groups.last_mut() {
@@ -394,7 +407,10 @@ pub fn removal_order(f: &Facts, active: &[JobPod], indexed_below: Option<i64>) -
 /// upstream `controller.ActivePods.Less` as a key, smallest removed first: unassigned,
 /// Pending < Unknown < Running, not ready, more recently ready, more restarts, newer; then the
 /// name, so that the order is total.
-fn active_pods_key<'f>(f: &'f Facts, p: &JobPod) -> (bool, u8, bool, i64, i64, i64, &'f crate::model::ObjKey) {
+fn active_pods_key<'f>(
+    f: &'f Facts,
+    p: &JobPod,
+) -> (bool, u8, bool, i64, i64, i64, &'f crate::model::ObjKey) {
     let pod = f.pod(p.id);
     let phase = match p.phase {
         Phase::Pending => 0,
@@ -425,7 +441,8 @@ mod tests {
     /// upstream `TestFirstPendingIndexes`.
     #[test]
     fn first_pending_indexes_like_upstream() {
-        let cases: &[(&str, i64, i64, &[(i64, i64)], &[i64])] = &[
+        type Spans = &'static [(i64, i64)];
+        let cases: &[(&str, i64, i64, Spans, &[i64])] = &[
             ("cnt greater than completions", 5, 3, &[], &[0, 1, 2]),
             ("cnt less than completions", 2, 5, &[], &[0, 1]),
             ("first pods active", 3, 5, &[(0, 1)], &[2, 3, 4]),
@@ -472,13 +489,26 @@ mod tests {
             ("no pods", vec![], (0, 0)),
             ("one failure", vec![pod(1, Phase::Failed, 10)], (1, 10)),
             ("two failures", vec![pod(1, Phase::Failed, 10), pod(2, Phase::Failed, 15)], (2, 15)),
-            ("success after failures resets", vec![pod(1, Phase::Failed, 10), pod(2, Phase::Succeeded, 20)], (0, 0)),
+            (
+                "success after failures resets",
+                vec![pod(1, Phase::Failed, 10), pod(2, Phase::Succeeded, 20)],
+                (0, 0),
+            ),
             (
                 "failures after the last success count",
-                vec![pod(1, Phase::Failed, 5), pod(2, Phase::Succeeded, 10), pod(3, Phase::Failed, 12), pod(4, Phase::Failed, 14)],
+                vec![
+                    pod(1, Phase::Failed, 5),
+                    pod(2, Phase::Succeeded, 10),
+                    pod(3, Phase::Failed, 12),
+                    pod(4, Phase::Failed, 14),
+                ],
                 (2, 14),
             ),
-            ("failure at the same time as the success does not count", vec![pod(1, Phase::Succeeded, 10), pod(2, Phase::Failed, 10)], (0, 0)),
+            (
+                "failure at the same time as the success does not count",
+                vec![pod(1, Phase::Succeeded, 10), pod(2, Phase::Failed, 10)],
+                (0, 0),
+            ),
         ];
         for (name, pods, want) in cases {
             assert_eq!(back_off_record(pods, failed), *want, "{name}");

@@ -134,9 +134,8 @@ impl Knobs {
             None => job_pod.then_some(DEFAULT_RUN_FOR),
         };
         let some_fail = crashes || fail_attempts.is_some() || fail_indexes.is_some();
-        let failure_code = knob(KNOB_EXIT_CODE)
-            .and_then(|c| c.parse::<i64>().ok())
-            .unwrap_or(if some_fail { 1 } else { 0 });
+        let failure_code =
+            knob(KNOB_EXIT_CODE).and_then(|c| c.parse::<i64>().ok()).unwrap_or(if some_fail { 1 } else { 0 });
         Knobs {
             ready_after: knob(KNOB_READY_AFTER).and_then(model::parse_duration).unwrap_or(0),
             image_pull_fails: knob(KNOB_IMAGE_PULL) == Some("fail"),

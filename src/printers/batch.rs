@@ -92,16 +92,25 @@ mod tests {
                 "pi     Running   0/1 of 2      30s        60s",
             ),
             (
-                job(json!({"completions": 1}), json!({"failed": 7, "startTime": "2025-01-01T00:59:00Z",
-                    "conditions": [{"type": "FailureTarget", "status": "True"}, {"type": "Failed", "status": "True"}]})),
+                job(
+                    json!({"completions": 1}),
+                    json!({"failed": 7, "startTime": "2025-01-01T00:59:00Z",
+                    "conditions": [{"type": "FailureTarget", "status": "True"}, {"type": "Failed", "status": "True"}]}),
+                ),
                 "pi     Failed   0/1           60s        60s",
             ),
             (
-                job(json!({"completions": 1}), json!({"conditions": [{"type": "Suspended", "status": "True"}]})),
+                job(
+                    json!({"completions": 1}),
+                    json!({"conditions": [{"type": "Suspended", "status": "True"}]}),
+                ),
                 "pi     Suspended   0/1                      60s",
             ),
             (
-                job(json!({"completions": 1}), json!({"conditions": [{"type": "Suspended", "status": "False"}, {"type": "FailureTarget", "status": "True"}]})),
+                job(
+                    json!({"completions": 1}),
+                    json!({"conditions": [{"type": "Suspended", "status": "False"}, {"type": "FailureTarget", "status": "True"}]}),
+                ),
                 "pi     FailureTarget   0/1                      60s",
             ),
         ];
@@ -110,7 +119,10 @@ mod tests {
         }
         let mut deleting = job(json!({}), json!({}));
         deleting["metadata"]["deletionTimestamp"] = json!("2025-01-01T00:59:59Z");
-        assert_eq!(table("Job", &[deleting], false, false, false)[1], "pi     Terminating   0/1                      60s");
+        assert_eq!(
+            table("Job", &[deleting], false, false, false)[1],
+            "pi     Terminating   0/1                      60s"
+        );
         let cj = json!({"kind": "CronJob", "metadata": {"name": "hello", "creationTimestamp": "2025-01-01T00:00:00Z"},
             "spec": {"schedule": "*/1 * * * *"},
             "status": {"active": [{"name": "hello-1"}], "lastScheduleTime": "2025-01-01T00:59:00Z"}});

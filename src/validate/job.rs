@@ -125,8 +125,10 @@ fn generated_selector(obj: &Value, spec: &Value) -> Checked {
         ("batch.kubernetes.io/controller-uid", uid),
         ("batch.kubernetes.io/job-name", name),
     ];
-    let expected: Vec<(String, String)> = expected.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let generated = !uid.is_empty() && Selector::from_label_selector(given).is_ok_and(|s| s.matches(&expected));
+    let expected: Vec<(String, String)> =
+        expected.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let generated =
+        !uid.is_empty() && Selector::from_label_selector(given).is_ok_and(|s| s.matches(&expected));
     if generated {
         Ok(())
     } else {
@@ -186,10 +188,16 @@ fn job_spec(spec: &Value) -> Checked {
         indexed_limits(completions, parallelism, per_index, max_failed)?;
     } else {
         if let Some(n) = per_index {
-            return fail("spec.backoffLimitPerIndex", format!("Invalid value: {n}: requires indexed completion mode"));
+            return fail(
+                "spec.backoffLimitPerIndex",
+                format!("Invalid value: {n}: requires indexed completion mode"),
+            );
         }
         if let Some(n) = max_failed {
-            return fail("spec.maxFailedIndexes", format!("Invalid value: {n}: requires indexed completion mode"));
+            return fail(
+                "spec.maxFailedIndexes",
+                format!("Invalid value: {n}: requires indexed completion mode"),
+            );
         }
     }
     let failure_policy = spec.get("podFailurePolicy").filter(|v| !v.is_null());
@@ -207,7 +215,9 @@ fn job_spec(spec: &Value) -> Checked {
         match (failure_policy.is_some(), value) {
             (true, "Failed") | (false, "Failed" | "TerminatingOrFailed") => {}
             (true, _) => return unsupported("spec.podReplacementPolicy", value, &["Failed"]),
-            (false, _) => return unsupported("spec.podReplacementPolicy", value, &["Failed", "TerminatingOrFailed"]),
+            (false, _) => {
+                return unsupported("spec.podReplacementPolicy", value, &["Failed", "TerminatingOrFailed"])
+            }
         }
     }
     if !spec.get("template").is_some_and(Value::is_object) {
@@ -215,10 +225,13 @@ fn job_spec(spec: &Value) -> Checked {
     }
     string_map(spec, "template.metadata.labels")
         .map_err(|e| FieldError { field: format!("spec.{}", e.field), message: e.message })?;
-    pod_spec(spec, "template.spec").map_err(|e| FieldError { field: format!("spec.{}", e.field), message: e.message })?;
+    pod_spec(spec, "template.spec")
+        .map_err(|e| FieldError { field: format!("spec.{}", e.field), message: e.message })?;
     let restart_policy = spec["template"]["spec"]["restartPolicy"].as_str().unwrap_or("");
     match restart_policy {
-        "" | "Always" => fail("spec.template.spec.restartPolicy", r#"Required value: valid values: "OnFailure", "Never""#),
+        "" | "Always" => {
+            fail("spec.template.spec.restartPolicy", r#"Required value: valid values: "OnFailure", "Never""#)
+        }
         "OnFailure" if failure_policy.is_some() => fail(
             "spec.template.spec.restartPolicy",
             r#"Invalid value: "OnFailure": only "Never" is supported when podFailurePolicy is specified"#,
@@ -245,12 +258,17 @@ fn indexed_limits(
     }
     if let Some(m) = max_failed {
         if m > completions {
-            return fail("spec.maxFailedIndexes", format!("Invalid value: {m}: must be less than or equal to completions"));
+            return fail(
+                "spec.maxFailedIndexes",
+                format!("Invalid value: {m}: must be less than or equal to completions"),
+            );
         }
         if m > MAX_FAILED_INDEXES_FOR_INDEXED_JOB {
             return fail(
                 "spec.maxFailedIndexes",
-                format!("Invalid value: {m}: must be less than or equal to {MAX_FAILED_INDEXES_FOR_INDEXED_JOB}"),
+                format!(
+                    "Invalid value: {m}: must be less than or equal to {MAX_FAILED_INDEXES_FOR_INDEXED_JOB}"
+                ),
             );
         }
     }
@@ -258,7 +276,9 @@ fn indexed_limits(
         let Some(m) = max_failed else {
             return fail(
                 "spec.maxFailedIndexes",
-                format!("Required value: must be specified when completions is above {COMPLETIONS_SOFT_LIMIT}"),
+                format!(
+                    "Required value: must be specified when completions is above {COMPLETIONS_SOFT_LIMIT}"
+                ),
             );
         };
         if let Some(p) = parallelism.filter(|&p| p > PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS) {
@@ -286,7 +306,10 @@ fn pod_failure_policy(spec: &Value, policy: &Value, per_index: bool) -> Checked 
         Some(_) => return fail(path, "expected a list"),
     };
     if rules.len() > MAX_POD_FAILURE_POLICY_RULES {
-        return fail(path, format!("Too many: {}: must have at most {MAX_POD_FAILURE_POLICY_RULES} items", rules.len()));
+        return fail(
+            path,
+            format!("Too many: {}: must have at most {MAX_POD_FAILURE_POLICY_RULES} items", rules.len()),
+        );
     }
     let containers: Vec<&str> = ["containers", "initContainers"]
         .iter()
@@ -298,9 +321,17 @@ fn pod_failure_policy(spec: &Value, policy: &Value, per_index: bool) -> Checked 
         let rule_path = format!("{path}[{i}]");
         let actions = ["Count", "FailIndex", "FailJob", "Ignore"];
         match rule["action"].as_str().unwrap_or("") {
-            "" => return fail(&format!("{rule_path}.action"), r#"Required value: valid values: ["Count" "FailIndex" "FailJob" "Ignore"]"#),
+            "" => {
+                return fail(
+                    &format!("{rule_path}.action"),
+                    r#"Required value: valid values: ["Count" "FailIndex" "FailJob" "Ignore"]"#,
+                )
+            }
             "FailIndex" if !per_index => {
-                return fail(&format!("{rule_path}.action"), r#"Invalid value: "FailIndex": requires the backoffLimitPerIndex to be set"#)
+                return fail(
+                    &format!("{rule_path}.action"),
+                    r#"Invalid value: "FailIndex": requires the backoffLimitPerIndex to be set"#,
+                )
             }
             a if !actions.contains(&a) => return unsupported(&format!("{rule_path}.action"), a, &actions),
             _ => {}
@@ -315,10 +346,16 @@ fn pod_failure_policy(spec: &Value, policy: &Value, per_index: bool) -> Checked 
         }
         match (on_exit.is_some(), on_conditions.is_some()) {
             (true, true) => {
-                return fail(&rule_path, "Invalid value: specifying both OnExitCodes and OnPodConditions is not supported")
+                return fail(
+                    &rule_path,
+                    "Invalid value: specifying both OnExitCodes and OnPodConditions is not supported",
+                )
             }
             (false, false) => {
-                return fail(&rule_path, "Invalid value: specifying one of OnExitCodes and OnPodConditions is required")
+                return fail(
+                    &rule_path,
+                    "Invalid value: specifying one of OnExitCodes and OnPodConditions is required",
+                )
             }
             _ => {}
         }
@@ -349,7 +386,12 @@ fn on_exit_codes(requirement: &Value, path: &str, containers: &[&str]) -> Checke
             for (j, x) in v.iter().enumerate() {
                 match x.as_i64().filter(|&n| i32::try_from(n).is_ok()) {
                     Some(n) => out.push(n),
-                    None => return fail(&format!("{values_path}[{j}]"), format!("expected a 32-bit integer, got {x}")),
+                    None => {
+                        return fail(
+                            &format!("{values_path}[{j}]"),
+                            format!("expected a 32-bit integer, got {x}"),
+                        )
+                    }
                 }
             }
             out
@@ -360,11 +402,17 @@ fn on_exit_codes(requirement: &Value, path: &str, containers: &[&str]) -> Checke
         return fail(&values_path, "Invalid value: []: at least one value is required");
     }
     if values.len() > MAX_ON_EXIT_CODES_VALUES {
-        return fail(&values_path, format!("Too many: {}: must have at most {MAX_ON_EXIT_CODES_VALUES} items", values.len()));
+        return fail(
+            &values_path,
+            format!("Too many: {}: must have at most {MAX_ON_EXIT_CODES_VALUES} items", values.len()),
+        );
     }
     for (j, &v) in values.iter().enumerate() {
         if operator == "In" && v == 0 {
-            return fail(&format!("{values_path}[{j}]"), "Invalid value: 0: must not be 0 for the In operator");
+            return fail(
+                &format!("{values_path}[{j}]"),
+                "Invalid value: 0: must not be 0 for the In operator",
+            );
         }
         if values[..j].contains(&v) {
             return fail(&format!("{values_path}[{j}]"), format!("Duplicate value: {v}"));
@@ -379,7 +427,10 @@ fn on_exit_codes(requirement: &Value, path: &str, containers: &[&str]) -> Checke
 /// upstream `validatePodFailurePolicyRuleOnPodConditions` (a missing status defaults to True).
 fn on_pod_conditions(patterns: &[Value], path: &str) -> Checked {
     if patterns.len() > MAX_ON_POD_CONDITIONS_PATTERNS {
-        return fail(path, format!("Too many: {}: must have at most {MAX_ON_POD_CONDITIONS_PATTERNS} items", patterns.len()));
+        return fail(
+            path,
+            format!("Too many: {}: must have at most {MAX_ON_POD_CONDITIONS_PATTERNS} items", patterns.len()),
+        );
     }
     for (j, pattern) in patterns.iter().enumerate() {
         if pattern["type"].as_str().is_none_or(str::is_empty) {
@@ -387,7 +438,9 @@ fn on_pod_conditions(patterns: &[Value], path: &str) -> Checked {
         }
         match pattern["status"].as_str() {
             None | Some("True" | "False" | "Unknown") => {}
-            Some(other) => return unsupported(&format!("{path}[{j}].status"), other, &["False", "True", "Unknown"]),
+            Some(other) => {
+                return unsupported(&format!("{path}[{j}].status"), other, &["False", "True", "Unknown"])
+            }
         }
     }
     Ok(())
@@ -398,27 +451,40 @@ fn success_policy(policy: &Value, completions: i64) -> Checked {
     let path = "spec.successPolicy.rules";
     let rules = policy["rules"].as_array().map(Vec::as_slice).unwrap_or_default();
     if rules.is_empty() {
-        return fail(path, "Required value: at least one rules must be specified when the successPolicy is specified");
+        return fail(
+            path,
+            "Required value: at least one rules must be specified when the successPolicy is specified",
+        );
     }
     if rules.len() > MAX_SUCCESS_POLICY_RULES {
-        return fail(path, format!("Too many: {}: must have at most {MAX_SUCCESS_POLICY_RULES} items", rules.len()));
+        return fail(
+            path,
+            format!("Too many: {}: must have at most {MAX_SUCCESS_POLICY_RULES} items", rules.len()),
+        );
     }
     for (i, rule) in rules.iter().enumerate() {
         let rule_path = format!("{path}[{i}]");
         let indexes = rule.get("succeededIndexes").filter(|v| !v.is_null());
         let count = rule.get("succeededCount").filter(|v| !v.is_null());
         if indexes.is_none() && count.is_none() {
-            return fail(&rule_path, "Required value: at least one of succeededCount or succeededIndexes must be specified");
+            return fail(
+                &rule_path,
+                "Required value: at least one of succeededCount or succeededIndexes must be specified",
+            );
         }
         let mut total = 0;
         if let Some(indexes) = indexes {
             let text = indexes.as_str().unwrap_or("");
             let field = format!("{rule_path}.succeededIndexes");
             if text.len() > MAX_SUCCEEDED_INDEXES_LENGTH {
-                return fail(&field, format!("Too long: may not be more than {MAX_SUCCEEDED_INDEXES_LENGTH} bytes"));
+                return fail(
+                    &field,
+                    format!("Too long: may not be more than {MAX_SUCCEEDED_INDEXES_LENGTH} bytes"),
+                );
             }
-            total = index_list_total(text, completions)
-                .or_else(|e| fail(&field, format!("Invalid value: {text:?}: error parsing succeededIndexes: {e}")))?;
+            total = index_list_total(text, completions).or_else(|e| {
+                fail(&field, format!("Invalid value: {text:?}: error parsing succeededIndexes: {e}"))
+            })?;
         }
         if let Some(count) = count {
             let field = format!("{rule_path}.succeededCount");
@@ -504,7 +570,9 @@ fn indexed_pod_hostnames(obj: &Value, spec: &Value) -> Checked {
     } else {
         fail(
             "metadata.name",
-            format!("Invalid value: {name:?}: will not able to create pod with invalid DNS label: {hostname}"),
+            format!(
+                "Invalid value: {name:?}: will not able to create pod with invalid DNS label: {hostname}"
+            ),
         )
     }
 }
@@ -736,7 +804,10 @@ mod tests {
         assert_eq!(update(&job, json!({"spec": {"parallelism": 5}})), "ok", "parallelism is mutable");
         assert_eq!(update(&job, json!({"spec": {"completions": 4}})), "spec.completions: field is immutable");
         assert_eq!(
-            update(&job, json!({"spec": {"template": {"spec": {"containers": [{"name": "pi", "image": "perl:2"}]}}}})),
+            update(
+                &job,
+                json!({"spec": {"template": {"spec": {"containers": [{"name": "pi", "image": "perl:2"}]}}}})
+            ),
             "spec.template: field is immutable"
         );
         let indexed = stored(json!({"completionMode": "Indexed", "completions": 3, "parallelism": 3}));
@@ -745,7 +816,10 @@ mod tests {
             update(&indexed, json!({"spec": {"completions": 4}})),
             "spec.completions: Invalid value: 4: can only be modified in tandem with spec.parallelism"
         );
-        assert_eq!(update(&indexed, json!({"spec": {"completionMode": "NonIndexed"}})), "spec.completionMode: field is immutable");
+        assert_eq!(
+            update(&indexed, json!({"spec": {"completionMode": "NonIndexed"}})),
+            "spec.completionMode: field is immutable"
+        );
         let suspended = stored(json!({"suspend": true}));
         assert_eq!(
             update(&suspended, json!({"spec": {"template": {"spec": {"nodeSelector": {"zone": "a"}}}}})),
@@ -766,7 +840,10 @@ mod tests {
         assert_eq!(index_list_total("", 3), Ok(0));
         assert_eq!(index_list_total("0,2-4", 5), Ok(4));
         assert_eq!(index_list_total("1-2-3", 5).unwrap_err(), "the fragment \"1-2-3\" violates the requirement that an index interval can have at most two parts separated by '-'");
-        assert_eq!(index_list_total("a", 5).unwrap_err(), "cannot convert string to integer for index: \"a\"");
+        assert_eq!(
+            index_list_total("a", 5).unwrap_err(),
+            "cannot convert string to integer for index: \"a\""
+        );
         assert_eq!(index_list_total("2,1", 5).unwrap_err(), "non-increasing order, previous: 2, current: 1");
         assert_eq!(index_list_total("3-3", 5).unwrap_err(), "non-increasing order, previous: 3, current: 3");
         assert_eq!(index_list_total("7", 5).unwrap_err(), "too large index: \"7\"");
