@@ -598,7 +598,8 @@ fn derive(f: &Facts) -> Out {
         rt.extend([StorageClass(c.name, c.provisioner, c.wait_for_consumer)]);
     }
     rt.extend(s.default_class(&f.syms).map(DefaultClass));
-    rt.extend(f.syms.get(NO_PROVISIONER).map(NoProvisioner));
+    // A provisioner name no class uses when nothing interned it.
+    rt.extend([NoProvisioner(f.syms.get(NO_PROVISIONER).unwrap_or(Sym::MAX))]);
     rt.extend(recorded_events(f).into_iter().map(|(o, r)| Recorded(o, r)));
 
     let search = volumes::search(f);
