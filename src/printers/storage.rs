@@ -36,8 +36,16 @@ pub fn quantity_at(obj: &Value, path: &[&str]) -> String {
     }
 }
 
+/// `spec.volumeAttributesClassName`, or `<unset>`.
+fn attributes_class(obj: &Value) -> String {
+    match model::at(obj, &["spec", "volumeAttributesClassName"]).and_then(Value::as_str) {
+        Some(c) => c.to_string(),
+        None => "<unset>".into(),
+    }
+}
+
 /// PersistentVolume columns: NAME CAPACITY ACCESS MODES RECLAIM POLICY STATUS CLAIM STORAGECLASS
-/// REASON AGE.
+/// VOLUMEATTRIBUTESCLASS REASON AGE.
 pub(super) fn pv_cells(obj: &Value, name: String, age: String) -> Vec<String> {
     let claim = match model::at(obj, &["spec", "claimRef"]) {
         Some(c) => format!("{}/{}", model::str_at(c, &["namespace"]), model::str_at(c, &["name"])),
@@ -56,12 +64,14 @@ pub(super) fn pv_cells(obj: &Value, name: String, age: String) -> Vec<String> {
         phase,
         claim,
         volume_class(obj),
+        attributes_class(obj),
         model::str_at(obj, &["status", "reason"]).to_string(),
         age,
     ]
 }
 
-/// PersistentVolumeClaim columns: NAME STATUS VOLUME CAPACITY ACCESS MODES STORAGECLASS AGE.
+/// PersistentVolumeClaim columns: NAME STATUS VOLUME CAPACITY ACCESS MODES STORAGECLASS
+/// VOLUMEATTRIBUTESCLASS AGE.
 pub(super) fn pvc_cells(obj: &Value, name: String, age: String) -> Vec<String> {
     let phase = if model::at(obj, &["metadata", "deletionTimestamp"]).is_some() {
         "Terminating".to_string()
@@ -77,7 +87,7 @@ pub(super) fn pvc_cells(obj: &Value, name: String, age: String) -> Vec<String> {
             access_modes(model::at(obj, &["status", "accessModes"])),
         )
     };
-    vec![name, phase, volume, capacity, modes, volume_class(obj), age]
+    vec![name, phase, volume, capacity, modes, volume_class(obj), attributes_class(obj), age]
 }
 
 #[cfg(test)]
@@ -110,9 +120,9 @@ mod tests {
         assert_eq!(
             got,
             [
-                "NAME         CAPACITY   ACCESS MODES   RECLAIM POLICY   STATUS      CLAIM                                   STORAGECLASS   REASON   AGE",
-                "pv-nfs-001   2Gi        RWO,RWX        Retain           Available                                                                   3m49s",
-                "pv-nfs-002   5Gi        RWO            Retain           Bound       default/nginxdata-nginx-statefulset-0                           3m49s",
+                "NAME         CAPACITY   ACCESS MODES   RECLAIM POLICY   STATUS      CLAIM                                   STORAGECLASS   VOLUMEATTRIBUTESCLASS   REASON   AGE",
+                "pv-nfs-001   2Gi        RWO,RWX        Retain           Available                                                          <unset>                          3m49s",
+                "pv-nfs-002   5Gi        RWO            Retain           Bound       default/nginxdata-nginx-statefulset-0                  <unset>                          3m49s",
             ]
         );
         let pvc = json!({"kind": "PersistentVolumeClaim", "metadata": {"name": "nginxdata-nginx-statefulset-1", "creationTimestamp": "2025-01-01T00:59:42Z"},
@@ -123,9 +133,9 @@ mod tests {
         assert_eq!(
             table("PersistentVolumeClaim", &[pvc, pending], false, false, false),
             [
-                "NAME                            STATUS    VOLUME       CAPACITY   ACCESS MODES   STORAGECLASS   AGE",
-                "nginxdata-nginx-statefulset-1   Bound     pv-nfs-003   5Gi        RWO,RWX                       18s",
-                "data                            Pending                                          nfs            18s",
+                "NAME                            STATUS    VOLUME       CAPACITY   ACCESS MODES   STORAGECLASS   VOLUMEATTRIBUTESCLASS   AGE",
+                "nginxdata-nginx-statefulset-1   Bound     pv-nfs-003   5Gi        RWO,RWX                       <unset>                 18s",
+                "data                            Pending                                          nfs            <unset>                 18s",
             ]
         );
     }
