@@ -5,6 +5,8 @@
 //! parameters) and the identity every object needs. Kinds without a controller are only checked
 //! for identity: they are stored unchanged.
 
+mod storage;
+
 use crate::model::{self, kind_info};
 use crate::selector::Selector;
 use serde_json::Value;
@@ -71,6 +73,19 @@ pub fn object(obj: &Value) -> Result<(), FieldError> {
         }
         "DaemonSet" | "StatefulSet" => workload(obj, SelectorStyle::LabelSelector),
         "Node" => node(obj),
+        "PersistentVolume" => storage::persistent_volume(obj),
+        "PersistentVolumeClaim" => storage::persistent_volume_claim(obj),
+        "StorageClass" => storage::storage_class(obj),
+        _ => Ok(()),
+    }
+}
+
+/// Validate an update of a stored object: the fields its kind does not let change
+/// (`ValidateXUpdate`).
+pub fn update(old: &Value, new: &Value) -> Result<(), FieldError> {
+    match model::str_at(new, &["kind"]) {
+        "PersistentVolumeClaim" => storage::claim_update(old, new),
+        "PersistentVolume" => storage::volume_update(old, new),
         _ => Ok(()),
     }
 }
