@@ -804,7 +804,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         per_claim.push((c, g.lose(c, why)));
     }
     per_claim.sort_by(|a, b| order(a.0).cmp(&order(b.0)));
-    out.extend(per_claim.into_iter().map(|(_, a)| a));
+    out.extend(one_write_per_object(per_claim));
 
     let mut per_volume: Vec<(Id, Action)> = Vec::new();
     for SetVolumePhase(v, phase) in phases {
@@ -844,8 +844,57 @@ pub fn reconcile(f: &Facts) -> Proposals {
         per_volume.push((v, g.event_only(c, EventType::Warning, "VolumeMismatch", on_claim)));
     }
     per_volume.sort_by(|a, b| f.key(a.0).cmp(f.key(b.0)));
-    out.extend(per_volume.into_iter().map(|(_, a)| a));
+    out.extend(one_write_per_object(per_volume));
     out.into()
+}
+
+/// Upstream writes an object once per sync (status, annotations and the event together): the
+/// plain patches of one object that follow each other become one, unless two of them carry an
+/// event.
+fn one_write_per_object(actions: Vec<(Id, Action)>) -> Vec<Action> {
+    let mut out: Vec<(Id, Action)> = Vec::new();
+    for (id, a) in actions {
+        if let Some((last_id, last)) = out.last_mut() {
+            if *last_id == id && !(last.event.is_some() && a.event.is_some()) {
+                if let (
+                    Change::Patch { key: into_key, patch: into, precondition: Precondition::None },
+                    Change::Patch { key, patch, precondition: Precondition::None },
+                ) = (&mut last.change, &a.change)
+                {
+                    if into_key != key {
+                        out.push((id, a));
+                        continue;
+                    }
+                    combine(into, patch);
+                    last.reason = format!("{}; {}", last.reason, a.reason);
+                    if last.event.is_none() {
+                        last.event = a.event;
+                    }
+                    continue;
+                }
+            }
+        }
+        out.push((id, a));
+    }
+    out.into_iter().map(|(_, a)| a).collect()
+}
+
+/// Two merge patches as one: maps merge key by key, anything else (nulls included, which
+/// delete) from `b`.
+fn combine(a: &mut Value, b: &Value) {
+    match (a, b) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                match a.get_mut(k) {
+                    Some(existing) => combine(existing, v),
+                    None => {
+                        a.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (a, b) => *a = b.clone(),
+    }
 }
 
 /// The message of `checkVolumeSatisfyClaim`'s error.

@@ -11,7 +11,7 @@ impl Ctx<'_> {
         out!(w, 0, "Finalizers:\t{}\n", go_slice(&str_list(pv, &["metadata", "finalizers"])));
         out!(w, 0, "StorageClass:\t{}\n", printers::volume_class(pv));
         match self.str(&["metadata", "deletionTimestamp"]) {
-            "" => out!(w, 0, "Status:\t{}\n", self.str(&["status", "phase"])),
+            "" => out!(w, 0, "Status:\t{}\n", printers::storage_phase(self.obj)),
             t => out!(w, 0, "Status:\tTerminating (lasts {})\n", printers::since(t, self.s.now)),
         }
         match model::at(pv, &["spec", "claimRef"]) {
@@ -20,7 +20,7 @@ impl Ctx<'_> {
             }
             None => w.w(0, "Claim:\t\n"),
         }
-        out!(w, 0, "Reclaim Policy:\t{}\n", self.str(&["spec", "persistentVolumeReclaimPolicy"]));
+        out!(w, 0, "Reclaim Policy:\t{}\n", printers::reclaim_policy(pv));
         out!(w, 0, "Access Modes:\t{}\n", printers::access_modes(model::at(pv, &["spec", "accessModes"])));
         out!(w, 0, "VolumeMode:\t{}\n", or_default(self.str(&["spec", "volumeMode"]), "Filesystem"));
         out!(w, 0, "Capacity:\t{}\n", printers::quantity_at(pv, &["spec", "capacity", "storage"]));
@@ -71,7 +71,7 @@ impl Ctx<'_> {
         self.name_namespace(w);
         out!(w, 0, "StorageClass:\t{}\n", printers::volume_class(pvc));
         match self.str(&["metadata", "deletionTimestamp"]) {
-            "" => out!(w, 0, "Status:\t{}\n", self.str(&["status", "phase"])),
+            "" => out!(w, 0, "Status:\t{}\n", printers::storage_phase(self.obj)),
             t => out!(w, 0, "Status:\tTerminating (lasts {})\n", printers::since(t, self.s.now)),
         }
         let volume = self.str(&["spec", "volumeName"]);

@@ -36,6 +36,22 @@ pub fn quantity_at(obj: &Value, path: &[&str]) -> String {
     }
 }
 
+/// `status.phase` of a volume or claim; the API server stores new ones as Pending.
+pub fn storage_phase(obj: &Value) -> &str {
+    match model::str_at(obj, &["status", "phase"]) {
+        "" => "Pending",
+        p => p,
+    }
+}
+
+/// `spec.persistentVolumeReclaimPolicy`; the API server defaults it to Retain.
+pub fn reclaim_policy(obj: &Value) -> &str {
+    match model::str_at(obj, &["spec", "persistentVolumeReclaimPolicy"]) {
+        "" => "Retain",
+        p => p,
+    }
+}
+
 /// `spec.volumeAttributesClassName`, or `<unset>`.
 fn attributes_class(obj: &Value) -> String {
     match model::at(obj, &["spec", "volumeAttributesClassName"]).and_then(Value::as_str) {
@@ -54,13 +70,13 @@ pub(super) fn pv_cells(obj: &Value, name: String, age: String) -> Vec<String> {
     let phase = if model::at(obj, &["metadata", "deletionTimestamp"]).is_some() {
         "Terminating".to_string()
     } else {
-        model::str_at(obj, &["status", "phase"]).to_string()
+        storage_phase(obj).to_string()
     };
     vec![
         name,
         quantity_at(obj, &["spec", "capacity", "storage"]),
         access_modes(model::at(obj, &["spec", "accessModes"])),
-        model::str_at(obj, &["spec", "persistentVolumeReclaimPolicy"]).to_string(),
+        reclaim_policy(obj).to_string(),
         phase,
         claim,
         volume_class(obj),
@@ -76,7 +92,7 @@ pub(super) fn pvc_cells(obj: &Value, name: String, age: String) -> Vec<String> {
     let phase = if model::at(obj, &["metadata", "deletionTimestamp"]).is_some() {
         "Terminating".to_string()
     } else {
-        model::str_at(obj, &["status", "phase"]).to_string()
+        storage_phase(obj).to_string()
     };
     let volume = model::str_at(obj, &["spec", "volumeName"]).to_string();
     let (capacity, modes) = if volume.is_empty() {
