@@ -60,10 +60,9 @@ fn test_volumes() -> Vec<Value> {
         json_patch::merge(&mut v, &extra);
         v
     };
-    let (rwo_rox, all3) = (&["ReadWriteOnce", "ReadOnlyMany"][..], &["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany"][..]);
-    let affinity = |value: &str| {
-        json!({"nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [{"key": "key1", "operator": "In", "values": [value]}]}]}}})
-    };
+    let (rwo_rox, all3) =
+        (&["ReadWriteOnce", "ReadOnlyMany"][..], &["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany"][..]);
+    let affinity = |value: &str| json!({"nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [{"key": "key1", "operator": "In", "values": [value]}]}]}}});
     let with = |mut spec: Value, status: Value| {
         let mut out = json!({"spec": spec.take()});
         out["status"] = status;
@@ -76,19 +75,60 @@ fn test_volumes() -> Vec<Value> {
     };
     vec![
         pv("gce003", "gce-pd-10", "10G", rwo_rox, json!({})),
-        pv("gce004", "gce-pd-20", "20G", rwo_rox, json!({"spec": {"claimRef": {"uid": "def456"}}, "status": {"phase": "Bound"}})),
+        pv(
+            "gce004",
+            "gce-pd-20",
+            "20G",
+            rwo_rox,
+            json!({"spec": {"claimRef": {"uid": "def456"}}, "status": {"phase": "Bound"}}),
+        ),
         pv("nfs002", "nfs-5", "5G", all3, json!({})),
-        pv("gce001", "gce-pd-1", "1G", rwo_rox, json!({"spec": {"claimRef": {"uid": "abc123"}}, "status": {"phase": "Bound"}})),
+        pv(
+            "gce001",
+            "gce-pd-1",
+            "1G",
+            rwo_rox,
+            json!({"spec": {"claimRef": {"uid": "abc123"}}, "status": {"phase": "Bound"}}),
+        ),
         pv("nfs003", "nfs-10", "10G", all3, json!({})),
         pv("gce002", "gce-pd-5", "5G", rwo_rox, json!({})),
         pv("nfs001", "nfs-1", "1G", all3, json!({})),
-        pv("gce0022", "gce-pd-2", "20000G", &["ReadWriteOnce"], json!({"metadata": {"labels": {"should-exist": "true"}}})),
-        pv("gce0023", "gce-pd-silver1", "10000G", &["ReadWriteOnce"],
-           json!({"metadata": {"labels": {"should-exist": "true"}}, "spec": {"storageClassName": "silver"}})),
-        pv("gce0024", "gce-pd-silver2", "100G", &["ReadWriteOnce"], json!({"spec": {"storageClassName": "silver"}})),
-        pv("gce0025", "gce-pd-gold", "50G", &["ReadWriteOnce"], json!({"spec": {"storageClassName": "gold"}})),
+        pv(
+            "gce0022",
+            "gce-pd-2",
+            "20000G",
+            &["ReadWriteOnce"],
+            json!({"metadata": {"labels": {"should-exist": "true"}}}),
+        ),
+        pv(
+            "gce0023",
+            "gce-pd-silver1",
+            "10000G",
+            &["ReadWriteOnce"],
+            json!({"metadata": {"labels": {"should-exist": "true"}}, "spec": {"storageClassName": "silver"}}),
+        ),
+        pv(
+            "gce0024",
+            "gce-pd-silver2",
+            "100G",
+            &["ReadWriteOnce"],
+            json!({"spec": {"storageClassName": "silver"}}),
+        ),
+        pv(
+            "gce0025",
+            "gce-pd-gold",
+            "50G",
+            &["ReadWriteOnce"],
+            json!({"spec": {"storageClassName": "gold"}}),
+        ),
         pv("local001", "local-pd-very-large", "200E", all3, json!({"spec": {"storageClassName": "large"}})),
-        pv("local002", "local-pd-extremely-large", "800E", all3, json!({"spec": {"storageClassName": "large"}})),
+        pv(
+            "local002",
+            "local-pd-extremely-large",
+            "800E",
+            all3,
+            json!({"spec": {"storageClassName": "large"}}),
+        ),
         pv("affinity001", "affinity-pv", "100G", rwo_rox, wait("value1", json!("Available"))),
         pv("affinity002", "affinity-pv2", "150G", rwo_rox, wait("value1", json!("Available"))),
         pv("affinity003", "affinity-prebound", "100G", rwo_rox, {
@@ -99,7 +139,13 @@ fn test_volumes() -> Vec<Value> {
         pv("affinity003b", "affinity-pv3", "200G", rwo_rox, wait("value3", json!("Available"))),
         pv("affinity004-pending", "affinity-pv4-pending", "200G", rwo_rox, wait("value4", json!("Pending"))),
         pv("affinity004-failed", "affinity-pv4-failed", "200G", rwo_rox, wait("value4", json!("Failed"))),
-        pv("affinity004-released", "affinity-pv4-released", "200G", rwo_rox, wait("value4", json!("Released"))),
+        pv(
+            "affinity004-released",
+            "affinity-pv4-released",
+            "200G",
+            rwo_rox,
+            wait("value4", json!("Released")),
+        ),
         pv("affinity004-empty", "affinity-pv4-empty", "200G", rwo_rox, wait("value4", Value::Null)),
     ]
 }
@@ -128,7 +174,10 @@ fn match_volume() {
         ("successful-match-gce-10", make_pvc("8G", json!({})), "gce-pd-10"),
         (
             "successful-match-nfs-5",
-            make_pvc("5G", json!({"spec": {"accessModes": ["ReadOnlyMany", "ReadWriteOnce", "ReadWriteMany"]}})),
+            make_pvc(
+                "5G",
+                json!({"spec": {"accessModes": ["ReadOnlyMany", "ReadWriteOnce", "ReadWriteMany"]}}),
+            ),
             "nfs-5",
         ),
         ("successful-skip-1g-bound-volume", make_pvc("1G", json!({})), "gce-pd-5"),
@@ -145,7 +194,10 @@ fn match_volume() {
         ),
         (
             "successful-match-due-with-constraint-and-label-selector",
-            make_pvc("20000G", json!({"spec": {"selector": {"matchLabels": {"should-exist": "true"}}, "accessModes": rwo}})),
+            make_pvc(
+                "20000G",
+                json!({"spec": {"selector": {"matchLabels": {"should-exist": "true"}}, "accessModes": rwo}}),
+            ),
             "gce-pd-2",
         ),
         (
@@ -243,7 +295,8 @@ fn finding_prebound_volumes() {
             "spec": {"capacity": {"storage": size}, "accessModes": modes, "hostPath": {"path": "/x"}, "volumeMode": "Filesystem"},
             "status": {"phase": "Available"}});
         if let Some((ns, claim)) = claim_ref {
-            v["spec"]["claimRef"] = json!({"kind": "PersistentVolumeClaim", "namespace": ns, "name": claim, "apiVersion": "v1"});
+            v["spec"]["claimRef"] =
+                json!({"kind": "PersistentVolumeClaim", "namespace": ns, "name": claim, "apiVersion": "v1"});
         }
         v
     };
@@ -262,10 +315,18 @@ fn finding_prebound_volumes() {
     };
     let cases = [
         ("expected exact match on size", set(None, None, None, None), "pv1"),
-        ("the exact match is pre-bound elsewhere: the next size up", set(Some(("bar", "foo")), None, None, None), "pv5"),
+        (
+            "the exact match is pre-bound elsewhere: the next size up",
+            set(Some(("bar", "foo")), None, None, None),
+            "pv5",
+        ),
         ("the largest volume is pre-bound to the claim", set(None, ours, None, None), "pv8"),
         ("a too small volume pre-bound to the claim: the exact match", set(None, None, ours, None), "pv1"),
-        ("a volume without the access mode pre-bound to the claim: the exact match", set(None, None, None, ours), "pv1"),
+        (
+            "a volume without the access mode pre-bound to the claim: the exact match",
+            set(None, None, None, ours),
+            "pv1",
+        ),
     ];
     for (name, objects, want) in cases {
         assert_eq!(match_uid(&objects), want, "{name}");
@@ -283,7 +344,10 @@ fn class_wait() -> Value {
 fn best_match_delayed() {
     let mut objects = test_volumes();
     objects.push(class_wait());
-    objects.push(make_pvc("8G", json!({"spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "wait"}})));
+    objects.push(make_pvc(
+        "8G",
+        json!({"spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "wait"}}),
+    ));
     assert_eq!(match_uid(&objects), "");
 }
 
@@ -303,8 +367,11 @@ fn find_match_volume_with_node() {
                "status": {"phase": "Pending"}})
     };
     let claim = |name: &str, modes: &[&str]| {
-        make_pvc("100G", json!({"metadata": {"name": name, "uid": format!("{name}-uid")},
-                                 "spec": {"accessModes": modes, "storageClassName": "wait"}}))
+        make_pvc(
+            "100G",
+            json!({"metadata": {"name": name, "uid": format!("{name}-uid")},
+                                 "spec": {"accessModes": modes, "storageClassName": "wait"}}),
+        )
     };
     let excluded = |names: &[&str]| -> Vec<Value> {
         test_volumes()
@@ -335,7 +402,13 @@ fn find_match_volume_with_node() {
     for (name, claim, on, volumes, want) in cases {
         let claim_name = model::name(&claim).to_string();
         let mut objects = volumes;
-        objects.extend([class_wait(), node("node1", "value1"), node("node2", "value2"), node("node3", "value3"), node("node4", "value4")]);
+        objects.extend([
+            class_wait(),
+            node("node1", "value1"),
+            node("node2", "value2"),
+            node("node3", "value3"),
+            node("node4", "value4"),
+        ]);
         objects.push(claim);
         objects.push(pod(&claim_name, on));
         assert_eq!(match_uid(&objects), want, "{name}");
@@ -391,7 +464,8 @@ fn storage_object_in_use_protection_filtering() {
         }
         v
     };
-    let pvc = make_pvc("1G", json!({"metadata": {"name": "pvc1"}, "spec": {"accessModes": ["ReadWriteOnce"]}}));
+    let pvc =
+        make_pvc("1G", json!({"metadata": {"name": "pvc1"}, "spec": {"accessModes": ["ReadWriteOnce"]}}));
     assert_eq!(match_uid(&[pv(false), pvc.clone()]), "pv1", "pv deletionTimeStamp not set");
     assert_eq!(match_uid(&[pv(true), pvc.clone()]), "", "pv deletionTimeStamp set");
     // checkVolumeSatisfyClaim: the claim names the volume.
@@ -444,22 +518,36 @@ fn sync(objects: &[Value]) -> (BTreeMap<ObjKey, Value>, Vec<String>) {
     }
     let events = state
         .of_kind("Event", None)
-        .map(|e| format!("{} {} {}", model::str_at(e, &["type"]), model::str_at(e, &["reason"]), model::str_at(e, &["message"])))
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                model::str_at(e, &["type"]),
+                model::str_at(e, &["reason"]),
+                model::str_at(e, &["message"])
+            )
+        })
         .collect();
     (state.objects.into_iter().filter(|(k, _)| k.kind != "Event").collect(), events)
 }
 
 /// framework_test.go `newVolume(name, capacity, boundToClaimUID, boundToClaimName, phase,
 /// reclaimPolicy, class, annotations…)`: GCE PD, ReadWriteOnce + ReadOnlyMany, Filesystem.
-fn new_volume(name: &str, size: &str, claim_uid: &str, claim: &str, phase: &str, class: &str, annotations: &[&str]) -> Value {
+fn new_volume(
+    name: &str,
+    size: &str,
+    claim_uid: &str,
+    claim: &str,
+    phase: &str,
+    class: &str,
+    annotations: &[&str],
+) -> Value {
     let mut v = json!({"apiVersion": "v1", "kind": "PersistentVolume",
         "metadata": {"name": name, "uid": format!("pv-{name}"), "resourceVersion": "1"},
         "spec": {"capacity": {"storage": size}, "accessModes": ["ReadWriteOnce", "ReadOnlyMany"], "gcePersistentDisk": {},
                  "persistentVolumeReclaimPolicy": "Retain", "storageClassName": class, "volumeMode": "Filesystem"},
         "status": {"phase": phase}});
     if !claim.is_empty() {
-        v["spec"]["claimRef"] =
-            json!({"kind": "PersistentVolumeClaim", "apiVersion": "v1", "uid": claim_uid, "namespace": "default", "name": claim});
+        v["spec"]["claimRef"] = json!({"kind": "PersistentVolumeClaim", "apiVersion": "v1", "uid": claim_uid, "namespace": "default", "name": claim});
     }
     for a in annotations {
         v["metadata"]["annotations"][*a] = json!("yes");
@@ -469,7 +557,15 @@ fn new_volume(name: &str, size: &str, claim_uid: &str, claim: &str, phase: &str,
 
 /// framework_test.go `newClaim(name, claimUID, capacity, boundToVolume, phase, class,
 /// annotations…)`: ReadWriteOnce + ReadOnlyMany; a Bound claim shows its request as capacity.
-fn new_claim(name: &str, uid: &str, size: &str, volume_name: &str, phase: &str, class: Option<&str>, annotations: &[&str]) -> Value {
+fn new_claim(
+    name: &str,
+    uid: &str,
+    size: &str,
+    volume_name: &str,
+    phase: &str,
+    class: Option<&str>,
+    annotations: &[&str],
+) -> Value {
     let mut c = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
         "metadata": {"name": name, "namespace": "default", "uid": uid, "resourceVersion": "1", "creationTimestamp": NOW},
         "spec": {"accessModes": ["ReadWriteOnce", "ReadOnlyMany"], "resources": {"requests": {"storage": size}}, "volumeMode": "Filesystem"},
@@ -510,7 +606,9 @@ fn volume_summary(objects: &BTreeMap<ObjKey, Value>, name: &str) -> String {
 
 /// What the tables compare of a claim: volume name, phase, annotations, capacity.
 fn claim_summary(objects: &BTreeMap<ObjKey, Value>, name: &str, ns: &str) -> String {
-    let Some(c) = objects.get(&ObjKey::new("PersistentVolumeClaim", ns, name)) else { return "deleted".into() };
+    let Some(c) = objects.get(&ObjKey::new("PersistentVolumeClaim", ns, name)) else {
+        return "deleted".into();
+    };
     let mut out = String::new();
     if let Some(v) = c["spec"]["volumeName"].as_str() {
         out.push_str(&format!("volume={v} "));
@@ -566,7 +664,10 @@ fn sync_unbound_claims() {
                 new_claim("claim1-1", "uid1-1", "1Gi", "", "Pending", None, &[]),
             ],
             volumes: vec![("volume1-1", "claim=claim1-1/uid1-1 phase=Bound bound-by-controller")],
-            claims: vec![("claim1-1", "volume=volume1-1 phase=Bound bound-by-controller bind-completed capacity=1Gi")],
+            claims: vec![(
+                "claim1-1",
+                "volume=volume1-1 phase=Bound bound-by-controller bind-completed capacity=1Gi",
+            )],
             events: &[],
         },
         SyncCase {
@@ -600,7 +701,10 @@ fn sync_unbound_claims() {
                 ("volume1-4_1", "phase=Available"),
                 ("volume1-4_2", "claim=claim1-4/uid1-4 phase=Bound bound-by-controller"),
             ],
-            claims: vec![("claim1-4", "volume=volume1-4_2 phase=Bound bound-by-controller bind-completed capacity=1Gi")],
+            claims: vec![(
+                "claim1-4",
+                "volume=volume1-4_2 phase=Bound bound-by-controller bind-completed capacity=1Gi",
+            )],
             events: &[],
         },
         SyncCase {
@@ -610,8 +714,14 @@ fn sync_unbound_claims() {
                 new_volume("volume1-5_2", "1Gi", "", "", "Available", "", &[]),
                 new_claim("claim1-5", "uid1-5", "1Gi", "", "Pending", None, &[]),
             ],
-            volumes: vec![("volume1-5_1", "claim=claim1-5/uid1-5 phase=Bound"), ("volume1-5_2", "phase=Available")],
-            claims: vec![("claim1-5", "volume=volume1-5_1 phase=Bound bound-by-controller bind-completed capacity=10Gi")],
+            volumes: vec![
+                ("volume1-5_1", "claim=claim1-5/uid1-5 phase=Bound"),
+                ("volume1-5_2", "phase=Available"),
+            ],
+            claims: vec![(
+                "claim1-5",
+                "volume=volume1-5_1 phase=Bound bound-by-controller bind-completed capacity=10Gi",
+            )],
             events: &[],
         },
         SyncCase {
@@ -621,8 +731,14 @@ fn sync_unbound_claims() {
                 new_volume("volume1-6_2", "1Gi", "", "", "Available", "", &[]),
                 new_claim("claim1-6", "uid1-6", "1Gi", "", "Pending", None, &[]),
             ],
-            volumes: vec![("volume1-6_1", "claim=claim1-6/uid1-6 phase=Bound"), ("volume1-6_2", "phase=Available")],
-            claims: vec![("claim1-6", "volume=volume1-6_1 phase=Bound bound-by-controller bind-completed capacity=10Gi")],
+            volumes: vec![
+                ("volume1-6_1", "claim=claim1-6/uid1-6 phase=Bound"),
+                ("volume1-6_2", "phase=Available"),
+            ],
+            claims: vec![(
+                "claim1-6",
+                "volume=volume1-6_1 phase=Bound bound-by-controller bind-completed capacity=10Gi",
+            )],
             events: &[],
         },
         SyncCase {
@@ -643,7 +759,10 @@ fn sync_unbound_claims() {
                 new_claim("claim1-8", "uid1-8", "1Gi", "", "Pending", None, &[]),
             ],
             volumes: vec![("volume1-8", "claim=claim1-8/uid1-8 phase=Bound bound-by-controller")],
-            claims: vec![("claim1-8", "volume=volume1-8 phase=Bound bound-by-controller bind-completed capacity=1Gi")],
+            claims: vec![(
+                "claim1-8",
+                "volume=volume1-8 phase=Bound bound-by-controller bind-completed capacity=1Gi",
+            )],
             events: &[],
         },
         SyncCase {
@@ -653,7 +772,10 @@ fn sync_unbound_claims() {
                 new_claim("claim1-9", "uid1-9", "1Gi", "", "Pending", None, &[]),
             ],
             volumes: vec![("volume1-9", "claim=claim1-9/uid1-9 phase=Bound bound-by-controller")],
-            claims: vec![("claim1-9", "volume=volume1-9 phase=Bound bound-by-controller bind-completed capacity=1Gi")],
+            claims: vec![(
+                "claim1-9",
+                "volume=volume1-9 phase=Bound bound-by-controller bind-completed capacity=1Gi",
+            )],
             events: &[],
         },
         SyncCase {
@@ -663,7 +785,10 @@ fn sync_unbound_claims() {
                 new_claim("claim1-10", "uid1-10", "1Gi", "volume1-10", "Pending", None, &[BBC, BC]),
             ],
             volumes: vec![("volume1-10", "claim=claim1-10/uid1-10 phase=Bound bound-by-controller")],
-            claims: vec![("claim1-10", "volume=volume1-10 phase=Bound bound-by-controller bind-completed capacity=1Gi")],
+            claims: vec![(
+                "claim1-10",
+                "volume=volume1-10 phase=Bound bound-by-controller bind-completed capacity=1Gi",
+            )],
             events: &[],
         },
         SyncCase {
@@ -673,7 +798,10 @@ fn sync_unbound_claims() {
                 selecting(new_claim("claim1-1", "uid1-1", "1Gi", "", "Pending", None, &[])),
             ],
             volumes: vec![("volume1-1", "claim=claim1-1/uid1-1 phase=Bound bound-by-controller")],
-            claims: vec![("claim1-1", "volume=volume1-1 phase=Bound bound-by-controller bind-completed capacity=1Gi")],
+            claims: vec![(
+                "claim1-1",
+                "volume=volume1-1 phase=Bound bound-by-controller bind-completed capacity=1Gi",
+            )],
             events: &[],
         },
         SyncCase {
@@ -705,7 +833,10 @@ fn sync_unbound_claims() {
                 class_wait(),
             ],
             volumes: vec![("volume1-1", "claim=claim1-1/uid1-1 phase=Bound")],
-            claims: vec![("claim1-1", "volume=volume1-1 phase=Bound bound-by-controller bind-completed capacity=1Gi")],
+            claims: vec![(
+                "claim1-1",
+                "volume=volume1-1 phase=Bound bound-by-controller bind-completed capacity=1Gi",
+            )],
             events: &[],
         },
         SyncCase {
@@ -764,7 +895,10 @@ fn sync_unbound_claims() {
                 class_wait(),
             ],
             volumes: vec![("volume1-18", "claim=claim1-18/uid1-18 phase=Bound")],
-            claims: vec![("claim1-18", "volume=volume1-18 phase=Bound bound-by-controller bind-completed capacity=1Gi")],
+            claims: vec![(
+                "claim1-18",
+                "volume=volume1-18 phase=Bound bound-by-controller bind-completed capacity=1Gi",
+            )],
             events: &[],
         },
     ]);
@@ -887,7 +1021,10 @@ fn sync_bound_claims() {
             name: "3-2 - bound claim with missing volume",
             objects: vec![new_claim("claim3-2", "uid3-2", "10Gi", "volume3-2", "Bound", None, &[BBC, BC])],
             volumes: vec![],
-            claims: vec![("claim3-2", "volume=volume3-2 phase=Lost bound-by-controller bind-completed capacity=10Gi")],
+            claims: vec![(
+                "claim3-2",
+                "volume=volume3-2 phase=Lost bound-by-controller bind-completed capacity=10Gi",
+            )],
             events: &["Warning ClaimLost"],
         },
         SyncCase {
@@ -897,7 +1034,10 @@ fn sync_bound_claims() {
                 new_claim("claim3-3", "uid3-3", "10Gi", "volume3-3", "Pending", None, &[BBC, BC]),
             ],
             volumes: vec![("volume3-3", "claim=claim3-3/uid3-3 phase=Bound bound-by-controller")],
-            claims: vec![("claim3-3", "volume=volume3-3 phase=Bound bound-by-controller bind-completed capacity=10Gi")],
+            claims: vec![(
+                "claim3-3",
+                "volume=volume3-3 phase=Bound bound-by-controller bind-completed capacity=10Gi",
+            )],
             events: &[],
         },
         SyncCase {
@@ -939,7 +1079,10 @@ fn sync_bound_claims() {
                 selecting(new_claim("claim3-3", "uid3-3", "10Gi", "volume3-3", "Pending", None, &[BBC, BC])),
             ],
             volumes: vec![("volume3-3", "claim=claim3-3/uid3-3 phase=Bound bound-by-controller")],
-            claims: vec![("claim3-3", "volume=volume3-3 phase=Bound bound-by-controller bind-completed capacity=10Gi")],
+            claims: vec![(
+                "claim3-3",
+                "volume=volume3-3 phase=Bound bound-by-controller bind-completed capacity=10Gi",
+            )],
             events: &[],
         },
     ]);
@@ -989,7 +1132,10 @@ fn sync_volumes() {
                 new_claim("claim4-5", "uid4-5", "10Gi", "", "Pending", None, &[]),
             ],
             volumes: vec![("volume4-5", "claim=claim4-5/uid4-5 phase=Bound bound-by-controller")],
-            claims: vec![("claim4-5", "volume=volume4-5 phase=Bound bound-by-controller bind-completed capacity=10Gi")],
+            claims: vec![(
+                "claim4-5",
+                "volume=volume4-5 phase=Bound bound-by-controller bind-completed capacity=10Gi",
+            )],
             events: &[],
         },
         SyncCase {
@@ -1170,7 +1316,13 @@ fn reclaim_released_volumes() {
         v["spec"][source] = json!({"path": "/x", "server": "s"});
         v
     };
-    let released = |policy, source| with_policy(new_volume("volume8-1", "1Gi", "uid8-1", "claim8-1", "Released", "", &[BBC]), policy, source);
+    let released = |policy, source| {
+        with_policy(
+            new_volume("volume8-1", "1Gi", "uid8-1", "claim8-1", "Released", "", &[BBC]),
+            policy,
+            source,
+        )
+    };
     check(vec![
         SyncCase {
             name: "8-1 - successful delete",
@@ -1203,7 +1355,11 @@ fn reclaim_released_volumes() {
         SyncCase {
             // A user-pre-bound volume keeps its claimRef, without the uid (unbindVolume).
             name: "6-5 - successful recycle of a pre-bound volume",
-            objects: vec![with_policy(new_volume("volume6-5", "1Gi", "uid6-5", "claim6-5", "Released", "", &[]), "Recycle", "nfs")],
+            objects: vec![with_policy(
+                new_volume("volume6-5", "1Gi", "uid6-5", "claim6-5", "Released", "", &[]),
+                "Recycle",
+                "nfs",
+            )],
             volumes: vec![("volume6-5", "claim=claim6-5/ phase=Available")],
             claims: vec![],
             events: &["Normal VolumeRecycled"],

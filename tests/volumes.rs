@@ -67,11 +67,15 @@ fn seed_claims_bind_like_the_tutorial() {
     assert_eq!(phase(&c, "pv", "pv-nfs-001"), "Available");
     snap!("volumes__seed_03_get_pv", c.ok(&["get", "pv"]).transcript());
     snap!("volumes__seed_04_get_pvc", c.ok(&["get", "pvc"]).transcript());
-    let fourth = c.write("claim-3.yaml", &claim("nginxdata-nginx-statefulset-3", "5Gi", "[ReadWriteOnce]", ""));
+    let fourth =
+        c.write("claim-3.yaml", &claim("nginxdata-nginx-statefulset-3", "5Gi", "[ReadWriteOnce]", ""));
     c.ok(&["apply", "-f", &fourth]);
     assert_eq!(bindings(&c).last().map(String::as_str), Some("nginxdata-nginx-statefulset-3=pv-nfs-005"));
     snap!("volumes__seed_05_describe_pv", c.ok(&["describe", "pv", "pv-nfs-005"]).transcript());
-    snap!("volumes__seed_06_describe_pvc", c.ok(&["describe", "pvc", "nginxdata-nginx-statefulset-3"]).transcript());
+    snap!(
+        "volumes__seed_06_describe_pvc",
+        c.ok(&["describe", "pvc", "nginxdata-nginx-statefulset-3"]).transcript()
+    );
 }
 
 /// What both sides carry once bound (upstream `bind`): the volume's claimRef with the claim's
@@ -103,12 +107,14 @@ fn two_claims_picking_one_volume_conflict_and_the_loser_moves_on() {
     let c = Cluster::seed_nodes();
     let volumes = c.write(
         "pvs.yaml",
-        &[volume("small", "2Gi", "[ReadWriteOnce]", ""), volume("large", "5Gi", "[ReadWriteOnce]", "")].join("---\n"),
+        &[volume("small", "2Gi", "[ReadWriteOnce]", ""), volume("large", "5Gi", "[ReadWriteOnce]", "")]
+            .join("---\n"),
     );
     c.ok(&["apply", "-f", &volumes]);
     let claims = c.write(
         "claims.yaml",
-        &[claim("a-one", "1Gi", "[ReadWriteOnce]", ""), claim("b-two", "2Gi", "[ReadWriteOnce]", "")].join("---\n"),
+        &[claim("a-one", "1Gi", "[ReadWriteOnce]", ""), claim("b-two", "2Gi", "[ReadWriteOnce]", "")]
+            .join("---\n"),
     );
     let run = c.ok(&["apply", "-f", &claims]);
     let conflicts: Vec<&str> = run.stdout.lines().filter(|l| l.trim_start().starts_with('!')).collect();
@@ -130,7 +136,10 @@ fn a_claim_no_volume_fits_stays_pending_with_failed_binding() {
     let event = describe.stdout.lines().find(|l| l.contains("FailedBinding")).expect("a FailedBinding event");
     assert!(event.contains("Normal"), "{event}");
     assert!(event.contains("persistentvolume-controller"), "{event}");
-    assert!(event.ends_with("no persistent volumes available for this claim and no storage class is set"), "{event}");
+    assert!(
+        event.ends_with("no persistent volumes available for this claim and no storage class is set"),
+        "{event}"
+    );
     snap!("volumes__failed_binding", format!("{}{}", run.transcript(), describe.transcript()));
     // Nothing left to do: a second run changes nothing.
     assert!(c.ok(&["run"]).stdout.contains("converged"));
@@ -208,8 +217,12 @@ fn a_claim_in_use_is_protected() {
     let c = Cluster::seed_nodes();
     let files = c.write(
         "app.yaml",
-        &[volume("pv-1", "1Gi", "[ReadWriteOnce]", ""), claim("data", "1Gi", "[ReadWriteOnce]", ""), pod_using("web", "data")]
-            .join("---\n"),
+        &[
+            volume("pv-1", "1Gi", "[ReadWriteOnce]", ""),
+            claim("data", "1Gi", "[ReadWriteOnce]", ""),
+            pod_using("web", "data"),
+        ]
+        .join("---\n"),
     );
     c.ok(&["apply", "-f", &files]);
     assert!(is_running_ready(&c.object("pod", "web").unwrap()));
@@ -231,7 +244,11 @@ fn a_claim_in_use_is_protected() {
 fn immediate_provisioning() {
     let c = Cluster::seed_nodes();
     let sc = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: fast\nprovisioner: ebs.csi.aws.com\nreclaimPolicy: Retain\n";
-    let files = c.write("app.yaml", &[sc.to_string(), claim("data", "3Gi", "[ReadWriteOnce]", "  storageClassName: fast\n")].join("---\n"));
+    let files = c.write(
+        "app.yaml",
+        &[sc.to_string(), claim("data", "3Gi", "[ReadWriteOnce]", "  storageClassName: fast\n")]
+            .join("---\n"),
+    );
     let run = c.ok(&["apply", "-f", &files]);
     snap!("volumes__immediate_provisioning", run.transcript());
     let pvc = c.object("pvc", "data").unwrap();
@@ -257,7 +274,10 @@ fn wait_for_first_consumer_provisioning() {
     let claim_only = c.write("claim.yaml", &claim("lonely", "1Gi", "[ReadWriteOnce]", ""));
     c.ok(&["apply", "-f", &claim_only]);
     assert_eq!(phase(&c, "pvc", "lonely"), "Pending");
-    assert!(c.ok(&["describe", "pvc", "lonely"]).stdout.contains("waiting for first consumer to be created before binding"));
+    assert!(c
+        .ok(&["describe", "pvc", "lonely"])
+        .stdout
+        .contains("waiting for first consumer to be created before binding"));
     let run = c.ok(&["apply", "-f", &storage("dynamic/app.yaml")]);
     snap!("volumes__wait_for_first_consumer", run.transcript());
     let pod = c.object("pod", "web").unwrap();
