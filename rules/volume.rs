@@ -855,7 +855,7 @@ fn one_write_per_object(actions: Vec<(Id, Action)>) -> Vec<Action> {
     let mut out: Vec<(Id, Action)> = Vec::new();
     for (id, a) in actions {
         if let Some((last_id, last)) = out.last_mut() {
-            if *last_id == id && !(last.event.is_some() && a.event.is_some()) {
+            if *last_id == id && (last.events.is_empty() || a.events.is_empty()) {
                 if let (
                     Change::Patch { key: into_key, patch: into, precondition: Precondition::None },
                     Change::Patch { key, patch, precondition: Precondition::None },
@@ -867,9 +867,7 @@ fn one_write_per_object(actions: Vec<(Id, Action)>) -> Vec<Action> {
                     }
                     combine(into, patch);
                     last.reason = format!("{}; {}", last.reason, a.reason);
-                    if last.event.is_none() {
-                        last.event = a.event;
-                    }
+                    last.events.extend(a.events);
                     continue;
                 }
             }

@@ -8,6 +8,8 @@
 
 #[path = "../rules/controller_ref_manager.rs"]
 pub mod controller_ref_manager;
+#[path = "../rules/daemonset.rs"]
+pub mod daemonset;
 #[path = "../rules/deployment.rs"]
 pub mod deployment;
 #[path = "../rules/garbage_collector.rs"]
@@ -75,6 +77,7 @@ pub const CONTROLLERS: &[Controller] = &[
     node_lifecycle::CONTROLLER,
     deployment::CONTROLLER,
     replicaset::CONTROLLER,
+    daemonset::CONTROLLER,
     volume::CONTROLLER,
     provisioner::CONTROLLER,
     volume_protection::CONTROLLER,

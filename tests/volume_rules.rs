@@ -511,7 +511,7 @@ fn sync(objects: &[Value]) -> (BTreeMap<ObjKey, Value>, Vec<String>) {
     let mut api = ApiServer::new(&mut state);
     for a in &proposals.actions {
         if let Ok(done) = api.admit(&a.change) {
-            if let Some(ev) = &a.event {
+            for ev in &a.events {
                 api.record_event(ev, a.controller, &done.key.name);
             }
         }

@@ -234,6 +234,12 @@ pub(super) fn storage_class(obj: &Value) -> Result<(), FieldError> {
 
 /// `ValidatePersistentVolumeClaimUpdate`: the spec may change only by getting its volume name
 /// once, its class once when it had none, and — for a bound claim — a larger storage request.
+pub(super) const KINDS: &[(&str, super::KindValidator)] = &[
+    ("PersistentVolume", persistent_volume),
+    ("PersistentVolumeClaim", persistent_volume_claim),
+    ("StorageClass", storage_class),
+];
+
 pub(super) fn claim_update(old: &Value, new: &Value) -> Result<(), FieldError> {
     let null = Value::Null;
     let old_spec = old.get("spec").unwrap_or(&null);
