@@ -10,6 +10,7 @@ pub mod deploy;
 pub mod history;
 pub mod pods;
 pub mod sched;
+pub mod stateful;
 
 use crate::model::{self, ObjKey};
 use crate::quantity;

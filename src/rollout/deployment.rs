@@ -1,6 +1,6 @@
-//! kubectl's client side of `rollout`: the status message, revision history, undo (which is a
-//! patch of the Deployment's template, computed by kubectl, not by the controller), and the
-//! rollout timeline konverge records while it runs.
+//! kubectl's client side of `rollout` for Deployments: the status message, revision history,
+//! undo (which is a patch of the Deployment's template, computed by kubectl, not by the
+//! controller), and the rollout timeline konverge records while it runs.
 
 use crate::apply;
 use crate::facts::deploy::{self as df, ANNOTATIONS_TO_SKIP};
