@@ -155,6 +155,7 @@ impl<'a> ApiServer<'a> {
         if kind == "Pod" {
             default_pod(&mut obj);
         }
+        crate::defaults::on_create(&kind, &mut obj, &self.state.objects);
         self.put(key.clone(), obj);
         Ok(Admitted { key, detail: None })
     }
