@@ -5,6 +5,8 @@
 //! parameters) and the identity every object needs. Kinds without a controller are only checked
 //! for identity: they are stored unchanged.
 
+mod statefulset;
+
 use crate::model::{self, kind_info};
 use crate::selector::Selector;
 use serde_json::Value;
@@ -69,7 +71,11 @@ pub fn object(obj: &Value) -> Result<(), FieldError> {
             replicas(obj)?;
             deployment(obj)
         }
-        "DaemonSet" | "StatefulSet" => workload(obj, SelectorStyle::LabelSelector),
+        "DaemonSet" => workload(obj, SelectorStyle::LabelSelector),
+        "StatefulSet" => {
+            workload(obj, SelectorStyle::LabelSelector)?;
+            statefulset::stateful_set_spec(obj)
+        }
         "Node" => node(obj),
         _ => Ok(()),
     }
