@@ -42,9 +42,10 @@ pub struct RunArgs {
     /// Stop after N steps on purpose (exit 0).
     #[arg(long)]
     pub steps: Option<usize>,
-    /// Give up after N steps without convergence (exit 3).
-    #[arg(long, default_value_t = driver::DEFAULT_MAX_STEPS)]
-    pub max_steps: usize,
+    /// Give up after N steps without convergence (exit 3). Default: 1,000 plus 10 for every pod
+    /// the state holds or asks for (spec.replicas, spec.completions) once the change is in.
+    #[arg(long)]
+    pub max_steps: Option<usize>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,7 +152,7 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
-    /// Watch, undo, pause or resume a Deployment's rollout.
+    /// Watch or undo a Deployment's or StatefulSet's rollout; pause or resume a Deployment's.
     Rollout {
         #[command(subcommand)]
         what: RolloutCommand,
@@ -396,72 +397,128 @@ pub fn run(cli: Cli) -> Result<Exit> {
     }
 }
 
-/// A Deployment named by `deploy/NAME` (or `deployment/NAME`, `deployment NAME`).
-fn deployment_target(target: &str) -> Result<String> {
-    let (info, name) = target_of(&target.split_whitespace().map(str::to_string).collect::<Vec<_>>())?;
-    if info.kind != "Deployment" {
-        bail!("rollout: only Deployments are supported here, got {}", model::resource_ref(info.kind));
+impl RolloutCommand {
+    /// The object the command is about (`KIND/NAME` or `KIND NAME`).
+    fn target(&self) -> &str {
+        match self {
+            RolloutCommand::Status { target, .. }
+            | RolloutCommand::History { target, .. }
+            | RolloutCommand::Undo { target, .. }
+            | RolloutCommand::Pause { target, .. }
+            | RolloutCommand::Resume { target, .. } => target,
+        }
     }
-    Ok(name)
 }
 
+/// `rollout …` for a Deployment or a StatefulSet.
 fn rollout_command(path: &std::path::Path, ns: &str, what: RolloutCommand) -> Result<Exit> {
+    let (info, name) = target_of(&what.target().split_whitespace().map(str::to_string).collect::<Vec<_>>())?;
+    match info.kind {
+        "Deployment" => rollout_deployment(path, ns, &name, what),
+        "StatefulSet" => rollout_stateful_set(path, ns, &name, what),
+        kind => bail!("rollout: no rollout for {}: Deployments and StatefulSets have one", model::resource_ref(kind)),
+    }
+}
+
+fn rollout_deployment(path: &std::path::Path, ns: &str, name: &str, what: RolloutCommand) -> Result<Exit> {
     let info = kind_of("deployment")?;
     match what {
-        RolloutCommand::Status { target, timeline } => {
-            let name = deployment_target(&target)?;
+        RolloutCommand::Status { timeline, .. } => {
             let s = state::load(path)?;
-            let key = existing(&s, info, ns, &name)?;
+            let key = existing(&s, info, ns, name)?;
             let d = &s.objects[&key];
             if timeline {
                 let samples = crate::rollout::stored_timeline(&s, &key);
                 if samples.is_empty() {
                     println!("deployment {name:?}: no rollout recorded yet");
                 } else {
-                    print!("{}", crate::rollout::chart(&name, &samples));
+                    print!("{}", crate::rollout::chart(name, &samples));
                 }
             }
             let (message, done) = crate::rollout::status(d)?;
             println!("{message}");
             Ok(if done { Exit::Ok } else { Exit::Changes(1) })
         }
-        RolloutCommand::History { target, revision } => {
-            let name = deployment_target(&target)?;
+        RolloutCommand::History { revision, .. } => {
             let s = state::load(path)?;
-            let key = existing(&s, info, ns, &name)?;
+            let key = existing(&s, info, ns, name)?;
             print!("{}", crate::rollout::history(&s, &s.objects[&key], revision)?);
             Ok(Exit::Ok)
         }
-        RolloutCommand::Undo { target, to_revision, run } => {
-            let name = deployment_target(&target)?;
-            mutate(path, &run, |s| {
-                let key = existing(s, info, ns, &name)?;
-                match crate::rollout::undo_patch(s, &s.objects[&key], to_revision)? {
-                    None => Ok((
-                        vec![],
-                        vec![format!("deployment.apps/{name} skipped rollback (current template already matches revision {to_revision})")],
-                    )),
-                    Some((patch, revision)) => Ok((
-                        vec![Action::new(
-                            Change::Patch { key, patch, precondition: Precondition::None },
-                            USER,
-                            format!("rollout undo: template of revision {revision}"),
-                        )],
-                        vec![format!("deployment.apps/{name} rolled back")],
-                    )),
-                }
-            })
+        RolloutCommand::Undo { to_revision, run, .. } => mutate(path, &run, |s| {
+            let key = existing(s, info, ns, name)?;
+            match crate::rollout::undo_patch(s, &s.objects[&key], to_revision)? {
+                None => Ok((
+                    vec![],
+                    vec![format!("deployment.apps/{name} skipped rollback (current template already matches revision {to_revision})")],
+                )),
+                Some((patch, revision)) => Ok((
+                    vec![Action::new(
+                        Change::Patch { key, patch, precondition: Precondition::None },
+                        USER,
+                        format!("rollout undo: template of revision {revision}"),
+                    )],
+                    vec![format!("deployment.apps/{name} rolled back")],
+                )),
+            }
+        }),
+        RolloutCommand::Pause { run, .. } => set_paused(path, ns, name, &run, true),
+        RolloutCommand::Resume { run, .. } => set_paused(path, ns, name, &run, false),
+    }
+}
+
+/// `rollout …` for a StatefulSet: kubectl's status viewer, ControllerRevision history and
+/// rollbacker; pausing is refused as kubectl refuses it.
+fn rollout_stateful_set(path: &std::path::Path, ns: &str, name: &str, what: RolloutCommand) -> Result<Exit> {
+    let info = kind_of("statefulset")?;
+    let head = format!("statefulset.apps/{name}");
+    match what {
+        RolloutCommand::Status { timeline, .. } => {
+            if timeline {
+                bail!("--timeline: only Deployments record a rollout timeline");
+            }
+            let s = state::load(path)?;
+            let key = existing(&s, info, ns, name)?;
+            let (message, done) = crate::rollout::statefulset::status(&s.objects[&key])?;
+            println!("{message}");
+            Ok(if done { Exit::Ok } else { Exit::Changes(1) })
         }
-        RolloutCommand::Pause { target, run } => set_paused(path, ns, &target, &run, true),
-        RolloutCommand::Resume { target, run } => set_paused(path, ns, &target, &run, false),
+        RolloutCommand::History { revision, .. } => {
+            let s = state::load(path)?;
+            let key = existing(&s, info, ns, name)?;
+            print!("{}", crate::rollout::controller_revisions::history(&s, &s.objects[&key], &head, revision)?);
+            Ok(Exit::Ok)
+        }
+        RolloutCommand::Undo { to_revision, run, .. } => mutate(path, &run, |s| {
+            let key = existing(s, info, ns, name)?;
+            match crate::rollout::controller_revisions::undo_patch(s, &s.objects[&key], to_revision)? {
+                None => Ok((
+                    vec![],
+                    vec![format!("{head} skipped rollback (current template already matches revision {to_revision})")],
+                )),
+                Some((patch, revision)) => Ok((
+                    vec![Action::new(
+                        Change::Patch { key, patch, precondition: Precondition::None },
+                        USER,
+                        format!("rollout undo: template of revision {revision}"),
+                    )],
+                    vec![format!("{head} rolled back")],
+                )),
+            }
+        }),
+        RolloutCommand::Pause { .. } | RolloutCommand::Resume { .. } => {
+            let s = state::load(path)?;
+            existing(&s, info, ns, name)?;
+            let verb = if matches!(what, RolloutCommand::Pause { .. }) { "pausing" } else { "resuming" };
+            bail!("statefulsets.apps {name:?} {verb} is not supported")
+        }
     }
 }
 
 /// `rollout pause` / `rollout resume`: set `spec.paused`; kubectl refuses a no-op.
-fn set_paused(path: &std::path::Path, ns: &str, target: &str, run: &RunArgs, paused: bool) -> Result<Exit> {
-    let name = deployment_target(target)?;
+fn set_paused(path: &std::path::Path, ns: &str, name: &str, run: &RunArgs, paused: bool) -> Result<Exit> {
     mutate(path, run, |s| {
-        let key = existing(s, kind_of("deployment")?, ns, &name)?;
+        let key = existing(s, kind_of("deployment")?, ns, name)?;
         let now = model::at(&s.objects[&key], &["spec", "paused"]).and_then(Value::as_bool).unwrap_or(false);
         let word = if paused { "paused" } else { "resumed" };
         if now == paused {

@@ -55,6 +55,14 @@ pub fn describe(s: &State, key: &ObjKey, obj: &Value) -> String {
     tabwriter(&w.buf)
 }
 
+/// kubectl's `printTemplate` (`rollout history --revision`): `DescribePodTemplate` written
+/// through a plain `PrefixWriter`, tabs left as they are.
+pub fn pod_template_text(template: Option<&Value>) -> String {
+    let mut w = Out::default();
+    pod_template(&mut w, template);
+    w.buf
+}
+
 // ---------------------------------------------------------------------------------------------
 // Output: kubectl's PrefixWriter and Go's text/tabwriter
 
