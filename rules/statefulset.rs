@@ -793,11 +793,11 @@ struct Glue<'f> {
 
 /// Admission order of this controller's actions within a step.
 const REVISIONS: u8 = 0;
-const CLAIMS: u8 = 1;
-const PODS: u8 = 2;
-const DELETES: u8 = 3;
-const UPDATES: u8 = 4;
-const OWNERSHIP: u8 = 5;
+const OWNERSHIP: u8 = 1;
+const CLAIMS: u8 = 2;
+const PODS: u8 = 3;
+const DELETES: u8 = 4;
+const UPDATES: u8 = 5;
 const STATUS: u8 = 6;
 const HISTORY: u8 = 7;
 
@@ -1104,7 +1104,6 @@ impl Glue<'_> {
     }
 
     fn status_action(&self, set: Id, st: &Status) -> Action {
-        let v = &self.views[&set];
         let omit_zero = |n: i64| if n == 0 { Value::Null } else { json!(n) };
         let omit_empty = |s: &str| if s.is_empty() { Value::Null } else { json!(s) };
         // apps/v1 StatefulSetStatus: the zero counts and empty names marked omitempty are left out.
@@ -1123,9 +1122,10 @@ impl Glue<'_> {
             Change::Patch { key: self.f.key(set).clone(), patch, precondition: Precondition::None },
             NAME,
             format!(
-                "status: {}/{} ready, {} current, {} updated, revision {}",
+                "status: replicas {}, ready {}, available {}, current {}, updated {} (update revision {})",
+                st.replicas,
                 st.ready,
-                v.set.replicas,
+                st.available,
                 st.current,
                 st.updated,
                 self.names.name(st.update_revision)
