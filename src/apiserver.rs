@@ -8,9 +8,8 @@
 //! names from `generateName`, uids, resourceVersions, creation timestamps, default tolerations.
 
 use crate::actions::{Change, EventSpec, EventType, Precondition, Propagation};
-use crate::facts::sched::NodeFree;
+use crate::facts::sched::{self, Room};
 use crate::model::{self, ObjKey};
-use crate::quantity::pod_requests;
 use crate::state::State;
 use rustc_hash::{FxHashMap, FxHasher};
 use serde_json::{json, Value};
@@ -36,7 +35,7 @@ pub struct Admitted {
 pub struct ApiServer<'a> {
     pub state: &'a mut State,
     /// Room left per node, filled on the first bind of a step.
-    node_room: Option<FxHashMap<String, NodeFree>>,
+    node_room: Option<FxHashMap<String, Room>>,
     /// XOR of the hashes of all non-Event objects (resourceVersion aside): detects revisits.
     pub fingerprint: u64,
     /// How many owner references name each uid: built on the first orphan delete of a pod,
@@ -209,15 +208,14 @@ impl<'a> ApiServer<'a> {
         if model::at(obj, &["metadata", "deletionTimestamp"]).is_some() {
             return Err(format!("{pod} is being deleted"));
         }
-        let (cpu, mem) = pod_requests(obj);
+        let requests = sched::pod_requests(obj);
         let room = self.node_room.get_or_insert_with(|| node_room(self.state));
         let Some(free) = room.get_mut(node) else { return Err(format!("node {node} not found")) };
-        if free.pods < 1 || free.cpu_m < cpu || free.mem < mem {
-            return Err(format!("node {node} has no room left for {pod} this step"));
+        let short = free.short_of(&requests);
+        if !short.is_empty() {
+            return Err(format!("node {node} has no room left for {pod} this step ({})", short.join(", ")));
         }
-        free.pods -= 1;
-        free.cpu_m -= cpu;
-        free.mem -= mem;
+        free.take(&requests);
         let now = model::fmt_time(self.state.now);
         let patch = json!({
             "spec": {"nodeName": node},
@@ -371,30 +369,19 @@ fn count_owner_refs(index: &mut Option<FxHashMap<String, usize>>, obj: &Value, a
     }
 }
 
-/// Room left on every node: allocatable minus the requests of bound, unfinished pods.
-fn node_room(state: &State) -> FxHashMap<String, NodeFree> {
-    let mut room: FxHashMap<String, NodeFree> = FxHashMap::default();
-    for node in state.of_kind("Node", None) {
-        let alloc = |k: &str| model::at(node, &["status", "allocatable", k]).and_then(model::quantity_str);
-        room.insert(
-            model::name(node).to_string(),
-            NodeFree {
-                node: 0,
-                cpu_m: alloc("cpu").and_then(|q| model::parse_cpu_milli(&q)).unwrap_or(i64::MAX / 4),
-                mem: alloc("memory").and_then(|q| model::parse_bytes(&q)).unwrap_or(i64::MAX / 4),
-                pods: alloc("pods").and_then(|q| q.parse().ok()).unwrap_or(110),
-            },
-        );
-    }
+/// Room left on every node: allocatable minus the requests of bound, unfinished pods, counted
+/// as the scheduler counts them ([`sched::pod_requests`]).
+fn node_room(state: &State) -> FxHashMap<String, Room> {
+    let mut room: FxHashMap<String, Room> = state
+        .of_kind("Node", None)
+        .map(|node| (model::name(node).to_string(), Room::new(sched::node_allocatable(node))))
+        .collect();
     for pod in state.of_kind("Pod", None) {
         if matches!(model::str_at(pod, &["status", "phase"]), "Succeeded" | "Failed") {
             continue;
         }
         if let Some(free) = room.get_mut(model::str_at(pod, &["spec", "nodeName"])) {
-            let (cpu, mem) = pod_requests(pod);
-            free.pods -= 1;
-            free.cpu_m -= cpu;
-            free.mem -= mem;
+            free.take(&sched::pod_requests(pod));
         }
     }
     room
