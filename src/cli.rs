@@ -100,7 +100,7 @@ pub enum Command {
     },
     /// Show one object in detail, with its events.
     Describe { kind: String, name: Option<String> },
-    /// Set the replicas of a ReplicaSet, ReplicationController or Deployment.
+    /// Set the replicas of a ReplicaSet, ReplicationController, Deployment or StatefulSet.
     Scale {
         target: Vec<String>,
         #[arg(long)]
@@ -198,7 +198,7 @@ pub enum RolloutCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum SetCommand {
-    /// `set image KIND/NAME CONTAINER=IMAGE…`
+    /// `set image KIND/NAME CONTAINER=IMAGE…` (or `KIND NAME CONTAINER=IMAGE…`)
     Image {
         target: String,
         images: Vec<String>,
@@ -323,7 +323,12 @@ pub fn run(cli: Cli) -> Result<Exit> {
             })
         }
         Command::Set { what: SetCommand::Image { target, images, run } } => {
-            let (info, name) = target_of(std::slice::from_ref(&target))?;
+            // `KIND/NAME C=IMG…` or, as kubectl also takes it, `KIND NAME C=IMG…`.
+            let (target, images) = match images.split_first() {
+                Some((name, rest)) if !target.contains('/') && !name.contains('=') => (vec![target, name.clone()], rest.to_vec()),
+                _ => (vec![target], images),
+            };
+            let (info, name) = target_of(&target)?;
             mutate(&cli.state, &run, |s| {
                 let key = existing(s, info, &ns, &name)?;
                 let obj = &s.objects[&key];
