@@ -87,13 +87,18 @@ fn plan(policy: &str, replicas: usize, nodes: usize) -> State {
     let mut state = State::empty();
     driver::run(&mut state, cluster(nodes, replicas), &RunOptions::default());
     let t = Instant::now();
-    let create = vec![Action::new(Change::Create { object: stateful_set(replicas, policy) }, "kubectl", "apply")];
+    let create =
+        vec![Action::new(Change::Create { object: stateful_set(replicas, policy) }, "kubectl", "apply")];
     let trace = driver::run(&mut state, create, &RunOptions::default());
     let took = t.elapsed();
     assert!(trace.converged(), "{policy}: {:?} after {} steps", trace.outcome, trace.steps.len());
     let running = state.of_kind("Pod", Some("default")).filter(|p| p["status"]["phase"] == "Running").count();
     assert_eq!(running, replicas, "{policy}: every replica runs");
-    assert_eq!(state.of_kind("PersistentVolumeClaim", Some("default")).count(), replicas, "{policy}: a claim each");
+    assert_eq!(
+        state.of_kind("PersistentVolumeClaim", Some("default")).count(),
+        replicas,
+        "{policy}: a claim each"
+    );
     let steps = trace.steps.len();
     println!(
         "{policy:<12} 0 → {replicas} pods and claims: {} in {steps} steps ({:.1} ms a step), {} actions",
@@ -131,7 +136,12 @@ fn profile(state: &State, what: &str) {
     for c in controllers::CONTROLLERS {
         let t = Instant::now();
         let p = (c.reconcile)(&f);
-        parts.push(format!("{} {:.1} ms ({} actions)", c.name, t.elapsed().as_secs_f64() * 1e3, p.actions.len()));
+        parts.push(format!(
+            "{} {:.1} ms ({} actions)",
+            c.name,
+            t.elapsed().as_secs_f64() * 1e3,
+            p.actions.len()
+        ));
     }
     println!("profile      {what}: {}", parts.join(", "));
 }
@@ -149,7 +159,11 @@ fn main() {
     driver::run(
         &mut half,
         vec![Action::new(
-            Change::Scale { key: konverge::model::ObjKey::new("StatefulSet", "default", "db"), replicas: (replicas / 2) as i64, patch: None },
+            Change::Scale {
+                key: konverge::model::ObjKey::new("StatefulSet", "default", "db"),
+                replicas: (replicas / 2) as i64,
+                patch: None,
+            },
             "kubectl",
             "scale",
         )],

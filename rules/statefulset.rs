@@ -717,10 +717,13 @@ fn feed_claims(f: &Facts, rt: &mut Crepe, set: &StsF, pods: &SetPods) {
     let ordinals = (set.start..set.start + set.replicas).chain(pods.condemned.iter().map(|&(o, _)| o));
     for o in ordinals {
         let pod_name = set.pod_name(o);
-        let pod = pods.in_range.get(&o).copied().or_else(|| pods.condemned.iter().find(|c| c.0 == o).map(|c| c.1));
+        let pod =
+            pods.in_range.get(&o).copied().or_else(|| pods.condemned.iter().find(|c| c.0 == o).map(|c| c.1));
         let pod_uid = pod.map_or("", |p| model::uid(f.raw(p)));
         for (t, template) in set.claim_templates.iter().enumerate() {
-            if let Some((claim, refs)) = sf::claim_refs(f, set, &set.claim_name(template, o), (&pod_name, pod_uid)) {
+            if let Some((claim, refs)) =
+                sf::claim_refs(f, set, &set.claim_name(template, o), (&pod_name, pod_uid))
+            {
                 rt.extend([Claim(id, o, t as u32, claim)]);
                 rt.extend([ClaimState(claim, refs)]);
             }
@@ -802,8 +805,29 @@ const STATUS: u8 = 6;
 const HISTORY: u8 = 7;
 
 impl Glue<'_> {
-    fn actions(&self, out: Outputs, pod_claims: &controller_ref_manager::Claims, revision_claims: &controller_ref_manager::Claims) -> Proposals {
-        let (creates_rev, raises, deletes_rev, update, current, new_claims, new_pods, finished, scale_downs, rolls, identities, fix_claims, statuses, warnings, wakes) = out;
+    fn actions(
+        &self,
+        out: Outputs,
+        pod_claims: &controller_ref_manager::Claims,
+        revision_claims: &controller_ref_manager::Claims,
+    ) -> Proposals {
+        let (
+            creates_rev,
+            raises,
+            deletes_rev,
+            update,
+            current,
+            new_claims,
+            new_pods,
+            finished,
+            scale_downs,
+            rolls,
+            identities,
+            fix_claims,
+            statuses,
+            warnings,
+            wakes,
+        ) = out;
         let f = self.f;
         let mut acts: Vec<(u8, ObjKey, Action)> = Vec::new();
         let current: FxHashMap<Id, Rev> = current.into_iter().map(|CurrentRevision(s, r)| (s, r)).collect();
@@ -814,13 +838,18 @@ impl Glue<'_> {
             acts.push((
                 REVISIONS,
                 ObjKey::new("ControllerRevision", v.set.ns, &name),
-                Action::new(Change::Create { object: v.new_revision.clone() }, NAME, format!("template has no revision: create revision {n}")),
+                Action::new(
+                    Change::Create { object: v.new_revision.clone() },
+                    NAME,
+                    format!("template has no revision: create revision {n}"),
+                ),
             ));
         }
         for RaiseRevision(set, r, n) in raises {
             let v = &self.views[&set];
             let key = ObjKey::new("ControllerRevision", v.set.ns, self.names.name(r));
-            let old = v.history.revisions.iter().find(|x| x.name == self.names.name(r)).map_or(0, |x| x.revision);
+            let old =
+                v.history.revisions.iter().find(|x| x.name == self.names.name(r)).map_or(0, |x| x.revision);
             acts.push((
                 REVISIONS,
                 key.clone(),
@@ -838,13 +867,22 @@ impl Glue<'_> {
             acts.push((
                 CLAIMS,
                 key.clone(),
-                Action::new(Change::Create { object: claim }, NAME, format!("volumeClaimTemplate {template}, ordinal {o}: create claim"))
-                    .with_event(
-                        f.key(set),
-                        EventType::Normal,
-                        "SuccessfulCreate",
-                        format!("create Claim {} Pod {} in StatefulSet {} success", key.name, v.set.pod_name(o), v.set.name),
+                Action::new(
+                    Change::Create { object: claim },
+                    NAME,
+                    format!("volumeClaimTemplate {template}, ordinal {o}: create claim"),
+                )
+                .with_event(
+                    f.key(set),
+                    EventType::Normal,
+                    "SuccessfulCreate",
+                    format!(
+                        "create Claim {} Pod {} in StatefulSet {} success",
+                        key.name,
+                        v.set.pod_name(o),
+                        v.set.name
                     ),
+                ),
             ));
         }
         for NewPod(set, o, r) in new_pods {
@@ -865,15 +903,25 @@ impl Glue<'_> {
         }
         for DeleteFinished(set, p) in finished {
             let phase = model::str_at(f.raw(p), &["status", "phase"]);
-            acts.push((DELETES, f.key(p).clone(), self.delete(set, p, format!("pod {phase}: delete, it is recreated"))));
+            acts.push((
+                DELETES,
+                f.key(p).clone(),
+                self.delete(set, p, format!("pod {phase}: delete, it is recreated")),
+            ));
         }
         for ScaleDown(set, p) in scale_downs {
             let v = &self.views[&set];
             let last = v.set.start + v.set.replicas - 1;
             let why = if v.set.ordered {
-                format!("OrderedReady: replicas {}, ordinals {}..{last}: delete the highest ordinal beyond them", v.set.replicas, v.set.start)
+                format!(
+                    "OrderedReady: replicas {}, ordinals {}..{last}: delete the highest ordinal beyond them",
+                    v.set.replicas, v.set.start
+                )
             } else {
-                format!("Parallel: replicas {}, ordinals {}..{last}: delete every pod beyond them", v.set.replicas, v.set.start)
+                format!(
+                    "Parallel: replicas {}, ordinals {}..{last}: delete every pod beyond them",
+                    v.set.replicas, v.set.start
+                )
             };
             acts.push((DELETES, f.key(p).clone(), self.delete(set, p, why)));
         }
@@ -950,7 +998,12 @@ impl Glue<'_> {
     fn delete(&self, set: Id, pod: Id, why: String) -> Action {
         let v = &self.views[&set];
         let name = &self.f.key(pod).name;
-        Action::new(Change::Delete { key: self.f.key(pod).clone(), propagation: Propagation::Background }, NAME, why).with_event(
+        Action::new(
+            Change::Delete { key: self.f.key(pod).clone(), propagation: Propagation::Background },
+            NAME,
+            why,
+        )
+        .with_event(
             self.f.key(set),
             EventType::Normal,
             "SuccessfulDelete",
@@ -963,11 +1016,21 @@ impl Glue<'_> {
         let s = &v.set;
         let which = if at_current { "current" } else { "update" };
         let mut why = if !s.ordered {
-            format!("Parallel: replicas {}, ordinals {}..{}: create missing ordinals", s.replicas, s.start, s.start + s.replicas - 1)
+            format!(
+                "Parallel: replicas {}, ordinals {}..{}: create missing ordinals",
+                s.replicas,
+                s.start,
+                s.start + s.replicas - 1
+            )
         } else if o == s.start {
             format!("OrderedReady: ordinal {o} missing: create at {which} revision {}", self.names.name(r))
         } else {
-            format!("OrderedReady: ordinals {}..{} Running and Ready: create ordinal {o} at {which} revision {}", s.start, o - 1, self.names.name(r))
+            format!(
+                "OrderedReady: ordinals {}..{} Running and Ready: create ordinal {o} at {which} revision {}",
+                s.start,
+                o - 1,
+                self.names.name(r)
+            )
         };
         if s.ordered {
             if let Some(dns) = s.dns_name(o) {
@@ -1024,7 +1087,9 @@ impl Glue<'_> {
                 .map(|t| json!({"name": t, "persistentVolumeClaim": {"claimName": s.claim_name(t, o)}}))
                 .collect();
             let own = spec.get("volumes").and_then(Value::as_array).cloned().unwrap_or_default();
-            volumes.extend(own.into_iter().filter(|vol| !s.claim_templates.contains(&model::str_at(vol, &["name"]))));
+            volumes.extend(
+                own.into_iter().filter(|vol| !s.claim_templates.contains(&model::str_at(vol, &["name"]))),
+            );
             spec.insert("volumes".into(), Value::Array(volumes));
         }
         pod
@@ -1040,8 +1105,10 @@ impl Glue<'_> {
             .cloned()
             .unwrap_or(Value::Null);
         let name = s.claim_name(model::str_at(&template, &["metadata", "name"]), o);
-        let mut labels: Map<String, Value> =
-            model::at(&template, &["metadata", "labels"]).and_then(Value::as_object).cloned().unwrap_or_default();
+        let mut labels: Map<String, Value> = model::at(&template, &["metadata", "labels"])
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         if let Some(m) = model::at(owner, &["spec", "selector", "matchLabels"]).and_then(Value::as_object) {
             labels.extend(m.clone());
         }
@@ -1051,7 +1118,9 @@ impl Glue<'_> {
         if !labels.is_empty() {
             meta.insert("labels".into(), Value::Object(labels));
         }
-        if let Some(a) = model::at(&template, &["metadata", "annotations"]).filter(|a| a.as_object().is_some_and(|m| !m.is_empty())) {
+        if let Some(a) = model::at(&template, &["metadata", "annotations"])
+            .filter(|a| a.as_object().is_some_and(|m| !m.is_empty()))
+        {
             meta.insert("annotations".into(), a.clone());
         }
         if set_ref {
@@ -1069,13 +1138,27 @@ impl Glue<'_> {
 
     /// `updateClaimOwnerRefForSetAndPod`: drop the references naming the set or the pod, add
     /// the controller references wanted.
-    fn claim_refs_action(&self, v: &SetView, o: i64, claim: Id, set_ref: bool, pod_ref: bool) -> Option<Action> {
+    fn claim_refs_action(
+        &self,
+        v: &SetView,
+        o: i64,
+        claim: Id,
+        set_ref: bool,
+        pod_ref: bool,
+    ) -> Option<Action> {
         let f = self.f;
         let s = &v.set;
-        let pod = v.pods.in_range.get(&o).copied().or_else(|| v.pods.condemned.iter().find(|c| c.0 == o).map(|c| c.1));
+        let pod = v
+            .pods
+            .in_range
+            .get(&o)
+            .copied()
+            .or_else(|| v.pods.condemned.iter().find(|c| c.0 == o).map(|c| c.1));
         let pod_name = s.pod_name(o);
         let names = |r: &Value, api: &str, kind: &str, name: &str| {
-            model::str_at(r, &["apiVersion"]) == api && model::str_at(r, &["kind"]) == kind && model::str_at(r, &["name"]) == name
+            model::str_at(r, &["apiVersion"]) == api
+                && model::str_at(r, &["kind"]) == kind
+                && model::str_at(r, &["name"]) == name
         };
         let mut refs: Vec<Value> = model::owner_refs(f.raw(claim))
             .filter(|r| !names(r, "apps/v1", "StatefulSet", s.name) && !names(r, "v1", "Pod", &pod_name))
@@ -1138,7 +1221,13 @@ impl Glue<'_> {
         let s = &self.views[&set].set;
         let example = s.dns_name(s.start).unwrap_or_default();
         let (reason, message) = if problem == SERVICE_NOT_FOUND {
-            ("ServiceNotFound", format!("service {:?} not found: the pods get no DNS names such as {example}", s.service_name))
+            (
+                "ServiceNotFound",
+                format!(
+                    "service {:?} not found: the pods get no DNS names such as {example}",
+                    s.service_name
+                ),
+            )
         } else {
             (
                 "ServiceNotHeadless",

@@ -325,7 +325,7 @@ fn has_generation(kind: &str, obj: &Value) -> bool {
 fn deletion_finished(key: &ObjKey, obj: &Value) -> bool {
     model::at(obj, &["metadata", "deletionTimestamp"]).is_some()
         && model::at(obj, &["metadata", "finalizers"]).and_then(Value::as_array).is_none_or(|f| f.is_empty())
-        && !(key.kind == "Pod" && !model::str_at(obj, &["spec", "nodeName"]).is_empty())
+        && (key.kind != "Pod" || model::str_at(obj, &["spec", "nodeName"]).is_empty())
 }
 
 /// Defaults the API server and its admission plugins give a new pod: phase Pending and the

@@ -8,6 +8,8 @@
 
 #[path = "../rules/controller_ref_manager.rs"]
 pub mod controller_ref_manager;
+#[path = "../rules/daemonset.rs"]
+pub mod daemonset;
 #[path = "../rules/deployment.rs"]
 pub mod deployment;
 #[path = "../rules/garbage_collector.rs"]
@@ -70,6 +72,7 @@ pub const CONTROLLERS: &[Controller] = &[
     deployment::CONTROLLER,
     replicaset::CONTROLLER,
     statefulset::CONTROLLER,
+    daemonset::CONTROLLER,
     scheduler::CONTROLLER,
     kubelet::CONTROLLER,
 ];

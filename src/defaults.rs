@@ -173,7 +173,11 @@ mod tests {
 
     #[test]
     fn stateful_set_defaults_like_set_defaults_stateful_set() {
-        let sts = create("StatefulSet", json!({"spec": {"volumeClaimTemplates": [{"metadata": {"name": "d"}, "spec": {}}]}}), &BTreeMap::new());
+        let sts = create(
+            "StatefulSet",
+            json!({"spec": {"volumeClaimTemplates": [{"metadata": {"name": "d"}, "spec": {}}]}}),
+            &BTreeMap::new(),
+        );
         assert_eq!(
             sts["spec"],
             json!({
@@ -185,9 +189,21 @@ mod tests {
                 "revisionHistoryLimit": 10,
             })
         );
-        let explicit = create("StatefulSet", json!({"spec": {"updateStrategy": {"type": "RollingUpdate"}}}), &BTreeMap::new());
-        assert_eq!(explicit["spec"]["updateStrategy"], json!({"type": "RollingUpdate"}), "an explicit type keeps rollingUpdate nil");
-        let on_delete = create("StatefulSet", json!({"spec": {"updateStrategy": {"type": "OnDelete"}}}), &BTreeMap::new());
+        let explicit = create(
+            "StatefulSet",
+            json!({"spec": {"updateStrategy": {"type": "RollingUpdate"}}}),
+            &BTreeMap::new(),
+        );
+        assert_eq!(
+            explicit["spec"]["updateStrategy"],
+            json!({"type": "RollingUpdate"}),
+            "an explicit type keeps rollingUpdate nil"
+        );
+        let on_delete = create(
+            "StatefulSet",
+            json!({"spec": {"updateStrategy": {"type": "OnDelete"}}}),
+            &BTreeMap::new(),
+        );
         assert_eq!(on_delete["spec"]["updateStrategy"], json!({"type": "OnDelete"}));
     }
 
@@ -196,7 +212,11 @@ mod tests {
     #[test]
     fn services_get_cluster_ips_from_the_service_cidr() {
         let svc = |name: &str, spec: Value| json!({"metadata": {"name": name, "namespace": "default"}, "spec": spec});
-        let headless = create("Service", svc("nginx-svc", json!({"clusterIP": "None", "ports": [{"port": 80}]})), &BTreeMap::new());
+        let headless = create(
+            "Service",
+            svc("nginx-svc", json!({"clusterIP": "None", "ports": [{"port": 80}]})),
+            &BTreeMap::new(),
+        );
         assert_eq!(headless["spec"]["clusterIP"], "None");
         assert_eq!(headless["spec"]["clusterIPs"], json!(["None"]));
         assert_eq!(headless["spec"]["ports"], json!([{"port": 80, "protocol": "TCP", "targetPort": 80}]));
@@ -205,16 +225,28 @@ mod tests {
         let ip = web["spec"]["clusterIP"].as_str().unwrap().to_string();
         let n = parse_ip(&ip).unwrap();
         assert!(n >= parse_ip("10.96.1.0").unwrap() && n < parse_ip("10.111.255.255").unwrap(), "{ip}");
-        assert_eq!(create("Service", svc("web", json!({})), &BTreeMap::new())["spec"]["clusterIP"], ip.as_str(), "stable");
+        assert_eq!(
+            create("Service", svc("web", json!({})), &BTreeMap::new())["spec"]["clusterIP"],
+            ip.as_str(),
+            "stable"
+        );
         let mut store = BTreeMap::new();
         store.insert(ObjKey::new("Service", "other", "taken"), json!({"spec": {"clusterIP": ip}}));
         let again = create("Service", svc("web", json!({})), &store);
         assert_eq!(again["spec"]["clusterIP"], format_ip(n + 1), "the next free address");
-        let np = create("Service", svc("np", json!({"type": "NodePort", "ports": [{"port": 80}]})), &BTreeMap::new());
+        let np = create(
+            "Service",
+            svc("np", json!({"type": "NodePort", "ports": [{"port": 80}]})),
+            &BTreeMap::new(),
+        );
         let port = np["spec"]["ports"][0]["nodePort"].as_i64().unwrap();
         assert!((30086..=32767).contains(&port), "{port}");
         assert_eq!(parse_ip(KUBERNETES_SERVICE_IP), Some(SERVICE_CIDR.0 + 1));
-        let ext = create("Service", svc("ext", json!({"type": "ExternalName", "externalName": "example.com"})), &BTreeMap::new());
+        let ext = create(
+            "Service",
+            svc("ext", json!({"type": "ExternalName", "externalName": "example.com"})),
+            &BTreeMap::new(),
+        );
         assert!(ext["spec"].get("clusterIP").is_none());
     }
 }

@@ -33,7 +33,7 @@ pub const DEFAULT_MAX_STEPS: usize = 1000;
 /// first); a rolling update deletes, removes, creates, binds and starts it (5).
 pub const STEPS_PER_POD: usize = 10;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct RunOptions {
     /// Stop after this many steps on purpose (`--steps`).
     pub steps: Option<usize>,
@@ -41,12 +41,6 @@ pub struct RunOptions {
     pub max_steps: Option<usize>,
     /// Let the clock run at least to this time (`advance`): schedules up to it fire on the way.
     pub until: Option<i64>,
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        RunOptions { steps: None, max_steps: None, until: None }
-    }
 }
 
 /// One action as recorded in the trace.
@@ -210,7 +204,7 @@ fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord) {
         let target = target_key(&a.change);
         match result {
             Ok(done) => {
-                if let Some(ev) = &a.event {
+                for ev in &a.events {
                     api.record_event(ev, a.controller, &done.key.name);
                 }
                 let detail = match &a.change {

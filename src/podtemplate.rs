@@ -38,8 +38,8 @@ fn pod_with(owner: &Value, template: &Value, generate_name: Option<&str>) -> Val
         Value::String(model::str_at(owner, &["metadata", "namespace"]).to_string()),
     );
     for field in ["labels", "annotations"] {
-        if let Some(v) = model::at(template, &["metadata", field])
-            .filter(|v| v.as_object().is_some_and(|m| !m.is_empty()))
+        if let Some(v) =
+            model::at(template, &["metadata", field]).filter(|v| v.as_object().is_some_and(|m| !m.is_empty()))
         {
             meta.insert(field.into(), v.clone());
         }

@@ -40,13 +40,27 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn change(op: &Op) -> Change {
-    let patch = |kind: &str, name: &str, patch: Value| Change::Patch { key: key(kind, name), patch, precondition: Precondition::None };
+    let patch = |kind: &str, name: &str, patch: Value| Change::Patch {
+        key: key(kind, name),
+        patch,
+        precondition: Precondition::None,
+    };
     match op {
         Op::Scale(n) => patch("StatefulSet", "web", json!({"spec": {"replicas": n}})),
-        Op::Image(i) => patch("StatefulSet", "web", json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": format!("nginx:{i}")}]}}}})),
-        Op::DeletePod(k) => Change::Delete { key: key("Pod", &format!("web-{k}")), propagation: Propagation::Background },
+        Op::Image(i) => patch(
+            "StatefulSet",
+            "web",
+            json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": format!("nginx:{i}")}]}}}}),
+        ),
+        Op::DeletePod(k) => {
+            Change::Delete { key: key("Pod", &format!("web-{k}")), propagation: Propagation::Background }
+        }
         Op::FailPod(k) => patch("Pod", &format!("web-{k}"), json!({"status": {"phase": "Failed"}})),
-        Op::Unready(k) => patch("Pod", &format!("web-{k}"), json!({"status": {"conditions": [{"type": "Ready", "status": "False"}]}})),
+        Op::Unready(k) => patch(
+            "Pod",
+            &format!("web-{k}"),
+            json!({"status": {"conditions": [{"type": "Ready", "status": "False"}]}}),
+        ),
     }
 }
 
@@ -61,7 +75,11 @@ fn pods(s: &State) -> BTreeMap<i64, (bool, bool)> {
         .filter_map(|p| {
             let o = ordinal(p["metadata"]["name"].as_str()?)?;
             let ready = p["status"]["phase"] == "Running"
-                && p["status"]["conditions"].as_array().into_iter().flatten().any(|c| c["type"] == "Ready" && c["status"] == "True");
+                && p["status"]["conditions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|c| c["type"] == "Ready" && c["status"] == "True");
             Some((o, (ready, p["metadata"]["deletionTimestamp"].is_string())))
         })
         .collect()
@@ -70,17 +88,28 @@ fn pods(s: &State) -> BTreeMap<i64, (bool, bool)> {
 /// Check one step: `before` is the state its controllers read.
 fn check_step(before: &State, trace: &Trace) -> Result<(), TestCaseError> {
     let seen = pods(before);
-    let replicas = before.get("StatefulSet", "default", "web").and_then(|s| s["spec"]["replicas"].as_i64()).unwrap_or(0);
+    let replicas =
+        before.get("StatefulSet", "default", "web").and_then(|s| s["spec"]["replicas"].as_i64()).unwrap_or(0);
     for step in &trace.steps {
-        let mine: Vec<_> = step.actions.iter().filter(|a| a.controller == "statefulset" && a.key.kind == "Pod").collect();
-        let creates: Vec<i64> = mine.iter().filter(|a| a.verb == "create").filter_map(|a| ordinal(&a.key.name)).collect();
-        let deletes: Vec<i64> = mine.iter().filter(|a| a.verb == "delete").filter_map(|a| ordinal(&a.key.name)).collect();
+        let mine: Vec<_> =
+            step.actions.iter().filter(|a| a.controller == "statefulset" && a.key.kind == "Pod").collect();
+        let creates: Vec<i64> =
+            mine.iter().filter(|a| a.verb == "create").filter_map(|a| ordinal(&a.key.name)).collect();
+        let deletes: Vec<i64> =
+            mine.iter().filter(|a| a.verb == "delete").filter_map(|a| ordinal(&a.key.name)).collect();
         prop_assert!(creates.len() <= 1, "step {}: more than one pod created: {:?}", step.step, creates);
         prop_assert!(deletes.len() <= 1, "step {}: more than one pod deleted: {:?}", step.step, deletes);
         for k in creates {
             for j in 0..k {
                 let ok = seen.get(&j).is_some_and(|&(ready, terminating)| ready && !terminating);
-                prop_assert!(ok, "step {}: web-{} created while web-{} is not Running and Ready: {:?}", step.step, k, j, seen);
+                prop_assert!(
+                    ok,
+                    "step {}: web-{} created while web-{} is not Running and Ready: {:?}",
+                    step.step,
+                    k,
+                    j,
+                    seen
+                );
             }
         }
         for k in deletes.iter().filter(|&&k| k >= replicas) {

@@ -44,7 +44,8 @@ fn creates_pods() {
     for spec in [json!({}), burst(json!({}))] {
         let s = running(stateful_set("foo", 3, spec.clone()));
         assert_eq!(s.pod_names(), ["foo-0", "foo-1", "foo-2"], "{spec}");
-        for field in ["replicas", "readyReplicas", "updatedReplicas", "currentReplicas", "availableReplicas"] {
+        for field in ["replicas", "readyReplicas", "updatedReplicas", "currentReplicas", "availableReplicas"]
+        {
             assert_eq!(s.status("foo", field), 3, "{field} {spec}");
         }
         for o in 0..3 {
@@ -55,7 +56,10 @@ fn creates_pods() {
             assert_eq!(p["spec"]["hostname"], name(p));
             assert_eq!(p["spec"]["subdomain"], "foo");
             let owner = &p["metadata"]["ownerReferences"][0];
-            assert_eq!((owner["kind"].as_str(), owner["name"].as_str(), owner["controller"].as_bool()), (Some("StatefulSet"), Some("foo"), Some(true)));
+            assert_eq!(
+                (owner["kind"].as_str(), owner["name"].as_str(), owner["controller"].as_bool()),
+                (Some("StatefulSet"), Some("foo"), Some(true))
+            );
             assert_eq!(owner["uid"], s.get("StatefulSet", "foo").unwrap()["metadata"]["uid"]);
         }
     }
@@ -67,12 +71,14 @@ fn creates_pods() {
 fn ordered_ready_creates_one_at_a_time_parallel_at_once() {
     let mut s = Sim::new();
     let t = s.create(vec![stateful_set("foo", 3, json!({}))]);
-    let steps: Vec<usize> = acted(&t, CONTROLLER).into_iter().filter(|a| a.1 == "create" && a.2 == "Pod").map(|a| a.0).collect();
+    let steps: Vec<usize> =
+        acted(&t, CONTROLLER).into_iter().filter(|a| a.1 == "create" && a.2 == "Pod").map(|a| a.0).collect();
     assert_eq!(steps.len(), 3);
     assert!(steps[0] < steps[1] && steps[1] < steps[2], "{steps:?}");
     let mut s = Sim::new();
     let t = s.create(vec![stateful_set("foo", 3, burst(json!({})))]);
-    let steps: Vec<usize> = acted(&t, CONTROLLER).into_iter().filter(|a| a.1 == "create" && a.2 == "Pod").map(|a| a.0).collect();
+    let steps: Vec<usize> =
+        acted(&t, CONTROLLER).into_iter().filter(|a| a.1 == "create" && a.2 == "Pod").map(|a| a.0).collect();
     assert_eq!(steps, [1, 1, 1]);
 }
 
@@ -83,7 +89,11 @@ fn ordered_ready_waits_for_running_and_ready() {
     let mut s = Sim::new();
     let spec = json!({"template": {"metadata": {"annotations": {"konverge.io/ready-after": "30s"}}}});
     let t = s.create(vec![stateful_set("foo", 2, spec)]);
-    let created: Vec<(usize, String)> = acted(&t, CONTROLLER).into_iter().filter(|a| a.1 == "create" && a.2 == "Pod").map(|a| (a.0, a.3)).collect();
+    let created: Vec<(usize, String)> = acted(&t, CONTROLLER)
+        .into_iter()
+        .filter(|a| a.1 == "create" && a.2 == "Pod")
+        .map(|a| (a.0, a.3))
+        .collect();
     assert_eq!(created.iter().map(|c| c.1.as_str()).collect::<Vec<_>>(), ["foo-0", "foo-1"]);
     let time_of = |step: usize| t.steps.iter().find(|s| s.step == step).map(|s| s.time).unwrap();
     let ready_at = |p: &Value| {
@@ -103,18 +113,29 @@ fn scales_up_and_down() {
         let mut s = running(stateful_set("foo", 3, spec.clone()));
         s.patch("StatefulSet", "foo", json!({"spec": {"replicas": 4}}), None);
         assert_eq!(s.pod_names(), ["foo-0", "foo-1", "foo-2", "foo-3"]);
-        assert_eq!((s.status("foo", "replicas"), s.status("foo", "readyReplicas"), s.status("foo", "updatedReplicas")), (json!(4), json!(4), json!(4)));
+        assert_eq!(
+            (
+                s.status("foo", "replicas"),
+                s.status("foo", "readyReplicas"),
+                s.status("foo", "updatedReplicas")
+            ),
+            (json!(4), json!(4), json!(4))
+        );
         let t = s.patch("StatefulSet", "foo", json!({"spec": {"replicas": 0}}), None);
         assert!(s.pod_names().is_empty(), "{spec}");
         assert_eq!(s.status("foo", "replicas"), 0);
         assert_eq!(s.status("foo", "readyReplicas"), Value::Null, "a zero count is omitted");
-        let deletes: Vec<(usize, String)> = acted(&t, CONTROLLER).into_iter().filter(|a| a.1 == "delete").map(|a| (a.0, a.3)).collect();
+        let deletes: Vec<(usize, String)> =
+            acted(&t, CONTROLLER).into_iter().filter(|a| a.1 == "delete").map(|a| (a.0, a.3)).collect();
         if spec["podManagementPolicy"] == "Parallel" {
             assert!(deletes.iter().all(|d| d.0 == 1), "Parallel deletes at once: {deletes:?}");
         } else {
             let order: Vec<&str> = deletes.iter().map(|d| d.1.as_str()).collect();
             assert_eq!(order, ["foo-3", "foo-2", "foo-1", "foo-0"]);
-            assert!(deletes.windows(2).all(|w| w[1].0 >= w[0].0 + 2), "one at a time, after removal: {deletes:?}");
+            assert!(
+                deletes.windows(2).all(|w| w[1].0 >= w[0].0 + 2),
+                "one at a time, after removal: {deletes:?}"
+            );
         }
     }
 }
@@ -125,7 +146,9 @@ fn scales_up_and_down() {
 fn replaces_pods() {
     for spec in [json!({}), burst(json!({}))] {
         let mut s = running(stateful_set("foo", 5, spec.clone()));
-        let gone = [0, 2, 4].map(|o| sim::user(konverge::actions::Change::Remove { key: sim::key("Pod", &format!("foo-{o}")) }));
+        let gone = [0, 2, 4].map(|o| {
+            sim::user(konverge::actions::Change::Remove { key: sim::key("Pod", &format!("foo-{o}")) })
+        });
         let created = created_pods(&s.run_with(gone.to_vec(), None), CONTROLLER);
         assert_eq!(s.pod_names().len(), 5, "{spec}");
         assert_eq!(s.status("foo", "replicas"), 5);
@@ -161,7 +184,8 @@ fn recreates_claims_for_a_pending_pod() {
     assert!(s.get("PersistentVolumeClaim", "datadir-foo-0").is_some());
     s.remove("PersistentVolumeClaim", "datadir-foo-0", Some(1));
     let t = s.patch("Pod", "foo-0", json!({"status": {"phase": "Pending"}}), Some(1));
-    let made: Vec<String> = acted(&t, CONTROLLER).into_iter().filter(|a| a.1 == "create").map(|a| a.3).collect();
+    let made: Vec<String> =
+        acted(&t, CONTROLLER).into_iter().filter(|a| a.1 == "create").map(|a| a.3).collect();
     assert_eq!(made, ["datadir-foo-0"]);
 }
 
@@ -170,7 +194,12 @@ fn recreates_claims_for_a_pending_pod() {
 #[test]
 fn identity_label_is_restored() {
     let mut s = running(stateful_set("foo", 2, json!({})));
-    let t = s.patch("Pod", "foo-1", json!({"metadata": {"labels": {"statefulset.kubernetes.io/pod-name": null}}}), None);
+    let t = s.patch(
+        "Pod",
+        "foo-1",
+        json!({"metadata": {"labels": {"statefulset.kubernetes.io/pod-name": null}}}),
+        None,
+    );
     assert!(acted(&t, CONTROLLER).iter().any(|a| a.1 == "update" && a.3 == "foo-1"));
     assert_eq!(label(pod(&s, "foo-1"), "statefulset.kubernetes.io/pod-name"), "foo-1");
 }
@@ -231,18 +260,32 @@ fn unhealthy_condemned_pods_go_only_as_the_first_unhealthy_pod() {
 /// at once): every pod ends at the new image, replaced from the highest ordinal down.
 #[test]
 fn rolling_update() {
-    let cases = [("monotonic image update", 3, json!({}), 3), ("monotonic image update and scale up", 3, json!({}), 5), ("monotonic image update and scale down", 5, json!({}), 3), ("burst image update", 3, burst(json!({})), 3), ("burst image update and scale up", 3, burst(json!({})), 5), ("burst image update and scale down", 5, burst(json!({})), 3)];
+    let cases = [
+        ("monotonic image update", 3, json!({}), 3),
+        ("monotonic image update and scale up", 3, json!({}), 5),
+        ("monotonic image update and scale down", 5, json!({}), 3),
+        ("burst image update", 3, burst(json!({})), 3),
+        ("burst image update and scale up", 3, burst(json!({})), 5),
+        ("burst image update and scale down", 5, burst(json!({})), 3),
+    ];
     for (name, from, spec, to) in cases {
         let mut s = running(stateful_set("foo", from, spec));
         let t = s.patch("StatefulSet", "foo", json!({"spec": {"replicas": to, "template": {"spec": {"containers": [{"name": "nginx", "image": "foo"}]}}}}), None);
         let images: Vec<String> = s.images().into_iter().map(|(_, i)| i).collect();
         assert_eq!(images, vec!["foo".to_string(); to as usize], "{name}");
-        let updated = deleted_pods(&t, CONTROLLER).into_iter().filter(|p| p.as_str() < format!("foo-{to}").as_str()).collect::<Vec<_>>();
+        let updated = deleted_pods(&t, CONTROLLER)
+            .into_iter()
+            .filter(|p| p.as_str() < format!("foo-{to}").as_str())
+            .collect::<Vec<_>>();
         let want: Vec<String> = (0..from.min(to)).rev().map(|o| format!("foo-{o}")).collect();
         if !name.starts_with("burst") {
             assert_eq!(updated, want, "{name}: highest ordinal first");
         }
-        assert_eq!(s.status("foo", "currentRevision"), s.status("foo", "updateRevision"), "{name}: completeRollingUpdate");
+        assert_eq!(
+            s.status("foo", "currentRevision"),
+            s.status("foo", "updateRevision"),
+            "{name}: completeRollingUpdate"
+        );
         assert_eq!(s.status("foo", "currentReplicas"), to);
     }
 }
@@ -251,7 +294,12 @@ fn rolling_update() {
 /// the original image (also the new ones of a scale up made from the current revision).
 #[test]
 fn rolling_update_with_partition() {
-    for (name, spec, to) in [("monotonic image update", json!({}), 3), ("monotonic image update and scale up", json!({}), 5), ("burst image update", burst(json!({})), 3), ("burst image update and scale up", burst(json!({})), 5)] {
+    for (name, spec, to) in [
+        ("monotonic image update", json!({}), 3),
+        ("monotonic image update and scale up", json!({}), 5),
+        ("burst image update", burst(json!({})), 3),
+        ("burst image update and scale up", burst(json!({})), 5),
+    ] {
         let mut spec = spec;
         spec["updateStrategy"] = json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 2}});
         let mut s = running(stateful_set("foo", 3, spec));
@@ -260,7 +308,11 @@ fn rolling_update_with_partition() {
             let o: i64 = pod.rsplit_once('-').unwrap().1.parse().unwrap();
             assert_eq!(image, if o < 2 { "nginx" } else { "foo" }, "{name}: {pod}");
         }
-        assert_ne!(s.status("foo", "currentRevision"), s.status("foo", "updateRevision"), "{name}: not complete below the partition");
+        assert_ne!(
+            s.status("foo", "currentRevision"),
+            s.status("foo", "updateRevision"),
+            "{name}: not complete below the partition"
+        );
     }
 }
 
@@ -269,7 +321,12 @@ fn rolling_update_with_partition() {
 #[test]
 fn on_delete_replaces_only_deleted_pods() {
     let mut s = running(stateful_set("foo", 3, json!({"updateStrategy": {"type": "OnDelete"}})));
-    let t = s.patch("StatefulSet", "foo", json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "foo"}]}}}}), None);
+    let t = s.patch(
+        "StatefulSet",
+        "foo",
+        json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "foo"}]}}}}),
+        None,
+    );
     assert!(deleted_pods(&t, CONTROLLER).is_empty());
     assert!(s.images().iter().all(|(_, i)| i == "nginx"));
     s.delete("Pod", "foo-1", None);
@@ -283,13 +340,22 @@ fn on_delete_replaces_only_deleted_pods() {
 /// raised to the next number and reused).
 #[test]
 fn revisions_like_get_stateful_set_revisions() {
-    let revisions = |s: &Sim| -> Vec<(String, i64)> { s.all("ControllerRevision").iter().map(|r| (name(r).to_string(), r["revision"].as_i64().unwrap())).collect() };
-    let image = |i: &str| json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": i}]}}}});
+    let revisions = |s: &Sim| -> Vec<(String, i64)> {
+        s.all("ControllerRevision")
+            .iter()
+            .map(|r| (name(r).to_string(), r["revision"].as_i64().unwrap()))
+            .collect()
+    };
+    let image =
+        |i: &str| json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": i}]}}}});
     let mut s = running(stateful_set("foo", 2, json!({})));
     let r1 = revisions(&s);
     assert_eq!(r1.len(), 1, "creates initial revision");
     let rev0 = r1[0].0.clone();
-    assert_eq!((s.status("foo", "currentRevision"), s.status("foo", "updateRevision")), (json!(rev0), json!(rev0)));
+    assert_eq!(
+        (s.status("foo", "currentRevision"), s.status("foo", "updateRevision")),
+        (json!(rev0), json!(rev0))
+    );
     s.patch("StatefulSet", "foo", image("foo"), Some(1));
     let r2 = revisions(&s);
     assert_eq!(r2.len(), 2, "creates revision on update");
@@ -319,7 +385,8 @@ fn limits_history() {
             let revisions = s.all("ControllerRevision");
             assert!(revisions.len() <= 2 + 2, "{spec}: {} revisions after update {i}", revisions.len());
         }
-        let mut numbers: Vec<i64> = s.all("ControllerRevision").iter().map(|r| r["revision"].as_i64().unwrap()).collect();
+        let mut numbers: Vec<i64> =
+            s.all("ControllerRevision").iter().map(|r| r["revision"].as_i64().unwrap()).collect();
         numbers.sort();
         assert_eq!(numbers, [9, 10, 11], "the two newest old ones and the live one");
     }
@@ -331,7 +398,12 @@ fn limits_history() {
 fn rollback() {
     let mut s = running(stateful_set("foo", 3, json!({})));
     let original = s.get("StatefulSet", "foo").unwrap()["spec"]["template"].clone();
-    s.patch("StatefulSet", "foo", json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "foo"}]}}}}), None);
+    s.patch(
+        "StatefulSet",
+        "foo",
+        json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "foo"}]}}}}),
+        None,
+    );
     assert!(s.images().iter().all(|(_, i)| i == "foo"));
     s.patch("StatefulSet", "foo", json!({"spec": {"template": original}}), None);
     assert!(s.images().iter().all(|(_, i)| i == "nginx"));
@@ -345,9 +417,15 @@ fn max_unavailable_deletes_up_to_the_budget() {
     for policy in ["OrderedReady", "Parallel"] {
         let spec = json!({"podManagementPolicy": policy, "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 3, "maxUnavailable": 2}}});
         let mut set = stateful_set("foo", 6, spec);
-        set["metadata"]["annotations"] = json!({"konverge.io/feature-gates": "MaxUnavailableStatefulSet=true"});
+        set["metadata"]["annotations"] =
+            json!({"konverge.io/feature-gates": "MaxUnavailableStatefulSet=true"});
         let mut s = running(set);
-        let t = s.patch("StatefulSet", "foo", json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "foo"}]}}}}), Some(1));
+        let t = s.patch(
+            "StatefulSet",
+            "foo",
+            json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "foo"}]}}}}),
+            Some(1),
+        );
         assert_eq!(deleted_pods(&t, CONTROLLER), ["foo-4", "foo-5"], "{policy}");
         s.run_with(vec![], None);
         let images: Vec<String> = s.images().into_iter().map(|(_, i)| i).collect();
@@ -365,13 +443,24 @@ fn max_unavailable_counts_terminating_pods() {
     for terminating in cases {
         let spec = json!({"podManagementPolicy": "Parallel", "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 3, "maxUnavailable": 2}}});
         let mut set = stateful_set("foo", 6, spec);
-        set["metadata"]["annotations"] = json!({"konverge.io/feature-gates": "MaxUnavailableStatefulSet=true"});
+        set["metadata"]["annotations"] =
+            json!({"konverge.io/feature-gates": "MaxUnavailableStatefulSet=true"});
         let mut s = running(set);
         for o in terminating {
-            s.patch("Pod", &format!("foo-{o}"), json!({"metadata": {"finalizers": ["example.com/hold"]}}), Some(1));
+            s.patch(
+                "Pod",
+                &format!("foo-{o}"),
+                json!({"metadata": {"finalizers": ["example.com/hold"]}}),
+                Some(1),
+            );
             s.delete("Pod", &format!("foo-{o}"), Some(1));
         }
-        let t = s.patch("StatefulSet", "foo", json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "foo"}]}}}}), Some(1));
+        let t = s.patch(
+            "StatefulSet",
+            "foo",
+            json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "foo"}]}}}}),
+            Some(1),
+        );
         let expected = 2usize.saturating_sub(terminating.len());
         assert_eq!(deleted_pods(&t, CONTROLLER).len(), expected, "terminating {terminating:?}");
     }
@@ -384,7 +473,11 @@ fn max_unavailable_counts_terminating_pods() {
 fn min_ready_seconds_gates_the_next_ordinal() {
     let mut s = Sim::new();
     let t = s.create(vec![stateful_set("foo", 2, json!({"minReadySeconds": 10}))]);
-    let creates: Vec<(usize, String)> = acted(&t, CONTROLLER).into_iter().filter(|a| a.1 == "create" && a.2 == "Pod").map(|a| (a.0, a.3)).collect();
+    let creates: Vec<(usize, String)> = acted(&t, CONTROLLER)
+        .into_iter()
+        .filter(|a| a.1 == "create" && a.2 == "Pod")
+        .map(|a| (a.0, a.3))
+        .collect();
     let at = |step: usize| t.steps.iter().find(|s| s.step == step).unwrap().time;
     assert_eq!(creates.len(), 2);
     assert!(at(creates[1].0) - at(creates[0].0) >= 10, "pod 1 after pod 0 was available: {creates:?}");
@@ -413,7 +506,12 @@ fn policy(when_deleted: &str, when_scaled: &str) -> Value {
 
 fn claim_owners(s: &Sim, name: &str) -> Vec<(String, String)> {
     let claim = s.get("PersistentVolumeClaim", name).unwrap_or_else(|| panic!("no claim {name}"));
-    claim["metadata"]["ownerReferences"].as_array().into_iter().flatten().map(|r| (r["kind"].as_str().unwrap().to_string(), r["name"].as_str().unwrap().to_string())).collect()
+    claim["metadata"]["ownerReferences"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| (r["kind"].as_str().unwrap().to_string(), r["name"].as_str().unwrap().to_string()))
+        .collect()
 }
 
 /// Claims: `<template>-<set>-<ordinal>`, labelled with the selector, created before their pod,
@@ -422,19 +520,33 @@ fn claim_owners(s: &Sim, name: &str) -> Vec<(String, String)> {
 fn claims_are_made_before_their_pod_and_kept() {
     let mut s = Sim::new();
     let t = s.create(vec![stateful_set("foo", 2, json!({"volumeClaimTemplates": claim_template()}))]);
-    let made: Vec<(usize, String)> = acted(&t, CONTROLLER).into_iter().filter(|a| a.1 == "create" && a.2 != "ControllerRevision").map(|a| (a.0, a.3)).collect();
-    assert_eq!(made.iter().map(|m| m.1.as_str()).collect::<Vec<_>>(), ["datadir-foo-0", "foo-0", "datadir-foo-1", "foo-1"]);
+    let made: Vec<(usize, String)> = acted(&t, CONTROLLER)
+        .into_iter()
+        .filter(|a| a.1 == "create" && a.2 != "ControllerRevision")
+        .map(|a| (a.0, a.3))
+        .collect();
+    assert_eq!(
+        made.iter().map(|m| m.1.as_str()).collect::<Vec<_>>(),
+        ["datadir-foo-0", "foo-0", "datadir-foo-1", "foo-1"]
+    );
     let claim = s.get("PersistentVolumeClaim", "datadir-foo-0").unwrap();
     assert_eq!(claim["metadata"]["labels"], json!({"app": "foo"}));
     assert_eq!(claim["spec"]["resources"]["requests"]["storage"], "1Gi");
-    assert_eq!(pod(&s, "foo-1")["spec"]["volumes"], json!([{"name": "datadir", "persistentVolumeClaim": {"claimName": "datadir-foo-1"}}]));
+    assert_eq!(
+        pod(&s, "foo-1")["spec"]["volumes"],
+        json!([{"name": "datadir", "persistentVolumeClaim": {"claimName": "datadir-foo-1"}}])
+    );
     let uid = s.get("PersistentVolumeClaim", "datadir-foo-1").unwrap()["metadata"]["uid"].clone();
     s.patch("StatefulSet", "foo", json!({"spec": {"replicas": 1}}), None);
     s.delete("StatefulSet", "foo", None);
     assert!(s.pod_names().is_empty());
     assert_eq!(s.all("PersistentVolumeClaim").len(), 2, "Retain keeps both claims");
     s.create(vec![stateful_set("foo", 2, json!({"volumeClaimTemplates": claim_template()}))]);
-    assert_eq!(s.get("PersistentVolumeClaim", "datadir-foo-1").unwrap()["metadata"]["uid"], uid, "the same claim, used again");
+    assert_eq!(
+        s.get("PersistentVolumeClaim", "datadir-foo-1").unwrap()["metadata"]["uid"],
+        uid,
+        "the same claim, used again"
+    );
 }
 
 /// `isClaimOwnerUpToDate` / `updateClaimOwnerRefForSetAndPod` over the four policies
@@ -452,7 +564,8 @@ fn retention_policies() {
     for (when_deleted, when_scaled, in_range_owners, after_scale_down, after_delete) in cases {
         let name = format!("whenDeleted {when_deleted}, whenScaled {when_scaled}");
         let mut s = running(stateful_set("foo", 3, policy(when_deleted, when_scaled)));
-        let want: Vec<(String, String)> = in_range_owners.iter().map(|(k, n)| (k.to_string(), n.to_string())).collect();
+        let want: Vec<(String, String)> =
+            in_range_owners.iter().map(|(k, n)| (k.to_string(), n.to_string())).collect();
         assert_eq!(claim_owners(&s, "datadir-foo-2"), want, "{name}");
         s.patch("StatefulSet", "foo", json!({"spec": {"replicas": 1}}), None);
         assert_eq!(s.all("PersistentVolumeClaim").len(), after_scale_down, "{name}: after scale down");
@@ -474,9 +587,13 @@ fn claim(name: &str, meta: Value) -> Value {
 #[test]
 fn stale_claims_hold_the_pod_back() {
     let mut s = Sim::new();
-    let stale = claim("datadir-foo-0", json!({"ownerReferences": [{"apiVersion": "v1", "kind": "Pod", "name": "foo-0", "uid": "gone", "controller": true}]}));
+    let stale = claim(
+        "datadir-foo-0",
+        json!({"ownerReferences": [{"apiVersion": "v1", "kind": "Pod", "name": "foo-0", "uid": "gone", "controller": true}]}),
+    );
     let create = |o: Value| sim::user(konverge::actions::Change::Create { object: o });
-    let t = s.run_with(vec![create(stale), create(stateful_set("foo", 1, policy("Retain", "Delete")))], Some(1));
+    let t =
+        s.run_with(vec![create(stale), create(stateful_set("foo", 1, policy("Retain", "Delete")))], Some(1));
     assert!(created_pods(&t, CONTROLLER).is_empty(), "the stale claim blocks foo-0");
     assert!(acted(&t, "garbage-collector").iter().any(|a| a.1 == "delete" && a.3 == "datadir-foo-0"));
     let t = s.run_with(vec![], None);
@@ -493,8 +610,13 @@ fn a_claim_being_deleted_holds_the_pod_back() {
     s.delete("PersistentVolumeClaim", "datadir-foo-0", None);
     let t = s.create(vec![stateful_set("foo", 1, policy("Retain", "Retain"))]);
     assert!(created_pods(&t, CONTROLLER).is_empty());
-    let t = s.patch("PersistentVolumeClaim", "datadir-foo-0", json!({"metadata": {"finalizers": null}}), None);
-    assert_eq!(created_pods(&t, CONTROLLER), ["foo-0"], "its last finalizer gone, the claim goes; a new one and the pod follow");
+    let t =
+        s.patch("PersistentVolumeClaim", "datadir-foo-0", json!({"metadata": {"finalizers": null}}), None);
+    assert_eq!(
+        created_pods(&t, CONTROLLER),
+        ["foo-0"],
+        "its last finalizer gone, the claim goes; a new one and the pod follow"
+    );
 }
 
 /// Status (`updateStatus`, `inconsistentStatus`): written while it changes, and not again once
@@ -514,7 +636,11 @@ fn status_is_written_only_when_it_changes() {
 #[test]
 fn service_name_is_checked_against_a_headless_service() {
     let warnings = |s: &Sim| -> Vec<String> {
-        s.all("Event").iter().filter(|e| e["type"] == "Warning").map(|e| e["reason"].as_str().unwrap().to_string()).collect()
+        s.all("Event")
+            .iter()
+            .filter(|e| e["type"] == "Warning")
+            .map(|e| e["reason"].as_str().unwrap().to_string())
+            .collect()
     };
     let s = running(stateful_set("foo", 1, json!({})));
     assert_eq!(warnings(&s), ["ServiceNotFound"]);
@@ -534,7 +660,12 @@ fn service_name_is_checked_against_a_headless_service() {
 fn new_pods_below_the_partition_use_the_current_template() {
     let spec = json!({"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 2}}});
     let mut s = running(stateful_set("foo", 3, spec));
-    s.patch("StatefulSet", "foo", json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "foo"}]}}}}), None);
+    s.patch(
+        "StatefulSet",
+        "foo",
+        json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "foo"}]}}}}),
+        None,
+    );
     s.delete("Pod", "foo-0", None);
     assert_eq!(image_of(pod(&s, "foo-0")), "nginx", "recreated from the current revision");
     assert_eq!(label(pod(&s, "foo-0"), "controller-revision-hash"), s.status("foo", "currentRevision"));

@@ -55,12 +55,12 @@ pub fn describe(s: &State, key: &ObjKey, obj: &Value) -> String {
     tabwriter(&w.buf)
 }
 
-/// kubectl's `printTemplate` (`rollout history --revision`): `DescribePodTemplate` written
-/// through a plain `PrefixWriter`, tabs left as they are.
-pub fn pod_template_text(template: Option<&Value>) -> String {
+/// `DescribePodTemplate` on its own, as `kubectl rollout history --revision` prints a
+/// revision's template.
+pub fn pod_template_text(template: &Value) -> String {
     let mut w = Out::default();
-    pod_template(&mut w, template);
-    w.buf
+    pod_template(&mut w, Some(template));
+    tabwriter(&w.buf)
 }
 
 // ---------------------------------------------------------------------------------------------

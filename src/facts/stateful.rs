@@ -34,7 +34,10 @@ pub const CLUSTER_DOMAIN: &str = "cluster.local";
 pub enum UpdateStrategy {
     /// `rollingUpdate.partition` (`None` without `rollingUpdate`, which an explicit
     /// `type: RollingUpdate` leaves unset) and, when set, `rollingUpdate.maxUnavailable`.
-    RollingUpdate { partition: Option<i64>, max_unavailable: Option<IntOrPercent> },
+    RollingUpdate {
+        partition: Option<i64>,
+        max_unavailable: Option<IntOrPercent>,
+    },
     OnDelete,
 }
 
@@ -159,9 +162,7 @@ fn read_set<'f>(f: &'f Facts, w: &WorkloadF) -> StsF<'f> {
         min_ready: w.min_ready,
         generation: w.generation,
         deleting: w.deleting,
-        max_unavailable_gate: gates
-            .split(',')
-            .any(|g| g.trim() == format!("{MAX_UNAVAILABLE_GATE}=true")),
+        max_unavailable_gate: gates.split(',').any(|g| g.trim() == format!("{MAX_UNAVAILABLE_GATE}=true")),
         observed: ObservedStatus {
             replicas: status("replicas"),
             ready: status("readyReplicas"),
@@ -191,7 +192,8 @@ pub fn parent_and_ordinal(pod_name: &str) -> Option<(&str, i64)> {
 pub fn is_member(f: &Facts, set: &WorkloadF, pod: &PodF) -> bool {
     let name = &f.key(pod.id).name;
     // The parent is whatever precedes the last `-digits`, even when the digits overflow.
-    let parent = name.rsplit_once('-').filter(|(_, d)| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+    let parent =
+        name.rsplit_once('-').filter(|(_, d)| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
     parent.is_some_and(|(p, _)| p == f.key(set.id).name)
 }
 
@@ -327,10 +329,13 @@ pub fn claim_refs(f: &Facts, set: &StsF, name: &str, pod: (&str, &str)) -> Optio
     let claim = f.raw(id);
     let (pod_name, pod_uid) = pod;
     let names = |r: &Value, api: &str, kind: &str, name: &str| {
-        model::str_at(r, &["apiVersion"]) == api && model::str_at(r, &["kind"]) == kind && model::str_at(r, &["name"]) == name
+        model::str_at(r, &["apiVersion"]) == api
+            && model::str_at(r, &["kind"]) == kind
+            && model::str_at(r, &["name"]) == name
     };
     let refs: Vec<&Value> = model::owner_refs(claim).collect();
-    let first_naming = |api: &str, kind: &str, name: &str| refs.iter().find(|r| names(r, api, kind, name)).copied();
+    let first_naming =
+        |api: &str, kind: &str, name: &str| refs.iter().find(|r| names(r, api, kind, name)).copied();
     let uid = |r: &Value| model::str_at(r, &["uid"]).to_string();
     let is_controller = |r: &Value| r.get("controller").and_then(Value::as_bool).unwrap_or(false);
     let ours = |r: &Value| {
@@ -344,7 +349,9 @@ pub fn claim_refs(f: &Facts, set: &StsF, name: &str, pod: (&str, &str)) -> Optio
         stale_set_ref: first_naming("apps/v1", "StatefulSet", set.name).is_some_and(|r| uid(r) != set.uid),
         stale_pod_ref: first_naming("v1", "Pod", pod_name).is_some_and(|r| uid(r) != pod_uid),
         other_controller: refs.iter().any(|r| {
-            is_controller(r) && !names(r, "apps/v1", "StatefulSet", set.name) && !names(r, "v1", "Pod", pod_name)
+            is_controller(r)
+                && !names(r, "apps/v1", "StatefulSet", set.name)
+                && !names(r, "v1", "Pod", pod_name)
         }),
         non_controller_ref: refs.iter().any(|r| ours(r) && !is_controller(r)),
     };

@@ -32,14 +32,17 @@ fn unsupported(field: &str, value: &Value, supported: &[&str]) -> Checked {
 }
 
 fn required(field: &str, message: &str) -> Checked {
-    let message = if message.is_empty() { "Required value".to_string() } else { format!("Required value: {message}") };
+    let message =
+        if message.is_empty() { "Required value".to_string() } else { format!("Required value: {message}") };
     Err(FieldError { field: field.into(), message })
 }
 
 /// `ValidateStatefulSet`, after the generic workload checks: the name (a DNS-1123 label, so
 /// that `<name>-<ordinal>` names pods) and `ValidateStatefulSetSpec`.
 pub fn stateful_set_spec(obj: &Value) -> Checked {
-    if let Some(name) = obj.pointer("/metadata/name").filter(|n| n.as_str().is_some_and(|n| !dns1123_label(n))) {
+    if let Some(name) =
+        obj.pointer("/metadata/name").filter(|n| n.as_str().is_some_and(|n| !dns1123_label(n)))
+    {
         return invalid(
             "metadata.name",
             name,
@@ -50,7 +53,11 @@ pub fn stateful_set_spec(obj: &Value) -> Checked {
     pod_management_policy(spec)?;
     update_strategy(spec)?;
     retention_policy(spec)?;
-    for (field, path) in [("spec.replicas", "/replicas"), ("spec.minReadySeconds", "/minReadySeconds"), ("spec.ordinals.start", "/ordinals/start")] {
+    for (field, path) in [
+        ("spec.replicas", "/replicas"),
+        ("spec.minReadySeconds", "/minReadySeconds"),
+        ("spec.ordinals.start", "/ordinals/start"),
+    ] {
         non_negative(field, spec.pointer(path))?;
     }
     template_rules(spec)?;
@@ -72,7 +79,11 @@ fn update_strategy(spec: &Value) -> Checked {
     match strategy.get("type") {
         None | Some(Value::Null) => Ok(()),
         Some(Value::String(t)) if t == "OnDelete" => match rolling {
-            Some(r) => invalid("spec.updateStrategy.rollingUpdate", r, "only allowed for updateStrategy 'RollingUpdate'"),
+            Some(r) => invalid(
+                "spec.updateStrategy.rollingUpdate",
+                r,
+                "only allowed for updateStrategy 'RollingUpdate'",
+            ),
             None => Ok(()),
         },
         Some(Value::String(t)) if t == "RollingUpdate" => rolling.map_or(Ok(()), rolling_update),
@@ -110,7 +121,11 @@ fn retention_policy(spec: &Value) -> Checked {
             None | Some(Value::Null) => {}
             Some(Value::String(p)) if p == "Retain" || p == "Delete" => {}
             Some(v) => {
-                return unsupported(&format!("spec.persistentVolumeClaimRetentionPolicy.{field}"), v, &["Retain", "Delete"])
+                return unsupported(
+                    &format!("spec.persistentVolumeClaimRetentionPolicy.{field}"),
+                    v,
+                    &["Retain", "Delete"],
+                )
             }
         }
     }
@@ -121,7 +136,9 @@ fn non_negative(field: &str, v: Option<&Value>) -> Checked {
     match v {
         None | Some(Value::Null) => Ok(()),
         Some(n) if n.as_i64().is_some_and(|n| n >= 0 && n <= i32::MAX as i64) => Ok(()),
-        Some(n) if n.as_i64().is_some_and(|n| n < 0) => invalid(field, n, "must be greater than or equal to 0"),
+        Some(n) if n.as_i64().is_some_and(|n| n < 0) => {
+            invalid(field, n, "must be greater than or equal to 0")
+        }
         Some(n) => invalid(field, n, "must be a 32-bit integer"),
     }
 }
@@ -189,7 +206,11 @@ fn claim_template(path: &str, t: &Value) -> Checked {
         return required(&format!("{path}.metadata.name"), "name or generateName is required");
     }
     let modes_path = format!("{path}.spec.accessModes");
-    let modes: Vec<&Value> = t.pointer("/spec/accessModes").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default();
+    let modes: Vec<&Value> = t
+        .pointer("/spec/accessModes")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
     if modes.is_empty() {
         return required(&modes_path, "at least 1 access mode is required");
     }
@@ -210,7 +231,11 @@ fn claim_template(path: &str, t: &Value) -> Checked {
         Some(q) => match crate::model::quantity_str(q).and_then(|s| crate::model::parse_bytes(&s)) {
             Some(bytes) if bytes > 0 => Ok(()),
             Some(_) => invalid(&storage_path, q, "must be greater than zero"),
-            None => invalid(&storage_path, q, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"),
+            None => invalid(
+                &storage_path,
+                q,
+                "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+            ),
         },
     }
 }
@@ -248,7 +273,8 @@ mod tests {
     /// the claim-template cases konverge refuses up front.
     #[test]
     fn table_of_bad_stateful_sets() {
-        let claim = |spec: Value| json!({"volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": spec}]});
+        let claim =
+            |spec: Value| json!({"volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": spec}]});
         let cases: Vec<(&str, Value, &str)> = vec![
             ("valid", json!({}), "ok"),
             ("no serviceName (optional since v1.33)", json!({"serviceName": null}), "ok"),
