@@ -24,8 +24,11 @@ use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 const SIZES: [&str; 5] = ["1Gi", "2Gi", "5Gi", "10Gi", "20Gi"];
-const MODE_SETS: [&[&str]; 3] =
-    [&["ReadWriteOnce"], &["ReadWriteOnce", "ReadWriteMany"], &["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany"]];
+const MODE_SETS: [&[&str]; 3] = [
+    &["ReadWriteOnce"],
+    &["ReadWriteOnce", "ReadWriteMany"],
+    &["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany"],
+];
 
 #[derive(Clone, Copy)]
 enum Shape {
@@ -46,7 +49,9 @@ fn volume(i: usize, shape: Shape) -> Value {
 fn claim(i: usize, shape: Shape) -> Value {
     let (size, modes): (&str, &[&str]) = match shape {
         Shape::Equal => ("5Gi", &["ReadWriteOnce"]),
-        Shape::Mixed => (SIZES[i % 4], if i % 3 == 0 { &["ReadWriteMany"] } else { &["ReadWriteOnce"] }),
+        Shape::Mixed => {
+            (SIZES[i % 4], if i.is_multiple_of(3) { &["ReadWriteMany"] } else { &["ReadWriteOnce"] })
+        }
     };
     json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": format!("claim-{i:06}"), "namespace": "default"},
            "spec": {"accessModes": modes, "resources": {"requests": {"storage": size}}}})
@@ -132,7 +137,10 @@ fn main() {
     } else {
         &[(1_000, 2_000), (10_000, 20_000)]
     };
-    println!("{:<6} {:>7} {:>8} {:>6} {:>10} {:>6} {:>10} {:>10} {:>12} {:>6}", "shape", "claims", "volumes", "steps", "conflicts", "bound", "run", "one pass", "parse+save", "ratio");
+    println!(
+        "{:<6} {:>7} {:>8} {:>6} {:>10} {:>6} {:>10} {:>10} {:>12} {:>6}",
+        "shape", "claims", "volumes", "steps", "conflicts", "bound", "run", "one pass", "parse+save", "ratio"
+    );
     for (shape, label) in [(Shape::Equal, "equal"), (Shape::Mixed, "mixed")] {
         for &(claims, volumes) in sizes {
             let m = best(claims, volumes, shape, if smoke { 1 } else { iters });

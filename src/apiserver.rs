@@ -185,6 +185,7 @@ impl<'a> ApiServer<'a> {
             default_pod(&mut obj);
         }
         admit_storage(self.state, &kind, &mut obj);
+        crate::defaults::on_create(&kind, &mut obj, &self.state.objects);
         self.put(key.clone(), obj);
         Ok(Admitted { key, detail: None })
     }
@@ -287,6 +288,9 @@ impl<'a> ApiServer<'a> {
         }
         if let Some(old_hash) = old_hash {
             self.fingerprint ^= old_hash ^ object_hash(key, obj);
+        }
+        if deletion_finished(key, obj) {
+            self.remove(key);
         }
         Ok(())
     }
@@ -442,6 +446,14 @@ fn event_hash(event: &Value) -> u64 {
         model::str_at(event, path).hash(&mut h);
     }
     h.finish()
+}
+
+/// Whether an object being deleted has nothing left holding it once a patch removed its last
+/// finalizer: the API server then deletes it. A pod on a node waits for its kubelet instead.
+fn deletion_finished(key: &ObjKey, obj: &Value) -> bool {
+    model::at(obj, &["metadata", "deletionTimestamp"]).is_some()
+        && model::at(obj, &["metadata", "finalizers"]).and_then(Value::as_array).is_none_or(|f| f.is_empty())
+        && (key.kind != "Pod" || model::str_at(obj, &["spec", "nodeName"]).is_empty())
 }
 
 /// Defaults the API server and its admission plugins give a new pod: phase Pending and the

@@ -24,6 +24,8 @@ pub mod provisioner;
 pub mod replicaset;
 #[path = "../rules/scheduler.rs"]
 pub mod scheduler;
+#[path = "../rules/statefulset.rs"]
+pub mod statefulset;
 #[path = "../rules/volume.rs"]
 pub mod volume;
 #[path = "../rules/volume_protection.rs"]
@@ -77,6 +79,7 @@ pub const CONTROLLERS: &[Controller] = &[
     node_lifecycle::CONTROLLER,
     deployment::CONTROLLER,
     replicaset::CONTROLLER,
+    statefulset::CONTROLLER,
     daemonset::CONTROLLER,
     volume::CONTROLLER,
     provisioner::CONTROLLER,

@@ -265,7 +265,9 @@ fn node_should_run_daemon_pod() {
         json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
             "nodeSelectorTerms": [{"matchExpressions": [{"key": "type", "operator": "In", "values": [value]}]}]}}}})
     };
-    let cases: Vec<(&str, Value, Vec<Value>, Value, (bool, bool))> = vec![
+    // (case, node, pods on it, daemon pod spec, (should run, should continue running)).
+    type Case = (&'static str, Value, Vec<Value>, Value, (bool, bool));
+    let cases: Vec<Case> = vec![
         (
             "ShouldRunDaemonPod",
             test_node(),
@@ -503,7 +505,8 @@ fn launches() {
         s.nodes(0, 4, json!({}));
         s.nodes(4, 3, node_label());
     };
-    let cases: Vec<(&str, Value, Box<dyn Fn(&mut Sim)>, usize)> = vec![
+    type Case = (&'static str, Value, Box<dyn Fn(&mut Sim)>, usize);
+    let cases: Vec<Case> = vec![
         (
             "TestSimpleDaemonSetLaunchesPods",
             daemon_set("foo"),
@@ -636,7 +639,8 @@ fn pods_are_pinned_by_node_affinity() {
 fn deals_with_existing_pods() {
     let selector_ds =
         with(daemon_set("foo"), json!({"spec": {"template": {"spec": {"nodeSelector": node_label()}}}}));
-    let cases: Vec<(&str, Value, Box<dyn Fn(&mut Sim)>, Did)> = vec![
+    type Case = (&'static str, Value, Box<dyn Fn(&mut Sim)>, Did);
+    let cases: Vec<Case> = vec![
         (
             "TestDealsWithExistingPods",
             daemon_set("foo"),

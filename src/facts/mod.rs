@@ -11,6 +11,7 @@ pub mod deploy;
 pub mod history;
 pub mod pods;
 pub mod sched;
+pub mod stateful;
 pub mod volumes;
 
 use crate::model::{self, ObjKey};

@@ -759,9 +759,12 @@ pub fn search(f: &Facts) -> Search {
     out
 }
 
-/// The node label facts the volume node-affinity rules need: (node, key, value) and, for
-/// labels that are integers, (node, key, number).
-pub fn node_labels(f: &Facts, nodes: &[Id]) -> (Vec<(Id, Sym, Sym)>, Vec<(Id, Sym, i64)>) {
+/// Node labels as facts: (node, key, value) and, for labels that are integers,
+/// (node, key, number).
+pub type NodeLabelFacts = (Vec<(Id, Sym, Sym)>, Vec<(Id, Sym, i64)>);
+
+/// The node label facts the volume node-affinity rules need.
+pub fn node_labels(f: &Facts, nodes: &[Id]) -> NodeLabelFacts {
     let wanted: FxHashSet<Id> = nodes.iter().copied().collect();
     let mut labels = Vec::new();
     let mut numbers = Vec::new();

@@ -6,13 +6,15 @@
 //! for identity: they are stored unchanged.
 //!
 //! The core ([`field`]: errors and paths; [`checks`]: names, maps, integers, int-or-percent) is
-//! shared; each kind family has its own file (`workloads`, `pod`, `node`, `storage`).
+//! shared; each kind family has its own file (`workloads`, `pod`, `node`, `storage`), with the
+//! StatefulSet's own spec rules in `statefulset`.
 
 pub mod checks;
 pub mod field;
 mod meta;
 mod node;
 mod pod;
+mod statefulset;
 mod storage;
 mod workloads;
 
