@@ -22,10 +22,13 @@
 //! DeadlineExceeded. A terminating pod on a Ready node finishes its grace period and is removed
 //! on the next step — unless it still carries finalizers: then its containers are stopped (the
 //! pod ends Failed) and, as with the API server, it stays (Terminating) until whoever owns the
-//! finalizers removes them. A kubelet on a node that is not Ready does nothing.
+//! finalizers removes them. A pod whose PersistentVolumeClaims are not all Bound (or that uses
+//! one that does not exist) waits Pending for them, as the kubelet's volume manager does. A
+//! kubelet on a node that is not Ready does nothing.
 
 use crate::actions::{Action, Change, EventType, Precondition};
 use crate::controllers::{Controller, Proposals};
+use crate::facts::volumes::ClaimUse;
 use crate::facts::{pods, ContainerState, Facts, Id, Phase, RestartPolicy, Sym};
 use crate::model;
 use crepe::crepe;
@@ -107,6 +110,23 @@ crepe! {
     // Pods with `metadata.finalizers`: their deletion waits for them.
     @input
     pub struct HasFinalizers(Id);
+    // A pod uses a claim that does not exist.
+    @input
+    pub struct UsesMissingClaim(Id);
+    // (pod, claim) for every claim a pod uses.
+    @input
+    pub struct UsesClaim(Id, Id);
+    // A claim the kubelet can mount: Bound, not being deleted.
+    @input
+    pub struct ClaimReady(Id);
+
+    // The volume manager waits for every claim the pod uses to be bound before the
+    // containers start.
+    struct VolumesWaiting(Id);
+    VolumesWaiting(p) <- UsesMissingClaim(p);
+    VolumesWaiting(p) <- UsesClaim(p, c), !ClaimReady(c);
+    struct Mountable(Id);
+    Mountable(p) <- Live(p, Phase::Pending, _), !VolumesWaiting(p);
 
     struct Live(Id, Phase, bool);
     struct Active(Id, Phase);
@@ -157,15 +177,15 @@ crepe! {
     // Starting.
     InstantExit(p) <- RunFor(p, 0);
     Start(p, delay == 0) <-
-        Live(p, Phase::Pending, _), Container(p, NOT_STARTED, _, _), Knobs(p, delay, false), !Expired(p),
+        Mountable(p), Container(p, NOT_STARTED, _, _), Knobs(p, delay, false), !Expired(p),
         !InstantExit(p);
     Start(p, false) <-
-        Live(p, Phase::Pending, _), Container(p, NOT_STARTED, _, _), Knobs(p, _, false), !Expired(p),
+        Mountable(p), Container(p, NOT_STARTED, _, _), Knobs(p, _, false), !Expired(p),
         InstantExit(p);
     PullFails(p, ERR_IMAGE_PULL) <-
-        Live(p, Phase::Pending, _), Knobs(p, _, true), Waiting(p, NOT_WAITING), !Expired(p);
+        Mountable(p), Knobs(p, _, true), Waiting(p, NOT_WAITING), !Expired(p);
     PullFails(p, IMAGE_PULL_BACKOFF) <-
-        Live(p, Phase::Pending, _), Knobs(p, _, true), Waiting(p, ERR_IMAGE_PULL), !Expired(p);
+        Mountable(p), Knobs(p, _, true), Waiting(p, ERR_IMAGE_PULL), !Expired(p);
 
     // The code a run exits with.
     AttemptLimited(p) <- FailAttempts(p, _);
@@ -251,6 +271,17 @@ pub fn reconcile(f: &Facts) -> Proposals {
         }
         if p.has_finalizers {
             rt.extend([HasFinalizers(p.id)]);
+        }
+    }
+    for (pod, _, _, state) in crate::facts::volumes::claim_uses(f) {
+        match state {
+            ClaimUse::Missing => rt.extend([UsesMissingClaim(pod)]),
+            ClaimUse::Claim { claim, deleting, bound, .. } => {
+                rt.extend([UsesClaim(pod, claim)]);
+                if bound && !deleting {
+                    rt.extend([ClaimReady(claim)]);
+                }
+            }
         }
     }
     rt.extend(f.nodes.iter().filter(|n| n.ready).map(|n| NodeUp(n.name)));

@@ -20,12 +20,20 @@ pub mod job;
 pub mod kubelet;
 #[path = "../rules/node_lifecycle.rs"]
 pub mod node_lifecycle;
+#[path = "../rules/provisioner.rs"]
+pub mod provisioner;
 #[path = "../rules/replicaset.rs"]
 pub mod replicaset;
 #[path = "../rules/scheduler.rs"]
 pub mod scheduler;
+#[path = "../rules/statefulset.rs"]
+pub mod statefulset;
 #[path = "../rules/ttl_after_finished.rs"]
 pub mod ttl_after_finished;
+#[path = "../rules/volume.rs"]
+pub mod volume;
+#[path = "../rules/volume_protection.rs"]
+pub mod volume_protection;
 
 use crate::actions::Action;
 use crate::facts::Facts;
@@ -67,15 +75,21 @@ pub struct Controller {
 
 /// Every controller, in the order their proposals are admitted within a step: the garbage
 /// collector and node lifecycle first (deletions and evictions), then the workload controllers
-/// top-down (a Deployment's ReplicaSets before their pods), then the scheduler and the kubelet.
+/// top-down (a Deployment's ReplicaSets before their pods), then storage (the PersistentVolume
+/// controller, the simulated provisioner, in-use protection), then the scheduler and the
+/// kubelet.
 pub const CONTROLLERS: &[Controller] = &[
     garbage_collector::CONTROLLER,
     node_lifecycle::CONTROLLER,
     deployment::CONTROLLER,
     replicaset::CONTROLLER,
+    statefulset::CONTROLLER,
     daemonset::CONTROLLER,
     job::CONTROLLER,
     ttl_after_finished::CONTROLLER,
+    volume::CONTROLLER,
+    provisioner::CONTROLLER,
+    volume_protection::CONTROLLER,
     scheduler::CONTROLLER,
     kubelet::CONTROLLER,
 ];

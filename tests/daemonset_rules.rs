@@ -90,9 +90,6 @@ fn did(creates: usize, deletes: usize, events: usize) -> Did {
     Did { creates, deletes, events }
 }
 
-/// What a table case does to the cluster before the sync.
-type Setup = Box<dyn Fn(&mut Sim)>;
-
 /// A cluster the controller syncs one reconcile at a time.
 struct Sim {
     state: State,
@@ -268,7 +265,7 @@ fn node_should_run_daemon_pod() {
         json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
             "nodeSelectorTerms": [{"matchExpressions": [{"key": "type", "operator": "In", "values": [value]}]}]}}}})
     };
-    // (name, node, pods on it, DaemonSet spec, (should run, should continue running)).
+    // (case, node, pods on it, daemon pod spec, (should run, should continue running)).
     type Case = (&'static str, Value, Vec<Value>, Value, (bool, bool));
     let cases: Vec<Case> = vec![
         (
@@ -508,7 +505,8 @@ fn launches() {
         s.nodes(0, 4, json!({}));
         s.nodes(4, 3, node_label());
     };
-    let cases: Vec<(&str, Value, Setup, usize)> = vec![
+    type Case = (&'static str, Value, Box<dyn Fn(&mut Sim)>, usize);
+    let cases: Vec<Case> = vec![
         (
             "TestSimpleDaemonSetLaunchesPods",
             daemon_set("foo"),
@@ -641,7 +639,8 @@ fn pods_are_pinned_by_node_affinity() {
 fn deals_with_existing_pods() {
     let selector_ds =
         with(daemon_set("foo"), json!({"spec": {"template": {"spec": {"nodeSelector": node_label()}}}}));
-    let cases: Vec<(&str, Value, Setup, Did)> = vec![
+    type Case = (&'static str, Value, Box<dyn Fn(&mut Sim)>, Did);
+    let cases: Vec<Case> = vec![
         (
             "TestDealsWithExistingPods",
             daemon_set("foo"),

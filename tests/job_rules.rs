@@ -403,7 +403,12 @@ fn controller_sync_job() {
             pods(0, 1, 0, 1, 1, 0),
             expect((1, 0), (2, 0, 1, 1, 0), 2),
         ),
-        ("new failed pod", new_job(2, 5, 6, false), pods(0, 1, 0, 0, 1, 0), expect((1, 0), (2, 0, 0, 1, 0), 1)),
+        (
+            "new failed pod",
+            new_job(2, 5, 6, false),
+            pods(0, 1, 0, 0, 1, 0),
+            expect((1, 0), (2, 0, 0, 1, 0), 1),
+        ),
         (
             "no new pod; possible finalizer update of failed pod",
             with(
@@ -444,7 +449,12 @@ fn controller_sync_job() {
             pods(0, 3, 0, 2, 0, 0),
             expect((0, 1), (2, 0, 2, 0, 1), 3),
         ),
-        ("status change", new_job(2, 5, 6, false), pods(0, 2, 0, 2, 0, 0), expect((0, 0), (2, 0, 2, 0, 0), 2)),
+        (
+            "status change",
+            new_job(2, 5, 6, false),
+            pods(0, 2, 0, 2, 0, 0),
+            expect((0, 0), (2, 0, 2, 0, 0), 2),
+        ),
         (
             "deleting job",
             with(new_job(2, 5, 6, false), json!({"metadata": {"deletionTimestamp": t(NOW - 5)}})),
@@ -569,7 +579,14 @@ fn controller_sync_indexed_job() {
     let ix = |i: &'static str, phase: &'static str| pod(phase).index(i);
     type IndexedCase = (&'static str, Value, Vec<PodSpec>, Expect, Vec<i64>, &'static str);
     let cases: Vec<IndexedCase> = vec![
-        ("indexed job start", new_job(2, 5, 6, true), vec![], expect((2, 0), (2, 0, 0, 0, 0), 0), vec![0, 1], ""),
+        (
+            "indexed job start",
+            new_job(2, 5, 6, true),
+            vec![],
+            expect((2, 0), (2, 0, 0, 0, 0), 0),
+            vec![0, 1],
+            "",
+        ),
         (
             "indexed job with some pods deleted, podReplacementPolicy Failed",
             replacement(new_job(2, 5, 6, true), "Failed"),

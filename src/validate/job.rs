@@ -47,10 +47,9 @@ pub(super) fn job(obj: &Value) -> Checked {
     indexed_pod_hostnames(obj, spec)
 }
 
-/// An update of a stored Job (upstream `ValidateJobSpecUpdate`): the new object is valid and
-/// its immutable fields are unchanged.
+/// An update of a stored Job (upstream `ValidateJobSpecUpdate`; the new object itself is
+/// checked by [`job`]): its immutable fields are unchanged.
 pub(super) fn job_update(old: &Value, new: &Value) -> Checked {
-    job(new)?;
     let (old_spec, spec) = (&old["spec"], &new["spec"]);
     let field = |s: &Value, k: &str| s.get(k).filter(|v| !v.is_null()).cloned();
     if field(spec, "completions") != field(old_spec, "completions") {

@@ -6,9 +6,8 @@
 //! for identity: they are stored unchanged.
 //!
 //! The core ([`field`]: errors and paths; [`checks`]: names, maps, integers, int-or-percent) is
-//! shared; each kind family has its own file (`workloads`, `pod`, `node`, `job`). An update of a
-//! stored object is checked by [`update`]: the new object must be valid and, for the kinds that
-//! have them, its immutable fields unchanged.
+//! shared; each kind family has its own file (`workloads`, `pod`, `node`, `storage`, `job`),
+//! with the StatefulSet's own spec rules in `statefulset`.
 
 pub mod checks;
 pub mod field;
@@ -16,6 +15,8 @@ mod job;
 mod meta;
 mod node;
 mod pod;
+mod statefulset;
+mod storage;
 mod workloads;
 
 pub use checks::IntOrPercent;
@@ -27,7 +28,8 @@ use serde_json::Value;
 pub type KindValidator = fn(&Value) -> Validation;
 
 /// Every kind family's validators. A family adds its kinds to its own table.
-const FAMILIES: &[&[(&str, KindValidator)]] = &[pod::KINDS, workloads::KINDS, node::KINDS, job::KINDS];
+const FAMILIES: &[&[(&str, KindValidator)]] =
+    &[pod::KINDS, workloads::KINDS, node::KINDS, storage::KINDS, job::KINDS];
 
 fn kind_validator(kind: &str) -> Option<KindValidator> {
     FAMILIES.iter().flat_map(|f| f.iter()).find(|(k, _)| *k == kind).map(|(_, v)| *v)
@@ -42,12 +44,14 @@ pub fn object(obj: &Value) -> Validation {
     }
 }
 
-/// Validate a change of a stored object (`new` replaces `old`): the new object is valid and
-/// the fields the API server keeps immutable did not change.
+/// Validate an update of a stored object: the fields its kind does not let change
+/// (`ValidateXUpdate`).
 pub fn update(old: &Value, new: &Value) -> Validation {
-    match meta::identity(new)? {
+    match crate::model::str_at(new, &["kind"]) {
+        "PersistentVolumeClaim" => storage::claim_update(old, new),
+        "PersistentVolume" => storage::volume_update(old, new),
         "Job" => job::job_update(old, new),
-        _ => object(new),
+        _ => Ok(()),
     }
 }
 
