@@ -143,11 +143,12 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
             }
         }
         progress.tick(step_no, record.actions.len());
-        let controllers_acted = record.actions.len() > by_user;
+        let objects_touched = record.actions[by_user..].iter().any(|a| a.key.kind != "Event");
         steps.push(record);
         api.state.now += TICK;
-        if api.fingerprint == before && !controllers_acted {
-            // Only the user's own no-op (`scale` to the current replicas): not a revisit.
+        if api.fingerprint == before && !objects_touched {
+            // Only the user's own no-op (`scale` to the current replicas) or Events (which the
+            // state's fingerprint leaves out, and which controllers record once): not a revisit.
             continue;
         }
         if let Some(&from) = seen.get(&api.fingerprint) {
@@ -176,6 +177,18 @@ fn next_time(p: &controllers::Proposals, now: i64, until: Option<i64>) -> Option
 
 fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord) {
     for a in actions {
+        if let (Change::Emit { since }, Some(ev)) = (&a.change, &a.event) {
+            if let Some((verb, key)) = api.emit_event(ev, a.controller, *since) {
+                record.actions.push(Recorded {
+                    verb,
+                    key,
+                    controller: a.controller.to_string(),
+                    reason: a.reason.clone(),
+                    detail: None,
+                });
+            }
+            continue;
+        }
         let result = api.admit(&a.change);
         let target = target_key(&a.change);
         match result {
@@ -220,6 +233,7 @@ fn target_key(change: &Change) -> ObjKey {
         | Change::Patch { key, .. }
         | Change::Remove { key } => key.clone(),
         Change::Bind { pod, .. } => pod.clone(),
+        Change::Emit { .. } => ObjKey::new("Event", "", ""),
     }
 }
 

@@ -5,6 +5,8 @@
 //! parameters) and the identity every object needs. Kinds without a controller are only checked
 //! for identity: they are stored unchanged.
 
+mod cronjob;
+
 use crate::model::{self, kind_info};
 use crate::selector::Selector;
 use serde_json::Value;
@@ -70,6 +72,7 @@ pub fn object(obj: &Value) -> Result<(), FieldError> {
             deployment(obj)
         }
         "DaemonSet" | "StatefulSet" => workload(obj, SelectorStyle::LabelSelector),
+        "CronJob" => cronjob::cron_job(obj),
         "Node" => node(obj),
         _ => Ok(()),
     }

@@ -95,7 +95,7 @@ fn columns(kind: &str, wide: bool) -> Vec<&'static str> {
         ),
         "Job" => (&["NAME", "COMPLETIONS", "DURATION", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
         "CronJob" => (
-            &["NAME", "SCHEDULE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"],
+            &["NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"],
             &["CONTAINERS", "IMAGES", "SELECTOR"],
         ),
         "Node" => (
