@@ -3,12 +3,16 @@
 //! `validateConcurrencyPolicy`, `ValidateJobTemplateSpec`), first refused field first, with
 //! upstream's messages and field paths.
 
-use super::{fail, non_negative_int, pod_spec, FieldError};
+use super::checks::non_negative_int;
+use super::field::{fail, FieldError};
+use super::pod::pod_spec;
 use crate::cron;
 use serde_json::Value;
 
 /// A CronJob name longer than this would give Job names longer than 63 characters.
 const MAX_NAME: usize = 52;
+
+pub(super) const KINDS: &[(&str, super::KindValidator)] = &[("CronJob", cron_job)];
 
 /// The whole CronJob, as on create.
 pub fn cron_job(obj: &Value) -> Result<(), FieldError> {
