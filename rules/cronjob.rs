@@ -459,7 +459,7 @@ impl Glue<'_, '_> {
                 .cf
                 .jobs_by_name
                 .get(&(key.namespace.clone(), active.name.clone()))
-                .is_some_and(|j| self.cf.children.iter().any(|ch| ch.job == *j && ch.deleting));
+                .is_some_and(|j| self.cf.jobs_deleting.contains(j));
             if !deleting {
                 out.push(self.delete_job(c, &job, "Replace: the active Job makes way".into()));
             }

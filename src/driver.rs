@@ -24,6 +24,9 @@ use std::io::IsTerminal;
 pub const TICK: i64 = 1;
 /// Events older than this (logical time) are dropped, like the API server's event TTL.
 pub const EVENT_TTL: i64 = 3600;
+/// How often (logical seconds) a run drops expired events on the way: a long run keeps at most
+/// this much more than [`EVENT_TTL`] of them.
+const PRUNE_EVERY: i64 = 600;
 pub const DEFAULT_MAX_STEPS: usize = 1000;
 
 #[derive(Clone, Debug)]
@@ -105,7 +108,14 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     seen.insert(api.fingerprint, 0);
     let progress = Progress::new();
     let mut timelines = rollout::Timelines::new();
+    // Events expire as the clock runs, not only when the run ends: a long `advance` keeps an
+    // hour of them, not every one it recorded.
+    let mut pruned_at = start;
     let outcome = loop {
+        if api.state.now - pruned_at >= PRUNE_EVERY {
+            prune_events(api.state);
+            pruned_at = api.state.now;
+        }
         let step_no = steps.len() + 1;
         if opts.steps.is_some_and(|n| steps.len() >= n) {
             break Outcome::Stopped;
@@ -240,10 +250,16 @@ fn target_key(change: &Change) -> ObjKey {
 /// Drop events whose last occurrence is older than [`EVENT_TTL`].
 fn prune_events(state: &mut State) {
     let now = state.now;
-    state.objects.retain(|k, v| {
-        k.kind != "Event"
-            || model::parse_time(model::str_at(v, &["lastTimestamp"])).is_none_or(|t| now - t <= EVENT_TTL)
-    });
+    let expired: Vec<ObjKey> = state
+        .objects
+        .range(ObjKey::new("Event", "", "")..)
+        .take_while(|(k, _)| k.kind == "Event")
+        .filter(|(_, v)| model::parse_time(model::str_at(v, &["lastTimestamp"])).is_some_and(|t| now - t > EVENT_TTL))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in expired {
+        state.objects.remove(&k);
+    }
 }
 
 /// A spinner on stderr for long runs, only when stderr is a terminal.

@@ -6,7 +6,7 @@
 use super::{Facts, Id, Interner, Sym};
 use crate::cron::{self, History, Missed, Schedule, Zone};
 use crate::model::{self, ObjKey};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::Value;
 use std::cmp::Ordering;
 
@@ -106,6 +106,8 @@ pub struct CronFacts {
     /// Of each Job: its uid and whether its controller reference has this uid.
     pub job_uid: FxHashMap<Id, Sym>,
     pub job_controller_uid: FxHashMap<Id, Sym>,
+    /// Jobs being deleted.
+    pub jobs_deleting: FxHashSet<Id>,
 }
 
 fn of_kind<'s>(f: &Facts<'s>, kind: &'static str) -> impl Iterator<Item = (&'s ObjKey, &'s Value)> {
@@ -126,6 +128,7 @@ pub fn cron_facts(f: &Facts) -> CronFacts {
         jobs_by_name: FxHashMap::default(),
         job_uid: FxHashMap::default(),
         job_controller_uid: FxHashMap::default(),
+        jobs_deleting: FxHashSet::default(),
     };
     let mut by_name: FxHashMap<(&str, &str), Id> = FxHashMap::default();
     for (key, obj) in of_kind(f, "CronJob") {
@@ -137,6 +140,10 @@ pub fn cron_facts(f: &Facts) -> CronFacts {
         let Some(&id) = f.by_key.get(key) else { continue };
         out.jobs_by_name.insert((key.namespace.clone(), key.name.clone()), id);
         out.job_uid.insert(id, syms.intern(model::uid(obj)));
+        let deleting = model::at(obj, &["metadata", "deletionTimestamp"]).is_some();
+        if deleting {
+            out.jobs_deleting.insert(id);
+        }
         let Some((_, owner, owner_uid)) = model::controller_ref(obj) else { continue };
         out.job_controller_uid.insert(id, syms.intern(owner_uid));
         let Some(&cron) = by_name.get(&(key.namespace.as_str(), owner)) else { continue };
@@ -147,7 +154,7 @@ pub fn cron_facts(f: &Facts) -> CronFacts {
             finished: finished(obj),
             start: time_at(obj, &["status", "startTime"]),
             completion: time_at(obj, &["status", "completionTime"]),
-            deleting: model::at(obj, &["metadata", "deletionTimestamp"]).is_some(),
+            deleting,
         });
     }
     out.syms = syms;

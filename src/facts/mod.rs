@@ -359,6 +359,14 @@ pub struct Facts<'s> {
     pub owner_refs: Vec<OwnerRefF>,
 }
 
+/// Every object but the Events, stepping over their range of the store (a long run can hold
+/// many more Events than objects). Every Event key sorts before `Event\0`.
+fn non_events(objects: &BTreeMap<ObjKey, Value>) -> impl Iterator<Item = (&ObjKey, &Value)> {
+    objects
+        .range(..ObjKey::new("Event", "", ""))
+        .chain(objects.range(ObjKey::new("Event\0", "", "")..))
+}
+
 impl<'s> Facts<'s> {
     /// Build the facts of one snapshot of the store.
     pub fn extract(objects: &'s BTreeMap<ObjKey, Value>, now: i64) -> Facts<'s> {
@@ -379,10 +387,7 @@ impl<'s> Facts<'s> {
             pod_sets: Vec::new(),
             owner_refs: Vec::new(),
         };
-        for (key, obj) in objects {
-            if key.kind == "Event" {
-                continue;
-            }
+        for (key, obj) in non_events(objects) {
             let id = f.keys.len() as Id;
             let uid = f.syms.intern(model::uid(obj));
             f.keys.push(key.clone());
@@ -392,7 +397,7 @@ impl<'s> Facts<'s> {
                 f.by_uid.insert(uid, id);
             }
         }
-        for (key, obj) in objects {
+        for (key, obj) in non_events(objects) {
             let Some(&id) = f.by_key.get(key) else { continue };
             f.extract_common(id, obj);
             match key.kind.as_str() {
