@@ -1,16 +1,27 @@
 //! Node lifecycle controller and pod garbage collection (upstream
 //! `pkg/controller/nodelifecycle` with taint-based eviction, and `pkg/controller/podgc`).
 //!
-//! A node whose Ready condition is not True gets the NoExecute taint
-//! `node.kubernetes.io/unreachable` (status Unknown) or `node.kubernetes.io/not-ready`
-//! (status False) and its pods are marked not Ready. A pod that does not tolerate the taint is
+//! TaintNodesByCondition (`doNoScheduleTaintingPass`): a node's conditions and
+//! `spec.unschedulable` become NoSchedule taints, which is all the scheduler looks at — Ready
+//! False → `node.kubernetes.io/not-ready`, Ready Unknown (or missing) →
+//! `node.kubernetes.io/unreachable`, MemoryPressure / DiskPressure / PIDPressure /
+//! NetworkUnavailable True → `memory-pressure` / `disk-pressure` / `pid-pressure` /
+//! `network-unavailable`, `spec.unschedulable` → `node.kubernetes.io/unschedulable`; each goes
+//! when its cause does.
+//!
+//! Taint-based eviction (`doNoExecuteTaintingPass`): a node whose Ready condition is not True
+//! gets the NoExecute taint `node.kubernetes.io/unreachable` (status Unknown) or
+//! `node.kubernetes.io/not-ready` (status False) and its pods are marked not Ready. A pod that does not tolerate the taint is
 //! evicted (deleted) once its `tolerationSeconds` (300 s by default, added at admission) have
 //! passed since the taint was added; a pod that tolerates it for ever stays. The taint goes
 //! when the node is Ready again. Pods bound to a node that no longer exists are force-deleted.
 
 use crate::actions::{Action, Change, EventType, Precondition, Propagation};
 use crate::controllers::{Controller, Proposals};
-use crate::facts::{Facts, Id, ReadyStatus, Sym, NO_EXECUTE, TAINT_NOT_READY, TAINT_UNREACHABLE};
+use crate::facts::{
+    Facts, Id, ReadyStatus, Sym, NO_EXECUTE, NO_SCHEDULE, TAINT_DISK_PRESSURE, TAINT_MEMORY_PRESSURE,
+    TAINT_NETWORK_UNAVAILABLE, TAINT_NOT_READY, TAINT_PID_PRESSURE, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE,
+};
 use crate::model;
 use crepe::crepe;
 use rustc_hash::FxBuildHasher;
@@ -36,6 +47,20 @@ crepe! {
     pub struct Tolerates(Id, Sym, i64);
     @input
     pub struct Now(i64);
+    // (node, condition, status) as codes of CONDITIONS and STATUSES.
+    @input
+    pub struct NodeCondition(Id, u8, u8);
+    // spec.unschedulable.
+    @input
+    pub struct NodeCordoned(Id);
+    // Upstream `nodeConditionToTaintKeyStatusMap`: (condition, status, NoSchedule taint).
+    @input
+    pub struct ConditionTaint(u8, u8, u8);
+    @input
+    pub struct CordonTaint(u8);
+    // (node, managed NoSchedule taint it carries now).
+    @input
+    pub struct HasNoSchedule(Id, u8);
 
     @output
     pub struct AddTaint(Id, Sym);
@@ -50,6 +75,11 @@ crepe! {
     pub struct ForceDelete(Id);
     @output
     pub struct Wake(i64);
+    @output
+    pub struct AddNoSchedule(Id, u8);
+    @output
+    pub struct RemoveNoSchedule(Id, u8);
+    struct WantNoSchedule(Id, u8);
 
     struct NodeName(Sym);
     struct Due(Id, Id, i64, i64);
@@ -63,6 +93,49 @@ crepe! {
     Evict(p, n, secs) <- Due(p, n, secs, at), Now(now), (at <= now);
     Wake(at) <- Due(_, _, _, at), Now(now), (at > now);
     ForceDelete(p) <- PodOn(p, name, _, _), !NodeName(name);
+    WantNoSchedule(n, key) <- NodeCondition(n, cond, status), ConditionTaint(cond, status, key);
+    WantNoSchedule(n, key) <- NodeCordoned(n), CordonTaint(key);
+    AddNoSchedule(n, key) <- WantNoSchedule(n, key), !HasNoSchedule(n, key);
+    RemoveNoSchedule(n, key) <- HasNoSchedule(n, key), !WantNoSchedule(n, key);
+}
+
+/// NoSchedule taint keys the controller manages, by code.
+const NO_SCHEDULE_KEYS: [&str; 7] = [
+    TAINT_NOT_READY,
+    TAINT_UNREACHABLE,
+    TAINT_UNSCHEDULABLE,
+    TAINT_MEMORY_PRESSURE,
+    TAINT_DISK_PRESSURE,
+    TAINT_PID_PRESSURE,
+    TAINT_NETWORK_UNAVAILABLE,
+];
+/// Node condition types, by code (Ready first).
+const CONDITIONS: [&str; 5] =
+    ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable"];
+/// Condition statuses, by code.
+const STATUSES: [&str; 3] = ["True", "False", "Unknown"];
+
+/// Upstream `nodeConditionToTaintKeyStatusMap`, as codes of the tables above.
+fn condition_taints() -> [ConditionTaint; 6] {
+    let code = |table: &[&str], s: &str| table.iter().position(|x| *x == s).unwrap_or(0) as u8;
+    let row = |cond: &str, status: &str, key: &str| {
+        ConditionTaint(code(&CONDITIONS, cond), code(&STATUSES, status), code(&NO_SCHEDULE_KEYS, key))
+    };
+    [
+        row("Ready", "False", TAINT_NOT_READY),
+        row("Ready", "Unknown", TAINT_UNREACHABLE),
+        row("MemoryPressure", "True", TAINT_MEMORY_PRESSURE),
+        row("DiskPressure", "True", TAINT_DISK_PRESSURE),
+        row("PIDPressure", "True", TAINT_PID_PRESSURE),
+        row("NetworkUnavailable", "True", TAINT_NETWORK_UNAVAILABLE),
+    ]
+}
+
+/// What one node's taint list gains and loses this step.
+#[derive(Default)]
+struct TaintChange {
+    add: Vec<(&'static str, &'static str)>,
+    remove: Vec<(String, &'static str)>,
 }
 
 pub fn reconcile(f: &Facts) -> Proposals {
@@ -76,6 +149,26 @@ pub fn reconcile(f: &Facts) -> Proposals {
             ReadyStatus::Unknown => unreachable.unwrap_or(u32::MAX - 2),
         };
         rt.extend([Node(n.id, n.name, n.ready, want)]);
+        let ready = match n.ready_status {
+            ReadyStatus::True => 0,
+            ReadyStatus::False => 1,
+            ReadyStatus::Unknown => 2,
+        };
+        rt.extend([NodeCondition(n.id, 0, ready)]);
+        for &(cond, status) in &n.conditions {
+            let code = |table: &[&str], s: Sym| table.iter().position(|x| *x == f.syms.resolve(s));
+            if let (Some(c), Some(st)) = (code(&CONDITIONS, cond), code(&STATUSES, status)) {
+                rt.extend([NodeCondition(n.id, c as u8, st as u8)]);
+            }
+        }
+        if n.unschedulable {
+            rt.extend([NodeCordoned(n.id)]);
+        }
+        for t in n.taints.iter().filter(|t| t.effect == NO_SCHEDULE) {
+            if let Some(k) = NO_SCHEDULE_KEYS.iter().position(|k| *k == f.syms.resolve(t.key)) {
+                rt.extend([HasNoSchedule(n.id, k as u8)]);
+            }
+        }
         for t in n
             .taints
             .iter()
@@ -94,52 +187,44 @@ pub fn reconcile(f: &Facts) -> Proposals {
         }
     }
     rt.extend([Now(f.now)]);
-    let (adds, removes, not_ready_pods, evictions, force, wakes) = rt.run_with_hasher::<FxBuildHasher>();
+    rt.extend(condition_taints());
+    rt.extend([CordonTaint(
+        NO_SCHEDULE_KEYS.iter().position(|k| *k == TAINT_UNSCHEDULABLE).unwrap_or(0) as u8
+    )]);
+    let (adds, removes, not_ready_pods, evictions, force, wakes, no_schedule_adds, no_schedule_removes) =
+        rt.run_with_hasher::<FxBuildHasher>();
 
-    let mut out: Vec<(u8, Id, Action)> = Vec::new();
-    for AddTaint(n, _) in adds {
-        let node = f.raw(n);
-        let (key, status) = match f.nodes.iter().find(|x| x.id == n).map(|x| x.ready_status) {
-            Some(ReadyStatus::False) => (TAINT_NOT_READY, "False"),
-            _ => (TAINT_UNREACHABLE, "Unknown"),
+    // Every node's taint changes go in one patch of `spec.taints`.
+    let mut changes: std::collections::BTreeMap<Id, TaintChange> = Default::default();
+    // NoExecute first, as upstream's nodes show them.
+    for AddTaint(n, _) in &adds {
+        let key = match f.nodes.iter().find(|x| x.id == *n).map(|x| x.ready_status) {
+            Some(ReadyStatus::False) => TAINT_NOT_READY,
+            _ => TAINT_UNREACHABLE,
         };
-        let mut taints: Vec<Value> = lifecycle_taints_removed(node);
-        taints.push(json!({"key": key, "effect": "NoExecute", "timeAdded": model::fmt_time(f.now)}));
-        out.push((
-            0,
-            n,
-            Action::new(
-                Change::Patch {
-                    key: f.key(n).clone(),
-                    patch: json!({"spec": {"taints": taints}}),
-                    precondition: Precondition::None,
-                },
-                NAME,
-                format!("Ready condition is {status}: taint {key}:NoExecute"),
-            )
-            .with_event(
-                f.key(n),
-                EventType::Normal,
-                "NodeNotReady",
-                format!("Node {} status is now: NodeNotReady", f.key(n).name),
-            ),
-        ));
+        changes.entry(*n).or_default().add.push((key, "NoExecute"));
     }
-    for RemoveTaint(n, key) in removes {
-        let taints = lifecycle_taints_removed(f.raw(n));
-        out.push((
-            0,
-            n,
-            Action::new(
-                Change::Patch {
-                    key: f.key(n).clone(),
-                    patch: json!({"spec": {"taints": if taints.is_empty() { Value::Null } else { Value::Array(taints) }}}),
-                    precondition: Precondition::None,
-                },
-                NAME,
-                format!("node is Ready: remove taint {}", f.syms.resolve(key)),
-            ),
-        ));
+    let mut no_schedule_adds: Vec<_> =
+        no_schedule_adds.into_iter().map(|AddNoSchedule(n, k)| (n, k)).collect();
+    no_schedule_adds.sort_unstable();
+    for (n, k) in no_schedule_adds {
+        changes.entry(n).or_default().add.push((NO_SCHEDULE_KEYS[k as usize], "NoSchedule"));
+    }
+    let mut no_schedule_removes: Vec<_> =
+        no_schedule_removes.into_iter().map(|RemoveNoSchedule(n, k)| (n, k)).collect();
+    no_schedule_removes.sort_unstable();
+    for (n, k) in no_schedule_removes {
+        changes.entry(n).or_default().remove.push((NO_SCHEDULE_KEYS[k as usize].to_string(), "NoSchedule"));
+    }
+    let mut removes: Vec<_> = removes.into_iter().map(|RemoveTaint(n, k)| (n, k)).collect();
+    removes.sort_unstable();
+    for (n, key) in removes {
+        changes.entry(n).or_default().remove.push((f.syms.resolve(key).to_string(), "NoExecute"));
+    }
+    let mut out: Vec<(u8, Id, Action)> = Vec::new();
+    for (n, change) in changes {
+        let evicting = adds.iter().any(|a| a.0 == n);
+        out.push((0, n, taint_patch(f, n, &change, evicting)));
     }
     for MarkNotReady(p) in not_ready_pods {
         let conditions: Vec<Value> = model::at(f.raw(p), &["status", "conditions"])
@@ -203,13 +288,60 @@ pub fn reconcile(f: &Facts) -> Proposals {
     Proposals::new(out.into_iter().map(|(_, _, a)| a).collect(), wakes)
 }
 
-/// The node's taints without the two the lifecycle controller manages.
-fn lifecycle_taints_removed(node: &Value) -> Vec<Value> {
-    model::at(node, &["spec", "taints"])
+/// One node's taint changes as a patch of `spec.taints` (the NoExecute taint carries its
+/// `timeAdded`), with the NodeNotReady event when eviction starts.
+fn taint_patch(f: &Facts, n: Id, change: &TaintChange, evicting: bool) -> Action {
+    let node = f.raw(n);
+    let mut taints: Vec<Value> = model::at(node, &["spec", "taints"])
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter(|t| !matches!(model::str_at(t, &["key"]), TAINT_UNREACHABLE | TAINT_NOT_READY))
+        .filter(|t| {
+            !change
+                .remove
+                .iter()
+                .any(|(k, e)| model::str_at(t, &["key"]) == k && model::str_at(t, &["effect"]) == *e)
+        })
         .cloned()
-        .collect()
+        .collect();
+    for &(key, effect) in &change.add {
+        taints.push(if effect == "NoExecute" {
+            json!({"key": key, "effect": effect, "timeAdded": model::fmt_time(f.now)})
+        } else {
+            json!({"key": key, "effect": effect})
+        });
+    }
+    let ready = f.nodes.iter().find(|x| x.id == n).map(|x| x.ready_status);
+    let mut parts: Vec<String> = change.add.iter().map(|(k, e)| format!("taint {k}:{e}")).collect();
+    parts.extend(change.remove.iter().map(|(k, e)| format!("remove taint {k}:{e}")));
+    let readiness = |k: &str| k == TAINT_NOT_READY || k == TAINT_UNREACHABLE;
+    let cause = match ready {
+        _ if !change.add.iter().any(|(k, _)| readiness(k))
+            && !change.remove.iter().any(|(k, _)| readiness(k)) =>
+        {
+            ""
+        }
+        Some(ReadyStatus::True) => "node is Ready: ",
+        Some(ReadyStatus::False) => "Ready condition is False: ",
+        _ => "Ready condition is Unknown: ",
+    };
+    let action = Action::new(
+        Change::Patch {
+            key: f.key(n).clone(),
+            patch: json!({"spec": {"taints": if taints.is_empty() { Value::Null } else { Value::Array(taints) }}}),
+            precondition: Precondition::None,
+        },
+        NAME,
+        format!("{cause}{}", parts.join(", ")),
+    );
+    if evicting {
+        action.with_event(
+            f.key(n),
+            EventType::Normal,
+            "NodeNotReady",
+            format!("Node {} status is now: NodeNotReady", f.key(n).name),
+        )
+    } else {
+        action
+    }
 }

@@ -37,6 +37,19 @@ pub enum Precondition {
     /// as it is then, with its uid and resourceVersion — how a controller records in its status
     /// an object it created earlier in the same step (a CronJob's `status.active`).
     ResolveReferences,
+    /// Binding a PersistentVolume: its `spec.claimRef` is unset, or names this claim (namespace
+    /// and name, and uid when the ref has one). A volume another claim took first in the same
+    /// step is refused, as the API server refuses a stale write with a 409.
+    VolumeFreeFor {
+        namespace: String,
+        name: String,
+        uid: String,
+    },
+    /// Binding a PersistentVolumeClaim to `volume`: that volume's `spec.claimRef` now carries
+    /// the claim's uid, and the claim names no other volume.
+    VolumeClaimedBy {
+        volume: String,
+    },
 }
 
 /// The key a placeholder for an `ObjectReference` is written under (see
@@ -106,12 +119,13 @@ pub struct Action {
     pub controller: &'static str,
     /// One sentence with the numbers the controller used.
     pub reason: String,
-    pub event: Option<EventSpec>,
+    /// The Events it records, in order.
+    pub events: Vec<EventSpec>,
 }
 
 impl Action {
     pub fn new(change: Change, controller: &'static str, reason: impl Into<String>) -> Action {
-        Action { change, controller, reason: reason.into(), event: None }
+        Action { change, controller, reason: reason.into(), events: Vec::new() }
     }
 
     /// An action whose whole effect is an Event (see [`Change::Emit`]).
@@ -121,9 +135,10 @@ impl Action {
         since: i64,
         event: EventSpec,
     ) -> Action {
-        Action { change: Change::Emit { since }, controller, reason: reason.into(), event: Some(event) }
+        Action { change: Change::Emit { since }, controller, reason: reason.into(), events: vec![event] }
     }
 
+    /// Record one more Event when the action is admitted.
     pub fn with_event(
         mut self,
         on: &ObjKey,
@@ -131,7 +146,7 @@ impl Action {
         reason: &'static str,
         message: impl Into<String>,
     ) -> Action {
-        self.event = Some(EventSpec { on: on.clone(), kind, reason, message: message.into() });
+        self.events.push(EventSpec { on: on.clone(), kind, reason, message: message.into() });
         self
     }
 }

@@ -10,6 +10,8 @@
 pub mod controller_ref_manager;
 #[path = "../rules/cronjob.rs"]
 pub mod cronjob;
+#[path = "../rules/daemonset.rs"]
+pub mod daemonset;
 #[path = "../rules/deployment.rs"]
 pub mod deployment;
 #[path = "../rules/garbage_collector.rs"]
@@ -18,10 +20,18 @@ pub mod garbage_collector;
 pub mod kubelet;
 #[path = "../rules/node_lifecycle.rs"]
 pub mod node_lifecycle;
+#[path = "../rules/provisioner.rs"]
+pub mod provisioner;
 #[path = "../rules/replicaset.rs"]
 pub mod replicaset;
 #[path = "../rules/scheduler.rs"]
 pub mod scheduler;
+#[path = "../rules/statefulset.rs"]
+pub mod statefulset;
+#[path = "../rules/volume.rs"]
+pub mod volume;
+#[path = "../rules/volume_protection.rs"]
+pub mod volume_protection;
 
 use crate::actions::Action;
 use crate::facts::Facts;
@@ -64,6 +74,7 @@ pub struct Controller {
 /// Every controller, in the order their proposals are admitted within a step: the garbage
 /// collector and node lifecycle first (deletions and evictions), then the workload controllers
 /// top-down (a Deployment's ReplicaSets before their pods, a CronJob's Jobs before theirs), then
+/// storage (the PersistentVolume controller, the simulated provisioner, in-use protection), then
 /// the scheduler and the kubelet.
 pub const CONTROLLERS: &[Controller] = &[
     garbage_collector::CONTROLLER,
@@ -71,6 +82,11 @@ pub const CONTROLLERS: &[Controller] = &[
     deployment::CONTROLLER,
     cronjob::CONTROLLER,
     replicaset::CONTROLLER,
+    statefulset::CONTROLLER,
+    daemonset::CONTROLLER,
+    volume::CONTROLLER,
+    provisioner::CONTROLLER,
+    volume_protection::CONTROLLER,
     scheduler::CONTROLLER,
     kubelet::CONTROLLER,
 ];

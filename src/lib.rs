@@ -10,6 +10,7 @@ pub mod apply;
 pub mod cli;
 pub mod controllers;
 pub mod cron;
+pub mod defaults;
 pub mod describe;
 pub mod driver;
 pub mod facts;

@@ -1,7 +1,7 @@
 //! Kubernetes resource quantities (`resource.Quantity`): the one parser, canonical printing and
-//! sums; the scheduler's readers (cpu millicores, bytes) built on it; and what a pod's containers
-//! request ([`containers_sum`], [`pod_requests`]), shared by the facts, the bind admission and
-//! `describe node`.
+//! sums; the scheduler's readers (cpu millicores, bytes) built on it; and what a pod's regular
+//! containers request or are limited to ([`containers_sum`], for `describe node`). What a pod
+//! asks of a node as the scheduler counts it is `facts::sched::pod_requests`.
 
 use crate::model;
 use serde_json::Value;
@@ -245,16 +245,6 @@ pub fn containers_sum(pod: &Value, field: &str) -> ResourceList {
     sum
 }
 
-/// What a pod requests, as the scheduler and the bind admission count it: cpu in millicores and
-/// memory in bytes, summed over its regular containers ([`containers_sum`]).
-pub fn pod_requests(pod: &Value) -> (i64, i64) {
-    let requests = containers_sum(pod, "requests");
-    (
-        saturating_i64(resource(&requests, "cpu").milli_value()),
-        saturating_i64(resource(&requests, "memory").value()),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,14 +278,13 @@ mod tests {
     }
 
     #[test]
-    fn pod_requests_sum_the_regular_containers() {
+    fn containers_sum_adds_the_regular_containers() {
         let pod = serde_json::json!({"spec": {
             "initContainers": [{"name": "init", "resources": {"requests": {"cpu": "4", "memory": "4Gi"}}}],
             "containers": [
                 {"name": "a", "resources": {"requests": {"cpu": "250m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}}},
                 {"name": "b", "resources": {"requests": {"cpu": 1, "memory": "oops", "nvidia.com/gpu": "1"}}},
                 {"name": "c"}]}});
-        assert_eq!(pod_requests(&pod), (1250, 64 * 1024 * 1024));
         let sum: Vec<(String, String)> =
             containers_sum(&pod, "requests").iter().map(|(n, q)| (n.clone(), q.to_string())).collect();
         let want = [("cpu", "1250m"), ("memory", "64Mi"), ("nvidia.com/gpu", "1")];

@@ -212,7 +212,7 @@ fn parse_expression(e: &Value) -> Result<Requirement, SelectorError> {
 
 /// A label key: optional DNS prefix and a name of at most 63 characters of `[A-Za-z0-9._-]`,
 /// starting and ending alphanumeric.
-fn check_key(key: &str) -> Result<(), String> {
+pub(crate) fn check_key(key: &str) -> Result<(), String> {
     let name = key.rsplit('/').next().unwrap_or(key);
     if name.is_empty() || name.len() > 63 {
         return Err(format!("invalid label key {key:?}: name part must be 1-63 characters"));
@@ -220,7 +220,7 @@ fn check_key(key: &str) -> Result<(), String> {
     check_value(name).map_err(|_| format!("invalid label key {key:?}"))
 }
 
-fn check_value(v: &str) -> Result<(), String> {
+pub(crate) fn check_value(v: &str) -> Result<(), String> {
     let ok_chars = v.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
     let ends_ok = v.is_empty()
         || (v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())

@@ -532,6 +532,207 @@ fn scale_up_fills_the_emptiest_node_first() {
     assert!(binds.iter().all(|(_, b)| b["node"] == "k8s-node1"), "{trace}");
 }
 
+/// Three nodes: two in zone a, one in zone b.
+fn zoned_cluster() -> Cluster {
+    let c = Cluster::seed_nodes();
+    c.ok(&["patch", "node", "k8s-node1", "-p", r#"{"metadata":{"labels":{"zone":"a"}}}"#]);
+    c.ok(&["patch", "node", "k8s-node2", "-p", r#"{"metadata":{"labels":{"zone":"b"}}}"#]);
+    c.ok(&["node", "add", "k8s-node3", "--labels", "zone=a"]);
+    c
+}
+
+fn required_affinity(terms: Value) -> Value {
+    json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}}})
+}
+
+#[test]
+fn required_node_affinity_places_pods_only_on_matching_nodes() {
+    let c = zoned_cluster();
+    let terms = json!([{"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}]}]);
+    let f = c.write("zone-a.yaml", &rs("zone-a", 4, required_affinity(terms)));
+    c.ok(&["apply", "-f", &f]);
+    let ps = pods_of(&c, "zone-a");
+    assert_eq!(ps.len(), 4);
+    assert!(ps.iter().all(is_running_ready));
+    let mut on: Vec<&str> = ps.iter().map(node_of).collect();
+    on.sort();
+    assert_eq!(on, ["k8s-node1", "k8s-node1", "k8s-node3", "k8s-node3"], "spread over zone a only");
+
+    // NotIn and Exists ANDed in one term, ORed with a term that matches nothing.
+    let terms = json!([
+        {"matchExpressions": [{"key": "zone", "operator": "Exists"}, {"key": "zone", "operator": "NotIn", "values": ["a"]}]},
+        {"matchExpressions": [{"key": "gpu", "operator": "Exists"}]},
+    ]);
+    let f = c.write("not-a.yaml", &rs("not-a", 2, required_affinity(terms)));
+    c.ok(&["apply", "-f", &f]);
+    assert!(pods_of(&c, "not-a").iter().all(|p| node_of(p) == "k8s-node2"));
+
+    // Nothing matches: Pending, and describe shows the scheduler's words.
+    let terms = json!([{"matchExpressions": [{"key": "zone", "operator": "In", "values": ["c"]}]}]);
+    let f = c.write("zone-c.yaml", &rs("zone-c", 1, required_affinity(terms)));
+    c.ok(&["apply", "-f", &f]);
+    let ps = pods_of(&c, "zone-c");
+    assert_eq!(node_of(&ps[0]), "");
+    assert_eq!(
+        pending_reason(&c, name(&ps[0])),
+        "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."
+    );
+}
+
+#[test]
+fn match_fields_on_the_node_name_pins_a_pod_to_that_node() {
+    let c = small_cluster();
+    let pinned = |node: &str| {
+        required_affinity(
+            json!([{"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}]),
+        )
+    };
+    let f = c.write("pinned.yaml", &rs("pinned", 2, pinned("small-b")));
+    c.ok(&["apply", "-f", &f]);
+    let ps = pods_of(&c, "pinned");
+    assert!(ps.iter().all(|p| node_of(p) == "small-b" && is_running_ready(p)), "both on small-b");
+
+    // small-b has 3 pod slots: a third and fourth pinned pod find it full. The other node is
+    // left out by NodeAffinity's PreFilter, as a DaemonSet pod's FailedScheduling shows.
+    c.ok(&["scale", "rs/pinned", "--replicas=4"]);
+    let ps = pods_of(&c, "pinned");
+    let pending: Vec<&Value> = ps.iter().filter(|p| node_of(p).is_empty()).collect();
+    assert_eq!(pending.len(), 1, "3 pod slots on small-b");
+    assert_eq!(
+        pending_reason(&c, name(pending[0])),
+        "0/2 nodes are available: 1 Too many pods, 1 node(s) didn't satisfy plugin(s) [NodeAffinity]."
+    );
+    snap!("scheduler__describe_pinned_pending", c.ok(&["describe", "pod", name(pending[0])]).transcript());
+}
+
+#[test]
+fn an_unschedulable_node_gets_nothing_unless_tolerated() {
+    let c = Cluster::seed_nodes();
+    c.ok(&["patch", "node", "k8s-node1", "-p", r#"{"spec":{"unschedulable":true}}"#]);
+    // The node lifecycle controller turns spec.unschedulable into a taint.
+    let node = c.object("node", "k8s-node1").unwrap();
+    assert_eq!(
+        node["spec"]["taints"],
+        json!([{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}])
+    );
+    let f = c.write("web.yaml", &rs("web", 3, json!({})));
+    c.ok(&["apply", "-f", &f]);
+    assert!(pods_of(&c, "web").iter().all(|p| node_of(p) == "k8s-node2"), "cordoned node skipped");
+
+    // A pod tolerating the unschedulable taint (as DaemonSet pods do) may land there: it is
+    // the emptier node.
+    let toleration = json!({"tolerations": [{"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"}]});
+    let f = c.write("agent.yaml", &rs("agent", 1, toleration));
+    c.ok(&["apply", "-f", &f]);
+    assert_eq!(node_of(&pods_of(&c, "agent")[0]), "k8s-node1");
+
+    // Both cordoned: Pending with NodeUnschedulable's reason.
+    c.ok(&["patch", "node", "k8s-node2", "-p", r#"{"spec":{"unschedulable":true}}"#]);
+    let f = c.write("late.yaml", &rs("late", 1, json!({})));
+    c.ok(&["apply", "-f", &f]);
+    let ps = pods_of(&c, "late");
+    assert_eq!(pending_reason(&c, name(&ps[0])), "0/2 nodes are available: 2 node(s) were unschedulable.");
+
+    // Uncordoned: the taint goes and the pod schedules.
+    c.ok(&["patch", "node", "k8s-node1", "-p", r#"{"spec":{"unschedulable":false}}"#]);
+    let node = c.object("node", "k8s-node1").unwrap();
+    assert!(node["spec"]["taints"].as_array().is_none_or(|t| t.is_empty()), "{node}");
+    assert_eq!(node_of(&pods_of(&c, "late")[0]), "k8s-node1");
+}
+
+#[test]
+fn a_not_ready_node_gets_nothing() {
+    let c = Cluster::seed_nodes();
+    c.ok(&["node", "fail", "k8s-node1", "--steps", "1"]);
+    let node = c.object("node", "k8s-node1").unwrap();
+    let taints: Vec<(&str, &str)> = node["spec"]["taints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["key"].as_str().unwrap(), t["effect"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        taints,
+        [("node.kubernetes.io/unreachable", "NoExecute"), ("node.kubernetes.io/unreachable", "NoSchedule")]
+    );
+    let f = c.write("web.yaml", &rs("web", 4, json!({})));
+    c.ok(&["apply", "-f", &f]);
+    assert!(pods_of(&c, "web").iter().all(|p| node_of(p) == "k8s-node2"), "the NotReady node is skipped");
+
+    // Both down: the pods stay Pending with the taint named.
+    c.ok(&["node", "fail", "k8s-node2", "--steps", "1"]);
+    let f = c.write("late.yaml", &rs("late", 1, json!({})));
+    c.ok(&["apply", "-f", &f, "--steps", "3"]);
+    let ps = pods_of(&c, "late");
+    assert_eq!(
+        pending_reason(&c, name(&ps[0])),
+        "0/2 nodes are available: 2 node(s) had untolerated taint {node.kubernetes.io/unreachable: }."
+    );
+}
+
+#[test]
+fn host_ports_keep_pods_apart() {
+    let c = Cluster::seed_nodes();
+    let spec = json!({"containers": [{"name": "c", "image": "nginx", "ports": [{"containerPort": 80, "hostPort": 8080}]}]});
+    let f = c.write("hp.yaml", &rs("hp", 3, spec));
+    c.ok(&["apply", "-f", &f]);
+    let ps = pods_of(&c, "hp");
+    let mut on: Vec<&str> = ps.iter().map(node_of).collect();
+    on.sort();
+    assert_eq!(on, ["", "k8s-node1", "k8s-node2"], "one pod per node holds host port 8080");
+    let pending = ps.iter().find(|p| node_of(p).is_empty()).unwrap();
+    assert_eq!(
+        pending_reason(&c, name(pending)),
+        "0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports."
+    );
+}
+
+#[test]
+fn a_pod_created_with_a_node_name_skips_the_scheduler() {
+    let c = Cluster::seed_nodes();
+    c.ok(&["patch", "node", "k8s-node1", "-p", r#"{"spec":{"unschedulable":true}}"#]);
+    let pod = json!({
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "direct"},
+        "spec": {"nodeName": "k8s-node1", "containers": [{"name": "c", "image": "nginx"}]},
+    });
+    let f = c.write("direct.yaml", &serde_json::to_string(&pod).unwrap());
+    let trace = c.ok(&["apply", "-f", &f, "-o", "json"]).json();
+    assert!(find(&trace, "bind", "Pod", "scheduler").is_empty(), "already bound: {trace}");
+    let p = c.object("pod", "direct").unwrap();
+    assert_eq!(node_of(&p), "k8s-node1", "a cordon does not stop a pod that names its node");
+    assert!(is_running_ready(&p));
+}
+
+#[test]
+fn extended_resources_are_counted_against_node_allocatable() {
+    let c = Cluster::new();
+    let nodes = r#"
+apiVersion: v1
+kind: Node
+metadata: {name: gpu-node}
+status:
+  allocatable: {cpu: "8", memory: 16Gi, pods: "110", example.com/gpu: "2"}
+  conditions: [{type: Ready, status: "True"}]
+---
+apiVersion: v1
+kind: Node
+metadata: {name: cpu-node}
+status:
+  allocatable: {cpu: "8", memory: 16Gi, pods: "110"}
+  conditions: [{type: Ready, status: "True"}]
+"#;
+    let f = c.write("nodes.yaml", nodes);
+    c.ok(&["apply", "-f", &f]);
+    let spec = json!({"containers": [{"name": "c", "image": "cuda", "resources": {"requests": {"example.com/gpu": "1"}}}]});
+    let f = c.write("gpu.yaml", &rs("gpu", 3, spec));
+    c.ok(&["apply", "-f", &f]);
+    let ps = pods_of(&c, "gpu");
+    let on_gpu = ps.iter().filter(|p| node_of(p) == "gpu-node").count();
+    assert_eq!(on_gpu, 2, "two GPUs, two pods");
+    let pending = ps.iter().find(|p| node_of(p).is_empty()).unwrap();
+    assert_eq!(pending_reason(&c, name(pending)), "0/2 nodes are available: 2 Insufficient example.com/gpu.");
+}
+
 // ---------------------------------------------------------------------------------------------
 // plan and diff for CI
 

@@ -7,13 +7,15 @@
 //! a sum or a rank from these tables; the rules consume those as input facts.
 
 pub mod cronjobs;
+pub mod daemon;
 pub mod deploy;
 pub mod history;
 pub mod pods;
 pub mod sched;
+pub mod stateful;
+pub mod volumes;
 
 use crate::model::{self, ObjKey};
-use crate::quantity;
 use crate::selector::Selector;
 use rustc_hash::FxHashMap;
 use serde_json::Value;
@@ -120,9 +122,10 @@ pub struct NodeF {
     pub labels: Vec<(Sym, Sym)>,
     /// (key, value, effect) of `spec.taints`; `added` is the taint's timeAdded (0 if unset).
     pub taints: Vec<Taint>,
-    pub alloc_cpu_m: i64,
-    pub alloc_mem: i64,
-    pub alloc_pods: i64,
+    /// `status.allocatable` (see [`sched::node_allocatable`]).
+    pub alloc: sched::Allocatable,
+    /// `status.conditions` other than Ready: (type, status), interned.
+    pub conditions: Vec<(Sym, Sym)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -152,6 +155,11 @@ pub fn effect_code(s: &str) -> u8 {
 /// Taint keys the node lifecycle controller manages.
 pub const TAINT_UNREACHABLE: &str = "node.kubernetes.io/unreachable";
 pub const TAINT_NOT_READY: &str = "node.kubernetes.io/not-ready";
+pub const TAINT_UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
+pub const TAINT_MEMORY_PRESSURE: &str = "node.kubernetes.io/memory-pressure";
+pub const TAINT_DISK_PRESSURE: &str = "node.kubernetes.io/disk-pressure";
+pub const TAINT_PID_PRESSURE: &str = "node.kubernetes.io/pid-pressure";
+pub const TAINT_NETWORK_UNAVAILABLE: &str = "node.kubernetes.io/network-unavailable";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Toleration {
@@ -186,11 +194,17 @@ pub struct PodF {
     pub deleting: bool,
     pub restarts: i64,
     pub waiting_reason: Sym,
-    pub cpu_m: i64,
-    pub mem: i64,
+    /// What the pod asks of a node (upstream `PodRequests`, see [`sched::pod_requests`]).
+    pub requests: sched::Requests,
     pub priority: i64,
+    /// `spec.nodeSelector`, interned, sorted by key.
     pub node_selector: Vec<(Sym, Sym)>,
+    /// Required node affinity, canonical; `None` when unset.
+    pub affinity: Option<sched::RequiredAffinity>,
+    /// `spec.tolerations`, interned, in a canonical order.
     pub tolerations: Vec<Toleration>,
+    /// Host ports of the pod's containers (NodePorts).
+    pub host_ports: Vec<sched::HostPort>,
     pub knobs: Knobs,
     pub uid: String,
     /// `controller.kubernetes.io/pod-deletion-cost`, 0 when missing or invalid.
@@ -357,6 +371,8 @@ pub struct Facts<'s> {
     pub workload_index: FxHashMap<Id, usize>,
     pub pod_sets: Vec<PodSetF>,
     pub owner_refs: Vec<OwnerRefF>,
+    /// Volumes, claims, storage classes and the claims pods use.
+    pub storage: volumes::StorageFacts,
 }
 
 /// Every object but the Events, stepping over their range of the store (a long run can hold
@@ -386,6 +402,7 @@ impl<'s> Facts<'s> {
             workload_index: FxHashMap::default(),
             pod_sets: Vec::new(),
             owner_refs: Vec::new(),
+            storage: volumes::StorageFacts::default(),
         };
         for (key, obj) in non_events(objects) {
             let id = f.keys.len() as Id;
@@ -409,6 +426,7 @@ impl<'s> Facts<'s> {
                     }
                 }
             }
+            volumes::extract(&mut f, id, key, obj);
         }
         f
     }
@@ -496,7 +514,18 @@ impl<'s> Facts<'s> {
                 added: model::parse_time(model::str_at(t, &["timeAdded"])).unwrap_or(0),
             })
             .collect();
-        let alloc = |k: &str| model::at(obj, &["status", "allocatable", k]).and_then(model::quantity_str);
+        let conditions = model::at(obj, &["status", "conditions"])
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|c| model::str_at(c, &["type"]) != "Ready")
+            .map(|c| {
+                (
+                    self.syms.intern(model::str_at(c, &["type"])),
+                    self.syms.intern(model::str_at(c, &["status"])),
+                )
+            })
+            .collect();
         let name = self.syms.intern(&self.keys[id as usize].name.clone());
         self.nodes.push(NodeF {
             id,
@@ -513,18 +542,14 @@ impl<'s> Facts<'s> {
                 .unwrap_or(false),
             labels,
             taints,
-            // A node that declares no allocatable resources is treated as roomy but bounded by
-            // the kubelet's default of 110 pods.
-            alloc_cpu_m: alloc("cpu").and_then(|q| model::parse_cpu_milli(&q)).unwrap_or(i64::MAX / 4),
-            alloc_mem: alloc("memory").and_then(|q| model::parse_bytes(&q)).unwrap_or(i64::MAX / 4),
-            alloc_pods: alloc("pods").and_then(|q| q.parse().ok()).unwrap_or(110),
+            alloc: sched::node_allocatable(obj),
+            conditions,
         });
     }
 
     fn extract_pod(&mut self, id: Id, key: &ObjKey, obj: &Value) {
         let (ready, ready_time) = model::pod_ready(obj);
         let controller = model::controller_ref(obj);
-        let (cpu_m, mem) = quantity::pod_requests(obj);
         let statuses = model::at(obj, &["status", "containerStatuses"]).and_then(Value::as_array);
         let restarts = statuses
             .into_iter()
@@ -545,7 +570,7 @@ impl<'s> Facts<'s> {
             .iter()
             .map(|(k, v)| (self.syms.intern(k), self.syms.intern(v)))
             .collect();
-        let tolerations = model::at(obj, &["spec", "tolerations"])
+        let mut tolerations: Vec<Toleration> = model::at(obj, &["spec", "tolerations"])
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -557,6 +582,12 @@ impl<'s> Facts<'s> {
                 seconds: model::i64_at(t, &["tolerationSeconds"]).unwrap_or(-1),
             })
             .collect();
+        // Canonical order, so that equal pods share a scheduling class.
+        tolerations.sort_unstable_by_key(|t| (t.key, t.exists, t.value, t.effect, t.seconds));
+        tolerations.dedup();
+        let mut intern = |s: &str| self.syms.intern(s);
+        let affinity = sched::required_affinity(obj, &mut intern);
+        let host_ports = sched::host_ports(obj, &mut intern);
         let knob = |k: &str| model::annotation(obj, k);
         let knobs = Knobs {
             ready_after: knob(KNOB_READY_AFTER).and_then(model::parse_duration).unwrap_or(0),
@@ -580,11 +611,12 @@ impl<'s> Facts<'s> {
             deleting: model::at(obj, &["metadata", "deletionTimestamp"]).is_some(),
             restarts,
             waiting_reason,
-            cpu_m,
-            mem,
+            requests: sched::pod_requests(obj),
             priority: model::i64_at(obj, &["spec", "priority"]).unwrap_or(0),
             node_selector,
+            affinity,
             tolerations,
+            host_ports,
             knobs,
             uid: model::uid(obj).to_string(),
             deletion_cost: model::annotation(obj, "controller.kubernetes.io/pod-deletion-cost")

@@ -1,42 +1,436 @@
-//! Aggregations the scheduler rules need: what is already requested on each node, the
-//! scheduling classes of pending pods with each pod's place in the queue, and the order in
-//! which nodes are preferred (NodeResourcesFit's LeastAllocated score, then name).
+//! Aggregations the scheduler rules need: what a pod requests (upstream `resource.PodRequests`),
+//! what a node offers, what is already requested and which host ports are taken on each node,
+//! the scheduling classes of pending pods with each pod's place in the queue, and the parsed
+//! form of required node affinity.
 //!
-//! Pods that ask for the same things (requests, nodeSelector, tolerations) form one
-//! *scheduling class*: they fit the same nodes, so the rules decide feasibility once per class
-//! and node rather than once per pod and node.
+//! Pods that ask for the same things (requests, nodeSelector, required node affinity,
+//! tolerations, host ports) form one *scheduling class*: they fit the same nodes, so the rules
+//! decide feasibility once per class and node rather than once per pod and node. Every part of
+//! the class key is canonical (sorted, interned), so equal pods share a class whatever order
+//! their manifests list things in.
 
 use super::{Facts, Id, Phase, Sym, Toleration};
+use crate::model;
+use crate::selector::{check_key, check_value};
 use rustc_hash::FxHashMap;
+use serde_json::Value;
 
 /// Requests the scheduler assumes for a container that sets none (upstream
 /// `schedutil.DefaultMilliCPURequest` / `DefaultMemoryRequest`), used for scoring only.
 pub const DEFAULT_CPU_M: i64 = 100;
 pub const DEFAULT_MEM: i64 = 200 * 1024 * 1024;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ClassKey {
+/// Dense resource indexes of [`SchedFacts::resources`]: the three named resources come first,
+/// then every scalar resource some pending pod requests, by name.
+pub const CPU: usize = 0;
+pub const MEMORY: usize = 1;
+pub const EPHEMERAL_STORAGE: usize = 2;
+
+/// What a pod asks of a node: upstream `resource.PodRequests` — the sum over containers and
+/// restartable init (sidecar) containers, at least each init container's own need plus the
+/// sidecars started before it, pod-level requests where set, plus the pod overhead.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Requests {
     pub cpu_m: i64,
     pub mem: i64,
-    pub node_selector: Vec<(Sym, Sym)>,
-    pub tolerations: Vec<(Sym, bool, Sym, u8)>,
+    pub storage: i64,
+    /// Extended, hugepages and other scalar resources (upstream `IsScalarResourceName`), sorted
+    /// by name; zero requests are left out.
+    pub scalar: Vec<(String, i64)>,
+    /// cpu and memory as LeastAllocated scores them: a container that does not request one
+    /// counts [`DEFAULT_CPU_M`] / [`DEFAULT_MEM`] (upstream `NonMissingContainerRequests`).
+    pub score_cpu_m: i64,
+    pub score_mem: i64,
 }
+
+/// Whether the scheduler counts a resource name as a scalar resource: extended resources
+/// (`example.com/gpu`), `kubernetes.io/`-prefixed ones, hugepages and attachable volumes.
+/// Other bare names (e.g. `foo`) are ignored, as upstream ignores them.
+pub fn is_scalar_resource(name: &str) -> bool {
+    !matches!(name, "cpu" | "memory" | "ephemeral-storage" | "pods")
+        && !name.starts_with("requests.")
+        && (name.contains('/') || name.starts_with("hugepages-") || name.starts_with("attachable-volumes-"))
+}
+
+/// One container's (or the pod level's) requests as read from a `resources.requests` map.
+#[derive(Clone, Debug, Default)]
+struct Acc {
+    cpu_m: i64,
+    mem: i64,
+    storage: i64,
+    scalar: Vec<(String, i64)>,
+    score_cpu_m: i64,
+    score_mem: i64,
+}
+
+impl Acc {
+    fn read(requests: Option<&Value>, defaults: bool) -> Acc {
+        let q = |k: &str| requests.and_then(|r| r.get(k)).and_then(model::quantity_str);
+        let cpu = q("cpu").map(|s| model::parse_cpu_milli(&s).unwrap_or(0));
+        let mem = q("memory").map(|s| model::parse_bytes(&s).unwrap_or(0));
+        let mut scalar: Vec<(String, i64)> = requests
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| is_scalar_resource(k))
+            .map(|(k, v)| {
+                (k.clone(), model::quantity_str(v).and_then(|s| model::parse_bytes(&s)).unwrap_or(0))
+            })
+            .collect();
+        scalar.sort();
+        Acc {
+            cpu_m: cpu.unwrap_or(0),
+            mem: mem.unwrap_or(0),
+            storage: q("ephemeral-storage").and_then(|s| model::parse_bytes(&s)).unwrap_or(0),
+            scalar,
+            score_cpu_m: cpu.unwrap_or(if defaults { DEFAULT_CPU_M } else { 0 }),
+            score_mem: mem.unwrap_or(if defaults { DEFAULT_MEM } else { 0 }),
+        }
+    }
+
+    fn combine(&mut self, o: &Acc, op: fn(i64, i64) -> i64) {
+        self.cpu_m = op(self.cpu_m, o.cpu_m);
+        self.mem = op(self.mem, o.mem);
+        self.storage = op(self.storage, o.storage);
+        self.score_cpu_m = op(self.score_cpu_m, o.score_cpu_m);
+        self.score_mem = op(self.score_mem, o.score_mem);
+        for (name, v) in &o.scalar {
+            match self.scalar.iter_mut().find(|(n, _)| n == name) {
+                Some(mine) => mine.1 = op(mine.1, *v),
+                None => self.scalar.push((name.clone(), op(0, *v))),
+            }
+        }
+    }
+}
+
+/// Upstream `resource.PodRequests(pod, {})` for the filter, and with
+/// `NonMissingContainerRequests` (cpu 100m, memory 200Mi) for the score.
+pub fn pod_requests(pod: &Value) -> Requests {
+    let spec = pod.get("spec");
+    let list = |k: &str| spec.and_then(|s| s.get(k)).and_then(Value::as_array).into_iter().flatten();
+    fn requests(c: &Value) -> Option<&Value> {
+        model::at(c, &["resources", "requests"]).filter(|r| r.is_object())
+    }
+    let mut total = Acc::default();
+    for c in list("containers") {
+        total.combine(&Acc::read(requests(c), true), i64::saturating_add);
+    }
+    let mut sidecars = Acc::default();
+    let mut init_max = Acc::default();
+    for c in list("initContainers") {
+        let own = Acc::read(requests(c), true);
+        let during = if model::str_at(c, &["restartPolicy"]) == "Always" {
+            total.combine(&own, i64::saturating_add);
+            sidecars.combine(&own, i64::saturating_add);
+            sidecars.clone()
+        } else {
+            let mut during = own;
+            during.combine(&sidecars, i64::saturating_add);
+            during
+        };
+        init_max.combine(&during, i64::max);
+    }
+    total.combine(&init_max, i64::max);
+    // Pod-level requests (cpu, memory, hugepages) replace the containers' sum where set.
+    if let Some(level) =
+        spec.and_then(|s| model::at(s, &["resources", "requests"])).and_then(Value::as_object)
+    {
+        let q = |k: &str| level.get(k).and_then(model::quantity_str);
+        if let Some(cpu) = q("cpu") {
+            total.cpu_m = model::parse_cpu_milli(&cpu).unwrap_or(0);
+            total.score_cpu_m = total.cpu_m;
+        }
+        if let Some(mem) = q("memory") {
+            total.mem = model::parse_bytes(&mem).unwrap_or(0);
+            total.score_mem = total.mem;
+        }
+        for (k, v) in level.iter().filter(|(k, _)| k.starts_with("hugepages-")) {
+            let v = model::quantity_str(v).and_then(|s| model::parse_bytes(&s)).unwrap_or(0);
+            total.scalar.retain(|(n, _)| n != k);
+            total.scalar.push((k.clone(), v));
+        }
+    }
+    if let Some(overhead) = spec.and_then(|s| s.get("overhead")).filter(|o| o.is_object()) {
+        let mut o = Acc::read(Some(overhead), false);
+        (o.score_cpu_m, o.score_mem) = (o.cpu_m, o.mem);
+        total.combine(&o, i64::saturating_add);
+    }
+    total.scalar.retain(|&(_, v)| v != 0);
+    total.scalar.sort();
+    Requests {
+        cpu_m: total.cpu_m,
+        mem: total.mem,
+        storage: total.storage,
+        scalar: total.scalar,
+        score_cpu_m: total.score_cpu_m,
+        score_mem: total.score_mem,
+    }
+}
+
+/// What a node offers pods (`status.allocatable`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Allocatable {
+    pub cpu_m: i64,
+    pub mem: i64,
+    pub storage: i64,
+    pub pods: i64,
+    /// Scalar resources the node advertises, sorted by name; one it does not list is 0.
+    pub scalar: Vec<(String, i64)>,
+}
+
+/// Room a node that declares no cpu, memory or ephemeral-storage is taken to have (konverge's
+/// convention for hand-written nodes: roomy, but bounded by the kubelet's default of 110 pods).
+pub const UNDECLARED: i64 = i64::MAX / 4;
+
+/// A node's `status.allocatable`.
+pub fn node_allocatable(node: &Value) -> Allocatable {
+    let alloc = model::at(node, &["status", "allocatable"]);
+    let q = |k: &str| alloc.and_then(|a| a.get(k)).and_then(model::quantity_str);
+    let mut scalar: Vec<(String, i64)> = alloc
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| is_scalar_resource(k))
+        .map(|(k, v)| (k.clone(), model::quantity_str(v).and_then(|s| model::parse_bytes(&s)).unwrap_or(0)))
+        .collect();
+    scalar.sort();
+    Allocatable {
+        cpu_m: q("cpu").and_then(|s| model::parse_cpu_milli(&s)).unwrap_or(UNDECLARED),
+        mem: q("memory").and_then(|s| model::parse_bytes(&s)).unwrap_or(UNDECLARED),
+        storage: q("ephemeral-storage").and_then(|s| model::parse_bytes(&s)).unwrap_or(UNDECLARED),
+        pods: q("pods").and_then(|s| s.parse().ok()).unwrap_or(110),
+        scalar,
+    }
+}
+
+/// Room left on a node for the bind check: allocatable minus the requests of bound pods.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Room {
+    pub left: Allocatable,
+}
+
+impl Room {
+    pub fn new(alloc: Allocatable) -> Room {
+        Room { left: alloc }
+    }
+
+    /// Take a pod's requests (and one pod slot).
+    pub fn take(&mut self, r: &Requests) {
+        let l = &mut self.left;
+        l.pods -= 1;
+        l.cpu_m = l.cpu_m.saturating_sub(r.cpu_m);
+        l.mem = l.mem.saturating_sub(r.mem);
+        l.storage = l.storage.saturating_sub(r.storage);
+        for (name, v) in &r.scalar {
+            match l.scalar.iter_mut().find(|(n, _)| n == name) {
+                Some(mine) => mine.1 -= v,
+                None => l.scalar.push((name.clone(), -v)),
+            }
+        }
+    }
+
+    /// The resources a pod requests more of than is left (NodeResourcesFit's reasons, without
+    /// the "Insufficient " prefix), "pods" first when no pod slot is left.
+    pub fn short_of(&self, r: &Requests) -> Vec<String> {
+        let l = &self.left;
+        let mut out = Vec::new();
+        if l.pods < 1 {
+            out.push("pods".to_string());
+        }
+        for (name, want, left) in
+            [("cpu", r.cpu_m, l.cpu_m), ("memory", r.mem, l.mem), ("ephemeral-storage", r.storage, l.storage)]
+        {
+            if want > 0 && want > left {
+                out.push(name.to_string());
+            }
+        }
+        for (name, want) in &r.scalar {
+            let left = l.scalar.iter().find(|(n, _)| n == name).map_or(0, |s| s.1);
+            if *want > left {
+                out.push(name.clone());
+            }
+        }
+        out
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Required node affinity (component-helpers `nodeaffinity.NodeSelector`)
+
+/// Node selector operators as the small integers rules compare.
+pub const OP_IN: u8 = 0;
+pub const OP_NOT_IN: u8 = 1;
+pub const OP_EXISTS: u8 = 2;
+pub const OP_DOES_NOT_EXIST: u8 = 3;
+pub const OP_GT: u8 = 4;
+pub const OP_LT: u8 = 5;
+/// An operator upstream does not support (the requirement does not parse).
+pub const OP_UNKNOWN: u8 = 6;
+
+/// One `NodeSelectorRequirement`, canonical (values sorted and deduplicated).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeRequirement {
+    /// `matchFields` (on `metadata.name`) rather than `matchExpressions` (on labels).
+    pub field: bool,
+    pub key: Sym,
+    pub op: u8,
+    pub values: Vec<Sym>,
+    /// The integer of a Gt/Lt requirement.
+    pub number: i64,
+    /// Whether upstream parses it (`labels.NewRequirement` / the field selector rules): a term
+    /// with a requirement that does not parse matches no node.
+    pub valid: bool,
+}
+
+/// `requiredDuringSchedulingIgnoredDuringExecution`: terms ORed, each a list of requirements
+/// ANDed; empty terms are dropped (they select nothing), so no terms matches no node.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RequiredAffinity {
+    pub terms: Vec<Vec<NodeRequirement>>,
+}
+
+/// The operator code of a `NodeSelectorOperator`.
+pub fn op_code(op: &str) -> u8 {
+    match op {
+        "In" => OP_IN,
+        "NotIn" => OP_NOT_IN,
+        "Exists" => OP_EXISTS,
+        "DoesNotExist" => OP_DOES_NOT_EXIST,
+        "Gt" => OP_GT,
+        "Lt" => OP_LT,
+        _ => OP_UNKNOWN,
+    }
+}
+
+/// Parse a pod's required node affinity, interning keys and values; `None` when unset.
+pub fn required_affinity(pod: &Value, intern: &mut impl FnMut(&str) -> Sym) -> Option<RequiredAffinity> {
+    let required = model::at(
+        pod,
+        &["spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"],
+    )
+    .filter(|v| !v.is_null())?;
+    let mut terms: Vec<Vec<NodeRequirement>> = Vec::new();
+    for term in required.get("nodeSelectorTerms").and_then(Value::as_array).into_iter().flatten() {
+        let reqs = |k: &str| term.get(k).and_then(Value::as_array).into_iter().flatten();
+        let mut parsed: Vec<NodeRequirement> = Vec::new();
+        for (field, r) in
+            reqs("matchExpressions").map(|r| (false, r)).chain(reqs("matchFields").map(|r| (true, r)))
+        {
+            parsed.push(requirement(field, r, intern));
+        }
+        if parsed.is_empty() {
+            continue;
+        }
+        parsed.sort();
+        parsed.dedup();
+        terms.push(parsed);
+    }
+    terms.sort();
+    terms.dedup();
+    Some(RequiredAffinity { terms })
+}
+
+fn requirement(field: bool, r: &Value, intern: &mut impl FnMut(&str) -> Sym) -> NodeRequirement {
+    let op = op_code(model::str_at(r, &["operator"]));
+    let raw: Vec<&str> =
+        r.get("values").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    let number = match (op, raw.as_slice()) {
+        (OP_GT | OP_LT, [one]) => one.parse::<i64>().ok(),
+        _ => None,
+    };
+    let key = model::str_at(r, &["key"]);
+    // `labels.NewRequirement`'s checks: a label key, label values, the values each operator
+    // takes; a field requirement takes In or NotIn with exactly one value.
+    let valid = if field {
+        matches!(op, OP_IN | OP_NOT_IN) && raw.len() == 1
+    } else {
+        check_key(key).is_ok()
+            && match op {
+                OP_IN | OP_NOT_IN => !raw.is_empty() && raw.iter().all(|v| check_value(v).is_ok()),
+                OP_EXISTS | OP_DOES_NOT_EXIST => raw.is_empty(),
+                OP_GT | OP_LT => number.is_some(),
+                _ => false,
+            }
+    };
+    let mut values: Vec<Sym> = raw.iter().map(|v| intern(v)).collect();
+    values.sort_unstable();
+    values.dedup();
+    NodeRequirement {
+        field,
+        key: intern(model::str_at(r, &["key"])),
+        op,
+        values,
+        number: number.unwrap_or(0),
+        valid,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host ports (NodePorts)
+
+/// A container port with a `hostPort`, sanitized as upstream `HostPortInfo` does: an empty
+/// hostIP is `0.0.0.0`, an empty protocol is TCP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HostPort {
+    pub ip: Sym,
+    pub protocol: Sym,
+    pub port: i64,
+}
+
+/// The one field a node selector term can match on.
+pub const NAME_FIELD: &str = "metadata.name";
+
+/// The address that binds every IP, which clashes with any IP on the same protocol and port.
+pub const BIND_ALL: &str = "0.0.0.0";
+
+/// The host ports a pod's containers ask for (ports of 0 or less ask for none), sorted.
+pub fn host_ports(pod: &Value, intern: &mut impl FnMut(&str) -> Sym) -> Vec<HostPort> {
+    let mut out: Vec<HostPort> = model::at(pod, &["spec", "containers"])
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c.get("ports").and_then(Value::as_array).into_iter().flatten())
+        .filter_map(|p| {
+            let port = model::i64_at(p, &["hostPort"]).filter(|&n| n > 0)?;
+            let ip = match model::str_at(p, &["hostIP"]) {
+                "" => BIND_ALL,
+                ip => ip,
+            };
+            let protocol = match model::str_at(p, &["protocol"]) {
+                "" => "TCP",
+                pr => pr,
+            };
+            Some(HostPort { ip: intern(ip), protocol: intern(protocol), port })
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scheduling classes
 
 #[derive(Clone, Debug)]
 pub struct Class {
     pub id: u32,
-    pub cpu_m: i64,
-    pub mem: i64,
+    /// Requests by resource index ([`SchedFacts::resources`]).
+    pub requests: Vec<i64>,
+    pub score_cpu_m: i64,
+    pub score_mem: i64,
     pub node_selector: Vec<(Sym, Sym)>,
+    /// Interned terms ([`SchedFacts::terms`]) of the required node affinity, if set.
+    pub affinity: Option<Vec<u32>>,
     pub tolerations: Vec<Toleration>,
+    pub host_ports: Vec<HostPort>,
 }
 
 /// Room left on a node: allocatable minus what bound, unfinished pods request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeFree {
     pub node: Id,
-    pub cpu_m: i64,
-    pub mem: i64,
+    /// By resource index ([`SchedFacts::resources`]).
+    pub free: Vec<i64>,
     pub pods: i64,
 }
 
@@ -45,16 +439,38 @@ pub struct SchedFacts {
     pub classes: Vec<Class>,
     /// (pod, class, rank in the class's queue).
     pub pending: Vec<(Id, u32, i64)>,
+    /// Resource names by index: cpu, memory, ephemeral-storage, then requested scalars.
+    pub resources: Vec<String>,
+    /// Free room of every node, in `f.nodes` order.
     pub free: Vec<NodeFree>,
+    /// What bound pods request on every node as LeastAllocated scores it (cpu, memory), in
+    /// `f.nodes` order.
+    pub load: Vec<(i64, i64)>,
+    /// Host ports bound pods hold on each node.
+    pub used_ports: Vec<(Id, HostPort)>,
+    /// Interned node-affinity requirements and terms (lists of requirement indexes).
+    pub requirements: Vec<NodeRequirement>,
+    pub terms: Vec<Vec<u32>>,
+}
+
+/// The parts of a pending pod that decide where it fits.
+#[derive(PartialEq, Eq, Hash)]
+struct ClassKey<'a> {
+    requests: &'a Requests,
+    node_selector: &'a [(Sym, Sym)],
+    affinity: Option<&'a RequiredAffinity>,
+    tolerations: &'a [Toleration],
+    host_ports: &'a [HostPort],
 }
 
 /// Build the scheduler's aggregated facts.
 pub fn sched_facts(f: &Facts) -> SchedFacts {
     let mut out = SchedFacts::default();
     let node_by_name: FxHashMap<Sym, usize> = f.nodes.iter().enumerate().map(|(i, n)| (n.name, i)).collect();
-    let mut used = vec![(0i64, 0i64, 0i64); f.nodes.len()];
     let mut classes: FxHashMap<ClassKey, u32> = FxHashMap::default();
+    let mut members: Vec<&super::PodF> = Vec::new();
     let mut queue: Vec<(u32, i64, i64, Id)> = Vec::new();
+    let mut bound: Vec<(usize, &super::PodF)> = Vec::new();
     for p in &f.pods {
         match p.node {
             Some(n) => {
@@ -62,33 +478,81 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
                     continue;
                 }
                 if let Some(&i) = node_by_name.get(&n) {
-                    used[i].0 += p.cpu_m;
-                    used[i].1 += p.mem;
-                    used[i].2 += 1;
+                    bound.push((i, p));
                 }
             }
             None if p.active() => {
                 let key = ClassKey {
-                    cpu_m: p.cpu_m,
-                    mem: p.mem,
-                    node_selector: p.node_selector.clone(),
-                    tolerations: p.tolerations.iter().map(|t| (t.key, t.exists, t.value, t.effect)).collect(),
+                    requests: &p.requests,
+                    node_selector: &p.node_selector,
+                    affinity: p.affinity.as_ref(),
+                    tolerations: &p.tolerations,
+                    host_ports: &p.host_ports,
                 };
                 let next = classes.len() as u32;
                 let class = *classes.entry(key).or_insert_with(|| {
-                    out.classes.push(Class {
-                        id: next,
-                        cpu_m: p.cpu_m,
-                        mem: p.mem,
-                        node_selector: p.node_selector.clone(),
-                        tolerations: p.tolerations.clone(),
-                    });
+                    members.push(p);
                     next
                 });
                 queue.push((class, -p.priority, p.created, p.id));
             }
             None => {}
         }
+    }
+    // Resource indexes: the named three, then every scalar a pending class requests, by name.
+    out.resources = vec!["cpu".into(), "memory".into(), "ephemeral-storage".into()];
+    let mut scalars: Vec<&str> =
+        members.iter().flat_map(|p| p.requests.scalar.iter().map(|(n, _)| n.as_str())).collect();
+    scalars.sort_unstable();
+    scalars.dedup();
+    out.resources.extend(scalars.iter().map(|s| s.to_string()));
+    let index: FxHashMap<&str, usize> =
+        out.resources.iter().enumerate().map(|(i, r)| (r.as_str(), i)).collect();
+    let dense = |r: &Requests| {
+        let mut v = vec![0i64; index.len()];
+        (v[CPU], v[MEMORY], v[EPHEMERAL_STORAGE]) = (r.cpu_m, r.mem, r.storage);
+        for (name, amount) in &r.scalar {
+            if let Some(&i) = index.get(name.as_str()) {
+                v[i] = *amount;
+            }
+        }
+        v
+    };
+    let mut term_ids: FxHashMap<&[NodeRequirement], u32> = FxHashMap::default();
+    let mut requirement_ids: FxHashMap<&NodeRequirement, u32> = FxHashMap::default();
+    for (id, p) in members.iter().enumerate() {
+        let affinity = p.affinity.as_ref().map(|a| {
+            a.terms
+                .iter()
+                .map(|term| {
+                    let next = term_ids.len() as u32;
+                    *term_ids.entry(term.as_slice()).or_insert_with(|| {
+                        let reqs = term
+                            .iter()
+                            .map(|r| {
+                                let next = requirement_ids.len() as u32;
+                                *requirement_ids.entry(r).or_insert_with(|| {
+                                    out.requirements.push(r.clone());
+                                    next
+                                })
+                            })
+                            .collect();
+                        out.terms.push(reqs);
+                        next
+                    })
+                })
+                .collect()
+        });
+        out.classes.push(Class {
+            id: id as u32,
+            requests: dense(&p.requests),
+            score_cpu_m: p.requests.score_cpu_m,
+            score_mem: p.requests.score_mem,
+            node_selector: p.node_selector.clone(),
+            affinity,
+            tolerations: p.tolerations.clone(),
+            host_ports: p.host_ports.clone(),
+        });
     }
     // The scheduling queue: higher priority first, then older, then by key.
     queue.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)).then_with(|| f.key(a.3).cmp(f.key(b.3))));
@@ -100,13 +564,35 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
         out.pending.push((pod, class, rank));
         rank += 1;
     }
-    for (i, n) in f.nodes.iter().enumerate() {
-        out.free.push(NodeFree {
-            node: n.id,
-            cpu_m: n.alloc_cpu_m - used[i].0,
-            mem: n.alloc_mem - used[i].1,
-            pods: n.alloc_pods - used[i].2,
-        });
+    // Room, load and ports of every node.
+    out.load = vec![(0, 0); f.nodes.len()];
+    for n in &f.nodes {
+        let mut free = vec![0i64; index.len()];
+        (free[CPU], free[MEMORY], free[EPHEMERAL_STORAGE]) = (n.alloc.cpu_m, n.alloc.mem, n.alloc.storage);
+        for (name, amount) in &n.alloc.scalar {
+            if let Some(&i) = index.get(name.as_str()) {
+                free[i] = *amount;
+            }
+        }
+        out.free.push(NodeFree { node: n.id, free, pods: n.alloc.pods });
     }
+    for &(i, p) in &bound {
+        let room = &mut out.free[i];
+        room.pods -= 1;
+        let r = &p.requests;
+        for (i, amount) in [(CPU, r.cpu_m), (MEMORY, r.mem), (EPHEMERAL_STORAGE, r.storage)] {
+            room.free[i] = room.free[i].saturating_sub(amount);
+        }
+        for (name, amount) in &r.scalar {
+            if let Some(&i) = index.get(name.as_str()) {
+                room.free[i] -= amount;
+            }
+        }
+        out.load[i].0 += p.requests.score_cpu_m;
+        out.load[i].1 += p.requests.score_mem;
+        out.used_ports.extend(p.host_ports.iter().map(|&hp| (f.nodes[i].id, hp)));
+    }
+    out.used_ports.sort_unstable();
+    out.used_ports.dedup();
     out
 }

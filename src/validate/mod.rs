@@ -6,7 +6,8 @@
 //! for identity: they are stored unchanged.
 //!
 //! The core ([`field`]: errors and paths; [`checks`]: names, maps, integers, int-or-percent) is
-//! shared; each kind family has its own file (`workloads`, `pod`, `node`, `cronjob`).
+//! shared; each kind family has its own file (`workloads`, `pod`, `node`, `storage`, `cronjob`),
+//! with the StatefulSet's own spec rules in `statefulset`.
 
 pub mod checks;
 mod cronjob;
@@ -14,6 +15,8 @@ pub mod field;
 mod meta;
 mod node;
 mod pod;
+mod statefulset;
+mod storage;
 mod workloads;
 
 pub use checks::IntOrPercent;
@@ -25,7 +28,8 @@ use serde_json::Value;
 pub type KindValidator = fn(&Value) -> Validation;
 
 /// Every kind family's validators. A family adds its kinds to its own table.
-const FAMILIES: &[&[(&str, KindValidator)]] = &[pod::KINDS, workloads::KINDS, node::KINDS, cronjob::KINDS];
+const FAMILIES: &[&[(&str, KindValidator)]] =
+    &[pod::KINDS, workloads::KINDS, node::KINDS, storage::KINDS, cronjob::KINDS];
 
 fn kind_validator(kind: &str) -> Option<KindValidator> {
     FAMILIES.iter().flat_map(|f| f.iter()).find(|(k, _)| *k == kind).map(|(_, v)| *v)
@@ -37,6 +41,16 @@ pub fn object(obj: &Value) -> Validation {
     match kind_validator(kind) {
         Some(validate) => validate(obj),
         None => Ok(()),
+    }
+}
+
+/// Validate an update of a stored object: the fields its kind does not let change
+/// (`ValidateXUpdate`).
+pub fn update(old: &Value, new: &Value) -> Validation {
+    match crate::model::str_at(new, &["kind"]) {
+        "PersistentVolumeClaim" => storage::claim_update(old, new),
+        "PersistentVolume" => storage::volume_update(old, new),
+        _ => Ok(()),
     }
 }
 
@@ -77,6 +91,79 @@ mod tests {
         ];
         for (strategy, want) in cases {
             assert_eq!(field(deploy(strategy.clone())), want, "{strategy}");
+        }
+    }
+
+    /// `ValidateDaemonSetSpec` and `ValidateDaemonSetUpdateStrategy` (upstream
+    /// `TestValidateDaemonSet*` error cases): each refusal names its field.
+    #[test]
+    fn table_of_bad_daemon_sets() {
+        let ds = |spec: Value| {
+            let mut d = json!({
+                "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "d"},
+                "spec": {
+                    "selector": {"matchLabels": {"app": "a"}},
+                    "template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+                }
+            });
+            json_patch::merge(&mut d, &json!({"spec": spec}));
+            d
+        };
+        let ru = |u: Value, s: Value| json!({"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": u, "maxSurge": s}}});
+        let cases = [
+            ("defaults", json!({}), "ok"),
+            (
+                "maxUnavailable 0 and maxSurge 0",
+                ru(json!(0), json!(0)),
+                "spec.updateStrategy.rollingUpdate.maxUnavailable",
+            ),
+            (
+                "maxUnavailable 0% and maxSurge 0",
+                ru(json!("0%"), json!(0)),
+                "spec.updateStrategy.rollingUpdate.maxUnavailable",
+            ),
+            ("both non-zero", ru(json!(1), json!(1)), "spec.updateStrategy.rollingUpdate.maxSurge"),
+            (
+                "maxSurge alone (maxUnavailable defaults to 1)",
+                json!({"updateStrategy": {"rollingUpdate": {"maxSurge": 1}}}),
+                "spec.updateStrategy.rollingUpdate.maxSurge",
+            ),
+            ("surge only", ru(json!(0), json!("10%")), "ok"),
+            ("unavailable percent", ru(json!("50%"), json!(0)), "ok"),
+            (
+                "maxUnavailable over 100%",
+                ru(json!("101%"), json!(0)),
+                "spec.updateStrategy.rollingUpdate.maxUnavailable",
+            ),
+            ("negative maxSurge", ru(json!(0), json!(-1)), "spec.updateStrategy.rollingUpdate.maxSurge"),
+            ("not a percent", ru(json!("1"), json!(0)), "spec.updateStrategy.rollingUpdate.maxUnavailable"),
+            ("invalid type", json!({"updateStrategy": {"type": "Sideways"}}), "spec.updateStrategy"),
+            ("OnDelete", json!({"updateStrategy": {"type": "OnDelete"}}), "ok"),
+            ("negative minReadySeconds", json!({"minReadySeconds": -1}), "spec.minReadySeconds"),
+            (
+                "negative revisionHistoryLimit",
+                json!({"revisionHistoryLimit": -1}),
+                "spec.revisionHistoryLimit",
+            ),
+            ("zero revisionHistoryLimit", json!({"revisionHistoryLimit": 0}), "ok"),
+            (
+                "selector not matching",
+                json!({"selector": {"matchLabels": {"app": "b"}}}),
+                "spec.template.metadata.labels",
+            ),
+            (
+                "restartPolicy Never",
+                json!({"template": {"spec": {"restartPolicy": "Never"}}}),
+                "spec.template.spec.restartPolicy",
+            ),
+            (
+                "activeDeadlineSeconds",
+                json!({"template": {"spec": {"activeDeadlineSeconds": 5}}}),
+                "spec.template.spec.activeDeadlineSeconds",
+            ),
+        ];
+        for (name, spec, want) in cases {
+            assert_eq!(field(ds(spec)), want, "{name}");
         }
     }
 

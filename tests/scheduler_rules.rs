@@ -1,0 +1,1158 @@
+//! The scheduler against upstream's own test tables (pkg/scheduler/framework/plugins:
+//! nodeaffinity/node_affinity_test.go, tainttoleration/taint_toleration_test.go,
+//! nodeunschedulable/node_unschedulable_test.go, nodeports/node_ports_test.go,
+//! noderesources/fit_test.go and least_allocated_test.go).
+//!
+//! Each case runs the way the scheduler runs: the pending pod, the node(s) and the pods already
+//! bound are put in a store and one `scheduler::reconcile` is run over `Facts::extract`. A
+//! plugin's Success is the pod bound to the node; its failure is the FailedScheduling message
+//! the whole scheduler gives for one node, "0/1 nodes are available: <reason>.". Where the
+//! whole scheduler words a case differently from the lone plugin (NodeAffinity's PreFilter
+//! narrows the nodes first), the comment says so. Cases about scheduler configuration
+//! konverge does not model (added affinity, ignored resources, weights) are left out.
+
+use konverge::actions::{Action, Change};
+use konverge::controllers::scheduler::{least_allocated, reconcile};
+use konverge::facts::Facts;
+use konverge::model::ObjKey;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// A node with these labels, taints and allocatable resources (roomy when `alloc` is null).
+fn node(name: &str, labels: Value, taints: Value, alloc: Value) -> Value {
+    let mut n = json!({
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": name, "uid": format!("uid-{name}"), "labels": labels},
+        "spec": {"taints": taints},
+        "status": {"conditions": [{"type": "Ready", "status": "True"}]},
+    });
+    if !alloc.is_null() {
+        n["status"]["allocatable"] = alloc;
+    }
+    n
+}
+
+fn plain_node(name: &str) -> Value {
+    node(name, json!({}), json!([]), Value::Null)
+}
+
+/// A pending pod with these spec fields (one container unless `spec` says otherwise).
+fn pod(name: &str, spec: Value) -> Value {
+    let mut s = json!({"containers": [{"name": "c", "image": "nginx"}]});
+    for (k, v) in spec.as_object().expect("spec object") {
+        s[k] = v.clone();
+    }
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": "default", "uid": format!("uid-{name}"),
+                     "creationTimestamp": "2025-01-01T00:00:00Z"},
+        "spec": s,
+        "status": {"phase": "Pending"},
+    })
+}
+
+/// The same pod bound to a node and running.
+fn bound(mut p: Value, node: &str) -> Value {
+    p["spec"]["nodeName"] = json!(node);
+    p["status"]["phase"] = json!("Running");
+    p
+}
+
+fn run(objects: Vec<Value>) -> Vec<Action> {
+    let store: BTreeMap<ObjKey, Value> = objects.into_iter().map(|o| (ObjKey::of(&o), o)).collect();
+    let f = Facts::extract(&store, 1_735_689_600);
+    reconcile(&f).actions
+}
+
+/// Schedule `pending` among `nodes` with `existing` pods bound: the node it binds to, or the
+/// FailedScheduling message.
+fn schedule(pending: Value, nodes: Vec<Value>, existing: Vec<Value>) -> Result<String, String> {
+    let name = pending["metadata"]["name"].as_str().unwrap_or_default().to_string();
+    let mut objects = nodes;
+    objects.extend(existing);
+    objects.push(pending);
+    for a in run(objects) {
+        match &a.change {
+            Change::Bind { pod, node } if pod.name == name => return Ok(node.clone()),
+            Change::Patch { key, patch, .. } if key.name == name => {
+                return Err(patch["status"]["conditions"][0]["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string())
+            }
+            _ => {}
+        }
+    }
+    Err("no decision".into())
+}
+
+/// One node's verdict: `None` for Success, else the FailedScheduling reason for that node.
+fn verdict(pending: Value, n: Value, existing: Vec<Value>) -> Option<String> {
+    match schedule(pending, vec![n], existing) {
+        Ok(_) => None,
+        Err(m) => Some(
+            m.strip_prefix("0/1 nodes are available: ")
+                .and_then(|r| r.strip_suffix('.'))
+                .map(|r| r.strip_prefix("1 ").unwrap_or(r).to_string())
+                .unwrap_or(m),
+        ),
+    }
+}
+
+fn required(terms: Value) -> Value {
+    json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}}})
+}
+
+fn expr(key: &str, op: &str, values: &[&str]) -> Value {
+    if values.is_empty() {
+        json!({"key": key, "operator": op})
+    } else {
+        json!({"key": key, "operator": op, "values": values})
+    }
+}
+
+fn name_in(names: &[&str]) -> Value {
+    json!({"key": "metadata.name", "operator": "In", "values": names})
+}
+
+fn with(mut a: Value, b: Value) -> Value {
+    for (k, v) in b.as_object().expect("object") {
+        a[k] = v.clone();
+    }
+    a
+}
+
+const NO_MATCH: &str = "node(s) didn't match Pod's node affinity/selector";
+const OUTSIDE: &str = "node(s) didn't satisfy plugin(s) [NodeAffinity]";
+
+/// `TestNodeAffinity` (node_affinity_test.go), every case without scheduler-added affinity.
+#[test]
+fn node_affinity() {
+    let no = Some(NO_MATCH);
+    let cases: Vec<(&str, Value, Value, &str, Option<&str>)> = vec![
+        // (upstream case, pod spec, node labels, node name, want)
+        ("missing labels", json!({"nodeSelector": {"foo": "bar"}}), json!({}), "n", no),
+        ("same labels", json!({"nodeSelector": {"foo": "bar"}}), json!({"foo": "bar"}), "n", None),
+        (
+            "node labels are superset",
+            json!({"nodeSelector": {"foo": "bar"}}),
+            json!({"foo": "bar", "baz": "blah"}),
+            "n",
+            None,
+        ),
+        (
+            "node labels are subset",
+            json!({"nodeSelector": {"foo": "bar", "baz": "blah"}}),
+            json!({"foo": "bar"}),
+            "n",
+            no,
+        ),
+        (
+            "Pod with matchExpressions using In operator that matches the existing node",
+            required(json!([{"matchExpressions": [expr("foo", "In", &["bar", "value2"])]}])),
+            json!({"foo": "bar"}),
+            "n",
+            None,
+        ),
+        (
+            "Pod with matchExpressions using Gt operator that matches the existing node",
+            required(json!([{"matchExpressions": [expr("kernel-version", "Gt", &["0204"])]}])),
+            json!({"kernel-version": "0206"}),
+            "n",
+            None,
+        ),
+        (
+            "Pod with matchExpressions using NotIn operator that matches the existing node",
+            required(json!([{"matchExpressions": [expr("mem-type", "NotIn", &["DDR", "DDR2"])]}])),
+            json!({"mem-type": "DDR3"}),
+            "n",
+            None,
+        ),
+        (
+            "Pod with matchExpressions using Exists operator that matches the existing node",
+            required(json!([{"matchExpressions": [expr("GPU", "Exists", &[])]}])),
+            json!({"GPU": "NVIDIA-GRID-K1"}),
+            "n",
+            None,
+        ),
+        (
+            "Pod with affinity that don't match node's labels won't schedule onto the node",
+            required(json!([{"matchExpressions": [expr("foo", "In", &["value1", "value2"])]}])),
+            json!({"foo": "bar"}),
+            "n",
+            no,
+        ),
+        (
+            "Pod with empty MatchExpressions is not a valid value will match no objects and won't schedule onto the node",
+            required(json!([{"matchExpressions": []}])),
+            json!({"foo": "bar"}),
+            "n",
+            no,
+        ),
+        ("Pod with no Affinity will schedule onto a node", json!({}), json!({"foo": "bar"}), "n", None),
+        (
+            "Pod with Affinity but nil NodeSelector will schedule onto a node",
+            json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": null}}}),
+            json!({"foo": "bar"}),
+            "n",
+            None,
+        ),
+        (
+            "Pod with multiple matchExpressions ANDed that matches the existing node",
+            required(
+                json!([{"matchExpressions": [expr("GPU", "Exists", &[]), expr("GPU", "NotIn", &["AMD", "INTER"])]}]),
+            ),
+            json!({"GPU": "NVIDIA-GRID-K1"}),
+            "n",
+            None,
+        ),
+        (
+            "Pod with multiple matchExpressions ANDed that doesn't match the existing node",
+            required(json!([{"matchExpressions": [expr("GPU", "Exists", &[]), expr("GPU", "In", &["AMD", "INTER"])]}])),
+            json!({"GPU": "NVIDIA-GRID-K1"}),
+            "n",
+            no,
+        ),
+        (
+            "Pod with multiple NodeSelectorTerms ORed in affinity, matches the node's labels and will schedule onto the node",
+            required(json!([
+                {"matchExpressions": [expr("foo", "In", &["bar", "value2"])]},
+                {"matchExpressions": [expr("diffkey", "In", &["wrong", "value2"])]},
+            ])),
+            json!({"foo": "bar"}),
+            "n",
+            None,
+        ),
+        (
+            "Pod with an Affinity and a PodSpec.NodeSelector both are satisfied, will schedule onto the node",
+            with(
+                json!({"nodeSelector": {"foo": "bar"}}),
+                required(json!([{"matchExpressions": [expr("foo", "Exists", &[])]}])),
+            ),
+            json!({"foo": "bar"}),
+            "n",
+            None,
+        ),
+        (
+            "Pod with an Affinity matches node's labels but the PodSpec.NodeSelector is not satisfied, won't schedule onto the node",
+            with(
+                json!({"nodeSelector": {"foo": "bar"}}),
+                required(json!([{"matchExpressions": [expr("foo", "Exists", &[])]}])),
+            ),
+            json!({"foo": "barrrrrr"}),
+            "n",
+            no,
+        ),
+        (
+            "Pod with an invalid value in Affinity term won't be scheduled onto the node",
+            required(json!([{"matchExpressions": [expr("foo", "NotIn", &["invalid value: ___@#$%^"])]}])),
+            json!({"foo": "bar"}),
+            "n",
+            no,
+        ),
+        (
+            "Pod with matchFields using In operator that matches the existing node",
+            required(json!([{"matchFields": [name_in(&["node1"])]}])),
+            json!({}),
+            "node1",
+            None,
+        ),
+        // The lone plugin's Filter says "didn't match"; its PreFilter already left node2 out
+        // (NodeNames {node1}), which is what the whole scheduler reports.
+        (
+            "Pod with matchFields using In operator that does not match the existing node",
+            required(json!([{"matchFields": [name_in(&["node1"])]}])),
+            json!({}),
+            "node2",
+            Some(OUTSIDE),
+        ),
+        (
+            "Pod with two terms: matchFields does not match, but matchExpressions matches",
+            required(json!([
+                {"matchFields": [name_in(&["node1"]), name_in(&["node2"])]},
+                {"matchExpressions": [expr("foo", "In", &["bar"])]},
+            ])),
+            json!({"foo": "bar"}),
+            "node2",
+            None,
+        ),
+        (
+            "Pod with one term: matchFields does not match, but matchExpressions matches",
+            required(
+                json!([{"matchFields": [name_in(&["node1"])], "matchExpressions": [expr("foo", "In", &["bar"])]}]),
+            ),
+            json!({"foo": "bar"}),
+            "node2",
+            Some(OUTSIDE),
+        ),
+        (
+            "Pod with one term: both matchFields and matchExpressions match",
+            required(
+                json!([{"matchFields": [name_in(&["node1"])], "matchExpressions": [expr("foo", "In", &["bar"])]}]),
+            ),
+            json!({"foo": "bar"}),
+            "node1",
+            None,
+        ),
+        (
+            "Pod with two terms: both matchFields and matchExpressions do not match",
+            required(json!([
+                {"matchFields": [name_in(&["node1"])]},
+                {"matchExpressions": [expr("foo", "In", &["not-match-to-bar"])]},
+            ])),
+            json!({"foo": "bar"}),
+            "node2",
+            no,
+        ),
+        (
+            "Pod with two terms of node.Name affinity",
+            required(json!([{"matchFields": [name_in(&["node1"])]}, {"matchFields": [name_in(&["node2"])]}])),
+            json!({}),
+            "node2",
+            None,
+        ),
+        // PreFilter's UnschedulableAndUnresolvable status is the whole message.
+        (
+            "Pod with two conflicting mach field requirements",
+            required(json!([{"matchFields": [name_in(&["node1"]), name_in(&["node2"])]}])),
+            json!({"foo": "bar"}),
+            "node2",
+            Some("pod affinity terms conflict"),
+        ),
+        // more, from component-helpers nodeaffinity: the remaining operators.
+        (
+            "DoesNotExist on a missing label",
+            required(json!([{"matchExpressions": [expr("GPU", "DoesNotExist", &[])]}])),
+            json!({"foo": "bar"}),
+            "n",
+            None,
+        ),
+        (
+            "DoesNotExist on a present label",
+            required(json!([{"matchExpressions": [expr("foo", "DoesNotExist", &[])]}])),
+            json!({"foo": "bar"}),
+            "n",
+            no,
+        ),
+        (
+            "Lt below the label",
+            required(json!([{"matchExpressions": [expr("cores", "Lt", &["8"])]}])),
+            json!({"cores": "16"}),
+            "n",
+            no,
+        ),
+        (
+            "Lt above the label",
+            required(json!([{"matchExpressions": [expr("cores", "Lt", &["32"])]}])),
+            json!({"cores": "16"}),
+            "n",
+            None,
+        ),
+        (
+            "Gt on a label that is not an integer",
+            required(json!([{"matchExpressions": [expr("cores", "Gt", &["1"])]}])),
+            json!({"cores": "many"}),
+            "n",
+            no,
+        ),
+        (
+            "NotIn on a missing label",
+            required(json!([{"matchExpressions": [expr("zone", "NotIn", &["a"])]}])),
+            json!({}),
+            "n",
+            None,
+        ),
+        (
+            "matchFields NotIn the node's name",
+            required(json!([{"matchFields": [{"key": "metadata.name", "operator": "NotIn", "values": ["n"]}]}])),
+            json!({}),
+            "n",
+            no,
+        ),
+        ("no terms at all matches nothing", required(json!([])), json!({}), "n", no),
+    ];
+    for (case, spec, labels, name, want) in cases {
+        let got = verdict(pod("p", spec), node(name, labels, json!([]), Value::Null), vec![]);
+        assert_eq!(got.as_deref(), want, "{case}");
+    }
+}
+
+/// `TestTaintTolerationFilter` (taint_toleration_test.go).
+#[test]
+fn taint_toleration() {
+    let t = |k: &str, v: &str, e: &str| json!({"key": k, "value": v, "effect": e});
+    let cases: Vec<(&str, Value, Value, Option<&str>)> = vec![
+        (
+            "A pod having no tolerations can't be scheduled onto a node with nonempty taints",
+            json!([]),
+            json!([t("dedicated", "user1", "NoSchedule")]),
+            Some("node(s) had untolerated taint {dedicated: user1}"),
+        ),
+        (
+            "A pod which can be scheduled on a dedicated node assigned to user1 with effect NoSchedule",
+            json!([{"key": "dedicated", "value": "user1", "effect": "NoSchedule"}]),
+            json!([t("dedicated", "user1", "NoSchedule")]),
+            None,
+        ),
+        (
+            "A pod which can't be scheduled on a dedicated node assigned to user2 with effect NoSchedule",
+            json!([{"key": "dedicated", "operator": "Equal", "value": "user2", "effect": "NoSchedule"}]),
+            json!([t("dedicated", "user1", "NoSchedule")]),
+            Some("node(s) had untolerated taint {dedicated: user1}"),
+        ),
+        (
+            "A pod can be scheduled onto the node, with a toleration uses operator Exists that tolerates the taints on the node",
+            json!([{"key": "foo", "operator": "Exists", "effect": "NoSchedule"}]),
+            json!([t("foo", "bar", "NoSchedule")]),
+            None,
+        ),
+        (
+            "A pod has multiple tolerations, node has multiple taints, all the taints are tolerated, pod can be scheduled onto the node",
+            json!([
+                {"key": "dedicated", "operator": "Equal", "value": "user2", "effect": "NoSchedule"},
+                {"key": "foo", "operator": "Exists", "effect": "NoSchedule"},
+            ]),
+            json!([t("dedicated", "user2", "NoSchedule"), t("foo", "bar", "NoSchedule")]),
+            None,
+        ),
+        (
+            "A pod has a toleration that keys and values match the taint on the node, but (non-empty) effect doesn't match, can't be scheduled onto the node",
+            json!([{"key": "foo", "operator": "Equal", "value": "bar", "effect": "PreferNoSchedule"}]),
+            json!([t("foo", "bar", "NoSchedule")]),
+            Some("node(s) had untolerated taint {foo: bar}"),
+        ),
+        (
+            "The pod has a toleration that keys and values match the taint on the node, the effect of toleration is empty, and the effect of taint is NoSchedule. Pod can be scheduled onto the node",
+            json!([{"key": "foo", "operator": "Equal", "value": "bar"}]),
+            json!([t("foo", "bar", "NoSchedule")]),
+            None,
+        ),
+        (
+            "The pod has a toleration that key and value don't match the taint on the node, but the effect of taint on node is PreferNoSchedule. Pod can be scheduled onto the node",
+            json!([{"key": "dedicated", "operator": "Equal", "value": "user2", "effect": "NoSchedule"}]),
+            json!([t("dedicated", "user1", "PreferNoSchedule")]),
+            None,
+        ),
+        (
+            "The pod has no toleration, but the effect of taint on node is PreferNoSchedule. Pod can be scheduled onto the node",
+            json!([]),
+            json!([t("dedicated", "user1", "PreferNoSchedule")]),
+            None,
+        ),
+        // more: NoExecute taints filter too; the node-condition taints are ordinary taints.
+        (
+            "an untolerated NoExecute taint",
+            json!([]),
+            json!([t("node.kubernetes.io/unreachable", "", "NoExecute")]),
+            Some("node(s) had untolerated taint {node.kubernetes.io/unreachable: }"),
+        ),
+        (
+            "the not-ready NoSchedule taint",
+            json!([{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"}]),
+            json!([t("node.kubernetes.io/not-ready", "", "NoSchedule")]),
+            Some("node(s) had untolerated taint {node.kubernetes.io/not-ready: }"),
+        ),
+        ("an empty key with Exists tolerates everything", json!([{"operator": "Exists"}]), json!([t("a", "b", "NoSchedule"), t("c", "", "NoExecute")]), None),
+    ];
+    for (case, tolerations, taints, want) in cases {
+        let got = verdict(
+            pod("p", json!({"tolerations": tolerations})),
+            node("nodeA", json!({}), taints, Value::Null),
+            vec![],
+        );
+        assert_eq!(got.as_deref(), want, "{case}");
+    }
+}
+
+/// `TestNodeUnschedulable` (node_unschedulable_test.go).
+#[test]
+fn node_unschedulable() {
+    let cordoned = || {
+        let mut n = plain_node("n");
+        n["spec"]["unschedulable"] = json!(true);
+        n
+    };
+    let cases: Vec<(&str, Value, Value, Option<&str>)> = vec![
+        (
+            "Does not schedule pod to unschedulable node (node.Spec.Unschedulable==true)",
+            json!({}),
+            cordoned(),
+            Some("node(s) were unschedulable"),
+        ),
+        ("Schedule pod to normal node", json!({}), plain_node("n"), None),
+        (
+            "Schedule pod with toleration to unschedulable node (node.Spec.Unschedulable==true)",
+            json!({"tolerations": [{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}]}),
+            cordoned(),
+            None,
+        ),
+    ];
+    for (case, spec, n, want) in cases {
+        assert_eq!(verdict(pod("p", spec), n, vec![]).as_deref(), want, "{case}");
+    }
+}
+
+/// A pod with these host ports, as upstream's `newPod(host, "UDP/127.0.0.1/8080", …)`.
+fn port_pod(name: &str, ports: &[&str]) -> Value {
+    let ports: Vec<Value> = ports
+        .iter()
+        .map(|p| {
+            let parts: Vec<&str> = p.split('/').collect();
+            let port: i64 = parts[2].parse().expect("port");
+            json!({"containerPort": port, "hostPort": port, "hostIP": parts[1], "protocol": parts[0]})
+        })
+        .collect();
+    pod(name, json!({"containers": [{"name": "c", "image": "nginx", "ports": ports}]}))
+}
+
+/// `TestNodePorts` (node_ports_test.go).
+#[test]
+fn node_ports() {
+    let clash = Some("node(s) didn't have free ports for the requested pod ports");
+    // (upstream case, the pod's ports, ports held on the node, want)
+    type Case<'a> = (&'a str, &'a [&'a str], &'a [&'a str], Option<&'a str>);
+    let cases: Vec<Case> = vec![
+        ("skip filter", &[], &[], None),
+        ("other port", &["UDP/127.0.0.1/8080"], &["UDP/127.0.0.1/9090"], None),
+        ("same udp port", &["UDP/127.0.0.1/8080"], &["UDP/127.0.0.1/8080"], clash),
+        ("same tcp port", &["TCP/127.0.0.1/8080"], &["TCP/127.0.0.1/8080"], clash),
+        ("different host ip", &["TCP/127.0.0.1/8080"], &["TCP/127.0.0.2/8080"], None),
+        ("different protocol", &["UDP/127.0.0.1/8080"], &["TCP/127.0.0.1/8080"], None),
+        (
+            "second udp port conflict",
+            &["UDP/127.0.0.1/8000", "UDP/127.0.0.1/8080"],
+            &["UDP/127.0.0.1/8080"],
+            clash,
+        ),
+        (
+            "first tcp port conflict",
+            &["TCP/127.0.0.1/8001", "UDP/127.0.0.1/8080"],
+            &["TCP/127.0.0.1/8001", "UDP/127.0.0.1/8081"],
+            clash,
+        ),
+        (
+            "first tcp port conflict due to 0.0.0.0 hostIP",
+            &["TCP/0.0.0.0/8001"],
+            &["TCP/127.0.0.1/8001"],
+            clash,
+        ),
+        (
+            "TCP hostPort conflict due to 0.0.0.0 hostIP",
+            &["TCP/10.0.10.10/8001", "TCP/0.0.0.0/8001"],
+            &["TCP/127.0.0.1/8001"],
+            clash,
+        ),
+        ("second tcp port conflict to 0.0.0.0 hostIP", &["TCP/127.0.0.1/8001"], &["TCP/0.0.0.0/8001"], clash),
+        ("second different protocol", &["UDP/127.0.0.1/8001"], &["TCP/0.0.0.0/8001"], None),
+        (
+            "UDP hostPort conflict due to 0.0.0.0 hostIP",
+            &["UDP/127.0.0.1/8001"],
+            &["TCP/0.0.0.0/8001", "UDP/0.0.0.0/8001"],
+            clash,
+        ),
+        // more: an empty hostIP is 0.0.0.0 and an empty protocol TCP (HostPortInfo.sanitize).
+        ("sanitized defaults", &["/127.0.0.1/8001"], &["TCP//8001"], clash),
+    ];
+    for (case, want_ports, held, want) in cases {
+        let existing = if held.is_empty() { vec![] } else { vec![bound(port_pod("m1", held), "n")] };
+        let got = verdict(port_pod("p", want_ports), plain_node("n"), existing);
+        assert_eq!(got.as_deref(), want, "{case}");
+    }
+}
+
+/// A container requesting these resources (every key set, even to 0, as upstream's
+/// `newResourcePod` does for cpu, memory and ephemeral-storage).
+fn container(cpu_m: i64, mem: i64, scalar: &[(&str, i64)]) -> Value {
+    let mut requests =
+        json!({"cpu": format!("{cpu_m}m"), "memory": mem.to_string(), "ephemeral-storage": "0"});
+    for (k, v) in scalar {
+        requests[*k] = json!(v.to_string());
+    }
+    json!({"name": "c", "image": "nginx", "resources": {"requests": requests}})
+}
+
+/// The node of `TestEnoughRequests`: `makeResources(10, 20, 32, 5, 20, 5)`.
+fn fit_node() -> Value {
+    node(
+        "n",
+        json!({}),
+        json!([]),
+        json!({"cpu": "10m", "memory": "20", "pods": "32", "example.com/aaa": "5", "ephemeral-storage": "20", "hugepages-2Mi": "5"}),
+    )
+}
+
+/// `TestEnoughRequests` (fit_test.go).
+#[test]
+fn enough_requests() {
+    const A: &str = "example.com/aaa";
+    const B: &str = "example.com/bbb";
+    const K8S_A: &str = "kubernetes.io/something";
+    const K8S_B: &str = "subdomain.kubernetes.io/something";
+    const HUGE: &str = "hugepages-2Mi";
+    let c = container;
+    let spec =
+        |containers: Vec<Value>, init: Vec<Value>| json!({"containers": containers, "initContainers": init});
+    let on_node =
+        |containers: Vec<Value>| vec![bound(pod("existing", json!({"containers": containers})), "n")];
+    let cases: Vec<(&str, Value, Vec<Value>, Option<&str>)> = vec![
+        (
+            "no resources requested always fits",
+            json!({"containers": []}),
+            on_node(vec![c(10, 20, &[])]),
+            None,
+        ),
+        (
+            "too many resources fails",
+            spec(vec![c(1, 1, &[])], vec![]),
+            on_node(vec![c(10, 20, &[])]),
+            Some("Insufficient cpu, 1 Insufficient memory"),
+        ),
+        (
+            "too many resources fails due to init container cpu",
+            spec(vec![c(1, 1, &[])], vec![c(3, 1, &[])]),
+            on_node(vec![c(8, 19, &[])]),
+            Some("Insufficient cpu"),
+        ),
+        (
+            "too many resources fails due to highest init container cpu",
+            spec(vec![c(1, 1, &[])], vec![c(3, 1, &[]), c(2, 1, &[])]),
+            on_node(vec![c(8, 19, &[])]),
+            Some("Insufficient cpu"),
+        ),
+        (
+            "too many resources fails due to init container memory",
+            spec(vec![c(1, 1, &[])], vec![c(1, 3, &[])]),
+            on_node(vec![c(9, 19, &[])]),
+            Some("Insufficient memory"),
+        ),
+        (
+            "too many resources fails due to highest init container memory",
+            spec(vec![c(1, 1, &[])], vec![c(1, 3, &[]), c(1, 2, &[])]),
+            on_node(vec![c(9, 19, &[])]),
+            Some("Insufficient memory"),
+        ),
+        (
+            "init container fits because it's the max, not sum, of containers and init containers",
+            spec(vec![c(1, 1, &[])], vec![c(1, 1, &[])]),
+            on_node(vec![c(9, 19, &[])]),
+            None,
+        ),
+        (
+            "multiple init containers fit because it's the max, not sum, of containers and init containers",
+            spec(vec![c(1, 1, &[])], vec![c(1, 1, &[]), c(1, 1, &[])]),
+            on_node(vec![c(9, 19, &[])]),
+            None,
+        ),
+        ("both resources fit", spec(vec![c(1, 1, &[])], vec![]), on_node(vec![c(5, 5, &[])]), None),
+        (
+            "one resource memory fits",
+            spec(vec![c(2, 1, &[])], vec![]),
+            on_node(vec![c(9, 5, &[])]),
+            Some("Insufficient cpu"),
+        ),
+        (
+            "one resource cpu fits",
+            spec(vec![c(1, 2, &[])], vec![]),
+            on_node(vec![c(5, 19, &[])]),
+            Some("Insufficient memory"),
+        ),
+        ("equal edge case", spec(vec![c(5, 1, &[])], vec![]), on_node(vec![c(5, 19, &[])]), None),
+        (
+            "equal edge case for init container",
+            spec(vec![c(4, 1, &[])], vec![c(5, 1, &[])]),
+            on_node(vec![c(5, 19, &[])]),
+            None,
+        ),
+        ("extended resource fits", spec(vec![c(0, 0, &[(A, 1)])], vec![]), on_node(vec![c(0, 0, &[])]), None),
+        (
+            "extended resource fits for init container",
+            spec(vec![c(0, 0, &[])], vec![c(0, 0, &[(A, 1)])]),
+            on_node(vec![c(0, 0, &[])]),
+            None,
+        ),
+        (
+            "extended resource capacity enforced",
+            spec(vec![c(1, 1, &[(A, 10)])], vec![]),
+            on_node(vec![c(0, 0, &[(A, 0)])]),
+            Some("Insufficient example.com/aaa"),
+        ),
+        (
+            "extended resource capacity enforced for init container",
+            spec(vec![c(0, 0, &[])], vec![c(1, 1, &[(A, 10)])]),
+            on_node(vec![c(0, 0, &[(A, 0)])]),
+            Some("Insufficient example.com/aaa"),
+        ),
+        (
+            "extended resource allocatable enforced",
+            spec(vec![c(1, 1, &[(A, 1)])], vec![]),
+            on_node(vec![c(0, 0, &[(A, 5)])]),
+            Some("Insufficient example.com/aaa"),
+        ),
+        (
+            "extended resource allocatable enforced for init container",
+            spec(vec![c(0, 0, &[])], vec![c(1, 1, &[(A, 1)])]),
+            on_node(vec![c(0, 0, &[(A, 5)])]),
+            Some("Insufficient example.com/aaa"),
+        ),
+        (
+            "extended resource allocatable enforced for multiple containers",
+            spec(vec![c(1, 1, &[(A, 3)]), c(1, 1, &[(A, 3)])], vec![]),
+            on_node(vec![c(0, 0, &[(A, 2)])]),
+            Some("Insufficient example.com/aaa"),
+        ),
+        (
+            "extended resource allocatable admits multiple init containers",
+            spec(vec![c(0, 0, &[])], vec![c(1, 1, &[(A, 3)]), c(1, 1, &[(A, 3)])]),
+            on_node(vec![c(0, 0, &[(A, 2)])]),
+            None,
+        ),
+        (
+            "extended resource allocatable enforced for multiple init containers",
+            spec(vec![c(0, 0, &[])], vec![c(1, 1, &[(A, 6)]), c(1, 1, &[(A, 3)])]),
+            on_node(vec![c(0, 0, &[(A, 2)])]),
+            Some("Insufficient example.com/aaa"),
+        ),
+        (
+            "extended resource allocatable enforced for unknown resource",
+            spec(vec![c(1, 1, &[(B, 1)])], vec![]),
+            on_node(vec![c(0, 0, &[])]),
+            Some("Insufficient example.com/bbb"),
+        ),
+        (
+            "extended resource allocatable enforced for unknown resource for init container",
+            spec(vec![c(0, 0, &[])], vec![c(1, 1, &[(B, 1)])]),
+            on_node(vec![c(0, 0, &[])]),
+            Some("Insufficient example.com/bbb"),
+        ),
+        (
+            "kubernetes.io resource capacity enforced",
+            spec(vec![c(1, 1, &[(K8S_A, 10)])], vec![]),
+            on_node(vec![c(0, 0, &[])]),
+            Some("Insufficient kubernetes.io/something"),
+        ),
+        (
+            "kubernetes.io resource capacity enforced for init container",
+            spec(vec![c(0, 0, &[])], vec![c(1, 1, &[(K8S_B, 10)])]),
+            on_node(vec![c(0, 0, &[])]),
+            Some("Insufficient subdomain.kubernetes.io/something"),
+        ),
+        (
+            "hugepages resource capacity enforced",
+            spec(vec![c(1, 1, &[(HUGE, 10)])], vec![]),
+            on_node(vec![c(0, 0, &[(HUGE, 0)])]),
+            Some("Insufficient hugepages-2Mi"),
+        ),
+        (
+            "hugepages resource capacity enforced for init container",
+            spec(vec![c(0, 0, &[])], vec![c(1, 1, &[(HUGE, 10)])]),
+            on_node(vec![c(0, 0, &[(HUGE, 0)])]),
+            Some("Insufficient hugepages-2Mi"),
+        ),
+        (
+            "hugepages resource allocatable enforced for multiple containers",
+            spec(vec![c(1, 1, &[(HUGE, 3)]), c(1, 1, &[(HUGE, 3)])], vec![]),
+            on_node(vec![c(0, 0, &[(HUGE, 2)])]),
+            Some("Insufficient hugepages-2Mi"),
+        ),
+        (
+            "resources + pod overhead fits",
+            with(spec(vec![c(1, 1, &[])], vec![]), json!({"overhead": {"cpu": "3m", "memory": "13"}})),
+            on_node(vec![c(5, 5, &[])]),
+            None,
+        ),
+        (
+            "requests + overhead does not fit for memory",
+            with(spec(vec![c(1, 1, &[])], vec![]), json!({"overhead": {"cpu": "1m", "memory": "15"}})),
+            on_node(vec![c(5, 5, &[])]),
+            Some("Insufficient memory"),
+        ),
+        (
+            "skip checking extended resource request with quantity zero via resource groups",
+            spec(vec![c(1, 1, &[(A, 0)])], vec![]),
+            on_node(vec![c(0, 0, &[(A, 6)])]),
+            None,
+        ),
+        (
+            "both pod-level and container-level resources fit",
+            with(
+                spec(vec![c(1, 1, &[])], vec![]),
+                json!({"resources": {"requests": {"cpu": "1m", "memory": "2"}}}),
+            ),
+            on_node(vec![c(5, 5, &[])]),
+            None,
+        ),
+        (
+            "pod-level cpu resource not fit",
+            with(
+                spec(vec![c(1, 1, &[])], vec![]),
+                json!({"resources": {"requests": {"cpu": "7m", "memory": "2"}}}),
+            ),
+            on_node(vec![c(5, 5, &[])]),
+            Some("Insufficient cpu"),
+        ),
+        (
+            "pod-level memory resource not fit",
+            with(
+                spec(vec![c(1, 1, &[])], vec![]),
+                json!({"resources": {"requests": {"cpu": "3m", "memory": "2"}}}),
+            ),
+            on_node(vec![c(5, 19, &[])]),
+            Some("Insufficient memory"),
+        ),
+        (
+            "pod-level hugepages resource fit",
+            json!({"containers": [], "resources": {"requests": {"cpu": "3m", "memory": "2", HUGE: "5"}}}),
+            vec![],
+            None,
+        ),
+        (
+            "both pod-level and container-level hugepages resource fit",
+            with(
+                spec(vec![c(1, 1, &[(HUGE, 3)])], vec![]),
+                json!({"resources": {"requests": {"cpu": "3m", "memory": "2", HUGE: "5"}}}),
+            ),
+            vec![],
+            None,
+        ),
+        (
+            "pod-level hugepages resource not fit",
+            json!({"containers": [], "resources": {"requests": {"cpu": "3m", "memory": "2", HUGE: "10"}}}),
+            vec![],
+            Some("Insufficient hugepages-2Mi"),
+        ),
+        (
+            "one pod-level cpu resource fits and all init and non-init containers resources fit",
+            with(
+                spec(vec![c(1, 1, &[])], vec![c(1, 1, &[])]),
+                json!({"resources": {"requests": {"cpu": "3m", "memory": "2"}}}),
+            ),
+            on_node(vec![c(5, 19, &[])]),
+            Some("Insufficient memory"),
+        ),
+        // more: sidecars (restartable init containers) add to the containers and to every
+        // later init container (KEP-753).
+        (
+            "a sidecar counts with the containers",
+            spec(vec![c(3, 1, &[])], vec![with(c(3, 1, &[]), json!({"restartPolicy": "Always"}))]),
+            on_node(vec![c(5, 5, &[])]),
+            Some("Insufficient cpu"),
+        ),
+        (
+            "an init container after a sidecar runs beside it",
+            spec(
+                vec![c(1, 1, &[])],
+                vec![with(c(2, 1, &[]), json!({"restartPolicy": "Always"})), c(4, 1, &[])],
+            ),
+            on_node(vec![c(5, 5, &[])]),
+            Some("Insufficient cpu"),
+        ),
+        (
+            "an init container before a sidecar does not",
+            spec(
+                vec![c(1, 1, &[])],
+                vec![c(4, 1, &[]), with(c(2, 1, &[]), json!({"restartPolicy": "Always"}))],
+            ),
+            on_node(vec![c(5, 5, &[])]),
+            None,
+        ),
+        (
+            "ephemeral-storage is enforced",
+            json!({"containers": [{"name": "c", "image": "i", "resources": {"requests": {"ephemeral-storage": "21"}}}]}),
+            vec![],
+            Some("Insufficient ephemeral-storage"),
+        ),
+    ];
+    for (case, spec, existing, want) in cases {
+        assert_eq!(verdict(pod("p", spec), fit_node(), existing).as_deref(), want, "{case}");
+    }
+}
+
+/// `TestNotEnoughRequests` (fit_test.go): a node with one pod slot, taken.
+#[test]
+fn not_enough_requests() {
+    let full = || {
+        node(
+            "n",
+            json!({}),
+            json!([]),
+            json!({"cpu": "10m", "memory": "20", "pods": "1", "example.com/aaa": "5", "ephemeral-storage": "20"}),
+        )
+    };
+    let existing = || vec![bound(pod("existing", json!({"containers": [container(10, 20, &[])]})), "n")];
+    let cases: Vec<(&str, Value, Option<&str>)> = vec![
+        (
+            "even without specified resources, predicate fails when there's no space for additional pod",
+            json!({"containers": []}),
+            Some("Too many pods"),
+        ),
+        (
+            "even if both resources fit, predicate fails when there's no space for additional pod",
+            json!({"containers": [container(1, 1, &[])]}),
+            Some("Insufficient cpu, 1 Insufficient memory, 1 Too many pods"),
+        ),
+    ];
+    for (case, spec, want) in cases {
+        assert_eq!(verdict(pod("p", spec), full(), existing()).as_deref(), want, "{case}");
+    }
+}
+
+/// `TestLeastAllocatedScoringStrategy` (least_allocated_test.go) with the default resources
+/// (cpu and memory, weight 1): the score of each node, then the node the scheduler picks.
+#[test]
+fn least_allocated_scoring() {
+    // (case, pod's containers (cpu, memory), nodes (name, cpu, memory),
+    //  bound pods (node, cpu, memory), upstream's scores)
+    type Case<'a> = (&'a str, Vec<(i64, i64)>, Vec<(&'a str, i64, i64)>, Vec<(&'a str, i64, i64)>, Vec<i64>);
+    let cases: Vec<Case> = vec![
+        (
+            "nothing scheduled, nothing requested",
+            vec![],
+            vec![("node1", 4000, 10000), ("node2", 4000, 10000)],
+            vec![],
+            vec![100, 100],
+        ),
+        (
+            "nothing scheduled, resources requested, differently sized nodes",
+            vec![(1000, 2000), (2000, 3000)],
+            vec![("node1", 4000, 10000), ("node2", 6000, 10000)],
+            vec![],
+            vec![37, 50],
+        ),
+        (
+            "no resources requested, pods scheduled",
+            vec![],
+            vec![("node1", 4000, 10000), ("node2", 4000, 10000)],
+            vec![],
+            vec![100, 100],
+        ),
+        (
+            "no resources requested, pods scheduled with resources",
+            vec![],
+            vec![("node1", 10000, 20000), ("node2", 10000, 20000)],
+            vec![("node1", 3000, 0), ("node1", 3000, 0), ("node2", 3000, 0), ("node2", 3000, 5000)],
+            vec![70, 57],
+        ),
+        (
+            "resources requested, pods scheduled with resources",
+            vec![(1000, 2000), (2000, 3000)],
+            vec![("node1", 10000, 20000), ("node2", 10000, 20000)],
+            vec![("node1", 3000, 0), ("node2", 3000, 5000)],
+            vec![57, 45],
+        ),
+        (
+            "resources requested, pods scheduled with resources, differently sized nodes",
+            vec![(1000, 2000), (2000, 3000)],
+            vec![("node1", 10000, 20000), ("node2", 10000, 50000)],
+            vec![("node1", 3000, 0), ("node2", 3000, 5000)],
+            vec![57, 60],
+        ),
+        (
+            "requested resources exceed node capacity",
+            vec![(3000, 0)],
+            vec![("node1", 4000, 10000), ("node2", 4000, 10000)],
+            vec![("node1", 3000, 0), ("node2", 3000, 5000)],
+            vec![50, 25],
+        ),
+        (
+            "zero node resources, pods scheduled with resources",
+            vec![],
+            vec![("node1", 0, 0), ("node2", 0, 0)],
+            vec![("node1", 3000, 0), ("node2", 3000, 5000)],
+            vec![0, 0],
+        ),
+    ];
+    let cores = |n: i64| n * 1000;
+    for (case, containers, nodes, existing, want) in cases {
+        let (pod_cpu, pod_mem) = containers.iter().fold((0, 0), |a, c| (a.0 + cores(c.0), a.1 + c.1));
+        let scores: Vec<i64> = nodes
+            .iter()
+            .map(|&(name, cpu, mem)| {
+                let on = existing.iter().filter(|e| e.0 == name);
+                let (used_cpu, used_mem) = on.fold((0, 0), |a, e| (a.0 + cores(e.1), a.1 + e.2));
+                least_allocated(used_cpu + pod_cpu, cores(cpu), used_mem + pod_mem, mem).0
+            })
+            .collect();
+        assert_eq!(scores, want, "{case}");
+
+        // The scheduler itself: the best score wins (where upstream's scores tie, the finer
+        // score and then the name decide).
+        let fits_all = nodes.iter().all(|&(name, cpu, mem)| {
+            let on = existing.iter().filter(|e| e.0 == name);
+            let (used_cpu, used_mem) = on.fold((0, 0), |a, e| (a.0 + cores(e.1), a.1 + e.2));
+            used_cpu + pod_cpu <= cores(cpu) && used_mem + pod_mem <= mem
+        });
+        if pod_cpu > 0 && fits_all && scores[0] != scores[1] {
+            let node_objs: Vec<Value> = nodes
+                .iter()
+                .map(|&(name, cpu, mem)| {
+                    node(
+                        name,
+                        json!({}),
+                        json!([]),
+                        json!({"cpu": cpu.to_string(), "memory": mem.to_string(), "pods": "110"}),
+                    )
+                })
+                .collect();
+            let req = |cpu: i64, mem: i64| json!({"name": "c", "image": "i", "resources": {"requests": {"cpu": cpu.to_string(), "memory": mem.to_string()}}});
+            let bound_pods: Vec<Value> = existing
+                .iter()
+                .enumerate()
+                .map(|(i, &(n, cpu, mem))| {
+                    bound(pod(&format!("e{i}"), json!({"containers": [req(cpu, mem)]})), n)
+                })
+                .collect();
+            let p = pod(
+                "p",
+                json!({"containers": containers.iter().map(|&(c, m)| req(c, m)).collect::<Vec<_>>()}),
+            );
+            let best = if scores[0] > scores[1] { nodes[0].0 } else { nodes[1].0 };
+            assert_eq!(schedule(p, node_objs, bound_pods), Ok(best.to_string()), "{case}");
+        }
+    }
+}
+
+/// Two empty nodes of different sizes do not tie: the pod's own request counts, so the larger
+/// node scores higher; a pod asking for nothing scores the defaults (100m, 200Mi) per container.
+#[test]
+fn the_incoming_pod_counts_in_its_own_score() {
+    let sized = |name: &str, cpu: &str, mem: &str| {
+        node(name, json!({}), json!([]), json!({"cpu": cpu, "memory": mem, "pods": "110"}))
+    };
+    let nodes = || vec![sized("a-small", "2", "4Gi"), sized("b-large", "8", "16Gi")];
+    assert_eq!(schedule(pod("p", json!({})), nodes(), vec![]), Ok("b-large".into()));
+    let small = vec![sized("a", "2", "4Gi"), sized("b", "2", "4Gi")];
+    assert_eq!(schedule(pod("p", json!({})), small, vec![]), Ok("a".into()), "a tie goes by name");
+}
+
+/// Classes placed in one step see each other's host ports: two shapes of pods asking for the
+/// same host port do not share a node, and one class puts at most one pod on a node.
+#[test]
+fn host_ports_are_taken_within_one_step() {
+    let nodes = vec![plain_node("n1"), plain_node("n2")];
+    let mut objects = nodes;
+    let web = |name: &str, cpu: &str| {
+        pod(
+            name,
+            json!({"containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 80, "hostPort": 80}],
+                                         "resources": {"requests": {"cpu": cpu}}}]}),
+        )
+    };
+    objects.extend([web("a1", "100m"), web("a2", "100m"), web("a3", "100m"), web("b1", "200m")]);
+    let mut placed: Vec<(String, String)> = run(objects)
+        .into_iter()
+        .filter_map(|a| match a.change {
+            Change::Bind { pod, node } => Some((node, pod.name)),
+            _ => None,
+        })
+        .collect();
+    placed.sort();
+    let nodes: Vec<&str> = placed.iter().map(|p| p.0.as_str()).collect();
+    assert_eq!(nodes, ["n1", "n2"], "one port-80 pod per node: {placed:?}");
+}
+
+/// DaemonSet-shaped load: every pod pinned to its own node by `matchFields metadata.name`
+/// (each its own scheduling class) and holding the same host port. One step places them all,
+/// each on its node.
+#[test]
+fn pods_pinned_to_their_nodes_all_land_in_one_step() {
+    let n = 300;
+    let mut objects: Vec<Value> = (0..n).map(|i| plain_node(&format!("node-{i:03}"))).collect();
+    for i in 0..n {
+        let spec = with(
+            required(json!([{"matchFields": [name_in(&[&format!("node-{i:03}")])]}])),
+            json!({"containers": [{"name": "agent", "image": "i", "ports": [{"containerPort": 9100, "hostPort": 9100}]}]}),
+        );
+        objects.push(pod(&format!("agent-{i:03}"), spec));
+    }
+    let binds: Vec<(String, String)> = run(objects)
+        .into_iter()
+        .filter_map(|a| match a.change {
+            Change::Bind { pod, node } => Some((pod.name, node)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(binds.len(), n);
+    assert!(binds.iter().all(|(p, node)| p["agent-".len()..] == node["node-".len()..]), "{binds:?}");
+}
+
+mod affinity_oracle {
+    //! Property: wherever the scheduler binds a pod with required node affinity, an
+    //! independent matcher (written from the API reference, not from the rules) accepts that
+    //! node; and a pod stays Pending only when it accepts none.
+    use super::*;
+    use proptest::prelude::*;
+
+    const KEYS: [&str; 3] = ["zone", "disk", "gen"];
+    const VALUES: [&str; 3] = ["1", "2", "3"];
+    const OPS: [&str; 6] = ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"];
+
+    /// (key, operator, values) of one matchExpressions requirement.
+    type Req = (usize, usize, Vec<usize>);
+
+    fn oracle_holds(labels: &BTreeMap<&str, &str>, (k, op, vals): &Req) -> bool {
+        let key = KEYS[*k];
+        let got = labels.get(key);
+        let want: Vec<&str> = vals.iter().map(|v| VALUES[*v]).collect();
+        let number = |s: &str| s.parse::<i64>().ok();
+        match OPS[*op] {
+            "In" => got.is_some_and(|g| want.contains(g)),
+            "NotIn" => got.is_none_or(|g| !want.contains(g)),
+            "Exists" => got.is_some(),
+            "DoesNotExist" => got.is_none(),
+            "Gt" => got.and_then(|g| number(g)).zip(number(want[0])).is_some_and(|(g, w)| g > w),
+            _ => got.and_then(|g| number(g)).zip(number(want[0])).is_some_and(|(g, w)| g < w),
+        }
+    }
+
+    fn requirement() -> impl Strategy<Value = Req> {
+        (0..KEYS.len(), 0..OPS.len(), proptest::collection::vec(0..VALUES.len(), 1..3)).prop_map(
+            |(k, op, mut v)| {
+                match OPS[op] {
+                    "Exists" | "DoesNotExist" => v.clear(),
+                    "Gt" | "Lt" => v.truncate(1),
+                    _ => {}
+                }
+                (k, op, v)
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        #[test]
+        fn bound_nodes_satisfy_the_affinity(
+            node_labels in proptest::collection::vec(proptest::collection::btree_map(0..KEYS.len(), 0..VALUES.len(), 0..3), 1..5),
+            terms in proptest::collection::vec(proptest::collection::vec(requirement(), 1..3), 1..3),
+        ) {
+            let labels: Vec<BTreeMap<&str, &str>> =
+                node_labels.iter().map(|m| m.iter().map(|(k, v)| (KEYS[*k], VALUES[*v])).collect()).collect();
+            let nodes: Vec<Value> = labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| node(&format!("n{i}"), json!(l), json!([]), Value::Null))
+                .collect();
+            let terms_json: Vec<Value> = terms
+                .iter()
+                .map(|t| json!({"matchExpressions": t.iter().map(|(k, op, vals)| {
+                    let values: Vec<&str> = vals.iter().map(|v| VALUES[*v]).collect();
+                    expr(KEYS[*k], OPS[*op], &values)
+                }).collect::<Vec<_>>()}))
+                .collect();
+            let accepted: Vec<bool> =
+                labels.iter().map(|l| terms.iter().any(|t| t.iter().all(|r| oracle_holds(l, r)))).collect();
+            match schedule(pod("p", required(json!(terms_json))), nodes, vec![]) {
+                Ok(node) => {
+                    let i: usize = node[1..].parse().unwrap();
+                    prop_assert!(accepted[i], "bound to {node}, which the oracle rejects");
+                }
+                Err(message) => {
+                    prop_assert!(accepted.iter().all(|a| !a), "pending ({message}) though the oracle accepts a node");
+                    prop_assert_eq!(
+                        message,
+                        format!("0/{n} nodes are available: {n} {NO_MATCH}.", n = labels.len())
+                    );
+                }
+            }
+        }
+    }
+}
