@@ -24,6 +24,9 @@ use std::io::IsTerminal;
 pub const TICK: i64 = 1;
 /// Events older than this (logical time) are dropped, like the API server's event TTL.
 pub const EVENT_TTL: i64 = 3600;
+/// How often (logical seconds) a run drops expired events on the way: a long run keeps at most
+/// this much more than [`EVENT_TTL`] of them.
+const PRUNE_EVERY: i64 = 600;
 /// The step bound of a run without `--max-steps`: this many steps, plus [`STEPS_PER_POD`] for
 /// every pod the state holds or asks for once the user's change is in (see
 /// [`default_max_steps`]).
@@ -112,7 +115,14 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     }
     let progress = Progress::new();
     let mut timelines = rollout::Timelines::new();
+    // Events expire as the clock runs, not only when the run ends: a long `advance` keeps an
+    // hour of them, not every one it recorded.
+    let mut pruned_at = start;
     let outcome = loop {
+        if api.state.now - pruned_at >= PRUNE_EVERY {
+            prune_events(api.state);
+            pruned_at = api.state.now;
+        }
         let step_no = steps.len() + 1;
         if opts.steps.is_some_and(|n| steps.len() >= n) {
             break Outcome::Stopped;
@@ -153,11 +163,12 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
             }
         }
         progress.tick(step_no, record.actions.len());
-        let controllers_acted = record.actions.len() > by_user;
+        let objects_touched = record.actions[by_user..].iter().any(|a| a.key.kind != "Event");
         steps.push(record);
         api.state.now += TICK;
-        if api.fingerprint == before && !controllers_acted {
-            // Only the user's own no-op (`scale` to the current replicas): not a revisit.
+        if api.fingerprint == before && !objects_touched {
+            // Only the user's own no-op (`scale` to the current replicas) or Events (which the
+            // state's fingerprint leaves out, and which controllers record once): not a revisit.
             continue;
         }
         if let Some(&from) = seen.get(&api.fingerprint) {
@@ -205,6 +216,20 @@ fn next_time(p: &controllers::Proposals, now: i64, until: Option<i64>) -> Option
 
 fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord) {
     for a in actions {
+        if let Change::Emit { since } = &a.change {
+            for ev in &a.events {
+                if let Some((verb, key)) = api.emit_event(ev, a.controller, *since) {
+                    record.actions.push(Recorded {
+                        verb,
+                        key,
+                        controller: a.controller.to_string(),
+                        reason: a.reason.clone(),
+                        detail: None,
+                    });
+                }
+            }
+            continue;
+        }
         let result = api.admit(&a.change);
         let target = target_key(&a.change);
         match result {
@@ -249,16 +274,23 @@ fn target_key(change: &Change) -> ObjKey {
         | Change::Patch { key, .. }
         | Change::Remove { key } => key.clone(),
         Change::Bind { pod, .. } => pod.clone(),
+        Change::Emit { .. } => ObjKey::new("Event", "", ""),
     }
 }
 
 /// Drop events whose last occurrence is older than [`EVENT_TTL`].
 fn prune_events(state: &mut State) {
     let now = state.now;
-    state.objects.retain(|k, v| {
-        k.kind != "Event"
-            || model::parse_time(model::str_at(v, &["lastTimestamp"])).is_none_or(|t| now - t <= EVENT_TTL)
-    });
+    let expired: Vec<ObjKey> = state
+        .objects
+        .range(ObjKey::new("Event", "", "")..)
+        .take_while(|(k, _)| k.kind == "Event")
+        .filter(|(_, v)| model::parse_time(model::str_at(v, &["lastTimestamp"])).is_some_and(|t| now - t > EVENT_TTL))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in expired {
+        state.objects.remove(&k);
+    }
 }
 
 /// A spinner on stderr for long runs, only when stderr is a terminal.

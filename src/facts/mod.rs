@@ -6,6 +6,7 @@
 //! Where crepe has no aggregation, the submodules hold small named helpers that compute a count,
 //! a sum or a rank from these tables; the rules consume those as input facts.
 
+pub mod cronjobs;
 pub mod daemon;
 pub mod deploy;
 pub mod history;
@@ -480,6 +481,14 @@ pub struct Facts<'s> {
     pub storage: volumes::StorageFacts,
 }
 
+/// Every object but the Events, stepping over their range of the store (a long run can hold
+/// many more Events than objects). Every Event key sorts before `Event\0`.
+fn non_events(objects: &BTreeMap<ObjKey, Value>) -> impl Iterator<Item = (&ObjKey, &Value)> {
+    objects
+        .range(..ObjKey::new("Event", "", ""))
+        .chain(objects.range(ObjKey::new("Event\0", "", "")..))
+}
+
 impl<'s> Facts<'s> {
     /// Build the facts of one snapshot of the store.
     pub fn extract(objects: &'s BTreeMap<ObjKey, Value>, now: i64) -> Facts<'s> {
@@ -501,10 +510,7 @@ impl<'s> Facts<'s> {
             owner_refs: Vec::new(),
             storage: volumes::StorageFacts::default(),
         };
-        for (key, obj) in objects {
-            if key.kind == "Event" {
-                continue;
-            }
+        for (key, obj) in non_events(objects) {
             let id = f.keys.len() as Id;
             let uid = f.syms.intern(model::uid(obj));
             f.keys.push(key.clone());
@@ -514,7 +520,7 @@ impl<'s> Facts<'s> {
                 f.by_uid.insert(uid, id);
             }
         }
-        for (key, obj) in objects {
+        for (key, obj) in non_events(objects) {
             let Some(&id) = f.by_key.get(key) else { continue };
             f.extract_common(id, obj);
             match key.kind.as_str() {
