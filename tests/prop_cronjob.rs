@@ -147,7 +147,7 @@ fn check(c: &Case, state: &State, at: &str) {
 fn run(c: &Case, state: &mut State, actions: Vec<Action>, until: Option<i64>, what: &str) {
     let mut pending = Some(actions);
     for step in 0..10_000 {
-        let opts = RunOptions { steps: Some(1), max_steps: 1000, until };
+        let opts = RunOptions { steps: Some(1), max_steps: Some(1000), until };
         let trace = driver::run(state, pending.take().unwrap_or_default(), &opts);
         check(c, state, &format!("{what}, step {step}"));
         if trace.outcome == Outcome::Converged || trace.steps.is_empty() {
