@@ -5,8 +5,9 @@
 //! sorted by object). Conflicting proposals are recorded and dropped; the controller proposes
 //! again next step. The clock advances one tick per step; when nothing is left to do but a
 //! controller is waiting for a time (a pod's ready delay, an eviction timeout, a progress
-//! deadline), the clock jumps there. Schedules (a CronJob's next run) are only jumped to
-//! within the time an `advance` lets the clock run (`RunOptions::until`). The run stops when no action is derived and no timer is
+//! deadline), the clock jumps there. Schedules (a CronJob's next run) are only reached
+//! within the time an `advance` lets the clock run (`RunOptions::until`): outside it no jump
+//! crosses one. The run stops when no action is derived and no timer is
 //! pending (converged), after `--steps` steps (on purpose), at `--max-steps` (exit 3), or when a
 //! state repeats (a cycle, exit 3).
 
@@ -206,10 +207,14 @@ pub fn default_max_steps(state: &State) -> usize {
 
 /// Where the clock goes when a step derived nothing: the earliest timer, or a schedule or the
 /// end of an `advance` when they come first and lie within it; `None` when the run is over.
+/// Outside an `advance` the clock never reaches a schedule: a timer at or beyond the next one
+/// (a Job that ends after its CronJob's next start time) waits for an `advance` to cross it, so
+/// a reconciling command does not run a CronJob's later starts on its own.
 fn next_time(p: &controllers::Proposals, now: i64, until: Option<i64>) -> Option<i64> {
     let horizon = until.unwrap_or(now);
-    let timer = p.wakes.iter().copied().find(|&t| t > now);
-    let scheduled = p.schedules.iter().copied().find(|&t| t > now && t <= horizon);
+    let barrier = p.schedules.iter().copied().filter(|&t| t > horizon).min();
+    let timer = p.wakes.iter().copied().filter(|&t| t > now && barrier.is_none_or(|b| t < b)).min();
+    let scheduled = p.schedules.iter().copied().filter(|&t| t > now && t <= horizon).min();
     let end = (horizon > now).then_some(horizon);
     [timer, scheduled, end].into_iter().flatten().min()
 }
@@ -320,7 +325,8 @@ mod tests {
     use super::*;
     use crate::controllers::Proposals;
 
-    /// Timers are always jumped to; schedules and the end of an `advance` only within it.
+    /// Timers are jumped to short of the next schedule beyond an `advance`; schedules and the
+    /// end of an `advance` only within it.
     #[test]
     fn where_the_clock_goes_when_nothing_happens() {
         let p = |wakes: &[i64], schedules: &[i64]| Proposals {
@@ -337,6 +343,11 @@ mod tests {
             ("a schedule beyond an advance", p(&[], &[160]), Some(100), Some(100)),
             ("the earliest of timer and schedule", p(&[90], &[60]), Some(100), Some(60)),
             ("an advance already over", p(&[], &[]), Some(10), None),
+            ("a timer beyond a schedule outside an advance", p(&[90], &[60]), None, None),
+            ("a timer before a schedule outside an advance", p(&[50], &[60]), None, Some(50)),
+            ("a timer at a schedule outside an advance", p(&[60], &[60]), None, None),
+            ("a timer beyond a schedule beyond an advance", p(&[200], &[160]), Some(100), Some(100)),
+            ("an advance over, a timer beyond the next schedule", p(&[200], &[160]), Some(10), None),
         ];
         for (name, proposals, until, want) in cases {
             assert_eq!(next_time(proposals, 10, *until), *want, "{name}");
