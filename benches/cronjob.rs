@@ -40,8 +40,9 @@ fn cron_job(i: i64) -> Value {
 /// (seconds, steps, actions, Jobs created) of `advance hours` over `cron_jobs` CronJobs.
 fn advance(cron_jobs: i64, hours: i64) -> (f64, usize, usize, usize) {
     let mut state = State::empty();
-    let create: Vec<Action> =
-        (0..cron_jobs).map(|i| Action::new(Change::Create { object: cron_job(i) }, "kubectl", "apply")).collect();
+    let create: Vec<Action> = (0..cron_jobs)
+        .map(|i| Action::new(Change::Create { object: cron_job(i) }, "kubectl", "apply"))
+        .collect();
     let trace = driver::run(&mut state, create, &RunOptions::default());
     assert!(trace.converged());
     let opts = RunOptions { steps: None, max_steps: 1_000_000, until: Some(state.now + hours * 3600) };
@@ -82,9 +83,17 @@ fn main() {
     let (small, large) = (counts.first().copied().unwrap_or(0), counts.last().copied().unwrap_or(0));
     let (short, long) = (hours.first().copied().unwrap_or(0), hours.last().copied().unwrap_or(0));
     if let (Some(a), Some(b)) = (time(large, short), time(large, long)) {
-        println!("ratio     {large} CronJobs, {long}h / {short}h: ×{:.2} for ×{:.1} the runs", b / a, long as f64 / short as f64);
+        println!(
+            "ratio     {large} CronJobs, {long}h / {short}h: ×{:.2} for ×{:.1} the runs",
+            b / a,
+            long as f64 / short as f64
+        );
     }
     if let (Some(a), Some(b)) = (time(small, long), time(large, long)) {
-        println!("ratio     {long}h, {large} / {small} CronJobs: ×{:.2} for ×{:.1} the runs", b / a, large as f64 / small as f64);
+        println!(
+            "ratio     {long}h, {large} / {small} CronJobs: ×{:.2} for ×{:.1} the runs",
+            b / a,
+            large as f64 / small as f64
+        );
     }
 }

@@ -290,7 +290,9 @@ fn prune_events(state: &mut State) {
         .objects
         .range(ObjKey::new("Event", "", "")..)
         .take_while(|(k, _)| k.kind == "Event")
-        .filter(|(_, v)| model::parse_time(model::str_at(v, &["lastTimestamp"])).is_some_and(|t| now - t > EVENT_TTL))
+        .filter(|(_, v)| {
+            model::parse_time(model::str_at(v, &["lastTimestamp"])).is_some_and(|t| now - t > EVENT_TTL)
+        })
         .map(|(k, _)| k.clone())
         .collect();
     for k in expired {

@@ -484,9 +484,7 @@ pub struct Facts<'s> {
 /// Every object but the Events, stepping over their range of the store (a long run can hold
 /// many more Events than objects). Every Event key sorts before `Event\0`.
 fn non_events(objects: &BTreeMap<ObjKey, Value>) -> impl Iterator<Item = (&ObjKey, &Value)> {
-    objects
-        .range(..ObjKey::new("Event", "", ""))
-        .chain(objects.range(ObjKey::new("Event\0", "", "")..))
+    objects.range(..ObjKey::new("Event", "", "")).chain(objects.range(ObjKey::new("Event\0", "", "")..))
 }
 
 impl<'s> Facts<'s> {
