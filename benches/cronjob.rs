@@ -45,7 +45,7 @@ fn advance(cron_jobs: i64, hours: i64) -> (f64, usize, usize, usize) {
         .collect();
     let trace = driver::run(&mut state, create, &RunOptions::default());
     assert!(trace.converged());
-    let opts = RunOptions { steps: None, max_steps: 1_000_000, until: Some(state.now + hours * 3600) };
+    let opts = RunOptions { steps: None, max_steps: Some(1_000_000), until: Some(state.now + hours * 3600) };
     let t = Instant::now();
     let trace = driver::run(&mut state, vec![], &opts);
     let took = t.elapsed().as_secs_f64();

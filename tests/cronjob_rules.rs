@@ -1043,7 +1043,9 @@ fn cleanup_finished_jobs_delete_or_not() {
     const T: bool = true;
     const F: bool = false;
     type Row = (&'static str, bool, bool, bool);
-    let cases: [(&str, [Row; 6], Option<i64>, Option<i64>); 9] = [
+    /// Name, the Jobs, successfulJobsHistoryLimit, failedJobsHistoryLimit.
+    type Case = (&'static str, [Row; 6], Option<i64>, Option<i64>);
+    let cases: [Case; 9] = [
         (
             "success. job limit reached",
             [
