@@ -5,9 +5,10 @@
 //! exists, an object that is gone, a pod already bound, a node without room, an adoption of a
 //! pod someone else adopted first). A refusal is a conflict: recorded, not applied, and the
 //! controller proposes again next step. It also does what admission does for every new object:
-//! names from `generateName`, uids, resourceVersions, creation timestamps, default tolerations.
+//! names from `generateName`, uids, resourceVersions, creation timestamps, default tolerations,
+//! and a Job's defaults and generated selector (`defaults.rs`).
 
-use crate::actions::{Change, EventSpec, EventType, Precondition, Propagation};
+use crate::actions::{Change, EventSpec, EventType, Precondition, Propagation, REFERENCE_PLACEHOLDER};
 use crate::facts::sched::{self, Room};
 use crate::model::{self, ObjKey};
 use crate::state::State;
@@ -36,8 +37,12 @@ pub struct ApiServer<'a> {
     pub state: &'a mut State,
     /// Room left per node, filled on the first bind of a step.
     node_room: Option<FxHashMap<String, Room>>,
-    /// XOR of the hashes of all non-Event objects (resourceVersion aside): detects revisits.
+    /// XOR of the hashes of all non-Event objects (resourceVersion aside) and of each distinct
+    /// recorded Event (object, type, reason, message): detects revisits. Events count once
+    /// however often they recur, as the event recorder folds repeats into one.
     pub fingerprint: u64,
+    /// How many stored Events share each (object, type, reason, message).
+    events: FxHashMap<u64, u32>,
     /// How many owner references name each uid: built on the first orphan delete of a pod,
     /// then kept current by every write, so mass deletes do not scan the store per pod.
     dependents: Option<FxHashMap<String, usize>>,
@@ -50,7 +55,24 @@ impl<'a> ApiServer<'a> {
             .iter()
             .filter(|(k, _)| k.kind != "Event")
             .fold(0, |fp, (k, v)| fp ^ object_hash(k, v));
-        ApiServer { state, node_room: None, fingerprint, dependents: None }
+        let mut api =
+            ApiServer { state, node_room: None, fingerprint, dependents: None, events: FxHashMap::default() };
+        let events: Vec<u64> = api.state.of_kind("Event", None).map(event_hash).collect();
+        for e in events {
+            api.count_event(e, true);
+        }
+        api
+    }
+
+    /// Count one Event in or out of the fingerprint: a (object, type, reason, message) counts
+    /// while at least one Event carries it.
+    fn count_event(&mut self, hash: u64, add: bool) {
+        let n = self.events.entry(hash).or_default();
+        let before = *n;
+        *n = if add { n.saturating_add(1) } else { n.saturating_sub(1) };
+        if (before == 0) != (*n == 0) {
+            self.fingerprint ^= hash;
+        }
     }
 
     /// Start a new step: capacity is recomputed from the store on the next bind.
@@ -80,18 +102,26 @@ impl<'a> ApiServer<'a> {
                 }
                 Ok(Admitted { key: key.clone(), detail: None })
             }
+            Change::Emit { .. } => Err("an Emit is admitted with its Event (emit_event)".into()),
         }
     }
 
     /// Store an object as it is (used when the user applies a manifest).
     pub fn put(&mut self, key: ObjKey, obj: Value) {
         if let Some(old) = self.state.objects.get(&key) {
-            if key.kind != "Event" {
+            if key.kind == "Event" {
+                let old = event_hash(old);
+                self.count_event(old, false);
+            } else {
                 self.fingerprint ^= object_hash(&key, old);
             }
-            count_owner_refs(&mut self.dependents, old, false);
+            if let Some(old) = self.state.objects.get(&key) {
+                count_owner_refs(&mut self.dependents, old, false);
+            }
         }
-        if key.kind != "Event" {
+        if key.kind == "Event" {
+            self.count_event(event_hash(&obj), true);
+        } else {
             self.fingerprint ^= object_hash(&key, &obj);
         }
         count_owner_refs(&mut self.dependents, &obj, true);
@@ -100,7 +130,9 @@ impl<'a> ApiServer<'a> {
 
     fn remove(&mut self, key: &ObjKey) -> Option<Value> {
         let old = self.state.objects.remove(key)?;
-        if key.kind != "Event" {
+        if key.kind == "Event" {
+            self.count_event(event_hash(&old), false);
+        } else {
             self.fingerprint ^= object_hash(key, &old);
         }
         count_owner_refs(&mut self.dependents, &old, false);
@@ -155,6 +187,8 @@ impl<'a> ApiServer<'a> {
         if kind == "Pod" {
             default_pod(&mut obj);
         }
+        admit_storage(self.state, &kind, &mut obj);
+        crate::defaults::on_create(&kind, &mut obj, &self.state.objects);
         self.put(key.clone(), obj);
         Ok(Admitted { key, detail: None })
     }
@@ -238,10 +272,15 @@ impl<'a> ApiServer<'a> {
     /// JSON merge patch, in place: a patch that changes nothing is admitted without a write (no
     /// new resourceVersion), like the API server's no-op updates.
     fn patch(&mut self, key: &ObjKey, patch: &Value, precondition: &Precondition) -> Result<(), String> {
+        let resolved;
+        let patch = if *precondition == Precondition::ResolveReferences {
+            resolved = self.resolve_references(patch)?;
+            &resolved
+        } else {
+            patch
+        };
         let Some(obj) = self.state.objects.get(key) else { return Err(format!("{key} not found")) };
-        if *precondition == Precondition::NoController && model::controller_ref(obj).is_some() {
-            return Err(format!("{key} already has a controller"));
-        }
+        check_precondition(&self.state.objects, key, obj, precondition)?;
         if !merge_changes(obj, patch) {
             return Ok(());
         }
@@ -274,12 +313,88 @@ impl<'a> ApiServer<'a> {
         if let Some(old_hash) = old_hash {
             self.fingerprint ^= old_hash ^ object_hash(key, obj);
         }
+        if deletion_finished(key, obj) {
+            self.remove(key);
+        }
         Ok(())
     }
 
+    /// `patch` with each [`crate::actions::object_reference`] placeholder replaced by an
+    /// `ObjectReference` to the object as stored now; a conflict when that object is missing.
+    fn resolve_references(&self, patch: &Value) -> Result<Value, String> {
+        match patch {
+            Value::Object(m) => {
+                if let (1, Some(target)) = (m.len(), m.get(REFERENCE_PLACEHOLDER)) {
+                    let s = |f: &str| model::str_at(target, &[f]);
+                    let key = ObjKey::new(s("kind"), s("namespace"), s("name"));
+                    let obj = self.state.objects.get(&key).ok_or_else(|| format!("{key} not found"))?;
+                    return Ok(json!({
+                        "kind": key.kind,
+                        "namespace": key.namespace,
+                        "name": key.name,
+                        "uid": model::uid(obj),
+                        "apiVersion": model::str_at(obj, &["apiVersion"]),
+                        "resourceVersion": model::str_at(obj, &["metadata", "resourceVersion"]),
+                    }));
+                }
+                let mut out = serde_json::Map::new();
+                for (k, v) in m {
+                    out.insert(k.clone(), self.resolve_references(v)?);
+                }
+                Ok(Value::Object(out))
+            }
+            Value::Array(a) => {
+                a.iter().map(|v| self.resolve_references(v)).collect::<Result<_, _>>().map(Value::Array)
+            }
+            other => Ok(other.clone()),
+        }
+    }
+
+    /// Record `spec` as the whole effect of an action ([`Change::Emit`]) unless an alike Event
+    /// (same object, type, reason and message) last occurred at `since` or later; an older alike
+    /// Event is counted again. What was written: (`"create"` or `"update"`, the Event's key).
+    pub fn emit_event(
+        &mut self,
+        spec: &EventSpec,
+        controller: &str,
+        since: i64,
+    ) -> Option<(&'static str, ObjKey)> {
+        let uid = model::uid(self.state.objects.get(&spec.on)?).to_string();
+        let ns = if spec.on.namespace.is_empty() { "default" } else { spec.on.namespace.as_str() };
+        let prefix = format!("{}.", spec.on.name);
+        let alike = self
+            .state
+            .objects
+            .range(ObjKey::new("Event", ns, &prefix)..)
+            .take_while(|(k, _)| k.kind == "Event" && k.namespace == ns && k.name.starts_with(&prefix))
+            .filter(|(_, e)| {
+                model::str_at(e, &["involvedObject", "uid"]) == uid
+                    && model::str_at(e, &["type"]) == event_type(spec.kind)
+                    && model::str_at(e, &["reason"]) == spec.reason
+                    && model::str_at(e, &["message"]) == spec.message
+            })
+            .map(|(k, e)| {
+                (model::parse_time(model::str_at(e, &["lastTimestamp"])).unwrap_or(i64::MIN), k.clone())
+            })
+            .max();
+        match alike {
+            Some((last, _)) if last >= since => None,
+            Some((_, key)) => {
+                let mut event = self.state.objects[&key].clone();
+                let count = model::i64_at(&event, &["count"]).unwrap_or(1);
+                event["count"] = json!(count + 1);
+                event["lastTimestamp"] = json!(model::fmt_time(self.state.now));
+                event["metadata"]["resourceVersion"] = json!(self.state.next_seq().to_string());
+                self.put(key.clone(), event);
+                Some(("update", key))
+            }
+            None => self.record_event(spec, controller, &spec.on.name).map(|key| ("create", key)),
+        }
+    }
+
     /// Record an Event for an admitted action; `{name}` in the message becomes `name`.
-    pub fn record_event(&mut self, spec: &EventSpec, controller: &str, name: &str) {
-        let Some(involved) = self.state.objects.get(&spec.on) else { return };
+    pub fn record_event(&mut self, spec: &EventSpec, controller: &str, name: &str) -> Option<ObjKey> {
+        let involved = self.state.objects.get(&spec.on)?;
         let involved_ref = json!({
             "apiVersion": model::str_at(involved, &["apiVersion"]),
             "kind": spec.on.kind,
@@ -299,13 +414,22 @@ impl<'a> ApiServer<'a> {
             "involvedObject": involved_ref,
             "reason": spec.reason,
             "message": spec.message.replace("{name}", name),
-            "type": match spec.kind { EventType::Normal => "Normal", EventType::Warning => "Warning" },
+            "type": event_type(spec.kind),
             "source": {"component": crate::controllers::component(controller)},
             "firstTimestamp": now,
             "lastTimestamp": now,
             "count": 1,
         });
-        self.put(ObjKey::new("Event", &ns, &event_name), event);
+        let key = ObjKey::new("Event", &ns, &event_name);
+        self.put(key.clone(), event);
+        Some(key)
+    }
+}
+
+fn event_type(kind: EventType) -> &'static str {
+    match kind {
+        EventType::Normal => "Normal",
+        EventType::Warning => "Warning",
     }
 }
 
@@ -334,6 +458,113 @@ fn has_generation(kind: &str, obj: &Value) -> bool {
 /// Whether a patch changes anything beyond `status` and `metadata` (so defaulting may apply).
 fn touches_more_than_status(patch: &Value) -> bool {
     patch.as_object().is_none_or(|p| p.keys().any(|k| k != "status" && k != "metadata"))
+}
+
+/// Whether `precondition` holds for `obj` (stored under `key`); why not, as a conflict.
+fn check_precondition(
+    objects: &std::collections::BTreeMap<ObjKey, Value>,
+    key: &ObjKey,
+    obj: &Value,
+    precondition: &Precondition,
+) -> Result<(), String> {
+    match precondition {
+        Precondition::None | Precondition::ResolveReferences => Ok(()),
+        Precondition::NoController if model::controller_ref(obj).is_some() => {
+            Err(format!("{key} already has a controller"))
+        }
+        Precondition::NoController => Ok(()),
+        Precondition::VolumeFreeFor { namespace, name, uid } => match model::at(obj, &["spec", "claimRef"]) {
+            Some(r) if r.is_object() => {
+                let (ref_uid, ref_ns, ref_name) = (
+                    model::str_at(r, &["uid"]),
+                    model::str_at(r, &["namespace"]),
+                    model::str_at(r, &["name"]),
+                );
+                if ref_ns == namespace && ref_name == name && (ref_uid.is_empty() || ref_uid == uid) {
+                    Ok(())
+                } else {
+                    Err(format!("{key} is already bound to claim {ref_ns}/{ref_name}"))
+                }
+            }
+            _ => Ok(()),
+        },
+        Precondition::VolumeClaimedBy { volume } => {
+            let named = model::str_at(obj, &["spec", "volumeName"]);
+            if !named.is_empty() && named != volume {
+                return Err(format!("{key} is already bound to volume {named}"));
+            }
+            let pv = objects.get(&ObjKey::new("PersistentVolume", "", volume));
+            let holder = pv.map(|v| model::str_at(v, &["spec", "claimRef", "uid"])).unwrap_or("");
+            if holder == model::uid(obj) {
+                Ok(())
+            } else {
+                Err(format!("PersistentVolume {volume} is not bound to {key}"))
+            }
+        }
+    }
+}
+
+/// What admission plugins add to a new claim or volume: `StorageObjectInUseProtection`'s
+/// finalizers (`kubernetes.io/pvc-protection`, `kubernetes.io/pv-protection`) and, for a claim
+/// that names no class, `DefaultStorageClass`'s default class (the newest class marked
+/// default; equal times by name).
+fn admit_storage(state: &State, kind: &str, obj: &mut Value) {
+    use crate::facts::volumes::{
+        ANN_BETA_DEFAULT_CLASS, ANN_BETA_STORAGE_CLASS, ANN_DEFAULT_CLASS, PVC_PROTECTION, PV_PROTECTION,
+    };
+    let finalizer = match kind {
+        "PersistentVolumeClaim" => PVC_PROTECTION,
+        "PersistentVolume" => PV_PROTECTION,
+        _ => return,
+    };
+    let meta = model::obj_mut(obj, &["metadata"]);
+    let list = meta.entry("finalizers").or_insert_with(|| json!([]));
+    if let Some(a) = list.as_array_mut() {
+        if !a.iter().any(|f| f.as_str() == Some(finalizer)) {
+            a.push(json!(finalizer));
+        }
+    }
+    let unset = model::at(obj, &["spec", "storageClassName"]).is_none_or(Value::is_null)
+        && model::annotation(obj, ANN_BETA_STORAGE_CLASS).is_none();
+    if kind != "PersistentVolumeClaim" || !unset {
+        return;
+    }
+    let default = state
+        .of_kind("StorageClass", None)
+        .filter(|c| {
+            [ANN_DEFAULT_CLASS, ANN_BETA_DEFAULT_CLASS]
+                .iter()
+                .any(|a| model::annotation(c, a) == Some("true"))
+        })
+        .max_by(|a, b| {
+            let created = |c: &Value| model::parse_time(model::str_at(c, &["metadata", "creationTimestamp"]));
+            created(a).cmp(&created(b)).then_with(|| model::name(b).cmp(model::name(a)))
+        })
+        .map(|c| model::name(c).to_string());
+    if let Some(class) = default {
+        model::obj_mut(obj, &["spec"]).insert("storageClassName".into(), json!(class));
+    }
+}
+
+/// The fingerprint of an Event: what the event recorder folds repeats by (the object, type,
+/// reason and message).
+fn event_hash(event: &Value) -> u64 {
+    let mut h = FxHasher::default();
+    "Event".hash(&mut h);
+    for path in
+        [&["involvedObject", "uid"][..], &["involvedObject", "name"], &["type"], &["reason"], &["message"]]
+    {
+        model::str_at(event, path).hash(&mut h);
+    }
+    h.finish()
+}
+
+/// Whether an object being deleted has nothing left holding it once a patch removed its last
+/// finalizer: the API server then deletes it. A pod on a node waits for its kubelet instead.
+fn deletion_finished(key: &ObjKey, obj: &Value) -> bool {
+    model::at(obj, &["metadata", "deletionTimestamp"]).is_some()
+        && model::at(obj, &["metadata", "finalizers"]).and_then(Value::as_array).is_none_or(|f| f.is_empty())
+        && (key.kind != "Pod" || model::str_at(obj, &["spec", "nodeName"]).is_empty())
 }
 
 /// Defaults the API server and its admission plugins give a new pod: phase Pending and the

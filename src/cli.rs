@@ -46,9 +46,10 @@ pub struct RunArgs {
     /// Stop after N steps on purpose (exit 0).
     #[arg(long)]
     pub steps: Option<usize>,
-    /// Give up after N steps without convergence (exit 3).
-    #[arg(long, default_value_t = driver::DEFAULT_MAX_STEPS)]
-    pub max_steps: usize,
+    /// Give up after N steps without convergence (exit 3). Default: 1,000 plus 10 for every pod
+    /// the state holds or asks for (spec.replicas, spec.completions) once the change is in.
+    #[arg(long)]
+    pub max_steps: Option<usize>,
     /// Stop (exit 3) when an object asks for more objects than the store may hold.
     #[arg(long, default_value_t = crate::budget::DEFAULT_MAX_OBJECTS)]
     pub max_objects: usize,
@@ -106,7 +107,7 @@ pub enum Command {
     },
     /// Show one object in detail, with its events.
     Describe { kind: String, name: Option<String> },
-    /// Set the replicas of a ReplicaSet, ReplicationController or Deployment.
+    /// Set the replicas of a ReplicaSet, ReplicationController, Deployment or StatefulSet.
     Scale {
         target: Vec<String>,
         #[arg(long)]
@@ -158,10 +159,28 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
-    /// Watch, undo, pause or resume a Deployment's rollout.
+    /// Watch or undo the rollout of a Deployment, DaemonSet or StatefulSet; pause or resume a Deployment's.
     Rollout {
         #[command(subcommand)]
         what: RolloutCommand,
+    },
+    /// Create an object from the command line.
+    Create {
+        #[command(subcommand)]
+        what: CreateCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CreateCommand {
+    /// `create job NAME --from=cronjob/CRONJOB`: run a CronJob's job template now.
+    Job {
+        name: String,
+        /// The CronJob whose job template the Job is made from (`cronjob/NAME`).
+        #[arg(long)]
+        from: String,
+        #[command(flatten)]
+        run: RunArgs,
     },
 }
 
@@ -204,7 +223,7 @@ pub enum RolloutCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum SetCommand {
-    /// `set image KIND/NAME CONTAINER=IMAGE…`
+    /// `set image KIND/NAME CONTAINER=IMAGE…` (or `KIND NAME CONTAINER=IMAGE…`)
     Image {
         target: String,
         images: Vec<String>,
@@ -261,6 +280,9 @@ pub enum Exit {
 
 const USER: &str = "kubectl";
 
+/// The kinds that serve a `scale` subresource (what `scale` patches).
+const SCALABLE: &[&str] = &["Deployment", "ReplicaSet", "ReplicationController", "StatefulSet"];
+
 pub fn run(cli: Cli) -> Result<Exit> {
     let ns = cli.namespace.clone().unwrap_or_else(|| "default".to_string());
     let read = ReadOptions {
@@ -303,6 +325,11 @@ pub fn run(cli: Cli) -> Result<Exit> {
         }
         Command::Describe { kind, name } => {
             let s = state::load(&cli.state)?;
+            // `describe KIND NAME` or `describe KIND/NAME`.
+            let (kind, name) = match (kind.split_once('/'), name) {
+                (Some((k, n)), None) => (k.to_string(), Some(n.to_string())),
+                (_, name) => (kind, name),
+            };
             let info = kind_in(&s, &kind)?;
             let names: Vec<String> = match name {
                 Some(n) => vec![n],
@@ -328,6 +355,10 @@ pub fn run(cli: Cli) -> Result<Exit> {
             }
             mutate(&cli.state, &run, |s| {
                 let key = existing(s, info, &ns, &name)?;
+                if !SCALABLE.contains(&info.kind) {
+                    // kubectl patches the `scale` subresource, which these kinds do not serve.
+                    bail!("Error from server (NotFound): the server could not find the requested resource");
+                }
                 let action = Action::new(
                     Change::Scale { key, replicas, patch: None },
                     USER,
@@ -337,7 +368,14 @@ pub fn run(cli: Cli) -> Result<Exit> {
             })
         }
         Command::Set { what: SetCommand::Image { target, images, run } } => {
-            let (info, name) = target_of(std::slice::from_ref(&target))?;
+            // `KIND/NAME C=IMG…` or, as kubectl also takes it, `KIND NAME C=IMG…`.
+            let (target, images) = match images.split_first() {
+                Some((name, rest)) if !target.contains('/') && !name.contains('=') => {
+                    (vec![target, name.clone()], rest.to_vec())
+                }
+                _ => (vec![target], images),
+            };
+            let (info, name) = target_of(&target)?;
             mutate(&cli.state, &run, |s| {
                 let key = existing(s, info, &ns, &name)?;
                 let obj = &s.objects[&key];
@@ -410,80 +448,139 @@ pub fn run(cli: Cli) -> Result<Exit> {
         }
         Command::Run { run } => mutate(&cli.state, &run, |_| Ok((vec![], vec![]))),
         Command::Rollout { what } => rollout_command(&cli.state, &ns, what),
+        Command::Create { what: CreateCommand::Job { name, from, run } } => {
+            let (info, cron_job) = target_of(std::slice::from_ref(&from))?;
+            if info.kind != "CronJob" {
+                bail!("error: from must be an existing cronjob: {from}");
+            }
+            mutate(&cli.state, &run, |s| {
+                let key = existing(s, info, &ns, &cron_job)?;
+                let job = job_from_cron_job(&s.objects[&key], &name);
+                validate::object(&job).map_err(|e| anyhow!("job {name:?}: {}: {}", e.field, e.message))?;
+                if s.objects.contains_key(&ObjKey::of(&job)) {
+                    bail!("Error from server (AlreadyExists): jobs.batch {name:?} already exists");
+                }
+                Ok((
+                    vec![Action::new(
+                        Change::Create { object: job },
+                        USER,
+                        format!("create job --from={from}"),
+                    )],
+                    vec![format!("job.batch/{name} created")],
+                ))
+            })
+        }
     }
 }
 
-/// A Deployment named by `deploy/NAME` (or `deployment/NAME`, `deployment NAME`).
-fn deployment_target(target: &str) -> Result<String> {
+/// kubectl's `createJobFromCronJob`: the job template's labels and spec, its annotations with
+/// `cronjob.kubernetes.io/instantiate: manual`, and a controller reference to the CronJob
+/// (without `blockOwnerDeletion`, as kubectl writes it).
+fn job_from_cron_job(cron_job: &Value, name: &str) -> Value {
+    let mut job = crate::podtemplate::job_from_cron_job(
+        cron_job,
+        name,
+        &[("cronjob.kubernetes.io/instantiate", "manual".to_string())],
+    );
+    model::obj_mut(&mut job, &["metadata"]).insert(
+        "ownerReferences".into(),
+        json!([{
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "name": model::name(cron_job),
+            "uid": model::uid(cron_job),
+            "controller": true,
+        }]),
+    );
+    job
+}
+
+/// The object a `rollout` command names (`KIND/NAME` or `KIND NAME`), of a kind that rolls out.
+fn rollout_target(s: &State, ns: &str, target: &str) -> Result<ObjKey> {
     let (info, name) = target_of(&target.split_whitespace().map(str::to_string).collect::<Vec<_>>())?;
-    if info.kind != "Deployment" {
-        bail!("rollout: only Deployments are supported here, got {}", model::resource_ref(info.kind));
+    if !crate::rollout::KINDS.contains(&info.kind) {
+        bail!(
+            "rollout: {} is not supported (supported: {})",
+            model::resource_ref(info.kind),
+            crate::rollout::KINDS.join(", ")
+        );
     }
-    Ok(name)
+    existing(s, info, ns, &name)
 }
 
+/// `rollout …` for the kinds that roll out (`crate::rollout::KINDS`).
 fn rollout_command(path: &std::path::Path, ns: &str, what: RolloutCommand) -> Result<Exit> {
-    let info = kind_of("deployment")?;
     match what {
         RolloutCommand::Status { target, timeline } => {
-            let name = deployment_target(&target)?;
             let s = state::load(path)?;
-            let key = existing(&s, info, ns, &name)?;
-            let d = &s.objects[&key];
+            let key = rollout_target(&s, ns, &target)?;
             if timeline {
+                if key.kind != "Deployment" {
+                    bail!("--timeline: only Deployments record a rollout timeline");
+                }
                 let samples = crate::rollout::stored_timeline(&s, &key);
                 if samples.is_empty() {
-                    println!("deployment {name:?}: no rollout recorded yet");
+                    println!("deployment {:?}: no rollout recorded yet", key.name);
                 } else {
-                    print!("{}", crate::rollout::chart(&name, &samples));
+                    print!("{}", crate::rollout::chart(&key.name, &samples));
                 }
             }
-            let (message, done) = crate::rollout::status(d)?;
+            let (message, done) = crate::rollout::status(&s.objects[&key])?;
             println!("{message}");
             Ok(if done { Exit::Ok } else { Exit::Changes(1) })
         }
         RolloutCommand::History { target, revision } => {
-            let name = deployment_target(&target)?;
             let s = state::load(path)?;
-            let key = existing(&s, info, ns, &name)?;
-            print!("{}", crate::rollout::history(&s, &s.objects[&key], revision)?);
+            let key = rollout_target(&s, ns, &target)?;
+            print!("{}", crate::rollout::history(&s, &key, revision)?);
             Ok(Exit::Ok)
         }
-        RolloutCommand::Undo { target, to_revision, run } => {
-            let name = deployment_target(&target)?;
-            mutate(path, &run, |s| {
-                let key = existing(s, info, ns, &name)?;
-                match crate::rollout::undo_patch(s, &s.objects[&key], to_revision)? {
-                    None => Ok((
-                        vec![],
-                        vec![format!("deployment.apps/{name} skipped rollback (current template already matches revision {to_revision})")],
-                    )),
-                    Some((patch, revision)) => Ok((
-                        vec![Action::new(
-                            Change::Patch { key, patch, precondition: Precondition::None },
-                            USER,
-                            format!("rollout undo: template of revision {revision}"),
-                        )],
-                        vec![format!("deployment.apps/{name} rolled back")],
-                    )),
-                }
-            })
-        }
+        RolloutCommand::Undo { target, to_revision, run } => mutate(path, &run, |s| {
+            let key = rollout_target(s, ns, &target)?;
+            let what = format!("{}/{}", model::resource_ref(&key.kind), key.name);
+            match crate::rollout::undo_patch(s, &key, to_revision)? {
+                None => Ok((
+                    vec![],
+                    vec![format!(
+                        "{what} skipped rollback (current template already matches revision {to_revision})"
+                    )],
+                )),
+                Some((patch, revision)) => Ok((
+                    vec![Action::new(
+                        Change::Patch { key, patch, precondition: Precondition::None },
+                        USER,
+                        format!("rollout undo: template of revision {revision}"),
+                    )],
+                    vec![format!("{what} rolled back")],
+                )),
+            }
+        }),
         RolloutCommand::Pause { target, run } => set_paused(path, ns, &target, &run, true),
         RolloutCommand::Resume { target, run } => set_paused(path, ns, &target, &run, false),
     }
 }
 
-/// `rollout pause` / `rollout resume`: set `spec.paused`; kubectl refuses a no-op.
+/// `rollout pause` / `rollout resume`: set `spec.paused` of a Deployment; kubectl refuses a
+/// no-op, and the other kinds (they cannot be paused).
 fn set_paused(path: &std::path::Path, ns: &str, target: &str, run: &RunArgs, paused: bool) -> Result<Exit> {
-    let name = deployment_target(target)?;
     mutate(path, run, |s| {
-        let key = existing(s, kind_of("deployment")?, ns, &name)?;
+        let key = rollout_target(s, ns, target)?;
+        let name = &key.name;
+        if key.kind != "Deployment" {
+            let info = kind_of(&key.kind)?;
+            let group = info.served.first().and_then(|v| v.split_once('/')).map_or("", |(g, _)| g);
+            bail!(
+                "{}.{group} {name:?} {} is not supported",
+                info.plural,
+                if paused { "pausing" } else { "resuming" }
+            );
+        }
         let now = model::at(&s.objects[&key], &["spec", "paused"]).and_then(Value::as_bool).unwrap_or(false);
         let word = if paused { "paused" } else { "resumed" };
         if now == paused {
             bail!("deployments.apps {name:?} is already {word}");
         }
+        let message = format!("deployment.apps/{name} {word}");
         Ok((
             vec![Action::new(
                 Change::Patch {
@@ -494,7 +591,7 @@ fn set_paused(path: &std::path::Path, ns: &str, target: &str, run: &RunArgs, pau
                 USER,
                 format!("rollout {}", if paused { "pause" } else { "resume" }),
             )],
-            vec![format!("deployment.apps/{name} {word}")],
+            vec![message],
         ))
     })
 }

@@ -8,20 +8,36 @@
 
 #[path = "../rules/controller_ref_manager.rs"]
 pub mod controller_ref_manager;
+#[path = "../rules/cronjob.rs"]
+pub mod cronjob;
+#[path = "../rules/daemonset.rs"]
+pub mod daemonset;
 #[path = "../rules/deployment.rs"]
 pub mod deployment;
 #[path = "../rules/garbage_collector.rs"]
 pub mod garbage_collector;
+#[path = "../rules/job.rs"]
+pub mod job;
 #[path = "../rules/kubelet.rs"]
 pub mod kubelet;
 #[path = "../rules/namespace.rs"]
 pub mod namespace;
 #[path = "../rules/node_lifecycle.rs"]
 pub mod node_lifecycle;
+#[path = "../rules/provisioner.rs"]
+pub mod provisioner;
 #[path = "../rules/replicaset.rs"]
 pub mod replicaset;
 #[path = "../rules/scheduler.rs"]
 pub mod scheduler;
+#[path = "../rules/statefulset.rs"]
+pub mod statefulset;
+#[path = "../rules/ttl_after_finished.rs"]
+pub mod ttl_after_finished;
+#[path = "../rules/volume.rs"]
+pub mod volume;
+#[path = "../rules/volume_protection.rs"]
+pub mod volume_protection;
 
 use crate::actions::Action;
 use crate::facts::Facts;
@@ -62,14 +78,24 @@ pub struct Controller {
 }
 
 /// Every controller, in the order their proposals are admitted within a step: the garbage
-/// collector, namespace controller and node lifecycle first (deletions and evictions), then the workload controllers
-/// top-down (a Deployment's ReplicaSets before their pods), then the scheduler and the kubelet.
+/// collector, namespace controller and node lifecycle first (deletions and evictions), then the
+/// workload controllers top-down (a Deployment's ReplicaSets before their pods, a CronJob's Jobs
+/// before theirs), then storage (the PersistentVolume controller, the simulated provisioner,
+/// in-use protection), then the scheduler and the kubelet.
 pub const CONTROLLERS: &[Controller] = &[
     garbage_collector::CONTROLLER,
     namespace::CONTROLLER,
     node_lifecycle::CONTROLLER,
     deployment::CONTROLLER,
+    cronjob::CONTROLLER,
     replicaset::CONTROLLER,
+    statefulset::CONTROLLER,
+    daemonset::CONTROLLER,
+    job::CONTROLLER,
+    ttl_after_finished::CONTROLLER,
+    volume::CONTROLLER,
+    provisioner::CONTROLLER,
+    volume_protection::CONTROLLER,
     scheduler::CONTROLLER,
     kubelet::CONTROLLER,
 ];

@@ -11,6 +11,7 @@ pub mod budget;
 pub mod cli;
 pub mod controllers;
 pub mod crds;
+pub mod cron;
 pub mod defaults;
 pub mod describe;
 pub mod driver;

@@ -4,8 +4,9 @@
 //! the user gave, so the round trip stays lossless.
 //!
 //! The core (`set`, `set_str`) is shared; each kind family has its own file with a `KINDS`
-//! table. Controllers still read a missing field as its default, so objects stored before
-//! defaulting existed keep working.
+//! table. [`on_create`] adds what the API server allocates for a new object (a Service's
+//! cluster IP and node ports, a Job's generated selector). Controllers still read a missing
+//! field as its default, so objects stored before defaulting existed keep working.
 
 mod batch;
 mod core;
@@ -14,7 +15,11 @@ mod service;
 mod storage;
 mod workloads;
 
+pub use service::{KUBERNETES_SERVICE_IP, NODE_PORTS, SERVICE_CIDR};
+
+use crate::model::ObjKey;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// The defaulting of one kind, applied to the whole object.
 pub type KindDefaulter = fn(&mut Value);
@@ -28,6 +33,16 @@ pub fn apply(obj: &mut Value) {
     let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
     if let Some((_, default)) = FAMILIES.iter().flat_map(|f| f.iter()).find(|(k, _)| *k == kind) {
         default(obj);
+    }
+}
+
+/// What the API server adds to a new object of `kind` once it is defaulted ([`apply`]) and
+/// has its uid; `objects` is the store it is created into.
+pub fn on_create(kind: &str, obj: &mut Value, objects: &BTreeMap<ObjKey, Value>) {
+    match kind {
+        "Service" => service::allocate(obj, objects),
+        "Job" => batch::generate_selector(obj),
+        _ => {}
     }
 }
 

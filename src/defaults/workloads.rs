@@ -160,6 +160,13 @@ mod tests {
         assert_eq!(ss["spec"]["volumeClaimTemplates"][0]["spec"]["volumeMode"], "Filesystem");
         let ss = defaulted(json!({"kind": "StatefulSet", "spec": {"updateStrategy": {"type": "OnDelete"}}}));
         assert_eq!(ss["spec"]["updateStrategy"], json!({"type": "OnDelete"}));
+        let ss =
+            defaulted(json!({"kind": "StatefulSet", "spec": {"updateStrategy": {"type": "RollingUpdate"}}}));
+        assert_eq!(
+            ss["spec"]["updateStrategy"],
+            json!({"type": "RollingUpdate"}),
+            "an explicit type keeps rollingUpdate nil"
+        );
     }
 
     /// core/v1 `TestSetDefaultReplicationControllerSelector` / `...Labels`.

@@ -46,12 +46,21 @@ pub fn describe(s: &State, key: &ObjKey, obj: &Value) -> String {
         "Node" => d.node(&mut w),
         "PersistentVolume" => d.persistent_volume(&mut w),
         "PersistentVolumeClaim" => d.persistent_volume_claim(&mut w),
+        "StorageClass" => d.storage_class(&mut w),
         "Service" => d.service(&mut w),
         "ConfigMap" => d.config_map(&mut w),
         "Secret" => d.secret(&mut w),
         "Namespace" => d.namespace(&mut w),
         _ => d.generic(&mut w),
     }
+    tabwriter(&w.buf)
+}
+
+/// `DescribePodTemplate` on its own, as `kubectl rollout history --revision` prints a
+/// revision's template.
+pub fn pod_template_text(template: &Value) -> String {
+    let mut w = Out::default();
+    pod_template(&mut w, Some(template));
     tabwriter(&w.buf)
 }
 

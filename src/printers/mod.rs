@@ -25,7 +25,7 @@ mod storage;
 #[cfg(test)]
 mod test_fixtures;
 
-use batch::{cron_job_cells, job_completions, job_duration};
+use batch::{cron_job_cells, job_completions, job_duration, job_status};
 use events::event_cells;
 pub use events::sort_events;
 pub use node::node_roles;
@@ -33,7 +33,7 @@ use node::{node_cells, node_wide};
 pub use pod::{pod_columns, pod_status, PodColumns};
 use service::{ingress_cells, service_cells};
 pub use service::{protocol, service_type};
-pub use storage::{access_modes, quantity_at, volume_class};
+pub use storage::{access_modes, quantity_at, reclaim_policy, storage_phase, volume_class};
 use storage::{pv_cells, pvc_cells};
 
 /// Header and rows for objects of one kind. `wide` adds kubectl's `-o wide` columns.
@@ -93,9 +93,11 @@ fn columns(kind: &str, wide: bool) -> Vec<&'static str> {
             &["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"],
             &["CONTAINERS", "IMAGES", "SELECTOR"],
         ),
-        "Job" => (&["NAME", "COMPLETIONS", "DURATION", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
+        "Job" => {
+            (&["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"])
+        }
         "CronJob" => (
-            &["NAME", "SCHEDULE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"],
+            &["NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"],
             &["CONTAINERS", "IMAGES", "SELECTOR"],
         ),
         "Node" => (
@@ -127,13 +129,23 @@ fn columns(kind: &str, wide: bool) -> Vec<&'static str> {
                 "STATUS",
                 "CLAIM",
                 "STORAGECLASS",
+                "VOLUMEATTRIBUTESCLASS",
                 "REASON",
                 "AGE",
             ],
             &["VOLUMEMODE"],
         ),
         "PersistentVolumeClaim" => (
-            &["NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS", "AGE"],
+            &[
+                "NAME",
+                "STATUS",
+                "VOLUME",
+                "CAPACITY",
+                "ACCESS MODES",
+                "STORAGECLASS",
+                "VOLUMEATTRIBUTESCLASS",
+                "AGE",
+            ],
             &["VOLUMEMODE"],
         ),
         "Service" => (&["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], &["SELECTOR"]),
@@ -191,7 +203,7 @@ fn cells(kind: &str, obj: &Value, now: i64, wide: bool) -> Vec<String> {
             format_labels(model::at(obj, &["spec", "template", "spec", "nodeSelector"])),
             age,
         ],
-        "Job" => vec![name, job_completions(obj), job_duration(obj, now), age],
+        "Job" => vec![name, job_status(obj), job_completions(obj), job_duration(obj, now), age],
         "CronJob" => cron_job_cells(obj, name, age, now),
         "Node" => node_cells(obj, name, age),
         "Event" => event_cells(obj, now, wide),

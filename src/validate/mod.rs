@@ -6,15 +6,22 @@
 //! for identity: they are stored unchanged.
 //!
 //! The core ([`field`]: errors and paths; [`checks`]: names, maps, integers, int-or-percent) is
-//! shared; each kind family has its own file (`workloads`, `pod`, `node`).
+//! shared; each kind family has its own file (`workloads`, `pod`, `node`, `storage`, `job`,
+//! `cronjob`) with a `KINDS` table and, for kinds with immutable fields, an `UPDATES` table;
+//! the StatefulSet's own spec rules are in `statefulset`. In front of them: [`names`] (names
+//! per kind), [`schema`] (strict fields against the OpenAPI table).
 
 pub mod checks;
+mod cronjob;
 pub mod field;
+mod job;
 mod meta;
 pub mod names;
 mod node;
 mod pod;
 pub mod schema;
+mod statefulset;
+mod storage;
 mod workloads;
 
 pub use checks::IntOrPercent;
@@ -30,10 +37,11 @@ pub type KindValidator = fn(&Value) -> Validation;
 pub type UpdateValidator = fn(&Value, &Value) -> Validation;
 
 /// Every kind family's validators. A family adds its kinds to its own table.
-const FAMILIES: &[&[(&str, KindValidator)]] = &[pod::KINDS, workloads::KINDS, node::KINDS];
+const FAMILIES: &[&[(&str, KindValidator)]] =
+    &[pod::KINDS, workloads::KINDS, node::KINDS, storage::KINDS, job::KINDS, cronjob::KINDS];
 
 /// Every kind family's update checks.
-const UPDATE_FAMILIES: &[&[(&str, UpdateValidator)]] = &[workloads::UPDATES];
+const UPDATE_FAMILIES: &[&[(&str, UpdateValidator)]] = &[workloads::UPDATES, storage::UPDATES, job::UPDATES];
 
 fn kind_validator(kind: &str) -> Option<KindValidator> {
     FAMILIES.iter().flat_map(|f| f.iter()).find(|(k, _)| *k == kind).map(|(_, v)| *v)
@@ -121,6 +129,79 @@ mod tests {
         ];
         for (strategy, want) in cases {
             assert_eq!(field(deploy(strategy.clone())), want, "{strategy}");
+        }
+    }
+
+    /// `ValidateDaemonSetSpec` and `ValidateDaemonSetUpdateStrategy` (upstream
+    /// `TestValidateDaemonSet*` error cases): each refusal names its field.
+    #[test]
+    fn table_of_bad_daemon_sets() {
+        let ds = |spec: Value| {
+            let mut d = json!({
+                "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "d"},
+                "spec": {
+                    "selector": {"matchLabels": {"app": "a"}},
+                    "template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+                }
+            });
+            json_patch::merge(&mut d, &json!({"spec": spec}));
+            d
+        };
+        let ru = |u: Value, s: Value| json!({"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": u, "maxSurge": s}}});
+        let cases = [
+            ("defaults", json!({}), "ok"),
+            (
+                "maxUnavailable 0 and maxSurge 0",
+                ru(json!(0), json!(0)),
+                "spec.updateStrategy.rollingUpdate.maxUnavailable",
+            ),
+            (
+                "maxUnavailable 0% and maxSurge 0",
+                ru(json!("0%"), json!(0)),
+                "spec.updateStrategy.rollingUpdate.maxUnavailable",
+            ),
+            ("both non-zero", ru(json!(1), json!(1)), "spec.updateStrategy.rollingUpdate.maxSurge"),
+            (
+                "maxSurge alone (maxUnavailable defaults to 1)",
+                json!({"updateStrategy": {"rollingUpdate": {"maxSurge": 1}}}),
+                "spec.updateStrategy.rollingUpdate.maxSurge",
+            ),
+            ("surge only", ru(json!(0), json!("10%")), "ok"),
+            ("unavailable percent", ru(json!("50%"), json!(0)), "ok"),
+            (
+                "maxUnavailable over 100%",
+                ru(json!("101%"), json!(0)),
+                "spec.updateStrategy.rollingUpdate.maxUnavailable",
+            ),
+            ("negative maxSurge", ru(json!(0), json!(-1)), "spec.updateStrategy.rollingUpdate.maxSurge"),
+            ("not a percent", ru(json!("1"), json!(0)), "spec.updateStrategy.rollingUpdate.maxUnavailable"),
+            ("invalid type", json!({"updateStrategy": {"type": "Sideways"}}), "spec.updateStrategy"),
+            ("OnDelete", json!({"updateStrategy": {"type": "OnDelete"}}), "ok"),
+            ("negative minReadySeconds", json!({"minReadySeconds": -1}), "spec.minReadySeconds"),
+            (
+                "negative revisionHistoryLimit",
+                json!({"revisionHistoryLimit": -1}),
+                "spec.revisionHistoryLimit",
+            ),
+            ("zero revisionHistoryLimit", json!({"revisionHistoryLimit": 0}), "ok"),
+            (
+                "selector not matching",
+                json!({"selector": {"matchLabels": {"app": "b"}}}),
+                "spec.template.metadata.labels",
+            ),
+            (
+                "restartPolicy Never",
+                json!({"template": {"spec": {"restartPolicy": "Never"}}}),
+                "spec.template.spec.restartPolicy",
+            ),
+            (
+                "activeDeadlineSeconds",
+                json!({"template": {"spec": {"activeDeadlineSeconds": 5}}}),
+                "spec.template.spec.activeDeadlineSeconds",
+            ),
+        ];
+        for (name, spec, want) in cases {
+            assert_eq!(field(ds(spec)), want, "{name}");
         }
     }
 
