@@ -24,6 +24,7 @@
 //! cargo bench --bench convergence -- adopt        # re-apply orphaned ReplicaSets: adoption
 //! cargo bench --bench convergence -- daemonset    # one DaemonSet on 500 and 5,000 nodes, then rolled out
 //! cargo bench --bench convergence -- criterion    # criterion: 0→2 pods and 50 nodes / 1,500 pods
+//! cargo bench --bench convergence -- load         # reading the 15k and 150k manifests: strict vs not
 //! cargo bench --bench convergence -- gen 5000 150000 5000 > m.yaml   # manifests for the CLI
 //! ```
 //! `KONVERGE_BENCH_ITERS=N` sets the iterations per size (default 3; 1 for the large size);
@@ -63,6 +64,7 @@ fn main() {
             print!("{}", gen::manifests_yaml(Size::new(nodes, pods, sets).with_shapes(shapes)));
         }
         Some("criterion") => criterion_benches(),
+        Some("load") => load(&[SMALL, LARGE]),
         // One DaemonSet on 500 and 5,000 nodes: created, then rolled out (maxUnavailable 10%).
         Some("daemonset") => daemon_set(&[500, 5_000]),
         // `kubectl delete pods --all --cascade=orphan` on a converged cluster, or delete the
@@ -92,7 +94,7 @@ fn main() {
         }
         Some(other) => {
             panic!(
-                "unknown benchmark {other:?}: small, large, series, classes, orphan-delete, adopt, daemonset, criterion or gen"
+                "unknown benchmark {other:?}: small, large, series, classes, orphan-delete, adopt, daemonset, load, criterion or gen"
             )
         }
         // `cargo bench` passes --bench; `cargo test --benches` does not: only a smoke test there.
@@ -550,6 +552,63 @@ fn peak_kb() -> u64 {
 }
 
 /// criterion on the sizes that fit its sampling: 0 → 2 pods and 50 nodes / 1,500 pods.
+/// What reading the generated manifests costs with the API server's checks and without them,
+/// in one process (least CPU time of `KONVERGE_BENCH_ITERS`, default 5, iterations each):
+/// - *read*: the YAML 1.1 reader alone (`yaml11::parse_stream`);
+/// - *without*: read, then identity and the kinds' `ValidateX` rules on each object as written
+///   (`validate::object`) and normalization — a load without strict fields and defaulting;
+/// - *strict*: what `apply -f` does (`manifest::parse_stream_with`, `--validate=strict`):
+///   read, namespaces, strict fields against the OpenAPI table, defaulting a copy, `ValidateX`
+///   on it.
+///
+/// Every document must load in each mode.
+fn load(sizes: &[Size]) {
+    use konverge::manifest::ReadOptions;
+    let iters = std::env::var("KONVERGE_BENCH_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
+    println!("| manifests | documents | read | without strict + defaults | strict | strict ÷ without | strict ÷ read |");
+    println!("|---|---|---|---|---|---|---|");
+    for size in sizes {
+        let yaml = gen::manifests_yaml(*size);
+        let best = |f: &dyn Fn() -> usize| -> (f64, usize) {
+            let mut least = f64::MAX;
+            let mut count = 0;
+            for _ in 0..iters {
+                let t = Timer::start();
+                count = f();
+                least = least.min(t.stop().1);
+            }
+            (least, count)
+        };
+        let (read, docs) = best(&|| konverge::yaml11::parse_stream(&yaml).expect("manifests read").len());
+        let without = || -> Vec<serde_json::Value> {
+            let docs = konverge::yaml11::parse_stream(&yaml).expect("manifests read");
+            let checked = docs.into_iter().map(|d| {
+                konverge::validate::object(&d).expect("manifests valid");
+                konverge::state::normalize(d)
+            });
+            checked.collect()
+        };
+        let strict = || {
+            let options = ReadOptions::defaults_to("default");
+            manifest::parse_stream_with(&yaml, "gen.yaml", &options).expect("manifests load strictly")
+        };
+        let (without_cpu, n_without) = best(&|| without().len());
+        let (strict_cpu, n_strict) = best(&|| strict().len());
+        assert_eq!((n_without, n_strict), (docs, docs), "every document loads in each mode");
+        println!(
+            "| {} nodes / {} ReplicaSets ({} pods) | {docs} | {:.0} ms | {:.0} ms | {:.0} ms | {:.2} | {:.2} |",
+            size.nodes,
+            size.sets,
+            size.pods,
+            read * 1e3,
+            without_cpu * 1e3,
+            strict_cpu * 1e3,
+            strict_cpu / without_cpu,
+            strict_cpu / read
+        );
+    }
+}
+
 fn criterion_benches() {
     let mut c = Criterion::default().sample_size(10);
     let mut group = c.benchmark_group("apply-to-convergence");

@@ -557,6 +557,19 @@ fn changing_an_immutable_field() {
     assert!(e.ends_with("field is immutable"), "{e}");
 }
 
+/// batch `ValidateJobSpecUpdate` (`validatePodTemplateUpdate`): a running Job's pod template
+/// is immutable; the state keeps the Job as it was.
+#[test]
+fn changing_a_jobs_template() {
+    let c = cluster();
+    let pi = std::fs::read_to_string(example("job/pi.yaml")).unwrap();
+    let f = c.write("pi.yaml", &pi);
+    c.ok(&["apply", "-f", &f, "--steps", "1"]);
+    let f = c.write("pi2.yaml", &pi.replace("perl:5.34", "perl:5.36"));
+    let e = refused(&c, &[&f], "pi2.yaml", 1, "spec.template");
+    assert!(e.ends_with("field is immutable"), "{e}");
+}
+
 /// kubectl: `-n team-a` with a manifest naming `default` is an error, not a silent choice.
 #[test]
 fn namespace_flag_conflicting_with_the_manifest() {

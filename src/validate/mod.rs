@@ -241,6 +241,77 @@ mod tests {
         assert_eq!(field(d), "spec.template.spec.containers[0].resources.requests.cpu");
     }
 
+    /// `update` reaches every kind's immutable fields (`ValidateDeploymentUpdate`,
+    /// `ValidateStatefulSetUpdate`, `ValidateJobSpecUpdate`,
+    /// `ValidatePersistentVolumeClaimUpdate`, `ValidatePersistentVolumeUpdate`), and lets the
+    /// mutable ones change.
+    #[test]
+    fn updates_refuse_each_kinds_immutable_fields() {
+        let template = json!({"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}});
+        let sts = json!({
+            "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "s"},
+            "spec": {"replicas": 1, "serviceName": "svc", "selector": {"matchLabels": {"app": "a"}}, "template": template}
+        });
+        let mut job_template = template.clone();
+        job_template["spec"]["restartPolicy"] = json!("Never");
+        job_template["metadata"]["labels"]["batch.kubernetes.io/controller-uid"] = json!("u1");
+        let job = json!({
+            "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j", "uid": "u1"},
+            "spec": {"selector": {"matchLabels": {"batch.kubernetes.io/controller-uid": "u1"}}, "template": job_template}
+        });
+        let claim = json!({
+            "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "c"},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}, "storageClassName": "nfs"}
+        });
+        let volume = json!({
+            "apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "v"},
+            "spec": {"accessModes": ["ReadWriteOnce"], "capacity": {"storage": "1Gi"}, "nfs": {"server": "s", "path": "/a"}}
+        });
+        let cases = [
+            (
+                "deployment selector",
+                deploy(json!({})),
+                json!({"spec": {"selector": {"matchLabels": {"app": "a", "x": "y"}}, "template": {"metadata": {"labels": {"x": "y"}}}}}),
+                "spec.selector",
+            ),
+            (
+                "deployment image",
+                deploy(json!({})),
+                json!({"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "j"}]}}}}),
+                "ok",
+            ),
+            ("statefulset serviceName", sts.clone(), json!({"spec": {"serviceName": "other"}}), "spec"),
+            ("statefulset replicas", sts, json!({"spec": {"replicas": 3}}), "ok"),
+            (
+                "job template",
+                job.clone(),
+                json!({"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "j"}]}}}}),
+                "spec.template",
+            ),
+            ("job suspend", job, json!({"spec": {"suspend": true}}), "ok"),
+            (
+                "claim access modes",
+                claim.clone(),
+                json!({"spec": {"accessModes": ["ReadWriteMany"]}}),
+                "spec",
+            ),
+            ("claim volume name set once", claim, json!({"spec": {"volumeName": "v"}}), "ok"),
+            (
+                "volume source",
+                volume.clone(),
+                json!({"spec": {"nfs": {"path": "/b"}}}),
+                "spec.persistentvolumesource",
+            ),
+            ("volume capacity", volume, json!({"spec": {"capacity": {"storage": "2Gi"}}}), "ok"),
+        ];
+        for (name, old, change, want) in cases {
+            let mut new = old.clone();
+            json_patch::merge(&mut new, &change);
+            let got = update(&old, &new).map(|_| "ok".to_string()).unwrap_or_else(|e| e.field);
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
     #[test]
     fn scaled_values_round_like_upstream() {
         assert_eq!(IntOrPercent::Percent(25).scaled(2, true), 1);
