@@ -34,9 +34,11 @@
 //! and never queued.
 
 use crate::actions::{Action, Change, EventType, Precondition};
+use crate::controllers::{node_selector, taint_toleration};
 use crate::controllers::{Controller, Proposals};
-use crate::facts::sched::{self, SchedFacts, OP_DOES_NOT_EXIST, OP_EXISTS, OP_GT, OP_IN, OP_LT, OP_NOT_IN};
-use crate::facts::{Facts, Id, Sym, ANY_EFFECT, EMPTY, NO_EXECUTE, NO_SCHEDULE, TAINT_UNSCHEDULABLE};
+use crate::facts::node_selector::NAME_FIELD;
+use crate::facts::sched::{self, SchedFacts};
+use crate::facts::{Facts, Id, Sym, EMPTY, NO_EXECUTE, NO_SCHEDULE, TAINT_UNSCHEDULABLE};
 use crepe::crepe;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use serde_json::json;
@@ -50,48 +52,29 @@ crepe! {
     // (pod, class, rank in the class's queue).
     @input
     pub struct Pending(Id, u32, i64);
+    // (class, node): the nodes NodeAffinity's PreFilter leaves the class (`node_selector`'s
+    // scope). Every filter below is evaluated on candidates only, so a class pinned to one
+    // node (a daemon pod) costs one node, not all of them.
     @input
-    pub struct Class(u32);
+    pub struct Candidate(u32, Id);
+    // (class, node): the class's nodeSelector and required node affinity match the node.
+    @input
+    pub struct SelectorMatches(u32, Id);
+    // The class tolerates `node.kubernetes.io/unschedulable:NoSchedule`.
+    @input
+    pub struct ToleratesCordon(u32);
+    // (class, node): the node has a NoSchedule or NoExecute taint the class does not tolerate.
+    @input
+    pub struct Untolerated(u32, Id);
     // (class, resource index, amount) of every resource the class's pods request.
     @input
     pub struct ClassRequests(u32, u32, i64);
-    @input
-    pub struct ClassSelects(u32, Sym, Sym);
-    // (class, key, operator is Exists, value, effect or ANY_EFFECT).
-    @input
-    pub struct ClassTolerates(u32, Sym, bool, Sym, u8);
-    // The class has required node affinity, made of these terms.
-    @input
-    pub struct ClassAffinity(u32);
-    @input
-    pub struct ClassTerm(u32, u32);
-    @input
-    pub struct TermRequires(u32, u32);
-    // (requirement, matchFields, key, operator, parses).
-    @input
-    pub struct Requirement(u32, bool, Sym, u8, bool);
-    @input
-    pub struct RequirementValue(u32, Sym);
-    // The integer of a Gt/Lt requirement.
-    @input
-    pub struct RequirementNumber(u32, i64);
     // (class, host IP, protocol, host port).
     @input
     pub struct ClassPort(u32, Sym, Sym, i64);
-    // (node, name).
-    @input
-    pub struct Node(Id, Sym);
     // spec.unschedulable.
     @input
     pub struct NodeCordoned(Id);
-    @input
-    pub struct NodeLabel(Id, Sym, Sym);
-    // A label whose value is an integer (for Gt/Lt).
-    @input
-    pub struct NodeLabelNumber(Id, Sym, i64);
-    // (node, key, value, effect).
-    @input
-    pub struct NodeTaint(Id, Sym, Sym, u8);
     // (node, resource index, room left).
     @input
     pub struct NodeFree(Id, u32, i64);
@@ -101,124 +84,21 @@ crepe! {
     // (node, host IP, protocol, host port) held by bound pods.
     @input
     pub struct NodePort(Id, Sym, Sym, i64);
-    // The interned names the rules compare with: the unschedulable taint key, the
-    // `metadata.name` field, the `0.0.0.0` host IP.
+    // The interned `0.0.0.0` host IP.
     @input
-    pub struct Names(Sym, Sym, Sym);
+    pub struct BindAll(Sym);
 
-    // NodeAffinity's PreFilter: the node names every term pins with `metadata.name In`. A
-    // class whose every term pins names is a candidate for those nodes only; any other class
-    // for every node. Every filter below is evaluated on candidates only, so a class pinned
-    // to one node (a DaemonSet pod) costs one node, not all of them.
-    struct NameIn(u32, u32);
-    struct TermPinned(u32);
-    struct NameCandidate(u32, Sym);
-    struct NameDropped(u32, Sym);
-    struct TermNames(u32, Sym);
-    struct ClassUnpinned(u32);
-    struct ClassPinned(u32);
-    @output
-    pub struct PinnedAll(u32);
-    struct ClassNames(u32, Sym);
-    struct ClassNamesAny(u32);
-    @output
-    pub struct AffinityConflict(u32);
-    struct Candidate(u32, Id);
-    // The nodes a pinned class is a candidate for.
-    @output
-    pub struct PinnedCandidate(u32, Id);
-
-    NameIn(t, r) <-
-        TermRequires(t, r), Requirement(r, true, k, op, _), (op == OP_IN), Names(_, name_field, _), (k == name_field);
-    TermPinned(t) <- NameIn(t, _);
-    NameCandidate(t, v) <- NameIn(t, r), RequirementValue(r, v);
-    NameDropped(t, v) <- NameCandidate(t, v), NameIn(t, r), !RequirementValue(r, v);
-    TermNames(t, v) <- NameCandidate(t, v), !NameDropped(t, v);
-    ClassUnpinned(c) <- ClassTerm(c, t), !TermPinned(t);
-    ClassPinned(c) <- ClassTerm(c, t), TermPinned(t);
-    PinnedAll(c) <- ClassPinned(c), !ClassUnpinned(c);
-    ClassNames(c, v) <- PinnedAll(c), ClassTerm(c, t), TermNames(t, v);
-    ClassNamesAny(c) <- ClassNames(c, _);
-    AffinityConflict(c) <- PinnedAll(c), !ClassNamesAny(c);
-    Candidate(c, n) <- Class(c), !PinnedAll(c), Node(n, _);
-    Candidate(c, n) <- ClassNames(c, name), Node(n, name);
-    PinnedCandidate(c, n) <- PinnedAll(c), Candidate(c, n);
-
-    // NodeUnschedulable and TaintToleration.
-    struct CordonTaint(Sym, Sym, u8);
-    struct TaintSeen(Sym, Sym, u8);
-    struct ClassToleratesTaint(u32, Sym, Sym, u8);
+    // NodeUnschedulable.
     @output
     pub struct Cordoned(u32, Id);
-    // (class, node, key, value, effect) of each NoSchedule/NoExecute taint the class does not
-    // tolerate, for the FailedScheduling message.
-    @output
-    pub struct UntoleratedTaint(u32, Id, Sym, Sym, u8);
-    struct Untolerated(u32, Id);
 
-    CordonTaint(k, v, e) <- Names(k, _, _), let v = EMPTY, let e = NO_SCHEDULE;
-    TaintSeen(k, v, e) <- NodeTaint(_, k, v, e), (e == NO_SCHEDULE || e == NO_EXECUTE);
-    TaintSeen(k, v, e) <- CordonTaint(k, v, e);
-    // Upstream `Toleration.ToleratesTaint`.
-    ClassToleratesTaint(c, k, v, e) <-
-        TaintSeen(k, v, e), ClassTolerates(c, tk, exists, tv, te),
-        (te == ANY_EFFECT || te == e), (tk == EMPTY || tk == k), (exists || tv == v);
-    Cordoned(c, n) <- Candidate(c, n), NodeCordoned(n), CordonTaint(k, v, e), !ClassToleratesTaint(c, k, v, e);
-    UntoleratedTaint(c, n, k, v, e) <-
-        Candidate(c, n), NodeTaint(n, k, v, e), (e == NO_SCHEDULE || e == NO_EXECUTE),
-        !ClassToleratesTaint(c, k, v, e);
-    Untolerated(c, n) <- UntoleratedTaint(c, n, _, _, _);
+    Cordoned(c, n) <- Candidate(c, n), NodeCordoned(n), !ToleratesCordon(c);
 
-    // NodeAffinity: nodeSelector, then the required terms (each requirement evaluated on the
-    // nodes some class holding it is a candidate for).
-    struct TermCandidate(u32, Id);
-    struct RequirementCandidate(u32, Id);
-    struct HasLabel(Id, Sym);
-    struct NotInHit(u32, Id);
-    struct NameNotInHit(u32, Id);
-    struct Holds(u32, Id);
-    struct TermBroken(u32);
-    struct TermFails(u32, Id);
-    struct TermMatches(u32, Id);
-    struct AffinityMatches(u32, Id);
+    // NodeAffinity.
     @output
     pub struct AffinityMiss(u32, Id);
 
-    AffinityMiss(c, n) <- Candidate(c, n), ClassSelects(c, k, v), !NodeLabel(n, k, v);
-    TermCandidate(t, n) <- Candidate(c, n), ClassTerm(c, t);
-    RequirementCandidate(r, n) <- TermCandidate(t, n), TermRequires(t, r);
-    HasLabel(n, k) <- NodeLabel(n, k, _);
-    Holds(r, n) <-
-        RequirementCandidate(r, n), Requirement(r, false, k, op, true), (op == OP_IN), NodeLabel(n, k, v),
-        RequirementValue(r, v);
-    NotInHit(r, n) <-
-        RequirementCandidate(r, n), Requirement(r, false, k, op, true), (op == OP_NOT_IN), NodeLabel(n, k, v),
-        RequirementValue(r, v);
-    Holds(r, n) <- RequirementCandidate(r, n), Requirement(r, false, _, op, true), (op == OP_NOT_IN), !NotInHit(r, n);
-    Holds(r, n) <- RequirementCandidate(r, n), Requirement(r, false, k, op, true), (op == OP_EXISTS), HasLabel(n, k);
-    Holds(r, n) <-
-        RequirementCandidate(r, n), Requirement(r, false, k, op, true), (op == OP_DOES_NOT_EXIST), !HasLabel(n, k);
-    Holds(r, n) <-
-        RequirementCandidate(r, n), Requirement(r, false, k, op, true), (op == OP_GT), RequirementNumber(r, x),
-        NodeLabelNumber(n, k, y), (y > x);
-    Holds(r, n) <-
-        RequirementCandidate(r, n), Requirement(r, false, k, op, true), (op == OP_LT), RequirementNumber(r, x),
-        NodeLabelNumber(n, k, y), (y < x);
-    // matchFields: a node has only the `metadata.name` field; on any other key In never
-    // holds and NotIn always does.
-    Holds(r, n) <-
-        RequirementCandidate(r, n), Requirement(r, true, k, op, true), (op == OP_IN), Names(_, name_field, _),
-        (k == name_field), Node(n, name), RequirementValue(r, name);
-    NameNotInHit(r, n) <-
-        RequirementCandidate(r, n), Requirement(r, true, k, op, true), (op == OP_NOT_IN), Names(_, name_field, _),
-        (k == name_field), Node(n, name), RequirementValue(r, name);
-    Holds(r, n) <-
-        RequirementCandidate(r, n), Requirement(r, true, _, op, true), (op == OP_NOT_IN), !NameNotInHit(r, n);
-    TermBroken(t) <- TermRequires(t, r), Requirement(r, _, _, _, false);
-    TermFails(t, n) <- TermCandidate(t, n), TermRequires(t, r), !Holds(r, n);
-    TermMatches(t, n) <- TermCandidate(t, n), !TermBroken(t), !TermFails(t, n);
-    AffinityMatches(c, n) <- Candidate(c, n), ClassTerm(c, t), TermMatches(t, n);
-    AffinityMiss(c, n) <- Candidate(c, n), ClassAffinity(c), !AffinityMatches(c, n);
+    AffinityMiss(c, n) <- Candidate(c, n), !SelectorMatches(c, n);
 
     // NodePorts (upstream `HostPortInfo.CheckConflict`).
     @output
@@ -230,11 +110,11 @@ crepe! {
     struct PortOnNode(Id, Sym, Sym, i64, u32);
 
     PortClash(c, n) <-
-        Candidate(c, n), ClassPort(c, ip, pr, p), NodePort(n, ip2, pr, p), Names(_, _, any),
+        Candidate(c, n), ClassPort(c, ip, pr, p), NodePort(n, ip2, pr, p), BindAll(any),
         (ip == any || ip2 == any || ip == ip2);
     PortOnNode(n, ip, pr, p, c) <- ClassPort(c, ip, pr, p), Candidate(c, n);
     ClassesClash(c, c2) <-
-        PortOnNode(n, ip, pr, p, c), PortOnNode(n, ip2, pr, p, c2), Names(_, _, any),
+        PortOnNode(n, ip, pr, p, c), PortOnNode(n, ip2, pr, p, c2), BindAll(any),
         (ip == any || ip2 == any || ip == ip2);
 
     // NodeResourcesFit.
@@ -515,12 +395,37 @@ pub fn reconcile(f: &Facts) -> Proposals {
         return volume_refusals.into();
     }
     let syms = |name: &str| f.syms.get(name).unwrap_or(u32::MAX);
-    let names = Names(syms(TAINT_UNSCHEDULABLE), syms(sched::NAME_FIELD), syms(sched::BIND_ALL));
-    let mut rt = Crepe::new();
-    rt.extend([names]);
-    rt.extend(s.pending.iter().map(|&(p, c, r)| Pending(p, c, r)));
+    let mut selectors = node_selector::Selectors::new(syms(NAME_FIELD));
     for c in &s.classes {
-        rt.extend([Class(c.id)]);
+        selectors.add(c.id, &c.node_selector, c.affinity.as_ref());
+    }
+    let matching = selectors.run(&f.syms, f.nodes.iter().map(|n| (n.id, n.name, n.labels.as_slice())));
+    let cordon = (syms(TAINT_UNSCHEDULABLE), EMPTY, NO_SCHEDULE);
+    let mut taints = taint_toleration::Taints::new();
+    for c in &s.classes {
+        taints.holder(c.id, &c.tolerations);
+    }
+    for n in &f.nodes {
+        taints.node(n.id, &n.taints, |e| e == NO_SCHEDULE || e == NO_EXECUTE);
+    }
+    taints.probe(cordon.0, cordon.1, cordon.2);
+    taints.scope(matching.scope.iter().copied());
+    let tolerance = taints.run();
+
+    let mut rt = Crepe::new();
+    rt.extend([BindAll(syms(sched::BIND_ALL))]);
+    rt.extend(s.pending.iter().map(|&(p, c, r)| Pending(p, c, r)));
+    rt.extend(matching.scope.iter().map(|&(c, n)| Candidate(c, n)));
+    rt.extend(matching.matches.iter().map(|&(c, n)| SelectorMatches(c, n)));
+    rt.extend(
+        tolerance
+            .tolerated
+            .iter()
+            .filter(|&&(_, k, v, e)| (k, v, e) == cordon)
+            .map(|&(c, ..)| ToleratesCordon(c)),
+    );
+    rt.extend(tolerance.untolerated.iter().map(|&(c, n, ..)| Untolerated(c, n)));
+    for c in &s.classes {
         rt.extend(
             c.requests
                 .iter()
@@ -528,60 +433,19 @@ pub fn reconcile(f: &Facts) -> Proposals {
                 .filter(|(_, &v)| v > 0)
                 .map(|(r, &v)| ClassRequests(c.id, r as u32, v)),
         );
-        rt.extend(c.node_selector.iter().map(|&(k, v)| ClassSelects(c.id, k, v)));
-        rt.extend(c.tolerations.iter().map(|t| ClassTolerates(c.id, t.key, t.exists, t.value, t.effect)));
-        if let Some(terms) = &c.affinity {
-            rt.extend([ClassAffinity(c.id)]);
-            rt.extend(terms.iter().map(|&t| ClassTerm(c.id, t)));
-        }
         rt.extend(c.host_ports.iter().map(|p| ClassPort(c.id, p.ip, p.protocol, p.port)));
     }
-    for (t, reqs) in s.terms.iter().enumerate() {
-        rt.extend(reqs.iter().map(|&r| TermRequires(t as u32, r)));
-    }
-    for (id, r) in s.requirements.iter().enumerate() {
-        let id = id as u32;
-        rt.extend([Requirement(id, r.field, r.key, r.op, r.valid)]);
-        rt.extend(r.values.iter().map(|&v| RequirementValue(id, v)));
-        if matches!(r.op, OP_GT | OP_LT) {
-            rt.extend([RequirementNumber(id, r.number)]);
-        }
-    }
-    // Label keys some Gt/Lt requirement compares: only their values are parsed as integers.
-    let numeric_keys: FxHashSet<Sym> =
-        s.requirements.iter().filter(|r| matches!(r.op, OP_GT | OP_LT)).map(|r| r.key).collect();
     for (i, n) in f.nodes.iter().enumerate() {
-        rt.extend([Node(n.id, n.name)]);
         if n.unschedulable {
             rt.extend([NodeCordoned(n.id)]);
         }
-        rt.extend(n.labels.iter().map(|&(k, v)| NodeLabel(n.id, k, v)));
-        rt.extend(
-            n.labels
-                .iter()
-                .filter(|(k, _)| numeric_keys.contains(k))
-                .filter_map(|&(k, v)| Some(NodeLabelNumber(n.id, k, f.syms.resolve(v).parse().ok()?))),
-        );
-        rt.extend(n.taints.iter().map(|t| NodeTaint(n.id, t.key, t.value, t.effect)));
         let free = &s.free[i];
         rt.extend(free.free.iter().enumerate().map(|(r, &v)| NodeFree(n.id, r as u32, v)));
         rt.extend([NodePods(n.id, free.pods)]);
     }
     rt.extend(s.used_ports.iter().map(|&(n, p)| NodePort(n, p.ip, p.protocol, p.port)));
-    let (
-        pinned,
-        conflicts,
-        pinned_candidates,
-        cordoned,
-        untolerated_taints,
-        affinity_misses,
-        port_clashes,
-        class_clashes,
-        short,
-        full,
-        feasible,
-        unschedulable,
-    ) = rt.run_with_hasher::<FxBuildHasher>();
+    let (cordoned, affinity_misses, port_clashes, class_clashes, short, full, feasible, unschedulable) =
+        rt.run_with_hasher::<FxBuildHasher>();
 
     let mut feasible: Vec<(u32, Id)> = feasible.into_iter().map(|Feasible(c, n)| (c, n)).collect();
     feasible.sort_unstable();
@@ -624,19 +488,18 @@ pub fn reconcile(f: &Facts) -> Proposals {
     if unschedulable.is_empty() {
         return out.into();
     }
+    let pinned: FxHashSet<u32> = matching.pinned.iter().copied().collect();
+    let mut pinned_candidates: FxHashMap<u32, Vec<Id>> = FxHashMap::default();
+    for &(c, n) in matching.scope.iter().filter(|(c, _)| pinned.contains(c)) {
+        pinned_candidates.entry(c).or_default().push(n);
+    }
     let filters = Filtered {
         cordoned: cordoned.into_iter().map(|Cordoned(c, n)| (c, n)).collect(),
-        untolerated_taints,
+        untolerated_taints: tolerance.untolerated.iter().copied().collect(),
         affinity_misses: affinity_misses.into_iter().map(|AffinityMiss(c, n)| (c, n)).collect(),
-        conflicts: conflicts.into_iter().map(|AffinityConflict(c)| c).collect(),
-        pinned: pinned.into_iter().map(|PinnedAll(c)| c).collect(),
-        pinned_candidates: {
-            let mut by_class: FxHashMap<u32, Vec<Id>> = FxHashMap::default();
-            for PinnedCandidate(c, n) in pinned_candidates {
-                by_class.entry(c).or_default().push(n);
-            }
-            by_class
-        },
+        conflicts: matching.conflicts.iter().copied().collect(),
+        pinned,
+        pinned_candidates,
         port_clashes: port_clashes.into_iter().map(|PortClash(c, n)| (c, n)).collect(),
         short: short.into_iter().map(|Short(c, n, r)| (c, n, r)).collect(),
         full: full.into_iter().map(|PodsFull(n)| n).collect(),
@@ -682,11 +545,12 @@ type Set<T> = std::collections::HashSet<T, FxBuildHasher>;
 /// What the filter rules derived, for the diagnosis.
 struct Filtered {
     cordoned: Set<(u32, Id)>,
-    untolerated_taints: Set<UntoleratedTaint>,
+    /// (class, node, key, value, effect) of each NoSchedule/NoExecute taint not tolerated.
+    untolerated_taints: Set<(u32, Id, Sym, Sym, u8)>,
     affinity_misses: Set<(u32, Id)>,
     conflicts: Set<u32>,
     /// Classes NodeAffinity's PreFilter narrows to the nodes it names, and those nodes.
-    pinned: Set<u32>,
+    pinned: FxHashSet<u32>,
     pinned_candidates: FxHashMap<u32, Vec<Id>>,
     port_clashes: Set<(u32, Id)>,
     short: Set<(u32, Id, u32)>,
@@ -743,10 +607,8 @@ impl Diagnosis {
             return vec!["node(s) were unschedulable".into()];
         }
         // upstream names the first untolerated taint in the node's order.
-        if let Some(t) = n
-            .taints
-            .iter()
-            .find(|t| x.untolerated_taints.contains(&UntoleratedTaint(c, n.id, t.key, t.value, t.effect)))
+        if let Some(t) =
+            n.taints.iter().find(|t| x.untolerated_taints.contains(&(c, n.id, t.key, t.value, t.effect)))
         {
             return vec![format!(
                 "node(s) had untolerated taint {{{}: {}}}",

@@ -11,6 +11,7 @@ pub mod deploy;
 pub mod history;
 pub mod intervals;
 pub mod jobs;
+pub mod node_selector;
 pub mod pods;
 pub mod sched;
 pub mod stateful;
@@ -297,7 +298,7 @@ pub struct PodF {
     /// `spec.nodeSelector`, interned, sorted by key.
     pub node_selector: Vec<(Sym, Sym)>,
     /// Required node affinity, canonical; `None` when unset.
-    pub affinity: Option<sched::RequiredAffinity>,
+    pub affinity: Option<node_selector::RequiredAffinity>,
     /// `spec.tolerations`, interned, in a canonical order.
     pub tolerations: Vec<Toleration>,
     /// Host ports of the pod's containers (NodePorts).
@@ -686,7 +687,7 @@ impl<'s> Facts<'s> {
         tolerations.sort_unstable_by_key(|t| (t.key, t.exists, t.value, t.effect, t.seconds));
         tolerations.dedup();
         let mut intern = |s: &str| self.syms.intern(s);
-        let affinity = sched::required_affinity(obj, &mut intern);
+        let affinity = node_selector::required_affinity(obj, &mut intern);
         let host_ports = sched::host_ports(obj, &mut intern);
         let restart_policy = RestartPolicy::parse(model::str_at(obj, &["spec", "restartPolicy"]));
         let completion_index =

@@ -1,7 +1,7 @@
 //! Aggregations the scheduler rules need: what a pod requests (upstream `resource.PodRequests`),
 //! what a node offers, what is already requested and which host ports are taken on each node,
-//! the scheduling classes of pending pods with each pod's place in the queue, and the parsed
-//! form of required node affinity.
+//! and the scheduling classes of pending pods with each pod's place in the queue (node
+//! selectors are parsed by `node_selector`).
 //!
 //! Pods that ask for the same things (requests, nodeSelector, required node affinity,
 //! tolerations, host ports) form one *scheduling class*: they fit the same nodes, so the rules
@@ -9,9 +9,9 @@
 //! the class key is canonical (sorted, interned), so equal pods share a class whatever order
 //! their manifests list things in.
 
+use super::node_selector::RequiredAffinity;
 use super::{Facts, Id, Phase, Sym, Toleration};
 use crate::model;
-use crate::selector::{check_key, check_value};
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
@@ -255,117 +255,6 @@ impl Room {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Required node affinity (component-helpers `nodeaffinity.NodeSelector`)
-
-/// Node selector operators as the small integers rules compare.
-pub const OP_IN: u8 = 0;
-pub const OP_NOT_IN: u8 = 1;
-pub const OP_EXISTS: u8 = 2;
-pub const OP_DOES_NOT_EXIST: u8 = 3;
-pub const OP_GT: u8 = 4;
-pub const OP_LT: u8 = 5;
-/// An operator upstream does not support (the requirement does not parse).
-pub const OP_UNKNOWN: u8 = 6;
-
-/// One `NodeSelectorRequirement`, canonical (values sorted and deduplicated).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct NodeRequirement {
-    /// `matchFields` (on `metadata.name`) rather than `matchExpressions` (on labels).
-    pub field: bool,
-    pub key: Sym,
-    pub op: u8,
-    pub values: Vec<Sym>,
-    /// The integer of a Gt/Lt requirement.
-    pub number: i64,
-    /// Whether upstream parses it (`labels.NewRequirement` / the field selector rules): a term
-    /// with a requirement that does not parse matches no node.
-    pub valid: bool,
-}
-
-/// `requiredDuringSchedulingIgnoredDuringExecution`: terms ORed, each a list of requirements
-/// ANDed; empty terms are dropped (they select nothing), so no terms matches no node.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct RequiredAffinity {
-    pub terms: Vec<Vec<NodeRequirement>>,
-}
-
-/// The operator code of a `NodeSelectorOperator`.
-pub fn op_code(op: &str) -> u8 {
-    match op {
-        "In" => OP_IN,
-        "NotIn" => OP_NOT_IN,
-        "Exists" => OP_EXISTS,
-        "DoesNotExist" => OP_DOES_NOT_EXIST,
-        "Gt" => OP_GT,
-        "Lt" => OP_LT,
-        _ => OP_UNKNOWN,
-    }
-}
-
-/// Parse a pod's required node affinity, interning keys and values; `None` when unset.
-pub fn required_affinity(pod: &Value, intern: &mut impl FnMut(&str) -> Sym) -> Option<RequiredAffinity> {
-    let required = model::at(
-        pod,
-        &["spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"],
-    )
-    .filter(|v| !v.is_null())?;
-    let mut terms: Vec<Vec<NodeRequirement>> = Vec::new();
-    for term in required.get("nodeSelectorTerms").and_then(Value::as_array).into_iter().flatten() {
-        let reqs = |k: &str| term.get(k).and_then(Value::as_array).into_iter().flatten();
-        let mut parsed: Vec<NodeRequirement> = Vec::new();
-        for (field, r) in
-            reqs("matchExpressions").map(|r| (false, r)).chain(reqs("matchFields").map(|r| (true, r)))
-        {
-            parsed.push(requirement(field, r, intern));
-        }
-        if parsed.is_empty() {
-            continue;
-        }
-        parsed.sort();
-        parsed.dedup();
-        terms.push(parsed);
-    }
-    terms.sort();
-    terms.dedup();
-    Some(RequiredAffinity { terms })
-}
-
-fn requirement(field: bool, r: &Value, intern: &mut impl FnMut(&str) -> Sym) -> NodeRequirement {
-    let op = op_code(model::str_at(r, &["operator"]));
-    let raw: Vec<&str> =
-        r.get("values").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
-    let number = match (op, raw.as_slice()) {
-        (OP_GT | OP_LT, [one]) => one.parse::<i64>().ok(),
-        _ => None,
-    };
-    let key = model::str_at(r, &["key"]);
-    // `labels.NewRequirement`'s checks: a label key, label values, the values each operator
-    // takes; a field requirement takes In or NotIn with exactly one value.
-    let valid = if field {
-        matches!(op, OP_IN | OP_NOT_IN) && raw.len() == 1
-    } else {
-        check_key(key).is_ok()
-            && match op {
-                OP_IN | OP_NOT_IN => !raw.is_empty() && raw.iter().all(|v| check_value(v).is_ok()),
-                OP_EXISTS | OP_DOES_NOT_EXIST => raw.is_empty(),
-                OP_GT | OP_LT => number.is_some(),
-                _ => false,
-            }
-    };
-    let mut values: Vec<Sym> = raw.iter().map(|v| intern(v)).collect();
-    values.sort_unstable();
-    values.dedup();
-    NodeRequirement {
-        field,
-        key: intern(model::str_at(r, &["key"])),
-        op,
-        values,
-        number: number.unwrap_or(0),
-        valid,
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Host ports (NodePorts)
 
 /// A container port with a `hostPort`, sanitized as upstream `HostPortInfo` does: an empty
@@ -376,9 +265,6 @@ pub struct HostPort {
     pub protocol: Sym,
     pub port: i64,
 }
-
-/// The one field a node selector term can match on.
-pub const NAME_FIELD: &str = "metadata.name";
 
 /// The address that binds every IP, which clashes with any IP on the same protocol and port.
 pub const BIND_ALL: &str = "0.0.0.0";
@@ -419,8 +305,7 @@ pub struct Class {
     pub score_cpu_m: i64,
     pub score_mem: i64,
     pub node_selector: Vec<(Sym, Sym)>,
-    /// Interned terms ([`SchedFacts::terms`]) of the required node affinity, if set.
-    pub affinity: Option<Vec<u32>>,
+    pub affinity: Option<RequiredAffinity>,
     pub tolerations: Vec<Toleration>,
     pub host_ports: Vec<HostPort>,
 }
@@ -448,9 +333,6 @@ pub struct SchedFacts {
     pub load: Vec<(i64, i64)>,
     /// Host ports bound pods hold on each node.
     pub used_ports: Vec<(Id, HostPort)>,
-    /// Interned node-affinity requirements and terms (lists of requirement indexes).
-    pub requirements: Vec<NodeRequirement>,
-    pub terms: Vec<Vec<u32>>,
 }
 
 /// The parts of a pending pod that decide where it fits.
@@ -518,38 +400,14 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
         }
         v
     };
-    let mut term_ids: FxHashMap<&[NodeRequirement], u32> = FxHashMap::default();
-    let mut requirement_ids: FxHashMap<&NodeRequirement, u32> = FxHashMap::default();
     for (id, p) in members.iter().enumerate() {
-        let affinity = p.affinity.as_ref().map(|a| {
-            a.terms
-                .iter()
-                .map(|term| {
-                    let next = term_ids.len() as u32;
-                    *term_ids.entry(term.as_slice()).or_insert_with(|| {
-                        let reqs = term
-                            .iter()
-                            .map(|r| {
-                                let next = requirement_ids.len() as u32;
-                                *requirement_ids.entry(r).or_insert_with(|| {
-                                    out.requirements.push(r.clone());
-                                    next
-                                })
-                            })
-                            .collect();
-                        out.terms.push(reqs);
-                        next
-                    })
-                })
-                .collect()
-        });
         out.classes.push(Class {
             id: id as u32,
             requests: dense(&p.requests),
             score_cpu_m: p.requests.score_cpu_m,
             score_mem: p.requests.score_mem,
             node_selector: p.node_selector.clone(),
-            affinity,
+            affinity: p.affinity.clone(),
             tolerations: p.tolerations.clone(),
             host_ports: p.host_ports.clone(),
         });
