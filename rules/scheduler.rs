@@ -1,6 +1,8 @@
 //! Scheduler: bind pending pods to nodes (upstream kube-scheduler's default filter plugins and
 //! NodeResourcesFit's LeastAllocated score, `pkg/scheduler/framework/plugins`).
 //!
+//! PreEnqueue: a pod with scheduling gates is not queued ([`scheduling_gates`]).
+//!
 //! Filters, in the default profile's order (a node is rejected by the first that fails):
 //! - NodeUnschedulable: a node with `spec.unschedulable` takes only pods that tolerate
 //!   `node.kubernetes.io/unschedulable:NoSchedule` (as DaemonSet pods do).
@@ -162,6 +164,60 @@ pub mod placement {
     }
 }
 
+/// SchedulingGates (upstream `framework/plugins/schedulinggates`, a PreEnqueue plugin): a pod
+/// with `spec.schedulingGates` is not queued at all — it stays Pending, its PodScheduled
+/// condition (reason SchedulingGated, set by the API server when it was created) untouched —
+/// until every gate is removed.
+pub mod scheduling_gates {
+    use crate::facts::{Facts, Id};
+    use crate::model;
+    use crepe::crepe;
+    use rustc_hash::{FxBuildHasher, FxHashSet};
+    use serde_json::Value;
+
+    crepe! {
+        @input
+        pub struct Queued(pub Id);
+        // The pod has scheduling gates.
+        @input
+        pub struct Gated(pub Id);
+
+        @output
+        pub struct Held(pub Id);
+
+        Held(p) <- Queued(p), Gated(p);
+    }
+
+    /// Take the gated pods out of the queue (the rest keep their order, ranks renumbered).
+    pub fn pre_enqueue(f: &Facts, pending: &mut Vec<(Id, u32, i64)>) {
+        let gated = |p: Id| {
+            model::at(f.raw(p), &["spec", "schedulingGates"])
+                .and_then(Value::as_array)
+                .is_some_and(|g| !g.is_empty())
+        };
+        let mut rt = Crepe::new();
+        rt.extend(pending.iter().map(|&(p, _, _)| Queued(p)));
+        rt.extend(pending.iter().filter(|&&(p, _, _)| gated(p)).map(|&(p, _, _)| Gated(p)));
+        let (held,) = rt.run_with_hasher::<FxBuildHasher>();
+        if !held.is_empty() {
+            let held: FxHashSet<Id> = held.into_iter().map(|Held(p)| p).collect();
+            super::leave_queue(pending, &held);
+        }
+    }
+}
+
+/// Take `left` out of the queue: the other pods keep their order, each class's ranks
+/// renumbered from 0.
+fn leave_queue(pending: &mut Vec<(Id, u32, i64)>, left: &FxHashSet<Id>) {
+    pending.retain(|(p, _, _)| !left.contains(p));
+    let mut next_rank: FxHashMap<u32, i64> = FxHashMap::default();
+    for (_, class, rank) in pending.iter_mut() {
+        let r = next_rank.entry(*class).or_default();
+        *rank = *r;
+        *r += 1;
+    }
+}
+
 /// VolumeBinding's PreFilter (upstream `framework/plugins/volumebinding`, `GetPodVolumeClaims`):
 /// a pod that uses a claim which does not exist or is being deleted, or a claim of a class that
 /// binds immediately and is not bound yet, is not scheduled: it stays Pending with the
@@ -173,7 +229,7 @@ pub mod volume_binding {
     use crate::facts::volumes::{self, ClaimUse};
     use crate::facts::{Facts, Id, Sym};
     use crepe::crepe;
-    use rustc_hash::{FxBuildHasher, FxHashMap};
+    use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
     pub const NOT_FOUND: u8 = 0;
     pub const BEING_DELETED: u8 = 1;
@@ -253,13 +309,8 @@ pub mod volume_binding {
         }
         let mut refused: Vec<(Id, String)> = why.into_iter().collect();
         refused.sort_unstable_by(|a, b| f.key(a.0).cmp(f.key(b.0)));
-        pending.retain(|(p, _, _)| refused.binary_search_by(|r| f.key(r.0).cmp(f.key(*p))).is_err());
-        let mut next_rank: FxHashMap<u32, i64> = FxHashMap::default();
-        for (_, class, rank) in pending.iter_mut() {
-            let r = next_rank.entry(*class).or_default();
-            *rank = *r;
-            *r += 1;
-        }
+        let left: FxHashSet<Id> = refused.iter().map(|r| r.0).collect();
+        super::leave_queue(pending, &left);
         let nodes = f.nodes.len();
         refused
             .into_iter()
@@ -390,6 +441,7 @@ pub fn placement_slots(
 
 pub fn reconcile(f: &Facts) -> Proposals {
     let mut s = sched::sched_facts(f);
+    scheduling_gates::pre_enqueue(f, &mut s.pending);
     let volume_refusals = volume_binding::prefilter(f, &mut s.pending);
     if s.pending.is_empty() {
         return volume_refusals.into();

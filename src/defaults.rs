@@ -1,7 +1,8 @@
 //! What the API server fills in when it creates a StatefulSet, a Service, a
-//! PersistentVolumeClaim or a Job: the defaults of `pkg/apis/*/v1/defaults.go` that controllers,
+//! PersistentVolumeClaim, a Job or a Pod: the defaults of `pkg/apis/*/v1/defaults.go` that controllers,
 //! printers and describers read, a Service's cluster IP and node ports, and a Job's generated
-//! selector (the Job registry strategy's `generateSelector`).
+//! selector (the Job registry strategy's `generateSelector`); a Pod created with scheduling
+//! gates gets its SchedulingGated condition.
 //!
 //! Cluster IPs come from the service CIDR `10.96.0.0/12` (kubeadm's default). `10.96.0.1` is
 //! the `kubernetes` Service's, as in every cluster; the others are allocated, as upstream since
@@ -31,7 +32,30 @@ pub fn on_create(kind: &str, obj: &mut Value, objects: &BTreeMap<ObjKey, Value>)
         "Service" => service(obj, objects),
         "PersistentVolumeClaim" => claim(obj),
         "Job" => job(obj),
+        "Pod" => scheduling_gated(obj),
         _ => {}
+    }
+}
+
+/// The pod strategy's `applySchedulingGatedCondition`: a pod created with scheduling gates and
+/// no PodScheduled condition gets one, False with reason SchedulingGated.
+fn scheduling_gated(obj: &mut Value) {
+    let gated =
+        model::at(obj, &["spec", "schedulingGates"]).and_then(Value::as_array).is_some_and(|g| !g.is_empty());
+    let conditions = model::at(obj, &["status", "conditions"]).and_then(Value::as_array);
+    if !gated || conditions.is_some_and(|c| c.iter().any(|c| model::str_at(c, &["type"]) == "PodScheduled")) {
+        return;
+    }
+    let condition = json!({
+        "type": "PodScheduled", "status": "False", "reason": "SchedulingGated",
+        "message": "Scheduling is blocked due to non-empty scheduling gates",
+    });
+    let status = model::obj_mut(obj, &["status"]);
+    match status.get_mut("conditions").and_then(Value::as_array_mut) {
+        Some(list) => list.push(condition),
+        None => {
+            status.insert("conditions".into(), json!([condition]));
+        }
     }
 }
 

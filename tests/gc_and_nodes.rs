@@ -777,3 +777,40 @@ fn plan_detailed_exitcode_and_diff() {
     let plan = c.code(&["plan", "-f", &manifest, "--detailed-exitcode"], 2);
     snap!("plan__image_change", plan.transcript());
 }
+
+#[test]
+fn a_gated_pod_waits_for_its_gates_to_be_removed() {
+    let c = small_cluster();
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "gated"},
+        "spec": {"schedulingGates": [{"name": "example.com/quota"}], "containers": [{"name": "c", "image": "nginx"}]}});
+    let f = c.write("gated.yaml", &pod.to_string());
+    c.ok(&["apply", "-f", &f]);
+    let table = c.ok(&["get", "pods"]).stdout;
+    assert_eq!(row(&table, "gated")[2], "SchedulingGated", "{table}");
+    assert_eq!(node_of(&c.object("Pod", "gated").unwrap()), "");
+    c.ok(&["patch", "pod", "gated", "-p", r#"{"spec":{"schedulingGates":null}}"#]);
+    let p = c.object("Pod", "gated").unwrap();
+    assert!(is_running_ready(&p), "{p}");
+}
+
+#[test]
+fn a_pod_pinned_by_node_name_to_a_full_node_is_refused_by_the_kubelet() {
+    let c = small_cluster();
+    let pinned = |name: &str| {
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": {"nodeName": "small-a",
+            "containers": [{"name": "c", "image": "nginx", "resources": {"requests": {"cpu": "1500m"}}}]}})
+        .to_string()
+    };
+    let f = c.write("first.yaml", &pinned("first"));
+    c.ok(&["apply", "-f", &f]);
+    assert!(is_running_ready(&c.object("Pod", "first").unwrap()));
+    let f = c.write("second.yaml", &pinned("second"));
+    c.ok(&["apply", "-f", &f]);
+    let p = c.object("Pod", "second").unwrap();
+    assert_eq!(str_at(&p, "/status/phase"), "Failed");
+    assert_eq!(str_at(&p, "/status/reason"), "OutOfcpu");
+    let table = c.ok(&["get", "pods"]).stdout;
+    assert_eq!(row(&table, "second")[2], "OutOfcpu", "{table}");
+    let d = c.ok(&["describe", "pod", "second"]).stdout;
+    assert!(d.contains("Warning  OutOfcpu"), "{d}");
+}

@@ -1156,3 +1156,101 @@ mod affinity_oracle {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// SchedulingGates (schedulinggates/scheduling_gates_test.go, TestPreEnqueue)
+
+/// A gated pod is never queued: no bind, no FailedScheduling, whatever the nodes offer.
+#[test]
+fn scheduling_gates() {
+    // "pod does not carry scheduling gates": Success.
+    assert_eq!(
+        schedule(pod("p", json!({"schedulingGates": []})), vec![plain_node("n")], vec![]),
+        Ok("n".into())
+    );
+    // "pod carries scheduling gates": not enqueued.
+    let gated = pod("p", json!({"schedulingGates": [{"name": "foo"}, {"name": "bar"}]}));
+    assert_eq!(schedule(gated, vec![plain_node("n")], vec![]), Err("no decision".into()));
+    // A gated pod does not hold a rank of its class's queue: its ungated twin still binds.
+    let gated = pod("a", json!({"schedulingGates": [{"name": "foo"}]}));
+    let twin = pod("b", json!({}));
+    let binds: Vec<String> = run(vec![plain_node("n"), gated, twin])
+        .into_iter()
+        .filter_map(|a| match a.change {
+            Change::Bind { pod, .. } => Some(pod.name),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(binds, ["b"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The kubelet's admission (pkg/kubelet/lifecycle/predicate_test.go, TestGeneralPredicates):
+// a pod bound by `spec.nodeName` skips the scheduler, and the kubelet refuses it when the
+// node lacks room.
+
+/// The kubelet's verdict on the pod `name` bound to node "machine1" (allocatable cpu 10m,
+/// memory 20, pods 32) beside `existing`: "started", or the Failed status's reason and
+/// message.
+fn admit(pending: Value, existing: Vec<Value>) -> String {
+    let name = pending["metadata"]["name"].as_str().unwrap_or_default().to_string();
+    let n = node("machine1", json!({}), json!([]), json!({"cpu": "10m", "memory": "20", "pods": "32"}));
+    let mut objects = vec![n];
+    objects.extend(existing);
+    let mut p = pending;
+    p["spec"]["nodeName"] = json!("machine1");
+    objects.push(p);
+    let store: BTreeMap<ObjKey, Value> = objects.into_iter().map(|o| (ObjKey::of(&o), o)).collect();
+    let f = Facts::extract(&store, 1_735_689_600);
+    for a in konverge::controllers::kubelet::reconcile(&f).actions {
+        if let Change::Patch { key, patch, .. } = &a.change {
+            if key.name == name {
+                return match patch["status"]["phase"].as_str() {
+                    Some("Failed") => format!(
+                        "{}: {}",
+                        patch["status"]["reason"].as_str().unwrap_or_default(),
+                        patch["status"]["message"].as_str().unwrap_or_default()
+                    ),
+                    _ => "started".into(),
+                };
+            }
+        }
+    }
+    "waits".into()
+}
+
+fn requesting(name: &str, cpu: &str, mem: &str) -> Value {
+    pod(
+        name,
+        json!({"containers": [{"name": "c", "image": "i", "resources": {"requests": {"cpu": cpu, "memory": mem}}}]}),
+    )
+}
+
+#[test]
+fn kubelet_admission() {
+    // "no resources/port/host requested always fits".
+    assert_eq!(admit(pod("p", json!({})), vec![bound(requesting("e", "9m", "19"), "machine1")]), "started");
+    // "not enough cpu and memory resource": the kubelet reports the first reason, cpu.
+    assert_eq!(
+        admit(requesting("p", "8m", "10"), vec![bound(requesting("e", "5m", "19"), "machine1")]),
+        "OutOfcpu: Pod was rejected: Node didn't have enough resource: cpu, requested: 8, used: 5, capacity: 10"
+    );
+    // Memory alone short.
+    assert_eq!(
+        admit(requesting("p", "1m", "10"), vec![bound(requesting("e", "5m", "19"), "machine1")]),
+        "OutOfmemory: Pod was rejected: Node didn't have enough resource: memory, requested: 10, used: 19, capacity: 20"
+    );
+    // Pods fill the node's 32 slots first ("Too many pods" is the first reason upstream).
+    let full: Vec<Value> = (0..32).map(|i| bound(pod(&format!("e{i:02}"), json!({})), "machine1")).collect();
+    assert_eq!(
+        admit(requesting("p", "20m", "1"), full),
+        "OutOfpods: Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: 32, capacity: 32"
+    );
+    // Admission goes in creation order: an older pod awaiting admission that would take the
+    // room makes this one wait for its verdict rather than start beside it.
+    let mut older = requesting("a-older", "6m", "1");
+    older["spec"]["nodeName"] = json!("machine1");
+    older["metadata"]["creationTimestamp"] = json!("2024-12-31T00:00:00Z");
+    assert_eq!(admit(requesting("p", "6m", "1"), vec![older.clone()]), "waits");
+    assert_eq!(admit(requesting("p", "4m", "1"), vec![older]), "started");
+}

@@ -454,3 +454,123 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
     out.used_ports.dedup();
     out
 }
+
+// ---------------------------------------------------------------------------------------------
+// The kubelet's admission (NodeResourcesFit's `fitsRequest`, as the kubelet runs it)
+
+/// Resource indexes of [`Admission`]: pods first, then cpu, memory, ephemeral-storage, then
+/// every scalar some pod awaiting admission requests, by name (upstream's order of reasons).
+pub const ADMIT_PODS: usize = 0;
+
+/// What the kubelet's admission rules compare.
+#[derive(Debug, Default)]
+pub struct Admission {
+    /// Resource names by index.
+    pub resources: Vec<String>,
+    /// Pods bound to a node whose kubelet has not admitted them yet: Pending, never started,
+    /// not waiting for an image, not being deleted.
+    pub awaiting: Vec<Id>,
+    /// (pod, resource, amount) the pod requests (one pod slot, and every resource it asks for).
+    pub wants: Vec<(Id, u32, i64)>,
+    /// (pod, resource, total): what the pod and the pods awaiting admission before it on the
+    /// same node (the kubelet admits in creation order) request together, for each resource
+    /// the pod requests.
+    pub ahead: Vec<(Id, u32, i64)>,
+    /// (node name, resource, allocatable, used by the pods it admitted) for nodes with pods
+    /// awaiting admission.
+    pub node_use: Vec<(Sym, u32, i64, i64)>,
+}
+
+impl Admission {
+    /// `InsufficientResourceError`'s words for `pod` short of `resource` on its node.
+    pub fn insufficient(&self, f: &Facts, pod: Id, resource: u32) -> String {
+        let want = self.wants.iter().find(|w| (w.0, w.1) == (pod, resource)).map_or(0, |w| w.2);
+        let node = f.pod(pod).and_then(|p| p.node);
+        let (capacity, used) = self
+            .node_use
+            .iter()
+            .find(|u| Some(u.0) == node && u.1 == resource)
+            .map_or((0, 0), |u| (u.2, u.3));
+        let name = &self.resources[resource as usize];
+        format!(
+            "Node didn't have enough resource: {name}, requested: {want}, used: {used}, capacity: {capacity}"
+        )
+    }
+}
+
+/// Whether the kubelet has yet to admit a pod bound to its node.
+pub fn awaits_admission(p: &super::PodF) -> bool {
+    p.node.is_some()
+        && p.phase == Phase::Pending
+        && p.started == 0
+        && p.container == super::ContainerState::NotStarted
+        && p.waiting_reason == super::EMPTY
+        && !p.deleting
+}
+
+/// Build the admission facts: requests by resource index, prefix sums per node, node use.
+pub fn admission(f: &Facts) -> Admission {
+    let mut out = Admission::default();
+    let mut awaiting: Vec<&super::PodF> = f.pods.iter().filter(|p| awaits_admission(p)).collect();
+    if awaiting.is_empty() {
+        return out;
+    }
+    awaiting.sort_by(|a, b| {
+        (a.node, a.created).cmp(&(b.node, b.created)).then_with(|| f.key(a.id).cmp(f.key(b.id)))
+    });
+    out.resources = ["pods", "cpu", "memory", "ephemeral-storage"].map(String::from).to_vec();
+    let mut scalars: Vec<&str> =
+        awaiting.iter().flat_map(|p| p.requests.scalar.iter().map(|(n, _)| n.as_str())).collect();
+    scalars.sort_unstable();
+    scalars.dedup();
+    out.resources.extend(scalars.iter().map(|s| s.to_string()));
+    let index: FxHashMap<&str, usize> =
+        out.resources.iter().enumerate().map(|(i, r)| (r.as_str(), i)).collect();
+    let dense = |r: &Requests| {
+        let mut v = vec![0i64; index.len()];
+        v[ADMIT_PODS] = 1;
+        (v[1], v[2], v[3]) = (r.cpu_m, r.mem, r.storage);
+        for (name, amount) in &r.scalar {
+            if let Some(&i) = index.get(name.as_str()) {
+                v[i] = *amount;
+            }
+        }
+        v
+    };
+    let mut used: FxHashMap<Sym, Vec<i64>> =
+        awaiting.iter().filter_map(|p| p.node).map(|n| (n, vec![0i64; index.len()])).collect();
+    for p in
+        f.pods.iter().filter(|p| !matches!(p.phase, Phase::Succeeded | Phase::Failed) && !awaits_admission(p))
+    {
+        if let Some(u) = p.node.and_then(|n| used.get_mut(&n)) {
+            for (u, want) in u.iter_mut().zip(dense(&p.requests)) {
+                *u = u.saturating_add(want);
+            }
+        }
+    }
+    let mut node = None;
+    let mut total = vec![0i64; index.len()];
+    for p in &awaiting {
+        if node != p.node {
+            node = p.node;
+            total.iter_mut().for_each(|t| *t = 0);
+        }
+        out.awaiting.push(p.id);
+        for (r, want) in dense(&p.requests).into_iter().enumerate() {
+            total[r] = total[r].saturating_add(want);
+            if want > 0 {
+                out.wants.push((p.id, r as u32, want));
+                out.ahead.push((p.id, r as u32, total[r]));
+            }
+        }
+    }
+    for n in &f.nodes {
+        let Some(u) = used.get(&n.name) else { continue };
+        let a = &n.alloc;
+        let mut capacity = vec![a.pods, a.cpu_m, a.mem, a.storage];
+        capacity.extend(scalars.iter().map(|s| a.scalar.iter().find(|(n, _)| n == s).map_or(0, |x| x.1)));
+        out.node_use
+            .extend(capacity.into_iter().zip(u).enumerate().map(|(r, (c, &u))| (n.name, r as u32, c, u)));
+    }
+    out
+}
