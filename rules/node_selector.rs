@@ -193,6 +193,14 @@ impl<'a> Selectors<'a> {
         }
     }
 
+    /// Add selector `id` made of one node selector term (a preferred node-affinity term).
+    pub fn add_term(&mut self, id: u32, term: &'a [NodeRequirement]) {
+        self.rt.extend([Selector(id)]);
+        self.rt.extend([Affinity(id)]);
+        let t = self.term(term);
+        self.rt.extend([Term(id, t)]);
+    }
+
     fn term(&mut self, term: &'a [NodeRequirement]) -> u32 {
         if let Some(&t) = self.terms.get(term) {
             return t;

@@ -22,8 +22,21 @@
 //!   memory, ephemeral-storage, extended and hugepages resources) as upstream's `PodRequests`
 //!   counts them.
 //!
-//! Score: LeastAllocated over cpu and memory, with the incoming pod's own request added (so of
-//! two empty nodes the larger wins); ties by a finer (millionths) score, then by node name.
+//! Score, the default profile's plugins with their weights, summed:
+//! - NodeResourcesFit LeastAllocated (1) over cpu and memory, with the incoming pod's own
+//!   request added (so of two empty nodes the larger wins), containers without requests
+//!   counting 100m / 200Mi;
+//! - NodeResourcesBalancedAllocation (1): `(1 - std) * 100` of the cpu and memory fractions
+//!   requested (as set, the pod's included); skipped for a pod that requests neither;
+//! - NodeAffinity (2): the weights of the preferred terms the node matches, normalized to
+//!   0–100 against the best node (`DefaultNormalizeScore`);
+//! - TaintToleration (3): the node's PreferNoSchedule taints the pod does not tolerate,
+//!   normalized reversed (fewest 100).
+//!
+//! ImageLocality (nodes list no images here), PodTopologySpread and InterPodAffinity (not
+//! modelled) add nothing. Upstream picks at random among the best totals; konverge takes the
+//! highest LeastAllocated in millionths (the same mean without rounding), then the node name.
+//! The two normalized scores are scaled against the nodes feasible when the step starts.
 //!
 //! The real scheduler places one pod at a time and each placement changes the next pod's
 //! scores. Within one step konverge places a whole queue at once: the filter rules decide which
@@ -40,7 +53,7 @@ use crate::controllers::{node_selector, taint_toleration};
 use crate::controllers::{Controller, Proposals};
 use crate::facts::node_selector::NAME_FIELD;
 use crate::facts::sched::{self, SchedFacts};
-use crate::facts::{Facts, Id, Sym, EMPTY, NO_EXECUTE, NO_SCHEDULE, TAINT_UNSCHEDULABLE};
+use crate::facts::{Facts, Id, Sym, EMPTY, NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE, TAINT_UNSCHEDULABLE};
 use crepe::crepe;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use serde_json::json;
@@ -65,9 +78,14 @@ crepe! {
     // The class tolerates `node.kubernetes.io/unschedulable:NoSchedule`.
     @input
     pub struct ToleratesCordon(u32);
-    // (class, node): the node has a NoSchedule or NoExecute taint the class does not tolerate.
+    // (class, node, key, value, effect) of each taint of the node the class does not tolerate.
     @input
-    pub struct Untolerated(u32, Id);
+    pub struct UntoleratedTaint(u32, Id, Sym, Sym, u8);
+    // (term, class, weight) of each preferred node-affinity term, and the nodes it matches.
+    @input
+    pub struct PreferredTerm(u32, u32, i64);
+    @input
+    pub struct PreferredMatches(u32, Id);
     // (class, resource index, amount) of every resource the class's pods request.
     @input
     pub struct ClassRequests(u32, u32, i64);
@@ -90,9 +108,12 @@ crepe! {
     @input
     pub struct BindAll(Sym);
 
-    // NodeUnschedulable.
+    // NodeUnschedulable and TaintToleration.
     @output
     pub struct Cordoned(u32, Id);
+    struct Untolerated(u32, Id);
+
+    Untolerated(c, n) <- UntoleratedTaint(c, n, _, _, e), (e == NO_SCHEDULE || e == NO_EXECUTE);
 
     Cordoned(c, n) <- Candidate(c, n), NodeCordoned(n), !ToleratesCordon(c);
 
@@ -143,6 +164,17 @@ crepe! {
         !PortClash(c, n), !ShortOf(c, n);
     Schedulable(c) <- Feasible(c, _);
     Unschedulable(pod, c) <- Pending(pod, c, _), !Schedulable(c);
+
+    // The scores that do not change as pods are placed, on feasible nodes: NodeAffinity's
+    // (class, node, term, weight) of each preferred term matching the node, and
+    // TaintToleration's (class, node, key, value) of each PreferNoSchedule taint not tolerated.
+    @output
+    pub struct PreferredHit(u32, Id, u32, i64);
+    @output
+    pub struct PreferAvoided(u32, Id, Sym, Sym);
+
+    PreferredHit(c, n, t, w) <- PreferredTerm(t, c, w), PreferredMatches(t, n), Feasible(c, n);
+    PreferAvoided(c, n, k, v) <- UntoleratedTaint(c, n, k, v, e), (e == PREFER_NO_SCHEDULE), Feasible(c, n);
 }
 
 /// Placement: the pending pod of queue rank `r` in its class takes the class's slot `r`.
@@ -339,6 +371,74 @@ pub fn least_allocated(cpu: i64, cpu_alloc: i64, mem: i64, mem_alloc: i64) -> (i
     )
 }
 
+/// NodeResourcesBalancedAllocation's score of a node with `cpu` millicores and `mem` bytes
+/// requested (the incoming pod included, requests as set — no defaults) out of what it can
+/// allocate: `(1 - std) * 100` truncated, `std` the standard deviation of the two fractions
+/// (each capped at 1; a resource the node has none of is left out).
+pub fn balanced_allocation(cpu: i64, cpu_alloc: i64, mem: i64, mem_alloc: i64) -> i64 {
+    let fractions: Vec<f64> = [(cpu, cpu_alloc), (mem, mem_alloc)]
+        .into_iter()
+        .filter(|&(_, alloc)| alloc != 0)
+        .map(|(req, alloc)| (req as f64 / alloc as f64).min(1.0))
+        .collect();
+    let std = match fractions.as_slice() {
+        [a, b] => ((a - b) / 2.0).abs(),
+        _ => 0.0,
+    };
+    ((1.0 - std) * 100.0) as i64
+}
+
+/// Upstream's `DefaultNormalizeScore`: scale `raw` to 0–100 against the highest raw score
+/// among the nodes scored (`reverse`: the lowest raw score gets 100); all zero stay 0 (100
+/// reversed).
+pub fn normalize_score(raw: i64, max: i64, reverse: bool) -> i64 {
+    let score = if max == 0 { 0 } else { 100 * raw / max };
+    if reverse {
+        100 - score
+    } else {
+        score
+    }
+}
+
+/// Default profile weights of the scores konverge computes.
+pub const WEIGHT_NODE_AFFINITY: i64 = 2;
+pub const WEIGHT_TAINT_TOLERATION: i64 = 3;
+
+/// The weighted scores that placing pods does not change, by (class, node), over each class's
+/// feasible nodes: NodeAffinity (sum of the matching preferred terms' weights, normalized) and
+/// TaintToleration (number of PreferNoSchedule taints not tolerated, normalized reversed).
+/// Upstream normalizes over the nodes feasible for each pod; konverge over those feasible for
+/// the class when the step starts, so a node filling up in the step leaves the scale as it was.
+fn fixed_scores(
+    feasible: &[(u32, Id)],
+    hits: impl Iterator<Item = (u32, Id, i64)>,
+    avoided: impl Iterator<Item = (u32, Id)>,
+) -> FxHashMap<(u32, Id), i64> {
+    let mut affinity: FxHashMap<(u32, Id), i64> = FxHashMap::default();
+    for (c, n, w) in hits {
+        *affinity.entry((c, n)).or_default() += w;
+    }
+    let mut taints: FxHashMap<(u32, Id), i64> = FxHashMap::default();
+    for (c, n) in avoided {
+        *taints.entry((c, n)).or_default() += 1;
+    }
+    let mut max: FxHashMap<u32, (i64, i64)> = FxHashMap::default();
+    for &(c, n) in feasible {
+        let m = max.entry(c).or_default();
+        m.0 = m.0.max(affinity.get(&(c, n)).copied().unwrap_or(0));
+        m.1 = m.1.max(taints.get(&(c, n)).copied().unwrap_or(0));
+    }
+    feasible
+        .iter()
+        .map(|&(c, n)| {
+            let (max_affinity, max_taints) = max.get(&c).copied().unwrap_or_default();
+            let a = normalize_score(affinity.get(&(c, n)).copied().unwrap_or(0), max_affinity, false);
+            let t = normalize_score(taints.get(&(c, n)).copied().unwrap_or(0), max_taints, true);
+            ((c, n), WEIGHT_NODE_AFFINITY * a + WEIGHT_TAINT_TOLERATION * t)
+        })
+        .collect()
+}
+
 /// The next free slot of a node while ranking slots: (score, finer score, node name first, k,
 /// node index, slots the node has for the class). The heap's greatest is the next place a pod
 /// goes.
@@ -352,9 +452,10 @@ fn pods_fitting(want: &[i64], free: &[i64], pods: i64) -> i64 {
 
 /// Rank the places the pending pods of each class would take if scheduled one at a time:
 /// `(class, rank, node)` for ranks `0..pending`. `feasible` is what the filter rules derived
-/// (the nodes each class fits); `clashes` the pairs of classes whose host ports clash. Each
-/// node's k-th slot scores LeastAllocated with k pods of the class already added plus the one
-/// being placed; the best score goes first, ties by node name. Classes are placed in turn, each
+/// (the nodes each class fits); `clashes` the pairs of classes whose host ports clash; `fixed`
+/// the weighted scores placing pods does not change. Each node's k-th slot scores
+/// LeastAllocated and BalancedAllocation with k pods of the class already added plus the one
+/// being placed, plus `fixed`; the best total goes first, ties as the module says. Classes are placed in turn, each
 /// seeing the room, load and host ports the classes before it took, so several shapes of pods
 /// in one queue spread and fit instead of piling onto the same best nodes.
 pub fn placement_slots(
@@ -362,6 +463,7 @@ pub fn placement_slots(
     s: &SchedFacts,
     feasible: &[(u32, Id)],
     clashes: &[(u32, u32)],
+    fixed: &FxHashMap<(u32, Id), i64>,
 ) -> Vec<(u32, i64, Id)> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
@@ -388,15 +490,27 @@ pub fn placement_slots(
     for class in &s.classes {
         let (Some(&want), Some(nodes)) = (pending.get(&class.id), by_class.get(&class.id)) else { continue };
         let (cpu, mem) = (class.score_cpu_m, class.score_mem);
-        let score = |load: &[(i64, i64)], i: usize, k: i64| {
+        let (cpu_req, mem_req) = (class.requests[sched::CPU], class.requests[sched::MEMORY]);
+        let best_effort = cpu_req == 0 && mem_req == 0;
+        let score = |load: &[(i64, i64)], left: &[(Vec<i64>, i64)], i: usize, k: i64| {
             let n = &f.nodes[i];
-            let (up, fine) = least_allocated(
+            let (least, fine) = least_allocated(
                 load[i].0 + (k + 1) * cpu,
                 n.alloc.cpu_m,
                 load[i].1 + (k + 1) * mem,
                 n.alloc.mem,
             );
-            (up, fine)
+            let balanced = if best_effort {
+                0
+            } else {
+                balanced_allocation(
+                    n.alloc.cpu_m - left[i].0[sched::CPU] + (k + 1) * cpu_req,
+                    n.alloc.cpu_m,
+                    n.alloc.mem - left[i].0[sched::MEMORY] + (k + 1) * mem_req,
+                    n.alloc.mem,
+                )
+            };
+            (least + balanced + fixed.get(&(class.id, n.id)).copied().unwrap_or(0), fine)
         };
         let one_per_node = !class.host_ports.is_empty();
         let mut heap: BinaryHeap<SlotHead> = nodes
@@ -407,7 +521,7 @@ pub fn placement_slots(
                 if one_per_node {
                     room = room.min(1);
                 }
-                let (up, fine) = score(&load, i, 0);
+                let (up, fine) = score(&load, &left, i, 0);
                 (room > 0).then(|| (up, fine, Reverse(&f.keys[f.nodes[i].id as usize]), Reverse(0), i, room))
             })
             .collect();
@@ -419,7 +533,7 @@ pub fn placement_slots(
             placed.push(i);
             rank += 1;
             if k + 1 < r {
-                let (up, fine) = score(&load, i, k + 1);
+                let (up, fine) = score(&load, &left, i, k + 1);
                 heap.push((up, fine, name, Reverse(k + 1), i, r));
             }
         }
@@ -458,7 +572,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         taints.holder(c.id, &c.tolerations);
     }
     for n in &f.nodes {
-        taints.node(n.id, &n.taints, |e| e == NO_SCHEDULE || e == NO_EXECUTE);
+        taints.node(n.id, &n.taints, |e| e == NO_SCHEDULE || e == NO_EXECUTE || e == PREFER_NO_SCHEDULE);
     }
     taints.probe(cordon.0, cordon.1, cordon.2);
     taints.scope(matching.scope.iter().copied());
@@ -476,7 +590,21 @@ pub fn reconcile(f: &Facts) -> Proposals {
             .filter(|&&(_, k, v, e)| (k, v, e) == cordon)
             .map(|&(c, ..)| ToleratesCordon(c)),
     );
-    rt.extend(tolerance.untolerated.iter().map(|&(c, n, ..)| Untolerated(c, n)));
+    rt.extend(tolerance.untolerated.iter().map(|&(c, n, k, v, e)| UntoleratedTaint(c, n, k, v, e)));
+    let mut preferred = node_selector::Selectors::new(syms(NAME_FIELD));
+    let mut term = 0u32;
+    for c in &s.classes {
+        for (weight, requirements) in &c.preferred {
+            preferred.add_term(term, requirements);
+            rt.extend([PreferredTerm(term, c.id, *weight)]);
+            term += 1;
+        }
+    }
+    if term > 0 {
+        let nodes = f.nodes.iter().map(|n| (n.id, n.name, n.labels.as_slice()));
+        rt.extend(preferred.run(&f.syms, nodes).matches.into_iter().map(|(t, n)| PreferredMatches(t, n)));
+    }
+
     for c in &s.classes {
         rt.extend(
             c.requests
@@ -496,8 +624,18 @@ pub fn reconcile(f: &Facts) -> Proposals {
         rt.extend([NodePods(n.id, free.pods)]);
     }
     rt.extend(s.used_ports.iter().map(|&(n, p)| NodePort(n, p.ip, p.protocol, p.port)));
-    let (cordoned, affinity_misses, port_clashes, class_clashes, short, full, feasible, unschedulable) =
-        rt.run_with_hasher::<FxBuildHasher>();
+    let (
+        cordoned,
+        affinity_misses,
+        port_clashes,
+        class_clashes,
+        short,
+        full,
+        feasible,
+        unschedulable,
+        preferred_hits,
+        prefer_avoided,
+    ) = rt.run_with_hasher::<FxBuildHasher>();
 
     let mut feasible: Vec<(u32, Id)> = feasible.into_iter().map(|Feasible(c, n)| (c, n)).collect();
     feasible.sort_unstable();
@@ -507,11 +645,18 @@ pub fn reconcile(f: &Facts) -> Proposals {
     for &(c, _) in &feasible {
         *feasible_count.entry(c).or_default() += 1;
     }
+    let fixed = fixed_scores(
+        &feasible,
+        preferred_hits.into_iter().map(|PreferredHit(c, n, _, w)| (c, n, w)),
+        prefer_avoided.into_iter().map(|PreferAvoided(c, n, ..)| (c, n)),
+    );
     let class_of: FxHashMap<Id, u32> = s.pending.iter().map(|&(p, c, _)| (p, c)).collect();
     let mut place = placement::Crepe::new();
     place.extend(s.pending.iter().map(|&(p, c, r)| placement::Pending(p, c, r)));
     place.extend(
-        placement_slots(f, &s, &feasible, &clashes).into_iter().map(|(c, r, n)| placement::Slot(c, r, n)),
+        placement_slots(f, &s, &feasible, &clashes, &fixed)
+            .into_iter()
+            .map(|(c, r, n)| placement::Slot(c, r, n)),
     );
     let (binds,) = place.run_with_hasher::<FxBuildHasher>();
 
@@ -547,7 +692,12 @@ pub fn reconcile(f: &Facts) -> Proposals {
     }
     let filters = Filtered {
         cordoned: cordoned.into_iter().map(|Cordoned(c, n)| (c, n)).collect(),
-        untolerated_taints: tolerance.untolerated.iter().copied().collect(),
+        untolerated_taints: tolerance
+            .untolerated
+            .iter()
+            .filter(|t| t.4 == NO_SCHEDULE || t.4 == NO_EXECUTE)
+            .copied()
+            .collect(),
         affinity_misses: affinity_misses.into_iter().map(|AffinityMiss(c, n)| (c, n)).collect(),
         conflicts: matching.conflicts.iter().copied().collect(),
         pinned,

@@ -299,6 +299,8 @@ pub struct PodF {
     pub node_selector: Vec<(Sym, Sym)>,
     /// Required node affinity, canonical; `None` when unset.
     pub affinity: Option<node_selector::RequiredAffinity>,
+    /// Preferred node affinity: (weight, term), canonical.
+    pub preferred: Vec<(i64, Vec<node_selector::NodeRequirement>)>,
     /// `spec.tolerations`, interned, in a canonical order.
     pub tolerations: Vec<Toleration>,
     /// Host ports of the pod's containers (NodePorts).
@@ -688,6 +690,7 @@ impl<'s> Facts<'s> {
         tolerations.dedup();
         let mut intern = |s: &str| self.syms.intern(s);
         let affinity = node_selector::required_affinity(obj, &mut intern);
+        let preferred = node_selector::preferred_affinity(obj, &mut intern);
         let host_ports = sched::host_ports(obj, &mut intern);
         let restart_policy = RestartPolicy::parse(model::str_at(obj, &["spec", "restartPolicy"]));
         let completion_index =
@@ -715,6 +718,7 @@ impl<'s> Facts<'s> {
             priority: model::i64_at(obj, &["spec", "priority"]).unwrap_or(0),
             node_selector,
             affinity,
+            preferred,
             tolerations,
             host_ports,
             knobs,

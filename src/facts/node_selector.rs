@@ -124,3 +124,29 @@ fn requirement(field: bool, r: &Value, intern: &mut impl FnMut(&str) -> Sym) -> 
         valid,
     }
 }
+
+/// `preferredDuringSchedulingIgnoredDuringExecution` (upstream `PreferredSchedulingTerms`):
+/// (weight, requirements) of each term, canonical; terms of weight 0 or without requirements
+/// are dropped, as upstream skips them.
+pub fn preferred_affinity(
+    pod: &Value,
+    intern: &mut impl FnMut(&str) -> Sym,
+) -> Vec<(i64, Vec<NodeRequirement>)> {
+    let terms = model::at(
+        pod,
+        &["spec", "affinity", "nodeAffinity", "preferredDuringSchedulingIgnoredDuringExecution"],
+    )
+    .and_then(Value::as_array);
+    let mut out: Vec<(i64, Vec<NodeRequirement>)> = Vec::new();
+    for term in terms.into_iter().flatten() {
+        let weight = model::i64_at(term, &["weight"]).unwrap_or(0);
+        let preference = term.get("preference").unwrap_or(&Value::Null);
+        let wrapped = serde_json::json!({"nodeSelectorTerms": [preference]});
+        let Some(parsed) = node_selector(&wrapped, intern).terms.pop() else { continue };
+        if weight != 0 {
+            out.push((weight, parsed));
+        }
+    }
+    out.sort();
+    out
+}

@@ -3,13 +3,13 @@
 //! and the scheduling classes of pending pods with each pod's place in the queue (node
 //! selectors are parsed by `node_selector`).
 //!
-//! Pods that ask for the same things (requests, nodeSelector, required node affinity,
-//! tolerations, host ports) form one *scheduling class*: they fit the same nodes, so the rules
+//! Pods that ask for the same things (requests, nodeSelector, required and preferred node
+//! affinity, tolerations, host ports) form one *scheduling class*: they fit the same nodes, so the rules
 //! decide feasibility once per class and node rather than once per pod and node. Every part of
 //! the class key is canonical (sorted, interned), so equal pods share a class whatever order
 //! their manifests list things in.
 
-use super::node_selector::RequiredAffinity;
+use super::node_selector::{NodeRequirement, RequiredAffinity};
 use super::{Facts, Id, Phase, Sym, Toleration};
 use crate::model;
 use rustc_hash::FxHashMap;
@@ -306,6 +306,8 @@ pub struct Class {
     pub score_mem: i64,
     pub node_selector: Vec<(Sym, Sym)>,
     pub affinity: Option<RequiredAffinity>,
+    /// Preferred node affinity: (weight, term).
+    pub preferred: Vec<(i64, Vec<NodeRequirement>)>,
     pub tolerations: Vec<Toleration>,
     pub host_ports: Vec<HostPort>,
 }
@@ -341,6 +343,7 @@ struct ClassKey<'a> {
     requests: &'a Requests,
     node_selector: &'a [(Sym, Sym)],
     affinity: Option<&'a RequiredAffinity>,
+    preferred: &'a [(i64, Vec<NodeRequirement>)],
     tolerations: &'a [Toleration],
     host_ports: &'a [HostPort],
 }
@@ -368,6 +371,7 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
                     requests: &p.requests,
                     node_selector: &p.node_selector,
                     affinity: p.affinity.as_ref(),
+                    preferred: &p.preferred,
                     tolerations: &p.tolerations,
                     host_ports: &p.host_ports,
                 };
@@ -408,6 +412,7 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
             score_mem: p.requests.score_mem,
             node_selector: p.node_selector.clone(),
             affinity: p.affinity.clone(),
+            preferred: p.preferred.clone(),
             tolerations: p.tolerations.clone(),
             host_ports: p.host_ports.clone(),
         });
