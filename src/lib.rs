@@ -22,4 +22,5 @@ pub mod render;
 pub mod rollout;
 pub mod selector;
 pub mod state;
+pub mod strategic;
 pub mod validate;
