@@ -3,10 +3,11 @@
 //! A pod on a Ready node starts (Pending → Running) on the step after it is bound and is Ready
 //! at once, or `konverge.io/ready-after` later. `konverge.io/image-pull: fail` keeps it Pending
 //! (ErrImagePull, then ImagePullBackOff); `konverge.io/crash: "true"` makes it Running but never
-//! Ready (CrashLoopBackOff). A terminating pod on a Ready node finishes its grace period and is
-//! removed on the next step — unless it still carries finalizers: then, as with the API server,
-//! it stays (Terminating) until whoever owns them removes them. A kubelet on a node that is not
-//! Ready does nothing.
+//! Ready (CrashLoopBackOff). A terminating pod on a Ready node is removed once its containers
+//! have stopped: at once after SIGTERM, or `konverge.io/stop-after` later, but never later than
+//! its grace period (`deletionGracePeriodSeconds`, when the kubelet kills what is left) —
+//! unless it still carries finalizers: then, as with the API server, it stays (Terminating)
+//! until whoever owns them removes them. A kubelet on a node that is not Ready does nothing.
 
 use crate::actions::{Action, Change, EventType, Precondition};
 use crate::controllers::{Controller, Proposals};
@@ -31,7 +32,8 @@ crepe! {
     // (pod, node name, phase, ready, being deleted, started at).
     @input
     pub struct BoundPod(Id, Sym, Phase, bool, bool, i64);
-    // Nodes whose kubelet is up (the node exists and is Ready), by name.
+    // Nodes whose kubelet is up (the node exists and is Ready, and `node fail` did not stop
+    // its kubelet), by name.
     @input
     pub struct NodeUp(Sym);
     // (pod, ready-after seconds, image pull fails, crashes).
@@ -44,6 +46,12 @@ crepe! {
     // Pods with `metadata.finalizers`: their deletion waits for them.
     @input
     pub struct HasFinalizers(Id);
+    // A pod being deleted: (pod, deletion asked for at, grace period, stop-after seconds).
+    @input
+    pub struct Terminating(Id, i64, i64, i64);
+
+    // (pod, when its containers are gone, killed at the end of the grace period).
+    struct Stopped(Id, i64, bool);
 
     struct Live(Id, Phase, bool, i64);
     // Start the containers: (pod, ready at once).
@@ -55,8 +63,9 @@ crepe! {
     pub struct PullFails(Id, u8);
     @output
     pub struct BecomeReady(Id);
+    // Remove a pod whose containers are gone: (pod, killed at the end of its grace period).
     @output
-    pub struct Finish(Id);
+    pub struct Finish(Id, bool);
     @output
     pub struct Wake(i64);
 
@@ -71,7 +80,11 @@ crepe! {
     Wake(started + delay) <-
         Live(p, Phase::Running, false, started), Knobs(p, delay, _, false), (delay > 0), Now(now),
         (started + delay > now);
-    Finish(p) <- BoundPod(p, node, _, _, true, _), NodeUp(node), !HasFinalizers(p);
+    Stopped(p, at + stop.min(grace), stop > grace) <- Terminating(p, at, grace, stop);
+    Finish(p, killed) <-
+        BoundPod(p, node, _, _, true, _), NodeUp(node), !HasFinalizers(p), Stopped(p, t, killed), Now(now),
+        (t <= now);
+    Wake(t) <- BoundPod(p, node, _, _, true, _), NodeUp(node), Stopped(p, t, _), Now(now), (t > now);
 }
 
 pub fn reconcile(f: &Facts) -> Proposals {
@@ -87,8 +100,11 @@ pub fn reconcile(f: &Facts) -> Proposals {
         rt.extend([BoundPod(p.id, node, p.phase, p.ready, p.deleting, p.started)]);
         rt.extend([Knobs(p.id, p.knobs.ready_after, p.knobs.image_pull_fails, p.knobs.crashes)]);
         rt.extend([Waiting(p.id, waiting_code(p.waiting_reason))]);
+        if p.deleting {
+            rt.extend([Terminating(p.id, p.deletion_requested, p.grace_period, p.knobs.stop_after)]);
+        }
     }
-    rt.extend(f.nodes.iter().filter(|n| n.ready).map(|n| NodeUp(n.name)));
+    rt.extend(f.nodes.iter().filter(|n| n.ready && !n.kubelet_stopped).map(|n| NodeUp(n.name)));
     rt.extend([Now(f.now)]);
     rt.extend(
         f.pods
@@ -165,15 +181,13 @@ pub fn reconcile(f: &Facts) -> Proposals {
         let delay = model::annotation(pod, crate::facts::KNOB_READY_AFTER).unwrap_or("0s");
         out.push((p, patch(p, status, format!("Ready after {delay} (konverge.io/ready-after)"))));
     }
-    for Finish(p) in finishes {
-        out.push((
-            p,
-            Action::new(
-                Change::Remove { key: f.key(p).clone() },
-                NAME,
-                "grace period over: containers stopped, pod removed",
-            ),
-        ));
+    for Finish(p, killed) in finishes {
+        let why = if killed {
+            "grace period over: containers killed, pod removed"
+        } else {
+            "containers stopped: pod removed"
+        };
+        out.push((p, Action::new(Change::Remove { key: f.key(p).clone() }, NAME, why)));
     }
     out.sort_by(|a, b| f.key(a.0).cmp(f.key(b.0)));
     let mut wakes: Vec<i64> = wakes.into_iter().map(|Wake(t)| t).collect();

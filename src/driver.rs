@@ -101,8 +101,10 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     let mut api = ApiServer::new(state);
     let mut steps = Vec::new();
     let mut pending_user = Some(user);
+    // States the controllers have seen, by fingerprint: the first is the state after the
+    // user's own changes (the one before them is never revisited by the controllers: a state
+    // that returns to it, like a pod created and then garbage-collected, is not a cycle).
     let mut seen: HashMap<u64, usize> = HashMap::new();
-    seen.insert(api.fingerprint, 0);
     let progress = Progress::new();
     let mut timelines = rollout::Timelines::new();
     let outcome = loop {
@@ -116,9 +118,9 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
         let mut record =
             StepRecord { step: step_no, time: api.state.now, actions: vec![], conflicts: vec![] };
         api.new_step();
-        let before = api.fingerprint;
         if let Some(user) = pending_user.take() {
             admit_all(&mut api, &user, &mut record);
+            seen.insert(api.fingerprint, 0);
         }
         let by_user = record.actions.len();
         let proposals = {
@@ -146,8 +148,8 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
         let controllers_acted = record.actions.len() > by_user;
         steps.push(record);
         api.state.now += TICK;
-        if api.fingerprint == before && !controllers_acted {
-            // Only the user's own no-op (`scale` to the current replicas): not a revisit.
+        if !controllers_acted {
+            // Only the user's own changes: the state the controllers start from, not a revisit.
             continue;
         }
         if let Some(&from) = seen.get(&api.fingerprint) {
