@@ -22,6 +22,7 @@
 //! cargo bench --bench convergence -- classes      # every ReplicaSet its own scheduling class
 //! cargo bench --bench convergence -- orphan-delete  # delete every pod with --cascade=orphan
 //! cargo bench --bench convergence -- adopt        # re-apply orphaned ReplicaSets: adoption
+//! cargo bench --bench convergence -- daemonset    # one DaemonSet on 500 and 5,000 nodes, then rolled out
 //! cargo bench --bench convergence -- criterion    # criterion: 0→2 pods and 50 nodes / 1,500 pods
 //! cargo bench --bench convergence -- gen 5000 150000 5000 > m.yaml   # manifests for the CLI
 //! ```
@@ -62,6 +63,8 @@ fn main() {
             print!("{}", gen::manifests_yaml(Size::new(nodes, pods, sets).with_shapes(shapes)));
         }
         Some("criterion") => criterion_benches(),
+        // One DaemonSet on 500 and 5,000 nodes: created, then rolled out (maxUnavailable 10%).
+        Some("daemonset") => daemon_set(&[500, 5_000]),
         // `kubectl delete pods --all --cascade=orphan` on a converged cluster, or delete the
         // ReplicaSets --cascade=orphan and apply them again (adoption).
         Some(scenario @ ("orphan-delete" | "adopt")) => {
@@ -89,7 +92,7 @@ fn main() {
         }
         Some(other) => {
             panic!(
-                "unknown benchmark {other:?}: small, large, series, classes, orphan-delete, adopt, criterion or gen"
+                "unknown benchmark {other:?}: small, large, series, classes, orphan-delete, adopt, daemonset, criterion or gen"
             )
         }
         // `cargo bench` passes --bench; `cargo test --benches` does not: only a smoke test there.
@@ -466,6 +469,53 @@ fn adopt(size: Size) {
         trace.steps.len(),
         konverge::apiserver::fnv64(&text)
     );
+}
+
+/// A DaemonSet on each of `sizes` nodes: from an empty state to convergence (a pod on every
+/// node), then a rolling update of its image (maxUnavailable 10%) to convergence; steps and
+/// CPU time of each, and how they grow from the first size to the last.
+fn daemon_set(sizes: &[usize]) {
+    let mut results: Vec<(usize, usize, f64, usize, f64)> = Vec::new();
+    for &nodes in sizes {
+        let mut state = State::empty();
+        let t = Timer::start();
+        let create = driver::run(&mut state, user_actions(&gen::daemon_set_yaml(nodes)), &RunOptions::default());
+        let (wall, cpu) = t.stop();
+        assert!(create.converged(), "{nodes} nodes: {:?}", create.outcome);
+        let set_image = Action::new(
+            Change::Patch {
+                key: konverge::model::ObjKey::new("DaemonSet", "default", "node-agent"),
+                patch: serde_json::json!({"spec": {"template": {"spec": {"containers": [{"name": "agent", "image": "agent:2"}]}}}}),
+                precondition: konverge::actions::Precondition::None,
+            },
+            "kubectl",
+            "set image",
+        );
+        let t = Timer::start();
+        let update = driver::run(&mut state, vec![set_image], &RunOptions::default());
+        let (update_wall, update_cpu) = t.stop();
+        assert!(update.converged(), "{nodes} nodes: {:?}", update.outcome);
+        println!(
+            "{nodes} nodes: create {} steps, {cpu:.2} s cpu ({wall:.2} s wall); rolling update {} steps, \
+             {update_cpu:.2} s cpu ({update_wall:.2} s wall); final state fnv {:016x}",
+            create.steps.len(),
+            update.steps.len(),
+            konverge::apiserver::fnv64(&state.to_yaml().expect("state serializes")),
+        );
+        results.push((nodes, create.steps.len(), cpu, update.steps.len(), update_cpu));
+    }
+    if let (Some(a), Some(b)) = (results.first(), results.last()) {
+        println!(
+            "{} → {} nodes (×{:.0}): create steps ×{:.2}, cpu ×{:.1}; rolling update steps ×{:.2}, cpu ×{:.1}",
+            a.0,
+            b.0,
+            b.0 as f64 / a.0 as f64,
+            b.1 as f64 / a.1 as f64,
+            b.2 / a.2,
+            b.3 as f64 / a.3 as f64,
+            b.4 / a.4,
+        );
+    }
 }
 
 /// Parse and validate the manifests and plan them against an empty state, as `apply -f` does.

@@ -1,5 +1,6 @@
 //! Synthetic clusters for the benchmarks: `nodes` Ready nodes and `sets` ReplicaSets sharing
-//! `pods` replicas between them, as the manifests a user would `konverge apply`.
+//! `pods` replicas between them (or one DaemonSet), as the manifests a user would
+//! `konverge apply`.
 //!
 //! Nodes are sized so that every pod fits with the scheduler's round-robin spread: allocatable
 //! pods is at least 110 (the kubelet default) and at least twice the pods per node, cpu and
@@ -89,6 +90,35 @@ pub fn manifests(size: Size) -> Vec<Value> {
                 },
             },
         }));
+    }
+    out
+}
+
+/// `nodes` Ready nodes and one DaemonSet, `node-agent`, whose pods ask for 50m cpu and 64Mi,
+/// rolled out one tenth of the nodes at a time (maxUnavailable 10%).
+pub fn daemon_set_yaml(nodes: usize) -> String {
+    let labels = json!({"app": "node-agent"});
+    let daemon_set = json!({
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": "node-agent", "namespace": "default"},
+        "spec": {
+            "selector": {"matchLabels": labels},
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "10%"}},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{
+                    "name": "agent",
+                    "image": "agent:1",
+                    "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}},
+                }]},
+            },
+        },
+    });
+    let mut out = String::new();
+    for m in manifests(Size::new(nodes, 0, 0)).into_iter().chain([daemon_set]) {
+        out.push_str("---\n");
+        out.push_str(&serde_yaml::to_string(&m).expect("generated manifests serialize"));
     }
     out
 }

@@ -86,14 +86,16 @@ pub struct Action {
     pub controller: &'static str,
     /// One sentence with the numbers the controller used.
     pub reason: String,
-    pub event: Option<EventSpec>,
+    /// The Events it records, in order.
+    pub events: Vec<EventSpec>,
 }
 
 impl Action {
     pub fn new(change: Change, controller: &'static str, reason: impl Into<String>) -> Action {
-        Action { change, controller, reason: reason.into(), event: None }
+        Action { change, controller, reason: reason.into(), events: Vec::new() }
     }
 
+    /// Record one more Event when the action is admitted.
     pub fn with_event(
         mut self,
         on: &ObjKey,
@@ -101,7 +103,7 @@ impl Action {
         reason: &'static str,
         message: impl Into<String>,
     ) -> Action {
-        self.event = Some(EventSpec { on: on.clone(), kind, reason, message: message.into() });
+        self.events.push(EventSpec { on: on.clone(), kind, reason, message: message.into() });
         self
     }
 }

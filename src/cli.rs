@@ -152,7 +152,7 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
-    /// Watch, undo, pause or resume a Deployment's rollout.
+    /// Watch or undo the rollout of a Deployment or DaemonSet; pause or resume a Deployment's.
     Rollout {
         #[command(subcommand)]
         what: RolloutCommand,
@@ -255,6 +255,9 @@ pub enum Exit {
 
 const USER: &str = "kubectl";
 
+/// The kinds that serve a `scale` subresource (what `scale` patches).
+const SCALABLE: &[&str] = &["Deployment", "ReplicaSet", "ReplicationController", "StatefulSet"];
+
 pub fn run(cli: Cli) -> Result<Exit> {
     let ns = cli.namespace.clone();
     match cli.command {
@@ -289,6 +292,11 @@ pub fn run(cli: Cli) -> Result<Exit> {
         }
         Command::Describe { kind, name } => {
             let s = state::load(&cli.state)?;
+            // `describe KIND NAME` or `describe KIND/NAME`.
+            let (kind, name) = match (kind.split_once('/'), name) {
+                (Some((k, n)), None) => (k.to_string(), Some(n.to_string())),
+                (_, name) => (kind, name),
+            };
             let info = kind_of(&kind)?;
             let names: Vec<String> = match name {
                 Some(n) => vec![n],
@@ -314,6 +322,10 @@ pub fn run(cli: Cli) -> Result<Exit> {
             }
             mutate(&cli.state, &run, |s| {
                 let key = existing(s, info, &ns, &name)?;
+                if !SCALABLE.contains(&info.kind) {
+                    // kubectl patches the `scale` subresource, which these kinds do not serve.
+                    bail!("Error from server (NotFound): the server could not find the requested resource");
+                }
                 let action = Action::new(
                     Change::Scale { key, replicas, patch: None },
                     USER,
@@ -397,77 +409,91 @@ pub fn run(cli: Cli) -> Result<Exit> {
     }
 }
 
-/// A Deployment named by `deploy/NAME` (or `deployment/NAME`, `deployment NAME`).
-fn deployment_target(target: &str) -> Result<String> {
+/// The object a `rollout` command names (`KIND/NAME` or `KIND NAME`), of a kind that rolls out.
+fn rollout_target(s: &State, ns: &str, target: &str) -> Result<ObjKey> {
     let (info, name) = target_of(&target.split_whitespace().map(str::to_string).collect::<Vec<_>>())?;
-    if info.kind != "Deployment" {
-        bail!("rollout: only Deployments are supported here, got {}", model::resource_ref(info.kind));
+    if !crate::rollout::KINDS.contains(&info.kind) {
+        bail!(
+            "rollout: {} is not supported (supported: {})",
+            model::resource_ref(info.kind),
+            crate::rollout::KINDS.join(", ")
+        );
     }
-    Ok(name)
+    existing(s, info, ns, &name)
 }
 
 fn rollout_command(path: &std::path::Path, ns: &str, what: RolloutCommand) -> Result<Exit> {
-    let info = kind_of("deployment")?;
     match what {
         RolloutCommand::Status { target, timeline } => {
-            let name = deployment_target(&target)?;
             let s = state::load(path)?;
-            let key = existing(&s, info, ns, &name)?;
-            let d = &s.objects[&key];
+            let key = rollout_target(&s, ns, &target)?;
             if timeline {
+                if key.kind != "Deployment" {
+                    bail!("--timeline: only Deployments record a rollout timeline");
+                }
                 let samples = crate::rollout::stored_timeline(&s, &key);
                 if samples.is_empty() {
-                    println!("deployment {name:?}: no rollout recorded yet");
+                    println!("deployment {:?}: no rollout recorded yet", key.name);
                 } else {
-                    print!("{}", crate::rollout::chart(&name, &samples));
+                    print!("{}", crate::rollout::chart(&key.name, &samples));
                 }
             }
-            let (message, done) = crate::rollout::status(d)?;
+            let (message, done) = crate::rollout::status(&s.objects[&key])?;
             println!("{message}");
             Ok(if done { Exit::Ok } else { Exit::Changes(1) })
         }
         RolloutCommand::History { target, revision } => {
-            let name = deployment_target(&target)?;
             let s = state::load(path)?;
-            let key = existing(&s, info, ns, &name)?;
-            print!("{}", crate::rollout::history(&s, &s.objects[&key], revision)?);
+            let key = rollout_target(&s, ns, &target)?;
+            print!("{}", crate::rollout::history(&s, &key, revision)?);
             Ok(Exit::Ok)
         }
-        RolloutCommand::Undo { target, to_revision, run } => {
-            let name = deployment_target(&target)?;
-            mutate(path, &run, |s| {
-                let key = existing(s, info, ns, &name)?;
-                match crate::rollout::undo_patch(s, &s.objects[&key], to_revision)? {
-                    None => Ok((
-                        vec![],
-                        vec![format!("deployment.apps/{name} skipped rollback (current template already matches revision {to_revision})")],
-                    )),
-                    Some((patch, revision)) => Ok((
-                        vec![Action::new(
-                            Change::Patch { key, patch, precondition: Precondition::None },
-                            USER,
-                            format!("rollout undo: template of revision {revision}"),
-                        )],
-                        vec![format!("deployment.apps/{name} rolled back")],
-                    )),
-                }
-            })
-        }
+        RolloutCommand::Undo { target, to_revision, run } => mutate(path, &run, |s| {
+            let key = rollout_target(s, ns, &target)?;
+            let what = format!("{}/{}", model::resource_ref(&key.kind), key.name);
+            match crate::rollout::undo_patch(s, &key, to_revision)? {
+                None => Ok((
+                    vec![],
+                    vec![format!(
+                        "{what} skipped rollback (current template already matches revision {to_revision})"
+                    )],
+                )),
+                Some((patch, revision)) => Ok((
+                    vec![Action::new(
+                        Change::Patch { key, patch, precondition: Precondition::None },
+                        USER,
+                        format!("rollout undo: template of revision {revision}"),
+                    )],
+                    vec![format!("{what} rolled back")],
+                )),
+            }
+        }),
         RolloutCommand::Pause { target, run } => set_paused(path, ns, &target, &run, true),
         RolloutCommand::Resume { target, run } => set_paused(path, ns, &target, &run, false),
     }
 }
 
-/// `rollout pause` / `rollout resume`: set `spec.paused`; kubectl refuses a no-op.
+/// `rollout pause` / `rollout resume`: set `spec.paused` of a Deployment; kubectl refuses a
+/// no-op, and the other kinds (they cannot be paused).
 fn set_paused(path: &std::path::Path, ns: &str, target: &str, run: &RunArgs, paused: bool) -> Result<Exit> {
-    let name = deployment_target(target)?;
     mutate(path, run, |s| {
-        let key = existing(s, kind_of("deployment")?, ns, &name)?;
+        let key = rollout_target(s, ns, target)?;
+        let name = &key.name;
+        if key.kind != "Deployment" {
+            let info = kind_of(&key.kind)?;
+            let group = info.served.first().and_then(|v| v.split_once('/')).map_or("", |(g, _)| g);
+            bail!(
+                "{}.{group} {name:?} {} is not supported",
+                info.plural,
+                if paused { "pausing" } else { "resuming" }
+            );
+        }
         let now = model::at(&s.objects[&key], &["spec", "paused"]).and_then(Value::as_bool).unwrap_or(false);
         let word = if paused { "paused" } else { "resumed" };
         if now == paused {
             bail!("deployments.apps {name:?} is already {word}");
         }
+        let message = format!("deployment.apps/{name} {word}");
         Ok((
             vec![Action::new(
                 Change::Patch {
@@ -478,7 +504,7 @@ fn set_paused(path: &std::path::Path, ns: &str, target: &str, run: &RunArgs, pau
                 USER,
                 format!("rollout {}", if paused { "pause" } else { "resume" }),
             )],
-            vec![format!("deployment.apps/{name} {word}")],
+            vec![message],
         ))
     })
 }

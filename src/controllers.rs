@@ -8,6 +8,8 @@
 
 #[path = "../rules/controller_ref_manager.rs"]
 pub mod controller_ref_manager;
+#[path = "../rules/daemonset.rs"]
+pub mod daemonset;
 #[path = "../rules/deployment.rs"]
 pub mod deployment;
 #[path = "../rules/garbage_collector.rs"]
@@ -67,6 +69,7 @@ pub const CONTROLLERS: &[Controller] = &[
     node_lifecycle::CONTROLLER,
     deployment::CONTROLLER,
     replicaset::CONTROLLER,
+    daemonset::CONTROLLER,
     scheduler::CONTROLLER,
     kubelet::CONTROLLER,
 ];

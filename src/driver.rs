@@ -182,7 +182,7 @@ fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord) {
         let target = target_key(&a.change);
         match result {
             Ok(done) => {
-                if let Some(ev) = &a.event {
+                for ev in &a.events {
                     api.record_event(ev, a.controller, &done.key.name);
                 }
                 let detail = match &a.change {

@@ -55,6 +55,14 @@ pub fn describe(s: &State, key: &ObjKey, obj: &Value) -> String {
     tabwriter(&w.buf)
 }
 
+/// `DescribePodTemplate` on its own, as `kubectl rollout history --revision` prints a
+/// revision's template.
+pub fn pod_template_text(template: &Value) -> String {
+    let mut w = Out::default();
+    pod_template(&mut w, Some(template));
+    tabwriter(&w.buf)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Output: kubectl's PrefixWriter and Go's text/tabwriter
 

@@ -6,6 +6,7 @@
 //! Where crepe has no aggregation, the submodules hold small named helpers that compute a count,
 //! a sum or a rank from these tables; the rules consume those as input facts.
 
+pub mod daemon;
 pub mod deploy;
 pub mod history;
 pub mod pods;

@@ -79,6 +79,79 @@ mod tests {
         }
     }
 
+    /// `ValidateDaemonSetSpec` and `ValidateDaemonSetUpdateStrategy` (upstream
+    /// `TestValidateDaemonSet*` error cases): each refusal names its field.
+    #[test]
+    fn table_of_bad_daemon_sets() {
+        let ds = |spec: Value| {
+            let mut d = json!({
+                "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "d"},
+                "spec": {
+                    "selector": {"matchLabels": {"app": "a"}},
+                    "template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+                }
+            });
+            json_patch::merge(&mut d, &json!({"spec": spec}));
+            d
+        };
+        let ru = |u: Value, s: Value| json!({"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": u, "maxSurge": s}}});
+        let cases = [
+            ("defaults", json!({}), "ok"),
+            (
+                "maxUnavailable 0 and maxSurge 0",
+                ru(json!(0), json!(0)),
+                "spec.updateStrategy.rollingUpdate.maxUnavailable",
+            ),
+            (
+                "maxUnavailable 0% and maxSurge 0",
+                ru(json!("0%"), json!(0)),
+                "spec.updateStrategy.rollingUpdate.maxUnavailable",
+            ),
+            ("both non-zero", ru(json!(1), json!(1)), "spec.updateStrategy.rollingUpdate.maxSurge"),
+            (
+                "maxSurge alone (maxUnavailable defaults to 1)",
+                json!({"updateStrategy": {"rollingUpdate": {"maxSurge": 1}}}),
+                "spec.updateStrategy.rollingUpdate.maxSurge",
+            ),
+            ("surge only", ru(json!(0), json!("10%")), "ok"),
+            ("unavailable percent", ru(json!("50%"), json!(0)), "ok"),
+            (
+                "maxUnavailable over 100%",
+                ru(json!("101%"), json!(0)),
+                "spec.updateStrategy.rollingUpdate.maxUnavailable",
+            ),
+            ("negative maxSurge", ru(json!(0), json!(-1)), "spec.updateStrategy.rollingUpdate.maxSurge"),
+            ("not a percent", ru(json!("1"), json!(0)), "spec.updateStrategy.rollingUpdate.maxUnavailable"),
+            ("invalid type", json!({"updateStrategy": {"type": "Sideways"}}), "spec.updateStrategy"),
+            ("OnDelete", json!({"updateStrategy": {"type": "OnDelete"}}), "ok"),
+            ("negative minReadySeconds", json!({"minReadySeconds": -1}), "spec.minReadySeconds"),
+            (
+                "negative revisionHistoryLimit",
+                json!({"revisionHistoryLimit": -1}),
+                "spec.revisionHistoryLimit",
+            ),
+            ("zero revisionHistoryLimit", json!({"revisionHistoryLimit": 0}), "ok"),
+            (
+                "selector not matching",
+                json!({"selector": {"matchLabels": {"app": "b"}}}),
+                "spec.template.metadata.labels",
+            ),
+            (
+                "restartPolicy Never",
+                json!({"template": {"spec": {"restartPolicy": "Never"}}}),
+                "spec.template.spec.restartPolicy",
+            ),
+            (
+                "activeDeadlineSeconds",
+                json!({"template": {"spec": {"activeDeadlineSeconds": 5}}}),
+                "spec.template.spec.activeDeadlineSeconds",
+            ),
+        ];
+        for (name, spec, want) in cases {
+            assert_eq!(field(ds(spec)), want, "{name}");
+        }
+    }
+
     #[test]
     fn identity_and_versions() {
         assert_eq!(field(json!({"kind": "Pod", "metadata": {"name": "p"}})), "apiVersion");

@@ -2,7 +2,7 @@
 //! (`pkg/apis/apps/validation`, `pkg/apis/core/validation` for ReplicationController).
 
 use super::checks::{int_or_percent, non_negative_int, string_map, IntOrPercent};
-use super::field::{fail, join, FieldError};
+use super::field::{fail, join, type_name, FieldError};
 use super::pod::pod_spec;
 use crate::model;
 use crate::selector::Selector;
@@ -132,10 +132,92 @@ fn labelled_workload(obj: &Value) -> Result<(), FieldError> {
     workload(obj, SelectorStyle::LabelSelector)
 }
 
+fn daemon_set_object(obj: &Value) -> Result<(), FieldError> {
+    workload(obj, SelectorStyle::LabelSelector)?;
+    daemon_set(obj)
+}
+
+/// upstream `ValidateDaemonSetSpec` beyond the selector and template (checked by `workload`):
+/// the template's restartPolicy and activeDeadlineSeconds, non-negative minReadySeconds and
+/// revisionHistoryLimit, and `ValidateDaemonSetUpdateStrategy` on the strategy as the API
+/// server defaults it (RollingUpdate with maxUnavailable 1 and maxSurge 0): each value a
+/// non-negative integer or a percentage of at most 100%, and exactly one of maxSurge and
+/// maxUnavailable non-zero.
+fn daemon_set(obj: &Value) -> Result<(), FieldError> {
+    match obj.pointer("/spec/template/spec/restartPolicy").and_then(Value::as_str) {
+        None | Some("Always") => {}
+        Some(other) => {
+            return fail(
+                "spec.template.spec.restartPolicy",
+                format!("Unsupported value: {other:?}: supported values: \"Always\""),
+            )
+        }
+    }
+    if obj.pointer("/spec/template/spec/activeDeadlineSeconds").is_some_and(|v| !v.is_null()) {
+        return fail(
+            "spec.template.spec.activeDeadlineSeconds",
+            "activeDeadlineSeconds in DaemonSet is not Supported",
+        );
+    }
+    for f in ["minReadySeconds", "revisionHistoryLimit"] {
+        if let Some(v) = obj.pointer(&format!("/spec/{f}")).filter(|v| !v.is_null()) {
+            non_negative_int(&format!("spec.{f}"), v)?;
+        }
+    }
+    let strategy = "spec.updateStrategy";
+    let strategy_type = match obj.pointer("/spec/updateStrategy/type") {
+        None | Some(Value::Null) => "RollingUpdate",
+        Some(Value::String(s)) => s.as_str(),
+        Some(other) => {
+            return fail(&format!("{strategy}.type"), format!("expected string, got {}", type_name(other)))
+        }
+    };
+    match strategy_type {
+        "OnDelete" => return Ok(()),
+        "RollingUpdate" => {}
+        other => {
+            return fail(
+                strategy,
+                format!("Unsupported value: {other:?}: supported values: \"RollingUpdate\", \"OnDelete\""),
+            )
+        }
+    }
+    let rolling = obj.pointer("/spec/updateStrategy/rollingUpdate").filter(|v| !v.is_null());
+    let value = |field: &str, default: IntOrPercent| -> Result<IntOrPercent, FieldError> {
+        let path = format!("{strategy}.rollingUpdate.{field}");
+        let Some(v) = rolling.and_then(|r| r.get(field)).filter(|v| !v.is_null()) else { return Ok(default) };
+        match IntOrPercent::parse(v) {
+            Some(IntOrPercent::Int(i)) if i < 0 => fail(&path, "must be greater than or equal to 0"),
+            Some(IntOrPercent::Percent(p)) if p < 0 => fail(
+                &path,
+                format!("{v}: a valid percent string must be a numeric string followed by an ending '%'"),
+            ),
+            Some(IntOrPercent::Percent(p)) if p > 100 => {
+                fail(&path, format!("{v}: must not be greater than 100%"))
+            }
+            Some(x) => Ok(x),
+            None => fail(&path, format!("must be an integer or a percentage (e.g. 25%), got {v}")),
+        }
+    };
+    let unavailable = value("maxUnavailable", IntOrPercent::Int(1))?;
+    let surge = value("maxSurge", IntOrPercent::Int(0))?;
+    match (unavailable.is_zero(), surge.is_zero()) {
+        (false, false) => fail(
+            &format!("{strategy}.rollingUpdate.maxSurge"),
+            "may not be set when maxUnavailable is non-zero",
+        ),
+        (true, true) => fail(
+            &format!("{strategy}.rollingUpdate.maxUnavailable"),
+            "Required value: cannot be 0 when maxSurge is 0",
+        ),
+        _ => Ok(()),
+    }
+}
+
 pub(super) const KINDS: &[(&str, super::KindValidator)] = &[
     ("ReplicaSet", replica_set),
     ("ReplicationController", replication_controller),
     ("Deployment", deployment_object),
-    ("DaemonSet", labelled_workload),
+    ("DaemonSet", daemon_set_object),
     ("StatefulSet", labelled_workload),
 ];

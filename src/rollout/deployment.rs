@@ -1,6 +1,6 @@
-//! kubectl's client side of `rollout`: the status message, revision history, undo (which is a
-//! patch of the Deployment's template, computed by kubectl, not by the controller), and the
-//! rollout timeline konverge records while it runs.
+//! `rollout` for Deployments: kubectl's status message, revision history (the ReplicaSets'
+//! revision annotations), undo (a patch of the Deployment's template, computed by kubectl, not
+//! by the controller), and the rollout timeline konverge records while it runs.
 
 use crate::apply;
 use crate::facts::deploy::{self as df, ANNOTATIONS_TO_SKIP};
@@ -190,14 +190,8 @@ pub fn history(state: &State, d: &Value, revision: Option<i64>) -> Result<String
     let head = format!("deployment.apps/{}", model::name(d));
     match revision {
         None => {
-            let mut rows = vec![vec!["REVISION".to_string(), "CHANGE-CAUSE".into()]];
-            for (r, rs) in &revs {
-                rows.push(vec![
-                    r.to_string(),
-                    model::annotation(rs, df::CHANGE_CAUSE).unwrap_or("<none>").to_string(),
-                ]);
-            }
-            Ok(format!("{head} \n{}\n", crate::render::table(&rows)))
+            let causes = revs.iter().map(|(r, rs)| (*r, model::annotation(rs, df::CHANGE_CAUSE)));
+            Ok(format!("{head} \n{}\n", super::revision_table(causes)))
         }
         Some(r) => {
             let rs = revs.get(&r).ok_or_else(|| anyhow!("unable to find the specified revision"))?;
