@@ -479,7 +479,8 @@ fn daemon_set(sizes: &[usize]) {
     for &nodes in sizes {
         let mut state = State::empty();
         let t = Timer::start();
-        let create = driver::run(&mut state, user_actions(&gen::daemon_set_yaml(nodes)), &RunOptions::default());
+        let create =
+            driver::run(&mut state, user_actions(&gen::daemon_set_yaml(nodes)), &RunOptions::default());
         let (wall, cpu) = t.stop();
         assert!(create.converged(), "{nodes} nodes: {:?}", create.outcome);
         let set_image = Action::new(

@@ -488,8 +488,19 @@ pub fn reconcile(f: &Facts) -> Proposals {
     rt.extend(d.old_pods_running.iter().map(|&a| OldPodsRunning(a)));
     rt.extend(d.pods_available_at.iter().map(|&(a, t)| PodAvailableAt(a, t)));
     rt.extend([Now(f.now)]);
-    let (creates, bumps, scales, sync_scales, sync_new, revisions, deletes, statuses, progress, dropped, wakes) =
-        rt.run_with_hasher::<FxBuildHasher>();
+    let (
+        creates,
+        bumps,
+        scales,
+        sync_scales,
+        sync_new,
+        revisions,
+        deletes,
+        statuses,
+        progress,
+        dropped,
+        wakes,
+    ) = rt.run_with_hasher::<FxBuildHasher>();
 
     let glue = Glue::new(f, &d, new_rs_of);
     let mut out: Vec<(u8, Id, Id, Action)> = Vec::new();
@@ -787,7 +798,15 @@ impl<'a, 's> Glue<'a, 's> {
             set_condition(&mut conditions, "Available", "True", "MinimumReplicasAvailable", msg, &now, false);
         } else {
             let msg = "Deployment does not have minimum availability.";
-            set_condition(&mut conditions, "Available", "False", "MinimumReplicasUnavailable", msg, &now, false);
+            set_condition(
+                &mut conditions,
+                "Available",
+                "False",
+                "MinimumReplicasUnavailable",
+                msg,
+                &now,
+                false,
+            );
         }
         for &(_, code) in progress.iter().filter(|(stage, _)| *stage >= 2) {
             set_progressing(&mut conditions, code);
@@ -843,14 +862,18 @@ impl<'a, 's> Glue<'a, 's> {
                 "NewReplicaSetCreated",
                 format!("Created new replica set {:?}", new_rs_name(self.f, dep, x.collision_count)),
             )),
-            FOUND_NEW_RS => {
-                Some(("True", "FoundNewReplicaSet", format!("Found new replica set {:?}", new_rs.unwrap_or_default())))
-            }
+            FOUND_NEW_RS => Some((
+                "True",
+                "FoundNewReplicaSet",
+                format!("Found new replica set {:?}", new_rs.unwrap_or_default()),
+            )),
             RS_UPDATED => Some(("True", "ReplicaSetUpdated", format!("{subject} is progressing."))),
             NEW_RS_AVAILABLE => {
                 Some(("True", "NewReplicaSetAvailable", format!("{subject} has successfully progressed.")))
             }
-            TIMED_OUT => Some(("False", "ProgressDeadlineExceeded", format!("{subject} has timed out progressing."))),
+            TIMED_OUT => {
+                Some(("False", "ProgressDeadlineExceeded", format!("{subject} has timed out progressing.")))
+            }
             _ => None,
         }
     }

@@ -39,8 +39,8 @@ use crate::actions::{Action, Change, EventType, Precondition, Propagation};
 use crate::controllers::{Controller, Proposals};
 use crate::facts::{
     Facts, Id, ReadyStatus, Sym, Taint, Toleration, ANY_EFFECT, EMPTY, NO_EXECUTE, NO_SCHEDULE,
-    TAINT_DISK_PRESSURE, TAINT_MEMORY_PRESSURE, TAINT_NETWORK_UNAVAILABLE, TAINT_NOT_READY, TAINT_PID_PRESSURE,
-    TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE,
+    TAINT_DISK_PRESSURE, TAINT_MEMORY_PRESSURE, TAINT_NETWORK_UNAVAILABLE, TAINT_NOT_READY,
+    TAINT_PID_PRESSURE, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE,
 };
 use crate::model;
 use crepe::crepe;
@@ -417,13 +417,25 @@ pub fn reconcile(f: &Facts) -> Proposals {
         let why = if secs < 0 {
             format!("a NoExecute taint of node {} is not tolerated: evict", f.key(n).name)
         } else {
-            format!("NoExecute taints of node {} tolerated for {secs}s (tolerationSeconds): evict", f.key(n).name)
+            format!(
+                "NoExecute taints of node {} tolerated for {secs}s (tolerationSeconds): evict",
+                f.key(n).name
+            )
         };
         out.push((
             3,
             p,
-            Action::new(Change::Delete { key: f.key(p).clone(), propagation: Propagation::Background }, NAME, why)
-                .with_event(f.key(p), EventType::Normal, "TaintManagerEviction", "Marking for deletion Pod {name}"),
+            Action::new(
+                Change::Delete { key: f.key(p).clone(), propagation: Propagation::Background },
+                NAME,
+                why,
+            )
+            .with_event(
+                f.key(p),
+                EventType::Normal,
+                "TaintManagerEviction",
+                "Marking for deletion Pod {name}",
+            ),
         ));
     }
     for ForceDelete(p) in force {

@@ -572,8 +572,10 @@ mod tests {
         let mut state = State::empty();
         let mut api = ApiServer::new(&mut state);
         let now = api.state.now;
-        let pod = |name: &str, grace: i64| json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
-            "spec": {"nodeName": "n1", "terminationGracePeriodSeconds": grace, "containers": []}});
+        let pod = |name: &str, grace: i64| {
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
+            "spec": {"nodeName": "n1", "terminationGracePeriodSeconds": grace, "containers": []}})
+        };
         let slow = api.create(pod("slow", 45)).unwrap().key;
         api.delete(&slow, Propagation::Background).unwrap();
         let meta = &api.state.objects[&slow]["metadata"];

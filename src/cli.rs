@@ -4,8 +4,8 @@
 use crate::actions::{Action, Change, Precondition, Propagation};
 use crate::apply::{self, Applied};
 use crate::describe;
-use crate::facts;
 use crate::driver::{self, Outcome, RunOptions, Trace};
+use crate::facts;
 use crate::manifest::{self, InputError};
 use crate::model::{self, resolve_kind, KindInfo, ObjKey};
 use crate::printers;
@@ -942,7 +942,9 @@ fn set_node_ready(path: &std::path::Path, run: &RunArgs, name: &str, ready: bool
 fn kubelet_condition(kind: &str) -> Option<(&'static str, &'static str, &'static str)> {
     match kind {
         "Ready" => Some(("True", "KubeletReady", "kubelet is posting ready status")),
-        "MemoryPressure" => Some(("False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available")),
+        "MemoryPressure" => {
+            Some(("False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"))
+        }
         "DiskPressure" => Some(("False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure")),
         "PIDPressure" => Some(("False", "KubeletHasSufficientPID", "kubelet has sufficient PID available")),
         _ => None,

@@ -112,7 +112,13 @@ impl Merger<'_> {
 
     /// Maps: the manifest's keys over the live ones; keys the previous manifest gave and this
     /// one drops are deleted; an explicit null deletes.
-    fn map<'a>(&self, path: &mut Vec<&'a str>, original: &Value, modified: &'a Value, current: &Value) -> Value {
+    fn map<'a>(
+        &self,
+        path: &mut Vec<&'a str>,
+        original: &Value,
+        modified: &'a Value,
+        current: &Value,
+    ) -> Value {
         let (Some(m), Some(c)) = (modified.as_object(), current.as_object()) else { return modified.clone() };
         let mut out = c.clone();
         for (k, mv) in m {
@@ -125,7 +131,11 @@ impl Merger<'_> {
                 (Value::Object(_), Some(cv @ Value::Object(_))) => {
                     let ov = original.get(k).filter(|o| o.is_object()).unwrap_or(&Value::Null);
                     let merged = self.map(path, ov, mv, cv);
-                    Some(if self.strategy(path) == Strategy::RetainKeys { retain_keys(merged, mv) } else { merged })
+                    Some(if self.strategy(path) == Strategy::RetainKeys {
+                        retain_keys(merged, mv)
+                    } else {
+                        merged
+                    })
                 }
                 (Value::Array(ml), Some(Value::Array(cl))) => {
                     let ol = original.get(k).and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
@@ -151,10 +161,18 @@ impl Merger<'_> {
         Value::Object(out)
     }
 
-    fn list<'a>(&self, path: &mut Vec<&'a str>, original: &[Value], modified: &'a [Value], current: &[Value]) -> Value {
+    fn list<'a>(
+        &self,
+        path: &mut Vec<&'a str>,
+        original: &[Value],
+        modified: &'a [Value],
+        current: &[Value],
+    ) -> Value {
         match self.strategy(path) {
             Strategy::MergeByKey(key) => self.merge_by_key(path, key, false, original, modified, current),
-            Strategy::MergeByKeyRetainKeys(key) => self.merge_by_key(path, key, true, original, modified, current),
+            Strategy::MergeByKeyRetainKeys(key) => {
+                self.merge_by_key(path, key, true, original, modified, current)
+            }
             Strategy::MergeScalars => merge_scalars(original, modified, current),
             Strategy::Replace | Strategy::RetainKeys => Value::Array(modified.to_vec()),
         }
@@ -293,7 +311,8 @@ mod tests {
     #[test]
     fn reapply_after_set_env_keeps_the_env() {
         let manifest = deployment(json!([{"name": "app", "image": "app:v1"}]));
-        let live = deployment(json!([{"name": "app", "image": "app:v1", "env": [{"name": "A", "value": "1"}]}]));
+        let live =
+            deployment(json!([{"name": "app", "image": "app:v1", "env": [{"name": "A", "value": "1"}]}]));
         let merged = three_way(&manifest, &manifest, &live);
         assert_eq!(containers(&merged), containers(&live));
     }
@@ -326,8 +345,10 @@ mod tests {
     /// and this one drops goes from the live element.
     #[test]
     fn env_and_ports_merge_by_their_keys() {
-        let original = deployment(json!([{"name": "a", "image": "a", "env": [{"name": "X", "value": "1"}, {"name": "OLD", "value": "o"}],
-            "ports": [{"containerPort": 80, "name": "http"}]}]));
+        let original = deployment(
+            json!([{"name": "a", "image": "a", "env": [{"name": "X", "value": "1"}, {"name": "OLD", "value": "o"}],
+            "ports": [{"containerPort": 80, "name": "http"}]}]),
+        );
         let modified = deployment(json!([{"name": "a", "image": "a", "env": [{"name": "X", "value": "2"}],
             "ports": [{"containerPort": 80}]}]));
         let live = deployment(json!([{"name": "a", "image": "a",

@@ -15,6 +15,9 @@
 //! with a real API server the expectations wait for the informer, and here for the next step.
 //! Where a test sync did both, it is two syncs here, and the comment says so.
 
+// Case tables are tuples of the upstream test's columns.
+#![allow(clippy::type_complexity)]
+
 use konverge::actions::Change;
 use konverge::apiserver::ApiServer;
 use konverge::controllers::daemonset::{self, eligibility};

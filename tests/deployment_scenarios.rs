@@ -381,7 +381,9 @@ fn conditions_are_appended_in_the_order_the_sync_sets_them() {
             .as_array()
             .into_iter()
             .flatten()
-            .map(|c| (c["type"].as_str().unwrap_or("").to_string(), c["reason"].as_str().unwrap_or("").to_string()))
+            .map(|c| {
+                (c["type"].as_str().unwrap_or("").to_string(), c["reason"].as_str().unwrap_or("").to_string())
+            })
             .collect()
     };
     let pair = |t: &str, r: &str| (t.to_string(), r.to_string());

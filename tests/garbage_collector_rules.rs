@@ -78,7 +78,11 @@ fn attempt_to_delete_item() {
     let pod = |owners: Value| object("Pod", "ns1", "child", owners);
     let cases: Vec<(&str, Vec<Value>, &str)> = vec![
         ("a solid owner: nothing to do", vec![rs("a"), pod(json!([owner("ReplicaSet", "a")]))], "nothing"),
-        ("the only owner is gone: collected in the background", vec![pod(json!([owner("ReplicaSet", "a")]))], "delete background"),
+        (
+            "the only owner is gone: collected in the background",
+            vec![pod(json!([owner("ReplicaSet", "a")]))],
+            "delete background",
+        ),
         (
             "one owner gone, one solid: only the dangling reference goes",
             vec![rs("a"), pod(json!([owner("ReplicaSet", "a"), owner("ReplicaSet", "b")]))],

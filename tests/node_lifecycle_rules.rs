@@ -79,7 +79,10 @@ fn no_execute_added(actions: &[Action]) -> Vec<(String, String)> {
     for a in actions {
         if let Change::Patch { key, patch, .. } = &a.change {
             for t in patch["spec"]["taints"].as_array().into_iter().flatten() {
-                if t["effect"] == "NoExecute" && !t["timeAdded"].is_null() && t["timeAdded"] == model::fmt_time(NOW) {
+                if t["effect"] == "NoExecute"
+                    && !t["timeAdded"].is_null()
+                    && t["timeAdded"] == model::fmt_time(NOW)
+                {
                     out.push((key.name.clone(), t["key"].as_str().unwrap_or_default().to_string()));
                 }
             }
@@ -101,7 +104,11 @@ fn process_pod_on_node_and_min_toleration_time() {
         node("n2", "True", "", json!([no_execute("example.com/drain", tainted_at)])),
         pod("no-toleration", "n1", json!([])),
         pod("forever", "n1", json!([toleration(UNREACHABLE, None)])),
-        pod("shortest-of-60-and-300", "n1", json!([toleration(UNREACHABLE, Some(300)), toleration("", Some(60))])),
+        pod(
+            "shortest-of-60-and-300",
+            "n1",
+            json!([toleration(UNREACHABLE, Some(300)), toleration("", Some(60))]),
+        ),
         pod("only-300", "n1", json!([toleration(UNREACHABLE, Some(300))])),
         pod("zero", "n1", json!([toleration(UNREACHABLE, Some(0))])),
         pod("negative", "n1", json!([toleration(UNREACHABLE, Some(-5))])),
@@ -135,8 +142,14 @@ fn process_pod_on_node_and_min_toleration_time() {
 fn zone_states_decide_whether_nodes_are_tainted() {
     let down = |name: &str, zone: &str| node(name, "Unknown", zone, json!([]));
     let up = |name: &str, zone: &str| node(name, "True", zone, json!([]));
-    let cases: Vec<(&str, Vec<Value>, Vec<(&str, &str)>)> = vec![
-        ("one zone, every node down: full disruption everywhere, no taint", vec![down("a1", "a"), down("a2", "a")], vec![]),
+    /// (case, nodes, the (node, NoExecute taint) pairs added).
+    type Case<'a> = (&'a str, Vec<Value>, Vec<(&'a str, &'a str)>);
+    let cases: Vec<Case> = vec![
+        (
+            "one zone, every node down: full disruption everywhere, no taint",
+            vec![down("a1", "a"), down("a2", "a")],
+            vec![],
+        ),
         (
             "zone a fully disrupted, zone b up: a's first node is tainted (one per 10 s)",
             vec![down("a1", "a"), down("a2", "a"), up("b1", "b")],
@@ -160,7 +173,8 @@ fn zone_states_decide_whether_nodes_are_tainted() {
     ];
     for (name, nodes, want) in cases {
         let (actions, _) = run(nodes);
-        let want: Vec<(String, String)> = want.into_iter().map(|(n, k)| (n.to_string(), k.to_string())).collect();
+        let want: Vec<(String, String)> =
+            want.into_iter().map(|(n, k)| (n.to_string(), k.to_string())).collect();
         assert_eq!(no_execute_added(&actions), want, "{name}");
     }
 
@@ -169,7 +183,12 @@ fn zone_states_decide_whether_nodes_are_tainted() {
     let (actions, _) = run(vec![tainted, down("a2", "a")]);
     let removed = actions.iter().any(|a| match &a.change {
         Change::Patch { key, patch, .. } => {
-            key.name == "a1" && !patch["spec"]["taints"].as_array().into_iter().flatten().any(|t| t["effect"] == "NoExecute")
+            key.name == "a1"
+                && !patch["spec"]["taints"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|t| t["effect"] == "NoExecute")
         }
         _ => false,
     });
@@ -209,7 +228,9 @@ fn gc_orphaned_waits_for_the_quarantine() {
         p["metadata"]["creationTimestamp"] = json!(model::fmt_time(NOW - age));
         p
     };
-    let removed = |actions: &[Action]| actions.iter().any(|a| matches!(&a.change, Change::Remove { key } if key.name == "p"));
+    let removed = |actions: &[Action]| {
+        actions.iter().any(|a| matches!(&a.change, Change::Remove { key } if key.name == "p"))
+    };
     let (actions, wakes) = run(vec![orphan(0)]);
     assert!(!removed(&actions), "just created");
     assert_eq!(wakes, [NOW + 40]);

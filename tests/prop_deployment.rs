@@ -152,7 +152,7 @@ fn available_pods(state: &State, min_ready: i64) -> i64 {
         let since = ready["lastTransitionTime"].as_str().and_then(model::parse_time);
         since.is_some_and(|t| t + min_ready < state.now)
     };
-    live_pods(state).into_iter().filter(|p| available(&p)).count() as i64
+    live_pods(state).into_iter().filter(|p| available(p)).count() as i64
 }
 
 fn image(pod: &Value) -> &str {
@@ -188,13 +188,22 @@ fn check(c: &Case) -> Result<usize, TestCaseError> {
     let rs_before = state.of_kind("ReplicaSet", Some("default")).count();
     // One step at a time, so that availability can be checked on every state the controllers
     // see, by the oracle below rather than the controllers' own helper.
-    let mut t = Trace { start: state.now, steps: Vec::new(), outcome: Outcome::Stopped, timelines: Default::default() };
+    let mut t = Trace {
+        start: state.now,
+        steps: Vec::new(),
+        outcome: Outcome::Stopped,
+        timelines: Default::default(),
+    };
     let mut user = vec![patch_deployment(
         json!({"spec": {"template": {"spec": {"containers": [{"name": "web", "image": "web:v2"}]}}}}),
     )];
     let mut lowest = (i64::MAX, 0);
     while t.outcome == Outcome::Stopped && t.steps.len() < 3000 {
-        let one = driver::run(&mut state, std::mem::take(&mut user), &RunOptions { steps: Some(1), ..RunOptions::default() });
+        let one = driver::run(
+            &mut state,
+            std::mem::take(&mut user),
+            &RunOptions { steps: Some(1), ..RunOptions::default() },
+        );
         t.steps.extend(one.steps);
         t.outcome = one.outcome;
         let available = available_pods(&state, c.min_ready);

@@ -107,7 +107,8 @@ pub const KNOB_KUBELET: &str = "konverge.io/kubelet";
 
 /// Node labels upstream's `GetZoneKey` reads, newest first.
 const ZONE_LABELS: [&str; 2] = ["topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"];
-const REGION_LABELS: [&str; 2] = ["topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region"];
+const REGION_LABELS: [&str; 2] =
+    ["topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region"];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ReadyStatus {
@@ -533,7 +534,8 @@ impl<'s> Facts<'s> {
             .collect();
         let name = self.syms.intern(&self.keys[id as usize].name.clone());
         let zone = self.syms.intern(&zone_key(obj));
-        let time = |v: Option<&Value>, path: &[&str]| v.and_then(|c| model::parse_time(model::str_at(c, path)));
+        let time =
+            |v: Option<&Value>, path: &[&str]| v.and_then(|c| model::parse_time(model::str_at(c, path)));
         let last_heartbeat = time(cond, &["lastHeartbeatTime"])
             .or(time(cond, &["lastTransitionTime"]))
             .or(time(Some(obj), &["metadata", "creationTimestamp"]))
@@ -610,7 +612,8 @@ impl<'s> Facts<'s> {
             stop_after: knob(KNOB_STOP_AFTER).and_then(model::parse_duration).unwrap_or(0),
         };
         let owner = self.resolve_controller(id, obj);
-        let deletion_at = model::parse_time(model::str_at(obj, &["metadata", "deletionTimestamp"])).unwrap_or(0);
+        let deletion_at =
+            model::parse_time(model::str_at(obj, &["metadata", "deletionTimestamp"])).unwrap_or(0);
         let grace_period = if deletion_at == 0 {
             0
         } else {
@@ -694,7 +697,9 @@ impl<'s> Facts<'s> {
 fn zone_key(node: &Value) -> String {
     let labels = model::labels(node);
     let label = |keys: [&str; 2]| {
-        keys.iter().find_map(|k| labels.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str())).unwrap_or("")
+        keys.iter()
+            .find_map(|k| labels.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()))
+            .unwrap_or("")
     };
     let (zone, region) = (label(ZONE_LABELS), label(REGION_LABELS));
     if zone.is_empty() && region.is_empty() {
@@ -726,9 +731,12 @@ mod tests {
     fn is_pod_available_like_upstream() {
         let now = 10_000;
         let ready_since = |secs_ago: i64| {
-            pod(json!([{"type": "Ready", "status": "True", "lastTransitionTime": model::fmt_time(now - secs_ago)}]))
+            pod(
+                json!([{"type": "Ready", "status": "True", "lastTransitionTime": model::fmt_time(now - secs_ago)}]),
+            )
         };
-        let not_ready = pod(json!([{"type": "Ready", "status": "False", "lastTransitionTime": model::fmt_time(now)}]));
+        let not_ready =
+            pod(json!([{"type": "Ready", "status": "False", "lastTransitionTime": model::fmt_time(now)}]));
         let no_transition_time = pod(json!([{"type": "Ready", "status": "True"}]));
         let cases = [
             ("not ready, minReadySeconds 0", &not_ready, 0, false),
@@ -742,7 +750,11 @@ mod tests {
         for (name, p, min_ready, want) in cases {
             assert_eq!(p.available(min_ready, now), want, "{name}");
         }
-        assert_eq!(ready_since(0).available_from(30), Some(now + 31), "the wake-up is the first available second");
+        assert_eq!(
+            ready_since(0).available_from(30),
+            Some(now + 31),
+            "the wake-up is the first available second"
+        );
     }
 
     /// upstream `GetZoneKey`: region and zone (GA labels first, the beta ones otherwise), empty
@@ -752,12 +764,16 @@ mod tests {
         let node = |labels: Value| json!({"metadata": {"labels": labels}});
         assert_eq!(zone_key(&node(json!({}))), "");
         assert_eq!(
-            zone_key(&node(json!({"topology.kubernetes.io/region": "r", "topology.kubernetes.io/zone": "z"}))),
+            zone_key(&node(
+                json!({"topology.kubernetes.io/region": "r", "topology.kubernetes.io/zone": "z"})
+            )),
             "r:\0:z"
         );
         assert_eq!(zone_key(&node(json!({"failure-domain.beta.kubernetes.io/zone": "b"}))), ":\0:b");
         assert_eq!(
-            zone_key(&node(json!({"topology.kubernetes.io/zone": "ga", "failure-domain.beta.kubernetes.io/zone": "b"}))),
+            zone_key(&node(
+                json!({"topology.kubernetes.io/zone": "ga", "failure-domain.beta.kubernetes.io/zone": "b"})
+            )),
             ":\0:ga"
         );
     }

@@ -220,11 +220,11 @@ pub fn ranked_by_related_pods_on_same_node<'p>(
 
 /// The pods in `ActivePodsWithRanks` order at `now`, ties by `tie` (upstream leaves them to
 /// the sort): the first are deleted first.
-pub fn in_deletion_order<'p, K: Ord>(
-    mut ranked: Vec<(&'p PodF, i64)>,
+pub fn in_deletion_order<K: Ord>(
+    mut ranked: Vec<(&PodF, i64)>,
     now: i64,
     tie: impl Fn(&PodF) -> K,
-) -> Vec<&'p PodF> {
+) -> Vec<&PodF> {
     ranked.sort_by(|a, b| active_pods_with_ranks(a, b, now).then_with(|| tie(a.0).cmp(&tie(b.0))));
     ranked.into_iter().map(|(p, _)| p).collect()
 }
@@ -421,7 +421,16 @@ mod tests {
         let now = 100 * 86_400;
         let (month, hours) = (now - 30 * 86_400, |h: i64| now - h * 3600);
         #[allow(clippy::too_many_arguments)]
-        fn p(id: u32, node: Option<u32>, phase: Phase, ready: bool, restarts: i64, since: i64, created: i64, cost: i64) -> PodF {
+        fn p(
+            id: u32,
+            node: Option<u32>,
+            phase: Phase,
+            ready: bool,
+            restarts: i64,
+            since: i64,
+            created: i64,
+            cost: i64,
+        ) -> PodF {
             let mut x = pod(id, node, phase, ready, since, created);
             x.restarts = restarts;
             x.deletion_cost = cost;
@@ -506,26 +515,39 @@ mod tests {
             }
             ids
         };
-        let (nr3, r1, r1b, r2, r2b) = (not_ready(3), ready_on(4, node1), ready_on(5, node1), ready_on(6, node2), ready_on(7, node2));
+        let (nr3, r1, r1b, r2, r2b) =
+            (not_ready(3), ready_on(4, node1), ready_on(5, node1), ready_on(6, node2), ready_on(7, node2));
         let nr8 = not_ready(8);
         assert_eq!(to_delete(&[], None, 0), Vec::<u32>::new(), "len(pods) = 0 (i.e., diff = 0 too)");
         assert_eq!(to_delete(&[&nr3, &r1], None, 2), [3, 4], "diff = len(pods)");
         assert_eq!(to_delete(&[&r1, &nr3], None, 1), [3], "diff < len(pods)");
         let various = [&r1, &r1b, &r2, &nr3, &scheduled_pending, &unscheduled_pending];
-        assert_eq!(to_delete(&various, None, 6), [1, 2, 3, 4, 5, 6], "various pod phases and conditions, diff = len(pods)");
+        assert_eq!(
+            to_delete(&various, None, 6),
+            [1, 2, 3, 4, 5, 6],
+            "various pod phases and conditions, diff = len(pods)"
+        );
         assert_eq!(
             to_delete(&various, Some(&[][..]), 6),
             [1, 2, 3, 4, 5, 6],
             "various pod phases and conditions, diff = len(pods), relatedPods empty"
         );
-        assert_eq!(to_delete(&[&scheduled_pending, &unscheduled_pending], None, 1), [1], "scheduled vs unscheduled, diff < len(pods)");
+        assert_eq!(
+            to_delete(&[&scheduled_pending, &unscheduled_pending], None, 1),
+            [1],
+            "scheduled vs unscheduled, diff < len(pods)"
+        );
         assert_eq!(to_delete(&[&r1, &nr3, &nr8], None, 2), [3, 8], "ready vs not-ready, diff < len(pods)");
         assert_eq!(
             to_delete(&[&r1, &r2], Some(&[&r1, &r2, &r2b][..]), 1),
             [6],
             "ready and colocated with another ready pod vs not colocated, diff < len(pods)"
         );
-        assert_eq!(to_delete(&[&scheduled_pending, &nr3], None, 1), [2], "pending vs running, diff < len(pods)");
+        assert_eq!(
+            to_delete(&[&scheduled_pending, &nr3], None, 1),
+            [2],
+            "pending vs running, diff < len(pods)"
+        );
         assert_eq!(
             to_delete(&[&r1, &r2, &nr3, &scheduled_pending, &unscheduled_pending], None, 3),
             [1, 2, 3],
