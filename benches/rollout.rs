@@ -65,7 +65,7 @@ fn user(change: Change, why: &str) -> Action {
 
 fn run(state: &mut State, actions: Vec<Action>) -> (Trace, Duration) {
     let t = Instant::now();
-    let trace = driver::run(state, actions, &RunOptions { max_steps: 10_000, ..RunOptions::default() });
+    let trace = driver::run(state, actions, &RunOptions { max_steps: Some(10_000), ..RunOptions::default() });
     (trace, t.elapsed())
 }
 
@@ -203,7 +203,7 @@ fn run_one_step(state: &mut State, actions: Vec<Action>) -> (Trace, Duration) {
     let trace = driver::run(
         state,
         actions,
-        &RunOptions { steps: Some(1), max_steps: 10_000, ..RunOptions::default() },
+        &RunOptions { steps: Some(1), max_steps: Some(10_000), ..RunOptions::default() },
     );
     (trace, t.elapsed())
 }

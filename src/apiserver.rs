@@ -158,6 +158,7 @@ impl<'a> ApiServer<'a> {
         if kind == "Pod" {
             default_pod(&mut obj);
         }
+        crate::defaults::on_create(&kind, &mut obj, &self.state.objects);
         self.put(key.clone(), obj);
         Ok(Admitted { key, detail: None })
     }
@@ -259,6 +260,9 @@ impl<'a> ApiServer<'a> {
         if let Some(old_hash) = old_hash {
             self.fingerprint ^= old_hash ^ object_hash(key, obj);
         }
+        if deletion_finished(key, obj) {
+            self.remove(key);
+        }
         Ok(())
     }
 
@@ -314,6 +318,14 @@ fn has_generation(kind: &str, obj: &Value) -> bool {
         ),
         None => obj.get("spec").is_some_and(|s| !s.is_null()),
     }
+}
+
+/// Whether an object being deleted has nothing left holding it once a patch removed its last
+/// finalizer: the API server then deletes it. A pod on a node waits for its kubelet instead.
+fn deletion_finished(key: &ObjKey, obj: &Value) -> bool {
+    model::at(obj, &["metadata", "deletionTimestamp"]).is_some()
+        && model::at(obj, &["metadata", "finalizers"]).and_then(Value::as_array).is_none_or(|f| f.is_empty())
+        && (key.kind != "Pod" || model::str_at(obj, &["spec", "nodeName"]).is_empty())
 }
 
 /// Defaults the API server and its admission plugins give a new pod: phase Pending and the

@@ -43,9 +43,10 @@ pub struct RunArgs {
     /// Stop after N steps on purpose (exit 0).
     #[arg(long)]
     pub steps: Option<usize>,
-    /// Give up after N steps without convergence (exit 3).
-    #[arg(long, default_value_t = driver::DEFAULT_MAX_STEPS)]
-    pub max_steps: usize,
+    /// Give up after N steps without convergence (exit 3). Default: 1,000 plus 10 for every pod
+    /// the state holds or asks for (spec.replicas, spec.completions) once the change is in.
+    #[arg(long)]
+    pub max_steps: Option<usize>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,7 +101,7 @@ pub enum Command {
     },
     /// Show one object in detail, with its events.
     Describe { kind: String, name: Option<String> },
-    /// Set the replicas of a ReplicaSet, ReplicationController or Deployment.
+    /// Set the replicas of a ReplicaSet, ReplicationController, Deployment or StatefulSet.
     Scale {
         target: Vec<String>,
         #[arg(long)]
@@ -152,7 +153,7 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
-    /// Watch or undo the rollout of a Deployment or DaemonSet; pause or resume a Deployment's.
+    /// Watch or undo the rollout of a Deployment, DaemonSet or StatefulSet; pause or resume a Deployment's.
     Rollout {
         #[command(subcommand)]
         what: RolloutCommand,
@@ -198,7 +199,7 @@ pub enum RolloutCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum SetCommand {
-    /// `set image KIND/NAME CONTAINER=IMAGE…`
+    /// `set image KIND/NAME CONTAINER=IMAGE…` (or `KIND NAME CONTAINER=IMAGE…`)
     Image {
         target: String,
         images: Vec<String>,
@@ -335,7 +336,14 @@ pub fn run(cli: Cli) -> Result<Exit> {
             })
         }
         Command::Set { what: SetCommand::Image { target, images, run } } => {
-            let (info, name) = target_of(std::slice::from_ref(&target))?;
+            // `KIND/NAME C=IMG…` or, as kubectl also takes it, `KIND NAME C=IMG…`.
+            let (target, images) = match images.split_first() {
+                Some((name, rest)) if !target.contains('/') && !name.contains('=') => {
+                    (vec![target, name.clone()], rest.to_vec())
+                }
+                _ => (vec![target], images),
+            };
+            let (info, name) = target_of(&target)?;
             mutate(&cli.state, &run, |s| {
                 let key = existing(s, info, &ns, &name)?;
                 let obj = &s.objects[&key];
@@ -422,6 +430,7 @@ fn rollout_target(s: &State, ns: &str, target: &str) -> Result<ObjKey> {
     existing(s, info, ns, &name)
 }
 
+/// `rollout …` for the kinds that roll out (`crate::rollout::KINDS`).
 fn rollout_command(path: &std::path::Path, ns: &str, what: RolloutCommand) -> Result<Exit> {
     match what {
         RolloutCommand::Status { target, timeline } => {

@@ -22,6 +22,8 @@ pub mod node_lifecycle;
 pub mod replicaset;
 #[path = "../rules/scheduler.rs"]
 pub mod scheduler;
+#[path = "../rules/statefulset.rs"]
+pub mod statefulset;
 
 use crate::actions::Action;
 use crate::facts::Facts;
@@ -69,6 +71,7 @@ pub const CONTROLLERS: &[Controller] = &[
     node_lifecycle::CONTROLLER,
     deployment::CONTROLLER,
     replicaset::CONTROLLER,
+    statefulset::CONTROLLER,
     daemonset::CONTROLLER,
     scheduler::CONTROLLER,
     kubelet::CONTROLLER,

@@ -24,22 +24,23 @@ use std::io::IsTerminal;
 pub const TICK: i64 = 1;
 /// Events older than this (logical time) are dropped, like the API server's event TTL.
 pub const EVENT_TTL: i64 = 3600;
+/// The step bound of a run without `--max-steps`: this many steps, plus [`STEPS_PER_POD`] for
+/// every pod the state holds or asks for once the user's change is in (see
+/// [`default_max_steps`]).
 pub const DEFAULT_MAX_STEPS: usize = 1000;
+/// Steps a pod's work may take when pods go one at a time: an OrderedReady StatefulSet creates
+/// a pod, it is bound, started, then the next one is created (3 steps; 4 when a claim binds
+/// first); a rolling update deletes, removes, creates, binds and starts it (5).
+pub const STEPS_PER_POD: usize = 10;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct RunOptions {
     /// Stop after this many steps on purpose (`--steps`).
     pub steps: Option<usize>,
-    /// Give up after this many steps (`--max-steps`).
-    pub max_steps: usize,
+    /// Give up after this many steps (`--max-steps`); `None`: [`default_max_steps`].
+    pub max_steps: Option<usize>,
     /// Let the clock run at least to this time (`advance`): schedules up to it fire on the way.
     pub until: Option<i64>,
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        RunOptions { steps: None, max_steps: DEFAULT_MAX_STEPS, until: None }
-    }
 }
 
 /// One action as recorded in the trace.
@@ -105,6 +106,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     // user's own changes (the one before them is never revisited by the controllers: a state
     // that returns to it, like a pod created and then garbage-collected, is not a cycle).
     let mut seen: HashMap<u64, usize> = HashMap::new();
+    let mut max_steps = opts.max_steps.unwrap_or(DEFAULT_MAX_STEPS);
     let progress = Progress::new();
     let mut timelines = rollout::Timelines::new();
     let outcome = loop {
@@ -112,7 +114,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
         if opts.steps.is_some_and(|n| steps.len() >= n) {
             break Outcome::Stopped;
         }
-        if steps.len() >= opts.max_steps {
+        if steps.len() >= max_steps {
             break Outcome::MaxSteps;
         }
         let mut record =
@@ -121,6 +123,9 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
         if let Some(user) = pending_user.take() {
             admit_all(&mut api, &user, &mut record);
             seen.insert(api.fingerprint, 0);
+            if opts.max_steps.is_none() {
+                max_steps = default_max_steps(api.state);
+            }
         }
         let by_user = record.actions.len();
         let proposals = {
@@ -164,6 +169,25 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     prune_events(api.state);
     rollout::store_timelines(api.state, &timelines);
     Trace { start, steps, outcome, timelines }
+}
+
+/// The step bound relative to the work: [`DEFAULT_MAX_STEPS`] plus [`STEPS_PER_POD`] for every
+/// pod in the state and every pod its objects ask for (`spec.replicas`, a Job's
+/// `spec.completions`). A legal rollout that goes one pod at a time (an OrderedReady
+/// StatefulSet of 1,000 replicas takes thousands of steps) stays within it; a run that keeps
+/// changing without converging still stops, after a number of steps proportional to the work.
+pub fn default_max_steps(state: &State) -> usize {
+    let mut pods = 0usize;
+    let mut asked = 0usize;
+    for (key, obj) in &state.objects {
+        if key.kind == "Pod" {
+            pods += 1;
+        }
+        for field in ["replicas", "completions"] {
+            asked += model::i64_at(obj, &["spec", field]).map_or(0, |n| n.max(0) as usize);
+        }
+    }
+    DEFAULT_MAX_STEPS.saturating_add(STEPS_PER_POD.saturating_mul(pods.saturating_add(asked)))
 }
 
 /// Where the clock goes when a step derived nothing: the earliest timer, or a schedule or the

@@ -15,9 +15,6 @@
 //! with a real API server the expectations wait for the informer, and here for the next step.
 //! Where a test sync did both, it is two syncs here, and the comment says so.
 
-// Case tables are tuples of the upstream test's columns.
-#![allow(clippy::type_complexity)]
-
 use konverge::actions::Change;
 use konverge::apiserver::ApiServer;
 use konverge::controllers::daemonset::{self, eligibility};
@@ -268,7 +265,9 @@ fn node_should_run_daemon_pod() {
         json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
             "nodeSelectorTerms": [{"matchExpressions": [{"key": "type", "operator": "In", "values": [value]}]}]}}}})
     };
-    let cases: Vec<(&str, Value, Vec<Value>, Value, (bool, bool))> = vec![
+    // (case, node, pods on it, daemon pod spec, (should run, should continue running)).
+    type Case = (&'static str, Value, Vec<Value>, Value, (bool, bool));
+    let cases: Vec<Case> = vec![
         (
             "ShouldRunDaemonPod",
             test_node(),
@@ -506,7 +505,8 @@ fn launches() {
         s.nodes(0, 4, json!({}));
         s.nodes(4, 3, node_label());
     };
-    let cases: Vec<(&str, Value, Box<dyn Fn(&mut Sim)>, usize)> = vec![
+    type Case = (&'static str, Value, Box<dyn Fn(&mut Sim)>, usize);
+    let cases: Vec<Case> = vec![
         (
             "TestSimpleDaemonSetLaunchesPods",
             daemon_set("foo"),
@@ -639,7 +639,8 @@ fn pods_are_pinned_by_node_affinity() {
 fn deals_with_existing_pods() {
     let selector_ds =
         with(daemon_set("foo"), json!({"spec": {"template": {"spec": {"nodeSelector": node_label()}}}}));
-    let cases: Vec<(&str, Value, Box<dyn Fn(&mut Sim)>, Did)> = vec![
+    type Case = (&'static str, Value, Box<dyn Fn(&mut Sim)>, Did);
+    let cases: Vec<Case> = vec![
         (
             "TestDealsWithExistingPods",
             daemon_set("foo"),

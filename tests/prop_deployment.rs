@@ -110,7 +110,7 @@ fn patch_deployment(patch: Value) -> Action {
 }
 
 fn run(state: &mut State, actions: Vec<Action>) -> Trace {
-    driver::run(state, actions, &RunOptions { max_steps: 3000, ..RunOptions::default() })
+    driver::run(state, actions, &RunOptions { max_steps: Some(3000), ..RunOptions::default() })
 }
 
 /// Pods of `web` that are not being deleted, after each step (index 0: before the run).

@@ -11,6 +11,7 @@ pub mod deploy;
 pub mod history;
 pub mod pods;
 pub mod sched;
+pub mod stateful;
 
 use crate::model::{self, ObjKey};
 use crate::selector::Selector;

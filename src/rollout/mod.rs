@@ -1,11 +1,12 @@
 //! kubectl's client side of `rollout` (status, history, undo), one file per kind that rolls
 //! out: `deployment.rs` (ReplicaSets hold its history; also the rollout timeline konverge
-//! records), `daemonset.rs`; `revisions.rs` holds what the kinds whose history is kept in
+//! records), `daemonset.rs`, `statefulset.rs`; `revisions.rs` holds what the kinds whose history is kept in
 //! ControllerRevisions share (listing, one revision's template, undo).
 
 pub mod daemonset;
 pub mod deployment;
 pub mod revisions;
+pub mod statefulset;
 
 pub use deployment::{chart, sample, store_timelines, stored_timeline, Sample, Timelines};
 
@@ -15,7 +16,7 @@ use anyhow::{bail, Result};
 use serde_json::Value;
 
 /// The kinds `rollout status|history|undo` works on.
-pub const KINDS: &[&str] = &["Deployment", "DaemonSet"];
+pub const KINDS: &[&str] = &["Deployment", "DaemonSet", "StatefulSet"];
 
 /// `kubectl rollout status` (one look, no watching): the message and whether the rollout is
 /// complete.
@@ -23,6 +24,7 @@ pub fn status(obj: &Value) -> Result<(String, bool)> {
     match model::str_at(obj, &["kind"]) {
         "Deployment" => deployment::status(obj),
         "DaemonSet" => daemonset::status(obj),
+        "StatefulSet" => statefulset::status(obj),
         other => unsupported(other),
     }
 }
@@ -33,7 +35,7 @@ pub fn history(state: &State, key: &ObjKey, revision: Option<i64>) -> Result<Str
     let obj = &state.objects[key];
     match key.kind.as_str() {
         "Deployment" => deployment::history(state, obj, revision),
-        "DaemonSet" => revisions::history(state, obj, revision),
+        "DaemonSet" | "StatefulSet" => revisions::history(state, obj, revision),
         other => unsupported(other),
     }
 }
@@ -44,7 +46,7 @@ pub fn undo_patch(state: &State, key: &ObjKey, to_revision: i64) -> Result<Optio
     let obj = &state.objects[key];
     match key.kind.as_str() {
         "Deployment" => deployment::undo_patch(state, obj, to_revision),
-        "DaemonSet" => revisions::undo_patch(state, obj, to_revision),
+        "DaemonSet" | "StatefulSet" => revisions::undo_patch(state, obj, to_revision),
         other => unsupported(other),
     }
 }

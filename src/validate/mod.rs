@@ -6,13 +6,15 @@
 //! for identity: they are stored unchanged.
 //!
 //! The core ([`field`]: errors and paths; [`checks`]: names, maps, integers, int-or-percent) is
-//! shared; each kind family has its own file (`workloads`, `pod`, `node`).
+//! shared; each kind family has its own file (`workloads`, `pod`, `node`), with the StatefulSet's
+//! own spec rules in `statefulset`.
 
 pub mod checks;
 pub mod field;
 mod meta;
 mod node;
 mod pod;
+mod statefulset;
 mod workloads;
 
 pub use checks::IntOrPercent;

@@ -128,8 +128,9 @@ fn deployment_object(obj: &Value) -> Result<(), FieldError> {
     deployment(obj)
 }
 
-fn labelled_workload(obj: &Value) -> Result<(), FieldError> {
-    workload(obj, SelectorStyle::LabelSelector)
+fn stateful_set(obj: &Value) -> Result<(), FieldError> {
+    workload(obj, SelectorStyle::LabelSelector)?;
+    super::statefulset::stateful_set_spec(obj)
 }
 
 fn daemon_set_object(obj: &Value) -> Result<(), FieldError> {
@@ -219,5 +220,5 @@ pub(super) const KINDS: &[(&str, super::KindValidator)] = &[
     ("ReplicationController", replication_controller),
     ("Deployment", deployment_object),
     ("DaemonSet", daemon_set_object),
-    ("StatefulSet", labelled_workload),
+    ("StatefulSet", stateful_set),
 ];

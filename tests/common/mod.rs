@@ -3,6 +3,8 @@
 //! it prints, and snapshot settings.
 #![allow(dead_code)]
 
+pub mod sim;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
