@@ -7,10 +7,13 @@
 //! have stopped: at once after SIGTERM, or `konverge.io/stop-after` later, but never later than
 //! its grace period (`deletionGracePeriodSeconds`, when the kubelet kills what is left) —
 //! unless it still carries finalizers: then, as with the API server, it stays (Terminating)
-//! until whoever owns them removes them. A kubelet on a node that is not Ready does nothing.
+//! until whoever owns them removes them. A pod whose PersistentVolumeClaims are not all Bound
+//! (or that uses one that does not exist) waits Pending for them, as the kubelet's volume
+//! manager does. A kubelet on a node that is not Ready does nothing.
 
 use crate::actions::{Action, Change, EventType, Precondition};
 use crate::controllers::{Controller, Proposals};
+use crate::facts::volumes::ClaimUse;
 use crate::facts::{Facts, Id, Phase, Sym};
 use crate::model;
 use crepe::crepe;
@@ -53,6 +56,24 @@ crepe! {
     // (pod, when its containers are gone, killed at the end of the grace period).
     struct Stopped(Id, i64, bool);
 
+    // A pod uses a claim that does not exist.
+    @input
+    pub struct UsesMissingClaim(Id);
+    // (pod, claim) for every claim a pod uses.
+    @input
+    pub struct UsesClaim(Id, Id);
+    // A claim the kubelet can mount: Bound, not being deleted.
+    @input
+    pub struct ClaimReady(Id);
+
+    // The volume manager waits for every claim the pod uses to be bound before the
+    // containers start.
+    struct VolumesWaiting(Id);
+    VolumesWaiting(p) <- UsesMissingClaim(p);
+    VolumesWaiting(p) <- UsesClaim(p, c), !ClaimReady(c);
+    struct Mountable(Id);
+    Mountable(p) <- Live(p, Phase::Pending, _, _), !VolumesWaiting(p);
+
     struct Live(Id, Phase, bool, i64);
     // Start the containers: (pod, ready at once).
     @output
@@ -70,10 +91,10 @@ crepe! {
     pub struct Wake(i64);
 
     Live(p, phase, ready, started) <- BoundPod(p, node, phase, ready, false, started), NodeUp(node);
-    Start(p, delay == 0) <- Live(p, Phase::Pending, _, _), Knobs(p, delay, false, false);
-    CrashLoop(p) <- Live(p, Phase::Pending, _, _), Knobs(p, _, false, true);
-    PullFails(p, ERR_IMAGE_PULL) <- Live(p, Phase::Pending, _, _), Knobs(p, _, true, _), Waiting(p, NOT_WAITING);
-    PullFails(p, IMAGE_PULL_BACKOFF) <- Live(p, Phase::Pending, _, _), Knobs(p, _, true, _), Waiting(p, ERR_IMAGE_PULL);
+    Start(p, delay == 0) <- Mountable(p), Knobs(p, delay, false, false);
+    CrashLoop(p) <- Mountable(p), Knobs(p, _, false, true);
+    PullFails(p, ERR_IMAGE_PULL) <- Mountable(p), Knobs(p, _, true, _), Waiting(p, NOT_WAITING);
+    PullFails(p, IMAGE_PULL_BACKOFF) <- Mountable(p), Knobs(p, _, true, _), Waiting(p, ERR_IMAGE_PULL);
     BecomeReady(p) <-
         Live(p, Phase::Running, false, started), Knobs(p, delay, _, false), (delay > 0), Now(now),
         (started + delay <= now);
@@ -117,6 +138,17 @@ pub fn reconcile(f: &Facts) -> Proposals {
             })
             .map(|p| HasFinalizers(p.id)),
     );
+    for (pod, _, _, state) in crate::facts::volumes::claim_uses(f) {
+        match state {
+            ClaimUse::Missing => rt.extend([UsesMissingClaim(pod)]),
+            ClaimUse::Claim { claim, deleting, bound, .. } => {
+                rt.extend([UsesClaim(pod, claim)]);
+                if bound && !deleting {
+                    rt.extend([ClaimReady(claim)]);
+                }
+            }
+        }
+    }
     let (starts, crashes, pulls, readies, finishes, wakes) = rt.run_with_hasher::<FxBuildHasher>();
 
     let now = model::fmt_time(f.now);

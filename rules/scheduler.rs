@@ -282,6 +282,114 @@ pub mod placement {
     }
 }
 
+/// VolumeBinding's PreFilter (upstream `framework/plugins/volumebinding`, `GetPodVolumeClaims`):
+/// a pod that uses a claim which does not exist or is being deleted, or a claim of a class that
+/// binds immediately and is not bound yet, is not scheduled: it stays Pending with the
+/// plugin's message (the first missing or deleted claim in the pod's volume order, else
+/// "pod has unbound immediate PersistentVolumeClaims"). Claims of WaitForFirstConsumer
+/// classes do not hold the pod back: the PV controller binds them once the pod is on a node.
+pub mod volume_binding {
+    use crate::actions::Action;
+    use crate::facts::volumes::{self, ClaimUse};
+    use crate::facts::{Facts, Id, Sym};
+    use crepe::crepe;
+    use rustc_hash::{FxBuildHasher, FxHashMap};
+
+    pub const NOT_FOUND: u8 = 0;
+    pub const BEING_DELETED: u8 = 1;
+
+    crepe! {
+        // A pod in the scheduling queue.
+        @input
+        pub struct Queued(pub Id);
+        // (pod, volume index, claim name) of a claim that does not exist.
+        @input
+        pub struct Missing(pub Id, pub u32, pub Sym);
+        // (pod, volume index, claim name, claim).
+        @input
+        pub struct Uses(pub Id, pub u32, pub Sym, pub Id);
+        @input
+        pub struct ClaimDeleting(pub Id);
+        // `spec.volumeName` is set.
+        @input
+        pub struct ClaimHasVolume(pub Id);
+        // The claim's class waits for the first consumer.
+        @input
+        pub struct ClaimWaits(pub Id);
+
+        // (pod, volume index, claim name, why): the claim refuses the pod.
+        @output
+        pub struct Refused(pub Id, pub u32, pub Sym, pub u8);
+        @output
+        pub struct UnboundImmediate(pub Id);
+
+        Refused(p, i, n, NOT_FOUND) <- Queued(p), Missing(p, i, n);
+        Refused(p, i, n, BEING_DELETED) <- Queued(p), Uses(p, i, n, c), ClaimDeleting(c);
+        UnboundImmediate(p) <- Queued(p), Uses(p, _, _, c), !ClaimHasVolume(c), !ClaimWaits(c);
+    }
+
+    /// Take the pods the plugin refuses out of the queue (the rest keep their order, ranks
+    /// renumbered) and say why on each refused pod.
+    pub fn prefilter(f: &Facts, pending: &mut Vec<(Id, u32, i64)>) -> Vec<Action> {
+        let uses = volumes::claim_uses(f);
+        if uses.is_empty() || pending.is_empty() {
+            return Vec::new();
+        }
+        let mut rt = Crepe::new();
+        rt.extend(pending.iter().map(|&(p, _, _)| Queued(p)));
+        for (pod, index, name, state) in uses {
+            match state {
+                ClaimUse::Missing => rt.extend([Missing(pod, index, name)]),
+                ClaimUse::Claim { claim, deleting, has_volume, delayed, .. } => {
+                    rt.extend([Uses(pod, index, name, claim)]);
+                    if deleting {
+                        rt.extend([ClaimDeleting(claim)]);
+                    }
+                    if has_volume {
+                        rt.extend([ClaimHasVolume(claim)]);
+                    }
+                    if delayed {
+                        rt.extend([ClaimWaits(claim)]);
+                    }
+                }
+            }
+        }
+        let (refused, unbound) = rt.run_with_hasher::<FxBuildHasher>();
+        let mut why: FxHashMap<Id, String> = FxHashMap::default();
+        for UnboundImmediate(p) in unbound {
+            why.insert(p, "pod has unbound immediate PersistentVolumeClaims".into());
+        }
+        let mut first: FxHashMap<Id, (u32, Sym, u8)> = FxHashMap::default();
+        for Refused(p, i, n, code) in refused {
+            let e = first.entry(p).or_insert((i, n, code));
+            if (i, code) < (e.0, e.2) {
+                *e = (i, n, code);
+            }
+        }
+        for (p, (_, name, code)) in first {
+            let name = f.syms.resolve(name);
+            let text = if code == NOT_FOUND { "not found" } else { "is being deleted" };
+            why.insert(p, format!("persistentvolumeclaim {name:?} {text}"));
+        }
+        let mut refused: Vec<(Id, String)> = why.into_iter().collect();
+        refused.sort_unstable_by(|a, b| f.key(a.0).cmp(f.key(b.0)));
+        pending.retain(|(p, _, _)| refused.binary_search_by(|r| f.key(r.0).cmp(f.key(*p))).is_err());
+        let mut next_rank: FxHashMap<u32, i64> = FxHashMap::default();
+        for (_, class, rank) in pending.iter_mut() {
+            let r = next_rank.entry(*class).or_default();
+            *rank = *r;
+            *r += 1;
+        }
+        let nodes = f.nodes.len();
+        refused
+            .into_iter()
+            .filter_map(|(p, why)| {
+                super::failed_scheduling(f, p, format!("0/{nodes} nodes are available: {why}."))
+            })
+            .collect()
+    }
+}
+
 /// NodeResourcesFit's LeastAllocated score of a node with `cpu` millicores and `mem` bytes
 /// requested (the incoming pod included) out of what it can allocate: upstream's integer score
 /// (0–100, the mean of cpu's and memory's `(capacity - requested) * 100 / capacity`), and the
@@ -401,9 +509,10 @@ pub fn placement_slots(
 }
 
 pub fn reconcile(f: &Facts) -> Proposals {
-    let s = sched::sched_facts(f);
+    let mut s = sched::sched_facts(f);
+    let volume_refusals = volume_binding::prefilter(f, &mut s.pending);
     if s.pending.is_empty() {
-        return Proposals::default();
+        return volume_refusals.into();
     }
     let syms = |name: &str| f.syms.get(name).unwrap_or(u32::MAX);
     let names = Names(syms(TAINT_UNSCHEDULABLE), syms(sched::NAME_FIELD), syms(sched::BIND_ALL));
@@ -490,7 +599,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
     );
     let (binds,) = place.run_with_hasher::<FxBuildHasher>();
 
-    let mut out = Vec::new();
+    let mut out = volume_refusals;
     let mut binds: Vec<_> = binds.into_iter().collect();
     binds.sort_unstable_by_key(|b| f.key(b.0));
     for placement::Bind(pod, node) in binds {
@@ -536,31 +645,36 @@ pub fn reconcile(f: &Facts) -> Proposals {
     let diagnosis = Diagnosis::new(f, &s, &filters, &wanted);
     unschedulable.sort_unstable_by_key(|u| f.key(u.0));
     for Unschedulable(pod, class) in unschedulable {
-        let message = diagnosis.message(class);
-        let current = crate::model::condition(f.raw(pod), "PodScheduled")
-            .map(|c| crate::model::str_at(c, &["message"]).to_string())
-            .unwrap_or_default();
-        if current == message {
-            continue;
-        }
-        let pod_key = f.key(pod);
-        out.push(
-            Action::new(
-                Change::Patch {
-                    key: pod_key.clone(),
-                    patch: json!({"status": {"phase": "Pending", "conditions": [{
-                        "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                        "message": message, "lastTransitionTime": crate::model::fmt_time(f.now),
-                    }]}}),
-                    precondition: Precondition::None,
-                },
-                NAME,
-                message.clone(),
-            )
-            .with_event(pod_key, EventType::Warning, "FailedScheduling", message.clone()),
-        );
+        out.extend(failed_scheduling(f, pod, diagnosis.message(class)));
     }
     out.into()
+}
+
+/// The pod's PodScheduled condition and the FailedScheduling event for `message`, unless the
+/// pod already says so.
+fn failed_scheduling(f: &Facts, pod: Id, message: String) -> Option<Action> {
+    let current = crate::model::condition(f.raw(pod), "PodScheduled")
+        .map(|c| crate::model::str_at(c, &["message"]).to_string())
+        .unwrap_or_default();
+    if current == message {
+        return None;
+    }
+    let pod_key = f.key(pod);
+    Some(
+        Action::new(
+            Change::Patch {
+                key: pod_key.clone(),
+                patch: json!({"status": {"phase": "Pending", "conditions": [{
+                    "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                    "message": message, "lastTransitionTime": crate::model::fmt_time(f.now),
+                }]}}),
+                precondition: Precondition::None,
+            },
+            NAME,
+            message.clone(),
+        )
+        .with_event(pod_key, EventType::Warning, "FailedScheduling", message),
+    )
 }
 
 type Set<T> = std::collections::HashSet<T, FxBuildHasher>;

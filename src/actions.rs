@@ -32,6 +32,19 @@ pub enum Precondition {
     None,
     /// The object has no controller reference (adoption).
     NoController,
+    /// Binding a PersistentVolume: its `spec.claimRef` is unset, or names this claim (namespace
+    /// and name, and uid when the ref has one). A volume another claim took first in the same
+    /// step is refused, as the API server refuses a stale write with a 409.
+    VolumeFreeFor {
+        namespace: String,
+        name: String,
+        uid: String,
+    },
+    /// Binding a PersistentVolumeClaim to `volume`: that volume's `spec.claimRef` now carries
+    /// the claim's uid, and the claim names no other volume.
+    VolumeClaimedBy {
+        volume: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

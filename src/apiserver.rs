@@ -57,8 +57,12 @@ pub struct ApiServer<'a> {
     pub state: &'a mut State,
     /// Room left per node, filled on the first bind of a step.
     node_room: Option<FxHashMap<String, Room>>,
-    /// XOR of the hashes of all non-Event objects (resourceVersion aside): detects revisits.
+    /// XOR of the hashes of all non-Event objects (resourceVersion aside) and of each distinct
+    /// recorded Event (object, type, reason, message): detects revisits. Events count once
+    /// however often they recur, as the event recorder folds repeats into one.
     pub fingerprint: u64,
+    /// How many stored Events share each (object, type, reason, message).
+    events: FxHashMap<u64, u32>,
 }
 
 impl<'a> ApiServer<'a> {
@@ -68,7 +72,23 @@ impl<'a> ApiServer<'a> {
             .iter()
             .filter(|(k, _)| k.kind != "Event")
             .fold(0, |fp, (k, v)| fp ^ object_hash(k, v));
-        ApiServer { state, node_room: None, fingerprint }
+        let mut api = ApiServer { state, node_room: None, fingerprint, events: FxHashMap::default() };
+        let events: Vec<u64> = api.state.of_kind("Event", None).map(event_hash).collect();
+        for e in events {
+            api.count_event(e, true);
+        }
+        api
+    }
+
+    /// Count one Event in or out of the fingerprint: a (object, type, reason, message) counts
+    /// while at least one Event carries it.
+    fn count_event(&mut self, hash: u64, add: bool) {
+        let n = self.events.entry(hash).or_default();
+        let before = *n;
+        *n = if add { n.saturating_add(1) } else { n.saturating_sub(1) };
+        if (before == 0) != (*n == 0) {
+            self.fingerprint ^= hash;
+        }
     }
 
     /// Start a new step: capacity is recomputed from the store on the next bind.
@@ -104,11 +124,16 @@ impl<'a> ApiServer<'a> {
     /// Store an object as it is (used when the user applies a manifest).
     pub fn put(&mut self, key: ObjKey, obj: Value) {
         if let Some(old) = self.state.objects.get(&key) {
-            if key.kind != "Event" {
+            if key.kind == "Event" {
+                let old = event_hash(old);
+                self.count_event(old, false);
+            } else {
                 self.fingerprint ^= object_hash(&key, old);
             }
         }
-        if key.kind != "Event" {
+        if key.kind == "Event" {
+            self.count_event(event_hash(&obj), true);
+        } else {
             self.fingerprint ^= object_hash(&key, &obj);
         }
         self.state.objects.insert(key, obj);
@@ -116,7 +141,9 @@ impl<'a> ApiServer<'a> {
 
     fn remove(&mut self, key: &ObjKey) -> Option<Value> {
         let old = self.state.objects.remove(key)?;
-        if key.kind != "Event" {
+        if key.kind == "Event" {
+            self.count_event(event_hash(&old), false);
+        } else {
             self.fingerprint ^= object_hash(key, &old);
         }
         Some(old)
@@ -158,6 +185,7 @@ impl<'a> ApiServer<'a> {
         if kind == "Pod" {
             default_pod(&mut obj);
         }
+        admit_storage(self.state, &kind, &mut obj);
         crate::defaults::on_create(&kind, &mut obj, &self.state.objects);
         self.put(key.clone(), obj);
         Ok(Admitted { key, detail: None })
@@ -231,9 +259,7 @@ impl<'a> ApiServer<'a> {
     /// new resourceVersion), like the API server's no-op updates.
     fn patch(&mut self, key: &ObjKey, patch: &Value, precondition: &Precondition) -> Result<(), String> {
         let Some(obj) = self.state.objects.get(key) else { return Err(format!("{key} not found")) };
-        if *precondition == Precondition::NoController && model::controller_ref(obj).is_some() {
-            return Err(format!("{key} already has a controller"));
-        }
+        check_precondition(&self.state.objects, key, obj, precondition)?;
         if !merge_changes(obj, patch) {
             return Ok(());
         }
@@ -318,6 +344,105 @@ fn has_generation(kind: &str, obj: &Value) -> bool {
         ),
         None => obj.get("spec").is_some_and(|s| !s.is_null()),
     }
+}
+
+/// Whether `precondition` holds for `obj` (stored under `key`); why not, as a conflict.
+fn check_precondition(
+    objects: &std::collections::BTreeMap<ObjKey, Value>,
+    key: &ObjKey,
+    obj: &Value,
+    precondition: &Precondition,
+) -> Result<(), String> {
+    match precondition {
+        Precondition::None => Ok(()),
+        Precondition::NoController if model::controller_ref(obj).is_some() => {
+            Err(format!("{key} already has a controller"))
+        }
+        Precondition::NoController => Ok(()),
+        Precondition::VolumeFreeFor { namespace, name, uid } => match model::at(obj, &["spec", "claimRef"]) {
+            Some(r) if r.is_object() => {
+                let (ref_uid, ref_ns, ref_name) = (
+                    model::str_at(r, &["uid"]),
+                    model::str_at(r, &["namespace"]),
+                    model::str_at(r, &["name"]),
+                );
+                if ref_ns == namespace && ref_name == name && (ref_uid.is_empty() || ref_uid == uid) {
+                    Ok(())
+                } else {
+                    Err(format!("{key} is already bound to claim {ref_ns}/{ref_name}"))
+                }
+            }
+            _ => Ok(()),
+        },
+        Precondition::VolumeClaimedBy { volume } => {
+            let named = model::str_at(obj, &["spec", "volumeName"]);
+            if !named.is_empty() && named != volume {
+                return Err(format!("{key} is already bound to volume {named}"));
+            }
+            let pv = objects.get(&ObjKey::new("PersistentVolume", "", volume));
+            let holder = pv.map(|v| model::str_at(v, &["spec", "claimRef", "uid"])).unwrap_or("");
+            if holder == model::uid(obj) {
+                Ok(())
+            } else {
+                Err(format!("PersistentVolume {volume} is not bound to {key}"))
+            }
+        }
+    }
+}
+
+/// What admission plugins add to a new claim or volume: `StorageObjectInUseProtection`'s
+/// finalizers (`kubernetes.io/pvc-protection`, `kubernetes.io/pv-protection`) and, for a claim
+/// that names no class, `DefaultStorageClass`'s default class (the newest class marked
+/// default; equal times by name).
+fn admit_storage(state: &State, kind: &str, obj: &mut Value) {
+    use crate::facts::volumes::{
+        ANN_BETA_DEFAULT_CLASS, ANN_BETA_STORAGE_CLASS, ANN_DEFAULT_CLASS, PVC_PROTECTION, PV_PROTECTION,
+    };
+    let finalizer = match kind {
+        "PersistentVolumeClaim" => PVC_PROTECTION,
+        "PersistentVolume" => PV_PROTECTION,
+        _ => return,
+    };
+    let meta = model::obj_mut(obj, &["metadata"]);
+    let list = meta.entry("finalizers").or_insert_with(|| json!([]));
+    if let Some(a) = list.as_array_mut() {
+        if !a.iter().any(|f| f.as_str() == Some(finalizer)) {
+            a.push(json!(finalizer));
+        }
+    }
+    let unset = model::at(obj, &["spec", "storageClassName"]).is_none_or(Value::is_null)
+        && model::annotation(obj, ANN_BETA_STORAGE_CLASS).is_none();
+    if kind != "PersistentVolumeClaim" || !unset {
+        return;
+    }
+    let default = state
+        .of_kind("StorageClass", None)
+        .filter(|c| {
+            [ANN_DEFAULT_CLASS, ANN_BETA_DEFAULT_CLASS]
+                .iter()
+                .any(|a| model::annotation(c, a) == Some("true"))
+        })
+        .max_by(|a, b| {
+            let created = |c: &Value| model::parse_time(model::str_at(c, &["metadata", "creationTimestamp"]));
+            created(a).cmp(&created(b)).then_with(|| model::name(b).cmp(model::name(a)))
+        })
+        .map(|c| model::name(c).to_string());
+    if let Some(class) = default {
+        model::obj_mut(obj, &["spec"]).insert("storageClassName".into(), json!(class));
+    }
+}
+
+/// The fingerprint of an Event: what the event recorder folds repeats by (the object, type,
+/// reason and message).
+fn event_hash(event: &Value) -> u64 {
+    let mut h = FxHasher::default();
+    "Event".hash(&mut h);
+    for path in
+        [&["involvedObject", "uid"][..], &["involvedObject", "name"], &["type"], &["reason"], &["message"]]
+    {
+        model::str_at(event, path).hash(&mut h);
+    }
+    h.finish()
 }
 
 /// Whether an object being deleted has nothing left holding it once a patch removed its last

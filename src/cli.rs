@@ -596,6 +596,18 @@ fn apply_actions(s: &State, manifests: &[manifest::Manifest]) -> Result<(Vec<Act
                 messages.push(format!("{what} created"));
             }
             Applied::Configure(patch) => {
+                if let Some(live) = s.objects.get(&key) {
+                    let mut after = live.clone();
+                    json_patch::merge(&mut after, &patch);
+                    validate::update(live, &after).map_err(|e| {
+                        anyhow!(InputError {
+                            origin: m.origin.clone(),
+                            object: Some(format!("{} {}", key.kind, key.name)),
+                            field: e.field,
+                            message: e.message,
+                        })
+                    })?;
+                }
                 actions.push(Action::new(
                     Change::Patch { key, patch, precondition: Precondition::None },
                     USER,
@@ -621,6 +633,7 @@ fn patched_actions(
     let mut after = live.clone();
     json_patch::merge(&mut after, &patch);
     validate::object(&after)
+        .and_then(|_| validate::update(live, &after))
         .map_err(|e| anyhow!("the change would make {key} invalid: {}: {}", e.field, e.message))?;
     if after == *live {
         return Ok((

@@ -18,12 +18,18 @@ pub mod garbage_collector;
 pub mod kubelet;
 #[path = "../rules/node_lifecycle.rs"]
 pub mod node_lifecycle;
+#[path = "../rules/provisioner.rs"]
+pub mod provisioner;
 #[path = "../rules/replicaset.rs"]
 pub mod replicaset;
 #[path = "../rules/scheduler.rs"]
 pub mod scheduler;
 #[path = "../rules/statefulset.rs"]
 pub mod statefulset;
+#[path = "../rules/volume.rs"]
+pub mod volume;
+#[path = "../rules/volume_protection.rs"]
+pub mod volume_protection;
 
 use crate::actions::Action;
 use crate::facts::Facts;
@@ -65,7 +71,9 @@ pub struct Controller {
 
 /// Every controller, in the order their proposals are admitted within a step: the garbage
 /// collector and node lifecycle first (deletions and evictions), then the workload controllers
-/// top-down (a Deployment's ReplicaSets before their pods), then the scheduler and the kubelet.
+/// top-down (a Deployment's ReplicaSets before their pods), then storage (the PersistentVolume
+/// controller, the simulated provisioner, in-use protection), then the scheduler and the
+/// kubelet.
 pub const CONTROLLERS: &[Controller] = &[
     garbage_collector::CONTROLLER,
     node_lifecycle::CONTROLLER,
@@ -73,6 +81,9 @@ pub const CONTROLLERS: &[Controller] = &[
     replicaset::CONTROLLER,
     statefulset::CONTROLLER,
     daemonset::CONTROLLER,
+    volume::CONTROLLER,
+    provisioner::CONTROLLER,
+    volume_protection::CONTROLLER,
     scheduler::CONTROLLER,
     kubelet::CONTROLLER,
 ];

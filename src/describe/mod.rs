@@ -46,6 +46,7 @@ pub fn describe(s: &State, key: &ObjKey, obj: &Value) -> String {
         "Node" => d.node(&mut w),
         "PersistentVolume" => d.persistent_volume(&mut w),
         "PersistentVolumeClaim" => d.persistent_volume_claim(&mut w),
+        "StorageClass" => d.storage_class(&mut w),
         "Service" => d.service(&mut w),
         "ConfigMap" => d.config_map(&mut w),
         "Secret" => d.secret(&mut w),

@@ -1,4 +1,4 @@
-//! The PersistentVolume and PersistentVolumeClaim describers.
+//! The PersistentVolume, PersistentVolumeClaim and StorageClass describers.
 
 use super::*;
 
@@ -11,7 +11,7 @@ impl Ctx<'_> {
         out!(w, 0, "Finalizers:\t{}\n", go_slice(&str_list(pv, &["metadata", "finalizers"])));
         out!(w, 0, "StorageClass:\t{}\n", printers::volume_class(pv));
         match self.str(&["metadata", "deletionTimestamp"]) {
-            "" => out!(w, 0, "Status:\t{}\n", self.str(&["status", "phase"])),
+            "" => out!(w, 0, "Status:\t{}\n", printers::storage_phase(self.obj)),
             t => out!(w, 0, "Status:\tTerminating (lasts {})\n", printers::since(t, self.s.now)),
         }
         match model::at(pv, &["spec", "claimRef"]) {
@@ -20,7 +20,7 @@ impl Ctx<'_> {
             }
             None => w.w(0, "Claim:\t\n"),
         }
-        out!(w, 0, "Reclaim Policy:\t{}\n", self.str(&["spec", "persistentVolumeReclaimPolicy"]));
+        out!(w, 0, "Reclaim Policy:\t{}\n", printers::reclaim_policy(pv));
         out!(w, 0, "Access Modes:\t{}\n", printers::access_modes(model::at(pv, &["spec", "accessModes"])));
         out!(w, 0, "VolumeMode:\t{}\n", or_default(self.str(&["spec", "volumeMode"]), "Filesystem"));
         out!(w, 0, "Capacity:\t{}\n", printers::quantity_at(pv, &["spec", "capacity", "storage"]));
@@ -71,7 +71,7 @@ impl Ctx<'_> {
         self.name_namespace(w);
         out!(w, 0, "StorageClass:\t{}\n", printers::volume_class(pvc));
         match self.str(&["metadata", "deletionTimestamp"]) {
-            "" => out!(w, 0, "Status:\t{}\n", self.str(&["status", "phase"])),
+            "" => out!(w, 0, "Status:\t{}\n", printers::storage_phase(self.obj)),
             t => out!(w, 0, "Status:\tTerminating (lasts {})\n", printers::since(t, self.s.now)),
         }
         let volume = self.str(&["spec", "volumeName"]);
@@ -128,6 +128,76 @@ impl Ctx<'_> {
     }
 }
 
+impl Ctx<'_> {
+    /// kubectl's `describeStorageClass`.
+    pub(super) fn storage_class(&self, w: &mut Out) {
+        let sc = self.obj;
+        out!(w, 0, "Name:\t{}\n", self.key.name);
+        let default = [
+            "storageclass.kubernetes.io/is-default-class",
+            "storageclass.beta.kubernetes.io/is-default-class",
+        ]
+        .iter()
+        .any(|a| model::annotation(sc, a) == Some("true"));
+        out!(w, 0, "IsDefaultClass:\t{}\n", if default { "Yes" } else { "No" });
+        out!(
+            w,
+            0,
+            "Annotations:\t{}\n",
+            printers::format_labels(model::at(sc, &["metadata", "annotations"]))
+        );
+        out!(w, 0, "Provisioner:\t{}\n", self.str(&["provisioner"]));
+        out!(w, 0, "Parameters:\t{}\n", printers::format_labels(model::at(sc, &["parameters"])));
+        let expansion = match model::at(sc, &["allowVolumeExpansion"]).and_then(Value::as_bool) {
+            Some(b) => printers::bool_title(b),
+            None => "<unset>".into(),
+        };
+        out!(w, 0, "AllowVolumeExpansion:\t{expansion}\n");
+        let options = str_list(sc, &["mountOptions"]);
+        if options.is_empty() {
+            w.w(0, "MountOptions:\t<none>\n");
+        } else {
+            w.w(0, "MountOptions:\n");
+            for o in options {
+                out!(w, 1, "{o}\n");
+            }
+        }
+        for (field, title) in [("reclaimPolicy", "ReclaimPolicy"), ("volumeBindingMode", "VolumeBindingMode")]
+        {
+            if let Some(v) = model::at(sc, &[field]).and_then(Value::as_str) {
+                out!(w, 0, "{title}:\t{v}\n");
+            }
+        }
+        if let Some(terms) = model::at(sc, &["allowedTopologies"]).and_then(Value::as_array) {
+            w.w(0, "AllowedTopologies:\t");
+            if terms.is_empty() {
+                w.line("<none>");
+            } else {
+                w.line("");
+            }
+            for (i, term) in terms.iter().enumerate() {
+                out!(w, 1, "Term {i}:\t");
+                let reqs = list(term, &["matchLabelExpressions"]);
+                if reqs.is_empty() {
+                    w.line("<none>");
+                }
+                for (j, r) in reqs.iter().enumerate() {
+                    if j != 0 {
+                        w.w(1, "\t");
+                    }
+                    let mut text = format!("{} in", model::str_at(r, &["key"]));
+                    let values = str_list(r, &["values"]);
+                    if !values.is_empty() {
+                        text.push_str(&format!(" [{}]", values.join(", ")));
+                    }
+                    out!(w, 0, "{text}\n");
+                }
+            }
+        }
+        self.events(w);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::describe::test_fixtures::*;
@@ -175,6 +245,40 @@ mod tests {
                 "VolumeMode:    Filesystem",
                 "Used By:       nginx-statefulset-0",
                 "Events:        <none>",
+            ],
+        );
+    }
+
+    /// kubectl `describeStorageClass`: the default mark, inline annotations and parameters,
+    /// `<unset>` expansion, the policies as stored and the allowed topologies term by term.
+    #[test]
+    fn storage_class_describes_like_kubectl() {
+        use serde_json::json;
+        let sc = json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+            "metadata": {"name": "local-path", "uid": "uid-sc", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+            "provisioner": "rancher.io/local-path", "parameters": {"type": "ssd", "fs": "ext4"},
+            "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer",
+            "mountOptions": ["debug"],
+            "allowedTopologies": [{"matchLabelExpressions": [
+                {"key": "topology.kubernetes.io/zone", "values": ["a", "b"]}, {"key": "kubernetes.io/hostname", "values": ["n1"]}]}]});
+        let s = state(vec![sc], T0);
+        assert_lines(
+            &describe_in(&s, "StorageClass", "", "local-path"),
+            &[
+                "Name:                  local-path",
+                "IsDefaultClass:        Yes",
+                "Annotations:           storageclass.kubernetes.io/is-default-class=true",
+                "Provisioner:           rancher.io/local-path",
+                "Parameters:            fs=ext4,type=ssd",
+                "AllowVolumeExpansion:  <unset>",
+                "MountOptions:",
+                "  debug",
+                "ReclaimPolicy:      Delete",
+                "VolumeBindingMode:  WaitForFirstConsumer",
+                "AllowedTopologies:  ",
+                "  Term 0:           topology.kubernetes.io/zone in [a, b]",
+                "                    kubernetes.io/hostname in [n1]",
+                "Events:             <none>",
             ],
         );
     }

@@ -12,6 +12,7 @@ pub mod history;
 pub mod pods;
 pub mod sched;
 pub mod stateful;
+pub mod volumes;
 
 use crate::model::{self, ObjKey};
 use crate::selector::Selector;
@@ -383,6 +384,8 @@ pub struct Facts<'s> {
     pub workload_index: FxHashMap<Id, usize>,
     pub pod_sets: Vec<PodSetF>,
     pub owner_refs: Vec<OwnerRefF>,
+    /// Volumes, claims, storage classes and the claims pods use.
+    pub storage: volumes::StorageFacts,
 }
 
 impl<'s> Facts<'s> {
@@ -404,6 +407,7 @@ impl<'s> Facts<'s> {
             workload_index: FxHashMap::default(),
             pod_sets: Vec::new(),
             owner_refs: Vec::new(),
+            storage: volumes::StorageFacts::default(),
         };
         for (key, obj) in objects {
             if key.kind == "Event" {
@@ -430,6 +434,7 @@ impl<'s> Facts<'s> {
                     }
                 }
             }
+            volumes::extract(&mut f, id, key, obj);
         }
         f
     }

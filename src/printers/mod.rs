@@ -33,7 +33,7 @@ use node::{node_cells, node_wide};
 pub use pod::{pod_columns, pod_status, PodColumns};
 use service::{ingress_cells, service_cells};
 pub use service::{protocol, service_type};
-pub use storage::{access_modes, quantity_at, volume_class};
+pub use storage::{access_modes, quantity_at, reclaim_policy, storage_phase, volume_class};
 use storage::{pv_cells, pvc_cells};
 
 /// Header and rows for objects of one kind. `wide` adds kubectl's `-o wide` columns.
@@ -127,13 +127,23 @@ fn columns(kind: &str, wide: bool) -> Vec<&'static str> {
                 "STATUS",
                 "CLAIM",
                 "STORAGECLASS",
+                "VOLUMEATTRIBUTESCLASS",
                 "REASON",
                 "AGE",
             ],
             &["VOLUMEMODE"],
         ),
         "PersistentVolumeClaim" => (
-            &["NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS", "AGE"],
+            &[
+                "NAME",
+                "STATUS",
+                "VOLUME",
+                "CAPACITY",
+                "ACCESS MODES",
+                "STORAGECLASS",
+                "VOLUMEATTRIBUTESCLASS",
+                "AGE",
+            ],
             &["VOLUMEMODE"],
         ),
         "Service" => (&["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], &["SELECTOR"]),

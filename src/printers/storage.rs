@@ -36,8 +36,32 @@ pub fn quantity_at(obj: &Value, path: &[&str]) -> String {
     }
 }
 
+/// `status.phase` of a volume or claim; the API server stores new ones as Pending.
+pub fn storage_phase(obj: &Value) -> &str {
+    match model::str_at(obj, &["status", "phase"]) {
+        "" => "Pending",
+        p => p,
+    }
+}
+
+/// `spec.persistentVolumeReclaimPolicy`; the API server defaults it to Retain.
+pub fn reclaim_policy(obj: &Value) -> &str {
+    match model::str_at(obj, &["spec", "persistentVolumeReclaimPolicy"]) {
+        "" => "Retain",
+        p => p,
+    }
+}
+
+/// `spec.volumeAttributesClassName`, or `<unset>`.
+fn attributes_class(obj: &Value) -> String {
+    match model::at(obj, &["spec", "volumeAttributesClassName"]).and_then(Value::as_str) {
+        Some(c) => c.to_string(),
+        None => "<unset>".into(),
+    }
+}
+
 /// PersistentVolume columns: NAME CAPACITY ACCESS MODES RECLAIM POLICY STATUS CLAIM STORAGECLASS
-/// REASON AGE.
+/// VOLUMEATTRIBUTESCLASS REASON AGE.
 pub(super) fn pv_cells(obj: &Value, name: String, age: String) -> Vec<String> {
     let claim = match model::at(obj, &["spec", "claimRef"]) {
         Some(c) => format!("{}/{}", model::str_at(c, &["namespace"]), model::str_at(c, &["name"])),
@@ -46,27 +70,29 @@ pub(super) fn pv_cells(obj: &Value, name: String, age: String) -> Vec<String> {
     let phase = if model::at(obj, &["metadata", "deletionTimestamp"]).is_some() {
         "Terminating".to_string()
     } else {
-        model::str_at(obj, &["status", "phase"]).to_string()
+        storage_phase(obj).to_string()
     };
     vec![
         name,
         quantity_at(obj, &["spec", "capacity", "storage"]),
         access_modes(model::at(obj, &["spec", "accessModes"])),
-        model::str_at(obj, &["spec", "persistentVolumeReclaimPolicy"]).to_string(),
+        reclaim_policy(obj).to_string(),
         phase,
         claim,
         volume_class(obj),
+        attributes_class(obj),
         model::str_at(obj, &["status", "reason"]).to_string(),
         age,
     ]
 }
 
-/// PersistentVolumeClaim columns: NAME STATUS VOLUME CAPACITY ACCESS MODES STORAGECLASS AGE.
+/// PersistentVolumeClaim columns: NAME STATUS VOLUME CAPACITY ACCESS MODES STORAGECLASS
+/// VOLUMEATTRIBUTESCLASS AGE.
 pub(super) fn pvc_cells(obj: &Value, name: String, age: String) -> Vec<String> {
     let phase = if model::at(obj, &["metadata", "deletionTimestamp"]).is_some() {
         "Terminating".to_string()
     } else {
-        model::str_at(obj, &["status", "phase"]).to_string()
+        storage_phase(obj).to_string()
     };
     let volume = model::str_at(obj, &["spec", "volumeName"]).to_string();
     let (capacity, modes) = if volume.is_empty() {
@@ -77,7 +103,7 @@ pub(super) fn pvc_cells(obj: &Value, name: String, age: String) -> Vec<String> {
             access_modes(model::at(obj, &["status", "accessModes"])),
         )
     };
-    vec![name, phase, volume, capacity, modes, volume_class(obj), age]
+    vec![name, phase, volume, capacity, modes, volume_class(obj), attributes_class(obj), age]
 }
 
 #[cfg(test)]
@@ -110,9 +136,9 @@ mod tests {
         assert_eq!(
             got,
             [
-                "NAME         CAPACITY   ACCESS MODES   RECLAIM POLICY   STATUS      CLAIM                                   STORAGECLASS   REASON   AGE",
-                "pv-nfs-001   2Gi        RWO,RWX        Retain           Available                                                                   3m49s",
-                "pv-nfs-002   5Gi        RWO            Retain           Bound       default/nginxdata-nginx-statefulset-0                           3m49s",
+                "NAME         CAPACITY   ACCESS MODES   RECLAIM POLICY   STATUS      CLAIM                                   STORAGECLASS   VOLUMEATTRIBUTESCLASS   REASON   AGE",
+                "pv-nfs-001   2Gi        RWO,RWX        Retain           Available                                                          <unset>                          3m49s",
+                "pv-nfs-002   5Gi        RWO            Retain           Bound       default/nginxdata-nginx-statefulset-0                  <unset>                          3m49s",
             ]
         );
         let pvc = json!({"kind": "PersistentVolumeClaim", "metadata": {"name": "nginxdata-nginx-statefulset-1", "creationTimestamp": "2025-01-01T00:59:42Z"},
@@ -123,9 +149,9 @@ mod tests {
         assert_eq!(
             table("PersistentVolumeClaim", &[pvc, pending], false, false, false),
             [
-                "NAME                            STATUS    VOLUME       CAPACITY   ACCESS MODES   STORAGECLASS   AGE",
-                "nginxdata-nginx-statefulset-1   Bound     pv-nfs-003   5Gi        RWO,RWX                       18s",
-                "data                            Pending                                          nfs            18s",
+                "NAME                            STATUS    VOLUME       CAPACITY   ACCESS MODES   STORAGECLASS   VOLUMEATTRIBUTESCLASS   AGE",
+                "nginxdata-nginx-statefulset-1   Bound     pv-nfs-003   5Gi        RWO,RWX                       <unset>                 18s",
+                "data                            Pending                                          nfs            <unset>                 18s",
             ]
         );
     }

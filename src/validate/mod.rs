@@ -6,8 +6,8 @@
 //! for identity: they are stored unchanged.
 //!
 //! The core ([`field`]: errors and paths; [`checks`]: names, maps, integers, int-or-percent) is
-//! shared; each kind family has its own file (`workloads`, `pod`, `node`), with the StatefulSet's
-//! own spec rules in `statefulset`.
+//! shared; each kind family has its own file (`workloads`, `pod`, `node`, `storage`), with the
+//! StatefulSet's own spec rules in `statefulset`.
 
 pub mod checks;
 pub mod field;
@@ -15,6 +15,7 @@ mod meta;
 mod node;
 mod pod;
 mod statefulset;
+mod storage;
 mod workloads;
 
 pub use checks::IntOrPercent;
@@ -26,7 +27,7 @@ use serde_json::Value;
 pub type KindValidator = fn(&Value) -> Validation;
 
 /// Every kind family's validators. A family adds its kinds to its own table.
-const FAMILIES: &[&[(&str, KindValidator)]] = &[pod::KINDS, workloads::KINDS, node::KINDS];
+const FAMILIES: &[&[(&str, KindValidator)]] = &[pod::KINDS, workloads::KINDS, node::KINDS, storage::KINDS];
 
 fn kind_validator(kind: &str) -> Option<KindValidator> {
     FAMILIES.iter().flat_map(|f| f.iter()).find(|(k, _)| *k == kind).map(|(_, v)| *v)
@@ -38,6 +39,16 @@ pub fn object(obj: &Value) -> Validation {
     match kind_validator(kind) {
         Some(validate) => validate(obj),
         None => Ok(()),
+    }
+}
+
+/// Validate an update of a stored object: the fields its kind does not let change
+/// (`ValidateXUpdate`).
+pub fn update(old: &Value, new: &Value) -> Validation {
+    match crate::model::str_at(new, &["kind"]) {
+        "PersistentVolumeClaim" => storage::claim_update(old, new),
+        "PersistentVolume" => storage::volume_update(old, new),
+        _ => Ok(()),
     }
 }
 

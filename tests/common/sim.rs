@@ -68,11 +68,22 @@ impl Default for Sim {
     }
 }
 
+/// The cluster's default StorageClass, as clusters ship one: its provisioner makes a volume for
+/// every claim that names no class, as soon as the claim is created (`Immediate`).
+pub fn default_storage_class() -> Value {
+    json!({
+        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+        "provisioner": "example.com/disk",
+        "volumeBindingMode": "Immediate",
+    })
+}
+
 impl Sim {
-    /// The two nodes, converged.
+    /// The two nodes and the default StorageClass, converged.
     pub fn new() -> Sim {
         let mut sim = Sim { state: State::empty() };
-        sim.create(nodes());
+        sim.create(nodes().into_iter().chain([default_storage_class()]).collect());
         sim
     }
 
