@@ -5,9 +5,10 @@
 //! exists, an object that is gone, a pod already bound, a node without room, an adoption of a
 //! pod someone else adopted first). A refusal is a conflict: recorded, not applied, and the
 //! controller proposes again next step. It also does what admission does for every new object:
-//! names from `generateName`, uids, resourceVersions, creation timestamps, default tolerations.
+//! names from `generateName`, uids, resourceVersions, creation timestamps, default tolerations,
+//! and a Job's defaults and generated selector (`defaults.rs`).
 
-use crate::actions::{Change, EventSpec, EventType, Precondition, Propagation};
+use crate::actions::{Change, EventSpec, EventType, Precondition, Propagation, REFERENCE_PLACEHOLDER};
 use crate::facts::sched::{self, Room};
 use crate::model::{self, ObjKey};
 use crate::state::State;
@@ -118,6 +119,7 @@ impl<'a> ApiServer<'a> {
                 }
                 Ok(Admitted { key: key.clone(), detail: None })
             }
+            Change::Emit { .. } => Err("an Emit is admitted with its Event (emit_event)".into()),
         }
     }
 
@@ -182,8 +184,10 @@ impl<'a> ApiServer<'a> {
         if has_generation(&kind, &obj) {
             model::obj_mut(&mut obj, &["metadata"]).insert("generation".into(), json!(1));
         }
-        if kind == "Pod" {
-            default_pod(&mut obj);
+        match kind.as_str() {
+            "Pod" => default_pod(&mut obj),
+            "CronJob" => default_cron_job(&mut obj),
+            _ => {}
         }
         admit_storage(self.state, &kind, &mut obj);
         crate::defaults::on_create(&kind, &mut obj, &self.state.objects);
@@ -258,6 +262,13 @@ impl<'a> ApiServer<'a> {
     /// JSON merge patch, in place: a patch that changes nothing is admitted without a write (no
     /// new resourceVersion), like the API server's no-op updates.
     fn patch(&mut self, key: &ObjKey, patch: &Value, precondition: &Precondition) -> Result<(), String> {
+        let resolved;
+        let patch = if *precondition == Precondition::ResolveReferences {
+            resolved = self.resolve_references(patch)?;
+            &resolved
+        } else {
+            patch
+        };
         let Some(obj) = self.state.objects.get(key) else { return Err(format!("{key} not found")) };
         check_precondition(&self.state.objects, key, obj, precondition)?;
         if !merge_changes(obj, patch) {
@@ -292,9 +303,82 @@ impl<'a> ApiServer<'a> {
         Ok(())
     }
 
+    /// `patch` with each [`crate::actions::object_reference`] placeholder replaced by an
+    /// `ObjectReference` to the object as stored now; a conflict when that object is missing.
+    fn resolve_references(&self, patch: &Value) -> Result<Value, String> {
+        match patch {
+            Value::Object(m) => {
+                if let (1, Some(target)) = (m.len(), m.get(REFERENCE_PLACEHOLDER)) {
+                    let s = |f: &str| model::str_at(target, &[f]);
+                    let key = ObjKey::new(s("kind"), s("namespace"), s("name"));
+                    let obj = self.state.objects.get(&key).ok_or_else(|| format!("{key} not found"))?;
+                    return Ok(json!({
+                        "kind": key.kind,
+                        "namespace": key.namespace,
+                        "name": key.name,
+                        "uid": model::uid(obj),
+                        "apiVersion": model::str_at(obj, &["apiVersion"]),
+                        "resourceVersion": model::str_at(obj, &["metadata", "resourceVersion"]),
+                    }));
+                }
+                let mut out = serde_json::Map::new();
+                for (k, v) in m {
+                    out.insert(k.clone(), self.resolve_references(v)?);
+                }
+                Ok(Value::Object(out))
+            }
+            Value::Array(a) => {
+                a.iter().map(|v| self.resolve_references(v)).collect::<Result<_, _>>().map(Value::Array)
+            }
+            other => Ok(other.clone()),
+        }
+    }
+
+    /// Record `spec` as the whole effect of an action ([`Change::Emit`]) unless an alike Event
+    /// (same object, type, reason and message) last occurred at `since` or later; an older alike
+    /// Event is counted again. What was written: (`"create"` or `"update"`, the Event's key).
+    pub fn emit_event(
+        &mut self,
+        spec: &EventSpec,
+        controller: &str,
+        since: i64,
+    ) -> Option<(&'static str, ObjKey)> {
+        let uid = model::uid(self.state.objects.get(&spec.on)?).to_string();
+        let ns = if spec.on.namespace.is_empty() { "default" } else { spec.on.namespace.as_str() };
+        let prefix = format!("{}.", spec.on.name);
+        let alike = self
+            .state
+            .objects
+            .range(ObjKey::new("Event", ns, &prefix)..)
+            .take_while(|(k, _)| k.kind == "Event" && k.namespace == ns && k.name.starts_with(&prefix))
+            .filter(|(_, e)| {
+                model::str_at(e, &["involvedObject", "uid"]) == uid
+                    && model::str_at(e, &["type"]) == event_type(spec.kind)
+                    && model::str_at(e, &["reason"]) == spec.reason
+                    && model::str_at(e, &["message"]) == spec.message
+            })
+            .map(|(k, e)| {
+                (model::parse_time(model::str_at(e, &["lastTimestamp"])).unwrap_or(i64::MIN), k.clone())
+            })
+            .max();
+        match alike {
+            Some((last, _)) if last >= since => None,
+            Some((_, key)) => {
+                let mut event = self.state.objects[&key].clone();
+                let count = model::i64_at(&event, &["count"]).unwrap_or(1);
+                event["count"] = json!(count + 1);
+                event["lastTimestamp"] = json!(model::fmt_time(self.state.now));
+                event["metadata"]["resourceVersion"] = json!(self.state.next_seq().to_string());
+                self.put(key.clone(), event);
+                Some(("update", key))
+            }
+            None => self.record_event(spec, controller, &spec.on.name).map(|key| ("create", key)),
+        }
+    }
+
     /// Record an Event for an admitted action; `{name}` in the message becomes `name`.
-    pub fn record_event(&mut self, spec: &EventSpec, controller: &str, name: &str) {
-        let Some(involved) = self.state.objects.get(&spec.on) else { return };
+    pub fn record_event(&mut self, spec: &EventSpec, controller: &str, name: &str) -> Option<ObjKey> {
+        let involved = self.state.objects.get(&spec.on)?;
         let involved_ref = json!({
             "apiVersion": model::str_at(involved, &["apiVersion"]),
             "kind": spec.on.kind,
@@ -314,13 +398,36 @@ impl<'a> ApiServer<'a> {
             "involvedObject": involved_ref,
             "reason": spec.reason,
             "message": spec.message.replace("{name}", name),
-            "type": match spec.kind { EventType::Normal => "Normal", EventType::Warning => "Warning" },
+            "type": event_type(spec.kind),
             "source": {"component": crate::controllers::component(controller)},
             "firstTimestamp": now,
             "lastTimestamp": now,
             "count": 1,
         });
-        self.put(ObjKey::new("Event", &ns, &event_name), event);
+        let key = ObjKey::new("Event", &ns, &event_name);
+        self.put(key.clone(), event);
+        Some(key)
+    }
+}
+
+fn event_type(kind: EventType) -> &'static str {
+    match kind {
+        EventType::Normal => "Normal",
+        EventType::Warning => "Warning",
+    }
+}
+
+/// What the API server defaults in a new CronJob (`SetDefaults_CronJob`): concurrency policy
+/// `Allow`, not suspended, 3 successful and 1 failed Jobs kept.
+fn default_cron_job(cron_job: &mut Value) {
+    let spec = model::obj_mut(cron_job, &["spec"]);
+    for (field, value) in [
+        ("concurrencyPolicy", json!("Allow")),
+        ("suspend", json!(false)),
+        ("successfulJobsHistoryLimit", json!(crate::facts::cronjobs::DEFAULT_SUCCESSFUL_LIMIT)),
+        ("failedJobsHistoryLimit", json!(crate::facts::cronjobs::DEFAULT_FAILED_LIMIT)),
+    ] {
+        spec.entry(field).or_insert(value);
     }
 }
 
@@ -354,7 +461,7 @@ fn check_precondition(
     precondition: &Precondition,
 ) -> Result<(), String> {
     match precondition {
-        Precondition::None => Ok(()),
+        Precondition::None | Precondition::ResolveReferences => Ok(()),
         Precondition::NoController if model::controller_ref(obj).is_some() => {
             Err(format!("{key} already has a controller"))
         }

@@ -158,6 +158,24 @@ pub enum Command {
         #[command(subcommand)]
         what: RolloutCommand,
     },
+    /// Create an object from the command line.
+    Create {
+        #[command(subcommand)]
+        what: CreateCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CreateCommand {
+    /// `create job NAME --from=cronjob/CRONJOB`: run a CronJob's job template now.
+    Job {
+        name: String,
+        /// The CronJob whose job template the Job is made from (`cronjob/NAME`).
+        #[arg(long)]
+        from: String,
+        #[command(flatten)]
+        run: RunArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -414,7 +432,51 @@ pub fn run(cli: Cli) -> Result<Exit> {
         }
         Command::Run { run } => mutate(&cli.state, &run, |_| Ok((vec![], vec![]))),
         Command::Rollout { what } => rollout_command(&cli.state, &ns, what),
+        Command::Create { what: CreateCommand::Job { name, from, run } } => {
+            let (info, cron_job) = target_of(std::slice::from_ref(&from))?;
+            if info.kind != "CronJob" {
+                bail!("error: from must be an existing cronjob: {from}");
+            }
+            mutate(&cli.state, &run, |s| {
+                let key = existing(s, info, &ns, &cron_job)?;
+                let job = job_from_cron_job(&s.objects[&key], &name);
+                validate::object(&job).map_err(|e| anyhow!("job {name:?}: {}: {}", e.field, e.message))?;
+                if s.objects.contains_key(&ObjKey::of(&job)) {
+                    bail!("Error from server (AlreadyExists): jobs.batch {name:?} already exists");
+                }
+                Ok((
+                    vec![Action::new(
+                        Change::Create { object: job },
+                        USER,
+                        format!("create job --from={from}"),
+                    )],
+                    vec![format!("job.batch/{name} created")],
+                ))
+            })
+        }
     }
+}
+
+/// kubectl's `createJobFromCronJob`: the job template's labels and spec, its annotations with
+/// `cronjob.kubernetes.io/instantiate: manual`, and a controller reference to the CronJob
+/// (without `blockOwnerDeletion`, as kubectl writes it).
+fn job_from_cron_job(cron_job: &Value, name: &str) -> Value {
+    let mut job = crate::podtemplate::job_from_cron_job(
+        cron_job,
+        name,
+        &[("cronjob.kubernetes.io/instantiate", "manual".to_string())],
+    );
+    model::obj_mut(&mut job, &["metadata"]).insert(
+        "ownerReferences".into(),
+        json!([{
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "name": model::name(cron_job),
+            "uid": model::uid(cron_job),
+            "controller": true,
+        }]),
+    );
+    job
 }
 
 /// The object a `rollout` command names (`KIND/NAME` or `KIND NAME`), of a kind that rolls out.

@@ -8,12 +8,16 @@
 
 #[path = "../rules/controller_ref_manager.rs"]
 pub mod controller_ref_manager;
+#[path = "../rules/cronjob.rs"]
+pub mod cronjob;
 #[path = "../rules/daemonset.rs"]
 pub mod daemonset;
 #[path = "../rules/deployment.rs"]
 pub mod deployment;
 #[path = "../rules/garbage_collector.rs"]
 pub mod garbage_collector;
+#[path = "../rules/job.rs"]
+pub mod job;
 #[path = "../rules/kubelet.rs"]
 pub mod kubelet;
 #[path = "../rules/node_lifecycle.rs"]
@@ -26,6 +30,8 @@ pub mod replicaset;
 pub mod scheduler;
 #[path = "../rules/statefulset.rs"]
 pub mod statefulset;
+#[path = "../rules/ttl_after_finished.rs"]
+pub mod ttl_after_finished;
 #[path = "../rules/volume.rs"]
 pub mod volume;
 #[path = "../rules/volume_protection.rs"]
@@ -71,16 +77,19 @@ pub struct Controller {
 
 /// Every controller, in the order their proposals are admitted within a step: the garbage
 /// collector and node lifecycle first (deletions and evictions), then the workload controllers
-/// top-down (a Deployment's ReplicaSets before their pods), then storage (the PersistentVolume
-/// controller, the simulated provisioner, in-use protection), then the scheduler and the
-/// kubelet.
+/// top-down (a Deployment's ReplicaSets before their pods, a CronJob's Jobs before theirs), then
+/// storage (the PersistentVolume controller, the simulated provisioner, in-use protection), then
+/// the scheduler and the kubelet.
 pub const CONTROLLERS: &[Controller] = &[
     garbage_collector::CONTROLLER,
     node_lifecycle::CONTROLLER,
     deployment::CONTROLLER,
+    cronjob::CONTROLLER,
     replicaset::CONTROLLER,
     statefulset::CONTROLLER,
     daemonset::CONTROLLER,
+    job::CONTROLLER,
+    ttl_after_finished::CONTROLLER,
     volume::CONTROLLER,
     provisioner::CONTROLLER,
     volume_protection::CONTROLLER,

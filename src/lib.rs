@@ -9,6 +9,7 @@ pub mod apiserver;
 pub mod apply;
 pub mod cli;
 pub mod controllers;
+pub mod cron;
 pub mod defaults;
 pub mod describe;
 pub mod driver;

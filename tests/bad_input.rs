@@ -228,6 +228,77 @@ fn max_surge_and_max_unavailable_both_zero() {
     snap!("bad_input__surge_and_unavailable_zero", e);
 }
 
+fn good_job() -> Value {
+    json!({
+        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "pi"},
+        "spec": {
+            "completions": 5, "parallelism": 2,
+            "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "perl"}]}},
+        },
+    })
+}
+
+/// Jobs the API server refuses (upstream `validateJobSpec`): each one names its field, and the
+/// message is upstream's.
+#[test]
+fn bad_jobs() {
+    let c = cluster();
+    let cases: Vec<(&str, Value, &str, &str)> = vec![
+        (
+            "negative parallelism",
+            json!({"parallelism": -1}),
+            "spec.parallelism",
+            "must be greater than or equal to 0",
+        ),
+        (
+            "negative completions",
+            json!({"completions": -2}),
+            "spec.completions",
+            "must be greater than or equal to 0",
+        ),
+        (
+            "negative backoffLimit",
+            json!({"backoffLimit": -1}),
+            "spec.backoffLimit",
+            "must be greater than or equal to 0",
+        ),
+        (
+            "restartPolicy Always",
+            json!({"template": {"spec": {"restartPolicy": "Always"}}}),
+            "spec.template.spec.restartPolicy",
+            "valid values: \"OnFailure\", \"Never\"",
+        ),
+        (
+            "Indexed without completions",
+            json!({"completionMode": "Indexed", "completions": null}),
+            "spec.completions",
+            "when completion mode is Indexed",
+        ),
+        (
+            "Indexed above the completions limit",
+            json!({"completionMode": "Indexed", "completions": 100_001, "parallelism": 100_001}),
+            "spec.parallelism",
+            "must be less than or equal to 100000",
+        ),
+        (
+            "a podFailurePolicy rule with both requirements",
+            json!({"podFailurePolicy": {"rules": [{"action": "FailJob", "onExitCodes": {"operator": "In", "values": [1]},
+                "onPodConditions": [{"type": "DisruptionTarget"}]}]}}),
+            "spec.podFailurePolicy.rules[0]",
+            "specifying both OnExitCodes and OnPodConditions is not supported",
+        ),
+    ];
+    for (name, spec, field, message) in cases {
+        let mut job = good_job();
+        json_patch::merge(&mut job["spec"], &spec);
+        let f = c.write("job.yaml", &second_doc(&yaml(&job)));
+        let e = refused(&c, &[&f], "job.yaml", 2, field);
+        assert!(e.contains(message), "{name}: {e}");
+    }
+    let f = c.write("job.yaml", &yaml(&good_job()));
+    c.ok(&["apply", "-f", &f]);
+}
+
 #[test]
 fn duplicate_object_in_one_apply() {
     let c = cluster();

@@ -6,9 +6,12 @@
 //! Where crepe has no aggregation, the submodules hold small named helpers that compute a count,
 //! a sum or a rank from these tables; the rules consume those as input facts.
 
+pub mod cronjobs;
 pub mod daemon;
 pub mod deploy;
 pub mod history;
+pub mod intervals;
+pub mod jobs;
 pub mod pods;
 pub mod sched;
 pub mod stateful;
@@ -93,16 +96,34 @@ pub struct Knobs {
     pub ready_after: i64,
     /// `konverge.io/image-pull: fail`: the image never pulls; the pod stays Pending.
     pub image_pull_fails: bool,
-    /// `konverge.io/crash: "true"`: the container crash-loops; never Ready.
-    pub crashes: bool,
+    /// How long a container runs before it exits: `konverge.io/run-for`, 0 for
+    /// `konverge.io/crash: "true"`, [`DEFAULT_RUN_FOR`] for a Job's pods; `None`: it runs for
+    /// ever (any other pod: a server, or a debugging pod imported from a cluster dump).
+    pub run_for: Option<i64>,
+    /// The exit code of a run that fails: `konverge.io/exit-code`, or 1 when the knobs say some
+    /// runs fail (`fail-attempts`, `fail-indexes`, `crash`); 0: every run succeeds.
+    pub failure_code: i64,
+    /// `konverge.io/fail-attempts`: only the first N attempts fail.
+    pub fail_attempts: Option<i64>,
+    /// The pod's completion index is one `konverge.io/fail-indexes` lists (true when the knob is
+    /// absent: every index fails alike).
+    pub index_fails: bool,
     /// `konverge.io/stop-after`: seconds the containers take to exit once asked to stop (the
     /// kubelet kills them when the grace period ends first).
     pub stop_after: i64,
 }
 
+/// Seconds a container of a Job's pod runs when `konverge.io/run-for` does not say.
+pub const DEFAULT_RUN_FOR: i64 = 5;
+
 pub const KNOB_READY_AFTER: &str = "konverge.io/ready-after";
 pub const KNOB_IMAGE_PULL: &str = "konverge.io/image-pull";
 pub const KNOB_CRASH: &str = "konverge.io/crash";
+pub const KNOB_RUN_FOR: &str = "konverge.io/run-for";
+pub const KNOB_EXIT_CODE: &str = "konverge.io/exit-code";
+pub const KNOB_FAIL_ATTEMPTS: &str = "konverge.io/fail-attempts";
+pub const KNOB_FAIL_INDEXES: &str = "konverge.io/fail-indexes";
+
 pub const KNOB_STOP_AFTER: &str = "konverge.io/stop-after";
 /// A node annotation: `stopped` when its kubelet no longer posts status (`node fail`).
 pub const KNOB_KUBELET: &str = "konverge.io/kubelet";
@@ -111,6 +132,86 @@ pub const KNOB_KUBELET: &str = "konverge.io/kubelet";
 const ZONE_LABELS: [&str; 2] = ["topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"];
 const REGION_LABELS: [&str; 2] =
     ["topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region"];
+
+/// The completion index annotation (and label) of an Indexed Job's pods.
+pub const COMPLETION_INDEX: &str = "batch.kubernetes.io/job-completion-index";
+
+impl Knobs {
+    /// The knobs of a pod: its annotations, whether a Job controls it, and its completion index.
+    pub fn read(pod: &Value, job_pod: bool, index: Option<i64>) -> Knobs {
+        let knob = |k: &str| model::annotation(pod, k);
+        let crashes = knob(KNOB_CRASH) == Some("true");
+        let fail_attempts = knob(KNOB_FAIL_ATTEMPTS).and_then(|n| n.parse::<i64>().ok()).filter(|&n| n >= 0);
+        let fail_indexes = knob(KNOB_FAIL_INDEXES).map(intervals::Intervals::parse);
+        let run_for = match knob(KNOB_RUN_FOR).and_then(model::parse_duration) {
+            Some(d) => Some(d),
+            None if crashes => Some(0),
+            None => job_pod.then_some(DEFAULT_RUN_FOR),
+        };
+        let some_fail = crashes || fail_attempts.is_some() || fail_indexes.is_some();
+        let failure_code =
+            knob(KNOB_EXIT_CODE).and_then(|c| c.parse::<i64>().ok()).unwrap_or(if some_fail { 1 } else { 0 });
+        Knobs {
+            stop_after: knob(KNOB_STOP_AFTER).and_then(model::parse_duration).unwrap_or(0),
+            ready_after: knob(KNOB_READY_AFTER).and_then(model::parse_duration).unwrap_or(0),
+            image_pull_fails: knob(KNOB_IMAGE_PULL) == Some("fail"),
+            run_for,
+            failure_code,
+            fail_attempts,
+            index_fails: fail_indexes.is_none_or(|ix| index.is_some_and(|i| ix.contains(i))),
+        }
+    }
+}
+
+/// `spec.restartPolicy` of a pod (Always when unset, as the API server defaults it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RestartPolicy {
+    #[default]
+    Always,
+    OnFailure,
+    Never,
+}
+
+impl RestartPolicy {
+    pub fn parse(s: &str) -> RestartPolicy {
+        match s {
+            "OnFailure" => RestartPolicy::OnFailure,
+            "Never" => RestartPolicy::Never,
+            _ => RestartPolicy::Always,
+        }
+    }
+}
+
+/// What a pod's containers are doing, as the kubelet last reported it (its first container's
+/// status: in the simulation a pod's containers start, exit and restart together).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ContainerState {
+    /// Not started yet (no status, or waiting for its image).
+    #[default]
+    NotStarted,
+    /// Running since.
+    Running(i64),
+    /// Exited at (finishedAt).
+    Exited(i64),
+    /// Waiting to be restarted (CrashLoopBackOff) after exiting at.
+    BackOff(i64),
+}
+
+impl ContainerState {
+    fn of(status: Option<&Value>) -> ContainerState {
+        let Some(s) = status else { return ContainerState::NotStarted };
+        let time = |path: &[&str]| model::parse_time(model::str_at(s, path)).unwrap_or(0);
+        if model::at(s, &["state", "running"]).is_some() {
+            ContainerState::Running(time(&["state", "running", "startedAt"]))
+        } else if model::at(s, &["state", "terminated"]).is_some() {
+            ContainerState::Exited(time(&["state", "terminated", "finishedAt"]))
+        } else if model::str_at(s, &["state", "waiting", "reason"]) == "CrashLoopBackOff" {
+            ContainerState::BackOff(time(&["lastState", "terminated", "finishedAt"]))
+        } else {
+            ContainerState::NotStarted
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ReadyStatus {
@@ -228,6 +329,14 @@ pub struct PodF {
     /// Host ports of the pod's containers (NodePorts).
     pub host_ports: Vec<sched::HostPort>,
     pub knobs: Knobs,
+    pub restart_policy: RestartPolicy,
+    pub container: ContainerState,
+    /// `batch.kubernetes.io/job-completion-index` (a pod of an Indexed Job), when valid.
+    pub completion_index: Option<i64>,
+    /// `spec.activeDeadlineSeconds`.
+    pub active_deadline: Option<i64>,
+    /// `metadata.finalizers` is not empty.
+    pub has_finalizers: bool,
     pub uid: String,
     /// `controller.kubernetes.io/pod-deletion-cost`, 0 when missing or invalid.
     pub deletion_cost: i64,
@@ -388,6 +497,12 @@ pub struct Facts<'s> {
     pub storage: volumes::StorageFacts,
 }
 
+/// Every object but the Events, stepping over their range of the store (a long run can hold
+/// many more Events than objects). Every Event key sorts before `Event\0`.
+fn non_events(objects: &BTreeMap<ObjKey, Value>) -> impl Iterator<Item = (&ObjKey, &Value)> {
+    objects.range(..ObjKey::new("Event", "", "")).chain(objects.range(ObjKey::new("Event\0", "", "")..))
+}
+
 impl<'s> Facts<'s> {
     /// Build the facts of one snapshot of the store.
     pub fn extract(objects: &'s BTreeMap<ObjKey, Value>, now: i64) -> Facts<'s> {
@@ -409,10 +524,7 @@ impl<'s> Facts<'s> {
             owner_refs: Vec::new(),
             storage: volumes::StorageFacts::default(),
         };
-        for (key, obj) in objects {
-            if key.kind == "Event" {
-                continue;
-            }
+        for (key, obj) in non_events(objects) {
             let id = f.keys.len() as Id;
             let uid = f.syms.intern(model::uid(obj));
             f.keys.push(key.clone());
@@ -422,7 +534,7 @@ impl<'s> Facts<'s> {
                 f.by_uid.insert(uid, id);
             }
         }
-        for (key, obj) in objects {
+        for (key, obj) in non_events(objects) {
             let Some(&id) = f.by_key.get(key) else { continue };
             f.extract_common(id, obj);
             match key.kind.as_str() {
@@ -610,13 +722,11 @@ impl<'s> Facts<'s> {
         let mut intern = |s: &str| self.syms.intern(s);
         let affinity = sched::required_affinity(obj, &mut intern);
         let host_ports = sched::host_ports(obj, &mut intern);
-        let knob = |k: &str| model::annotation(obj, k);
-        let knobs = Knobs {
-            ready_after: knob(KNOB_READY_AFTER).and_then(model::parse_duration).unwrap_or(0),
-            image_pull_fails: knob(KNOB_IMAGE_PULL) == Some("fail"),
-            crashes: knob(KNOB_CRASH) == Some("true"),
-            stop_after: knob(KNOB_STOP_AFTER).and_then(model::parse_duration).unwrap_or(0),
-        };
+        let restart_policy = RestartPolicy::parse(model::str_at(obj, &["spec", "restartPolicy"]));
+        let completion_index =
+            model::annotation(obj, COMPLETION_INDEX).and_then(|i| i.parse::<i64>().ok()).filter(|&i| i >= 0);
+        let job_pod = controller.is_some_and(|(kind, _, _)| kind == "Job");
+        let knobs = Knobs::read(obj, job_pod, completion_index);
         let owner = self.resolve_controller(id, obj);
         let deletion_at =
             model::parse_time(model::str_at(obj, &["metadata", "deletionTimestamp"])).unwrap_or(0);
@@ -650,6 +760,13 @@ impl<'s> Facts<'s> {
             tolerations,
             host_ports,
             knobs,
+            restart_policy,
+            container: ContainerState::of(statuses.and_then(|s| s.first())),
+            completion_index,
+            active_deadline: model::i64_at(obj, &["spec", "activeDeadlineSeconds"]),
+            has_finalizers: model::at(obj, &["metadata", "finalizers"])
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty()),
             uid: model::uid(obj).to_string(),
             deletion_cost: model::annotation(obj, "controller.kubernetes.io/pod-deletion-cost")
                 .and_then(|c| c.parse().ok())

@@ -288,6 +288,33 @@ fn age_bucket(t: i64, now: i64) -> i64 {
     }
 }
 
+/// Which attempt each pod's current run is, for the pods whose knobs limit failures to the
+/// first attempts (`konverge.io/fail-attempts`): how many pods its controller made before it
+/// for the same completion index (by creation time, then name), plus its container's restarts.
+pub fn attempts(f: &Facts) -> FxHashMap<Id, i64> {
+    let counted = |p: &&PodF| p.knobs.fail_attempts.is_some();
+    if !f.pods.iter().any(|p| counted(&p)) {
+        return FxHashMap::default();
+    }
+    let mut siblings: FxHashMap<(Id, Option<i64>), Vec<&PodF>> = FxHashMap::default();
+    for p in &f.pods {
+        if let Some(owner) = p.controller {
+            siblings.entry((owner, p.completion_index)).or_default().push(p);
+        }
+    }
+    let mut out: FxHashMap<Id, i64> = FxHashMap::default();
+    for group in siblings.values_mut().filter(|g| g.iter().any(counted)) {
+        group.sort_by(|a, b| (a.created, f.key(a.id)).cmp(&(b.created, f.key(b.id))));
+        for (earlier, p) in group.iter().enumerate().filter(|(_, p)| counted(p)) {
+            out.insert(p.id, earlier as i64 + p.restarts);
+        }
+    }
+    for p in f.pods.iter().filter(counted).filter(|p| p.controller.is_none()) {
+        out.insert(p.id, p.restarts);
+    }
+    out
+}
+
 /// What a workload controller counts over the pods it claims.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct PodCounts {
@@ -351,7 +378,7 @@ pub fn set_status(f: &Facts, claimed: &FxHashMap<Id, Vec<Id>>) -> Vec<(Id, SetSt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::{Knobs, Phase};
+    use crate::facts::{ContainerState, Knobs, Phase, RestartPolicy};
 
     fn pod(name: u32, node: Option<u32>, phase: Phase, ready: bool, ready_since: i64, created: i64) -> PodF {
         PodF {
@@ -378,6 +405,11 @@ mod tests {
             tolerations: vec![],
             host_ports: vec![],
             knobs: Knobs::default(),
+            restart_policy: RestartPolicy::Always,
+            container: ContainerState::NotStarted,
+            completion_index: None,
+            active_deadline: None,
+            has_finalizers: false,
             uid: format!("uid-{name}"),
             deletion_cost: 0,
         }

@@ -25,7 +25,7 @@ mod storage;
 #[cfg(test)]
 mod test_fixtures;
 
-use batch::{cron_job_cells, job_completions, job_duration};
+use batch::{cron_job_cells, job_completions, job_duration, job_status};
 use events::event_cells;
 pub use events::sort_events;
 pub use node::node_roles;
@@ -93,9 +93,11 @@ fn columns(kind: &str, wide: bool) -> Vec<&'static str> {
             &["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"],
             &["CONTAINERS", "IMAGES", "SELECTOR"],
         ),
-        "Job" => (&["NAME", "COMPLETIONS", "DURATION", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
+        "Job" => {
+            (&["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"])
+        }
         "CronJob" => (
-            &["NAME", "SCHEDULE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"],
+            &["NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"],
             &["CONTAINERS", "IMAGES", "SELECTOR"],
         ),
         "Node" => (
@@ -201,7 +203,7 @@ fn cells(kind: &str, obj: &Value, now: i64, wide: bool) -> Vec<String> {
             format_labels(model::at(obj, &["spec", "template", "spec", "nodeSelector"])),
             age,
         ],
-        "Job" => vec![name, job_completions(obj), job_duration(obj, now), age],
+        "Job" => vec![name, job_status(obj), job_completions(obj), job_duration(obj, now), age],
         "CronJob" => cron_job_cells(obj, name, age, now),
         "Node" => node_cells(obj, name, age),
         "Event" => event_cells(obj, now, wide),

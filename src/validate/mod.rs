@@ -6,11 +6,14 @@
 //! for identity: they are stored unchanged.
 //!
 //! The core ([`field`]: errors and paths; [`checks`]: names, maps, integers, int-or-percent) is
-//! shared; each kind family has its own file (`workloads`, `pod`, `node`, `storage`), with the
-//! StatefulSet's own spec rules in `statefulset`.
+//! shared; each kind family has its own file (`workloads`, `pod`, `node`, `storage`, `job`,
+//! `cronjob`),
+//! with the StatefulSet's own spec rules in `statefulset`.
 
 pub mod checks;
+mod cronjob;
 pub mod field;
+mod job;
 mod meta;
 mod node;
 mod pod;
@@ -27,7 +30,8 @@ use serde_json::Value;
 pub type KindValidator = fn(&Value) -> Validation;
 
 /// Every kind family's validators. A family adds its kinds to its own table.
-const FAMILIES: &[&[(&str, KindValidator)]] = &[pod::KINDS, workloads::KINDS, node::KINDS, storage::KINDS];
+const FAMILIES: &[&[(&str, KindValidator)]] =
+    &[pod::KINDS, workloads::KINDS, node::KINDS, storage::KINDS, job::KINDS, cronjob::KINDS];
 
 fn kind_validator(kind: &str) -> Option<KindValidator> {
     FAMILIES.iter().flat_map(|f| f.iter()).find(|(k, _)| *k == kind).map(|(_, v)| *v)
@@ -48,6 +52,7 @@ pub fn update(old: &Value, new: &Value) -> Validation {
     match crate::model::str_at(new, &["kind"]) {
         "PersistentVolumeClaim" => storage::claim_update(old, new),
         "PersistentVolume" => storage::volume_update(old, new),
+        "Job" => job::job_update(old, new),
         _ => Ok(()),
     }
 }
