@@ -28,10 +28,12 @@
 //! so its timers are only visited while an `advance` lets the clock run.
 //!
 //! `spec.activeDeadlineSeconds` past `status.startTime`: the pod fails with reason
-//! DeadlineExceeded. A terminating pod on a Ready node finishes its grace period and is removed
-//! on the next step — unless it still carries finalizers: then its containers are stopped (the
-//! pod ends Failed) and, as with the API server, it stays (Terminating) until whoever owns the
-//! finalizers removes them. A pod whose PersistentVolumeClaims are not all Bound (or that uses
+//! DeadlineExceeded. A terminating pod on a Ready node is removed once its containers have
+//! stopped: at once after SIGTERM, or `konverge.io/stop-after` later, but never later than its
+//! grace period (`deletionGracePeriodSeconds`, when the kubelet kills what is left) — unless it
+//! still carries finalizers: then its containers are stopped all the same (the pod ends Failed)
+//! and, as with the API server, it stays (Terminating) until whoever owns the finalizers
+//! removes them. A pod whose PersistentVolumeClaims are not all Bound (or that uses
 //! one that does not exist) waits Pending for them, as the kubelet's volume manager does. A
 //! kubelet on a node that is not Ready does nothing.
 
@@ -83,7 +85,8 @@ crepe! {
     // (pod, node name, phase, ready, being deleted).
     @input
     pub struct BoundPod(Id, Sym, Phase, bool, bool);
-    // Nodes whose kubelet is up (the node exists and is Ready), by name.
+    // Nodes whose kubelet is up (the node exists and is Ready, and `node fail` did not stop
+    // its kubelet), by name.
     @input
     pub struct NodeUp(Sym);
     // (pod, ready-after seconds, image pull fails).
@@ -120,6 +123,13 @@ crepe! {
     // Pods with `metadata.finalizers`: their deletion waits for them.
     @input
     pub struct HasFinalizers(Id);
+    // A pod being deleted: (pod, deletion asked for at, grace period, stop-after seconds).
+    @input
+    pub struct Terminating(Id, i64, i64, i64);
+
+    // (pod, when its containers are gone, killed at the end of the grace period).
+    struct Stopped(Id, i64, bool);
+    struct StoppedNow(Id, bool);
     // A pod uses a claim that does not exist.
     @input
     pub struct UsesMissingClaim(Id);
@@ -197,8 +207,9 @@ crepe! {
     // A pod being deleted that finalizers hold: stop its containers.
     @output
     pub struct Stop(Id);
+    // Remove a pod whose containers are gone: (pod, killed at the end of its grace period).
     @output
-    pub struct Finish(Id);
+    pub struct Finish(Id, bool);
     // (time, work in progress): a time to look again; restarts of a pod that loops for ever
     // (restartPolicy Always) are not work in progress.
     @output
@@ -265,10 +276,15 @@ crepe! {
         Down(p, at, restarts), let delay = crash_loop_back_off(restarts), Now(now), (at + delay > now),
         Policy(p, policy);
 
-    // Deletion.
-    Finish(p) <- BoundPod(p, node, _, _, true), NodeUp(node), !HasFinalizers(p);
+    // Deletion: the containers get SIGTERM and stop on their own (`stop-after`), or are killed
+    // when the grace period ends first.
+    Stopped(p, at + stop.min(grace), stop > grace) <- Terminating(p, at, grace, stop);
+    StoppedNow(p, killed) <-
+        BoundPod(p, node, _, _, true), NodeUp(node), Stopped(p, t, killed), Now(now), (t <= now);
+    Timer(t, true) <- BoundPod(p, node, _, _, true), NodeUp(node), Stopped(p, t, _), Now(now), (t > now);
+    Finish(p, killed) <- StoppedNow(p, killed), !HasFinalizers(p);
     Stop(p) <-
-        BoundPod(p, node, phase, _, true), NodeUp(node), HasFinalizers(p),
+        StoppedNow(p, _), HasFinalizers(p), BoundPod(p, _, phase, _, true),
         (phase != Phase::Succeeded && phase != Phase::Failed);
 }
 
@@ -310,6 +326,9 @@ pub fn reconcile(f: &Facts) -> Proposals {
         if p.has_finalizers {
             rt.extend([HasFinalizers(p.id)]);
         }
+        if p.deleting {
+            rt.extend([Terminating(p.id, p.deletion_requested, p.grace_period, p.knobs.stop_after)]);
+        }
     }
     for (pod, _, _, state) in crate::facts::volumes::claim_uses(f) {
         match state {
@@ -327,7 +346,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
     rt.extend(admission.wants.iter().map(|&(p, r, x)| Wants(p, r, x)));
     rt.extend(admission.ahead.iter().map(|&(p, r, x)| Ahead(p, r, x)));
     rt.extend(admission.node_use.iter().map(|&(n, r, cap, used)| NodeUse(n, r, cap, used)));
-    rt.extend(f.nodes.iter().filter(|n| n.ready).map(|n| NodeUp(n.name)));
+    rt.extend(f.nodes.iter().filter(|n| n.ready && !n.kubelet_stopped).map(|n| NodeUp(n.name)));
     rt.extend([Now(f.now)]);
     let (rejected, starts, pulls, readies, exits, back_offs, restarts, deadlines, stops, finishes, timers) =
         rt.run_with_hasher::<FxBuildHasher>();
@@ -470,15 +489,13 @@ pub fn reconcile(f: &Facts) -> Proposals {
             Some(event),
         );
     }
-    for Finish(p) in finishes {
-        out.push((
-            p,
-            Action::new(
-                Change::Remove { key: f.key(p).clone() },
-                NAME,
-                "grace period over: containers stopped, pod removed",
-            ),
-        ));
+    for Finish(p, killed) in finishes {
+        let why = if killed {
+            "grace period over: containers killed, pod removed"
+        } else {
+            "containers stopped: pod removed"
+        };
+        out.push((p, Action::new(Change::Remove { key: f.key(p).clone() }, NAME, why)));
     }
     out.sort_by(|a, b| f.key(a.0).cmp(f.key(b.0)));
     let mut proposals = Proposals::new(out.into_iter().map(|(_, a)| a).collect(), Vec::new());

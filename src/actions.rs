@@ -32,6 +32,11 @@ pub enum Precondition {
     None,
     /// The object has no controller reference (adoption).
     NoController,
+    /// The patch holds [`object_reference`] placeholders: each names an object that must exist
+    /// when the patch is admitted (a conflict otherwise) and becomes an `ObjectReference` to it
+    /// as it is then, with its uid and resourceVersion — how a controller records in its status
+    /// an object it created earlier in the same step (a CronJob's `status.active`).
+    ResolveReferences,
     /// Binding a PersistentVolume: its `spec.claimRef` is unset, or names this claim (namespace
     /// and name, and uid when the ref has one). A volume another claim took first in the same
     /// step is refused, as the API server refuses a stale write with a 409.
@@ -45,6 +50,15 @@ pub enum Precondition {
     VolumeClaimedBy {
         volume: String,
     },
+}
+
+/// The key a placeholder for an `ObjectReference` is written under (see
+/// [`Precondition::ResolveReferences`]).
+pub const REFERENCE_PLACEHOLDER: &str = "$objectReference";
+
+/// A placeholder, in a patch, for an `ObjectReference` to the object `key` names.
+pub fn object_reference(key: &ObjKey) -> Value {
+    serde_json::json!({REFERENCE_PLACEHOLDER: {"kind": key.kind, "namespace": key.namespace, "name": key.name}})
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -62,6 +76,11 @@ pub enum Change {
     Patch { key: ObjKey, patch: Value, precondition: Precondition },
     /// Remove an object whose deletion has finished (grace period over, finalizers done).
     Remove { key: ObjKey },
+    /// Record the action's Event and nothing else, unless an Event alike (same object, type,
+    /// reason and message) was recorded at `since` or later: a controller that reconciles every
+    /// step tells of one situation once. An older alike Event is counted again (`count`,
+    /// `lastTimestamp`), as client-go's event correlator does.
+    Emit { since: i64 },
 }
 
 /// The verb recorded in the trace (`"action"` in the JSON trace).
@@ -73,6 +92,7 @@ impl Change {
             Change::Bind { .. } => "bind",
             Change::Scale { .. } => "scale",
             Change::Patch { .. } | Change::Remove { .. } => "update",
+            Change::Emit { .. } => "create",
         }
     }
 }
@@ -107,6 +127,16 @@ pub struct Action {
 impl Action {
     pub fn new(change: Change, controller: &'static str, reason: impl Into<String>) -> Action {
         Action { change, controller, reason: reason.into(), events: Vec::new() }
+    }
+
+    /// An action whose whole effect is an Event (see [`Change::Emit`]).
+    pub fn event_only(
+        controller: &'static str,
+        reason: impl Into<String>,
+        since: i64,
+        event: EventSpec,
+    ) -> Action {
+        Action { change: Change::Emit { since }, controller, reason: reason.into(), events: vec![event] }
     }
 
     /// Record one more Event when the action is admitted.

@@ -5,6 +5,7 @@ use crate::actions::{Action, Change, Precondition, Propagation};
 use crate::apply::{self, Applied};
 use crate::describe;
 use crate::driver::{self, Outcome, RunOptions, Trace};
+use crate::facts;
 use crate::manifest::{self, InputError};
 use crate::model::{self, resolve_kind, KindInfo, ObjKey};
 use crate::printers;
@@ -156,6 +157,24 @@ pub enum Command {
     Rollout {
         #[command(subcommand)]
         what: RolloutCommand,
+    },
+    /// Create an object from the command line.
+    Create {
+        #[command(subcommand)]
+        what: CreateCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CreateCommand {
+    /// `create job NAME --from=cronjob/CRONJOB`: run a CronJob's job template now.
+    Job {
+        name: String,
+        /// The CronJob whose job template the Job is made from (`cronjob/NAME`).
+        #[arg(long)]
+        from: String,
+        #[command(flatten)]
+        run: RunArgs,
     },
 }
 
@@ -413,7 +432,51 @@ pub fn run(cli: Cli) -> Result<Exit> {
         }
         Command::Run { run } => mutate(&cli.state, &run, |_| Ok((vec![], vec![]))),
         Command::Rollout { what } => rollout_command(&cli.state, &ns, what),
+        Command::Create { what: CreateCommand::Job { name, from, run } } => {
+            let (info, cron_job) = target_of(std::slice::from_ref(&from))?;
+            if info.kind != "CronJob" {
+                bail!("error: from must be an existing cronjob: {from}");
+            }
+            mutate(&cli.state, &run, |s| {
+                let key = existing(s, info, &ns, &cron_job)?;
+                let job = job_from_cron_job(&s.objects[&key], &name);
+                validate::object(&job).map_err(|e| anyhow!("job {name:?}: {}: {}", e.field, e.message))?;
+                if s.objects.contains_key(&ObjKey::of(&job)) {
+                    bail!("Error from server (AlreadyExists): jobs.batch {name:?} already exists");
+                }
+                Ok((
+                    vec![Action::new(
+                        Change::Create { object: job },
+                        USER,
+                        format!("create job --from={from}"),
+                    )],
+                    vec![format!("job.batch/{name} created")],
+                ))
+            })
+        }
     }
+}
+
+/// kubectl's `createJobFromCronJob`: the job template's labels and spec, its annotations with
+/// `cronjob.kubernetes.io/instantiate: manual`, and a controller reference to the CronJob
+/// (without `blockOwnerDeletion`, as kubectl writes it).
+fn job_from_cron_job(cron_job: &Value, name: &str) -> Value {
+    let mut job = crate::podtemplate::job_from_cron_job(
+        cron_job,
+        name,
+        &[("cronjob.kubernetes.io/instantiate", "manual".to_string())],
+    );
+    model::obj_mut(&mut job, &["metadata"]).insert(
+        "ownerReferences".into(),
+        json!([{
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "name": model::name(cron_job),
+            "uid": model::uid(cron_job),
+            "controller": true,
+        }]),
+    );
+    job
 }
 
 /// The object a `rollout` command names (`KIND/NAME` or `KIND NAME`), of a kind that rolls out.
@@ -906,6 +969,8 @@ fn node(path: &std::path::Path, what: NodeCommand) -> Result<Exit> {
     }
 }
 
+/// `node fail`: the node's kubelet stops posting status (the node lifecycle controller notices
+/// after its grace period); `node recover`: it posts a Ready status again.
 fn set_node_ready(path: &std::path::Path, run: &RunArgs, name: &str, ready: bool) -> Result<Exit> {
     mutate(path, run, |s| {
         let key = existing(s, kind_of("node")?, "", name)?;
@@ -914,12 +979,26 @@ fn set_node_ready(path: &std::path::Path, run: &RunArgs, name: &str, ready: bool
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        conditions.retain(|c| model::str_at(c, &["type"]) != "Ready");
-        conditions.push(if ready {
-            json!({"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status", "lastTransitionTime": now})
-        } else {
-            json!({"type": "Ready", "status": "Unknown", "reason": "NodeStatusUnknown", "message": "Kubelet stopped posting node status.", "lastTransitionTime": now})
-        });
+        if !conditions.iter().any(|c| model::str_at(c, &["type"]) == "Ready") {
+            conditions.push(json!({"type": "Ready", "status": "Unknown"}));
+        }
+        for c in &mut conditions {
+            let kind = model::str_at(c, &["type"]).to_string();
+            if ready {
+                if let Some((status, reason, message)) = kubelet_condition(&kind) {
+                    if model::str_at(c, &["status"]) != status {
+                        c["lastTransitionTime"] = json!(now);
+                    }
+                    c["status"] = json!(status);
+                    c["reason"] = json!(reason);
+                    c["message"] = json!(message);
+                    c["lastHeartbeatTime"] = json!(now);
+                }
+            } else if kind == "Ready" {
+                c["lastHeartbeatTime"] = json!(now);
+            }
+        }
+        let kubelet = if ready { Value::Null } else { json!("stopped") };
         let (reason, message) = if ready {
             ("node recover", "recovered")
         } else {
@@ -929,7 +1008,10 @@ fn set_node_ready(path: &std::path::Path, run: &RunArgs, name: &str, ready: bool
             vec![Action::new(
                 Change::Patch {
                     key,
-                    patch: json!({"status": {"conditions": conditions}}),
+                    patch: json!({
+                        "metadata": {"annotations": {facts::KNOB_KUBELET: kubelet}},
+                        "status": {"conditions": conditions},
+                    }),
                     precondition: Precondition::None,
                 },
                 USER,
@@ -938,4 +1020,17 @@ fn set_node_ready(path: &std::path::Path, run: &RunArgs, name: &str, ready: bool
             vec![format!("node/{name} {message}")],
         ))
     })
+}
+
+/// What a healthy kubelet posts for the conditions it owns: (status, reason, message).
+fn kubelet_condition(kind: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    match kind {
+        "Ready" => Some(("True", "KubeletReady", "kubelet is posting ready status")),
+        "MemoryPressure" => {
+            Some(("False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"))
+        }
+        "DiskPressure" => Some(("False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure")),
+        "PIDPressure" => Some(("False", "KubeletHasSufficientPID", "kubelet has sufficient PID available")),
+        _ => None,
+    }
 }

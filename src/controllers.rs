@@ -8,6 +8,8 @@
 
 #[path = "../rules/controller_ref_manager.rs"]
 pub mod controller_ref_manager;
+#[path = "../rules/cronjob.rs"]
+pub mod cronjob;
 #[path = "../rules/daemonset.rs"]
 pub mod daemonset;
 #[path = "../rules/deployment.rs"]
@@ -79,13 +81,14 @@ pub struct Controller {
 
 /// Every controller, in the order their proposals are admitted within a step: the garbage
 /// collector and node lifecycle first (deletions and evictions), then the workload controllers
-/// top-down (a Deployment's ReplicaSets before their pods), then storage (the PersistentVolume
-/// controller, the simulated provisioner, in-use protection), then the scheduler and the
-/// kubelet.
+/// top-down (a Deployment's ReplicaSets before their pods, a CronJob's Jobs before theirs), then
+/// storage (the PersistentVolume controller, the simulated provisioner, in-use protection), then
+/// the scheduler and the kubelet.
 pub const CONTROLLERS: &[Controller] = &[
     garbage_collector::CONTROLLER,
     node_lifecycle::CONTROLLER,
     deployment::CONTROLLER,
+    cronjob::CONTROLLER,
     replicaset::CONTROLLER,
     statefulset::CONTROLLER,
     daemonset::CONTROLLER,

@@ -5,8 +5,9 @@
 //! sorted by object). Conflicting proposals are recorded and dropped; the controller proposes
 //! again next step. The clock advances one tick per step; when nothing is left to do but a
 //! controller is waiting for a time (a pod's ready delay, an eviction timeout, a progress
-//! deadline), the clock jumps there. Schedules (a CronJob's next run) are only jumped to
-//! within the time an `advance` lets the clock run (`RunOptions::until`). The run stops when no action is derived and no timer is
+//! deadline), the clock jumps there. Schedules (a CronJob's next run) are only reached
+//! within the time an `advance` lets the clock run (`RunOptions::until`): outside it no jump
+//! crosses one. The run stops when no action is derived and no timer is
 //! pending (converged), after `--steps` steps (on purpose), at `--max-steps` (exit 3), or when a
 //! state repeats (a cycle, exit 3).
 
@@ -24,6 +25,9 @@ use std::io::IsTerminal;
 pub const TICK: i64 = 1;
 /// Events older than this (logical time) are dropped, like the API server's event TTL.
 pub const EVENT_TTL: i64 = 3600;
+/// How often (logical seconds) a run drops expired events on the way: a long run keeps at most
+/// this much more than [`EVENT_TTL`] of them.
+const PRUNE_EVERY: i64 = 600;
 /// The step bound of a run without `--max-steps`: this many steps, plus [`STEPS_PER_POD`] for
 /// every pod the state holds or asks for once the user's change is in (see
 /// [`default_max_steps`]).
@@ -101,18 +105,23 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     let start = state.now;
     let mut api = ApiServer::new(state);
     let mut steps = Vec::new();
-    let user_changes = !user.is_empty();
     let mut pending_user = Some(user);
+    // States the controllers have seen, by fingerprint: the first is the state after the
+    // user's own changes (the one before them is no state of the loop: a pod created and then
+    // garbage-collected, or a Job created and deleted after it finished, returns to it without
+    // cycling).
     let mut seen: HashMap<u64, usize> = HashMap::new();
     let mut max_steps = opts.max_steps.unwrap_or(DEFAULT_MAX_STEPS);
-    if !user_changes {
-        // The state before the user's change is no state of the loop: a Job created and then
-        // deleted after it finished returns to it without cycling.
-        seen.insert(api.fingerprint, 0);
-    }
     let progress = Progress::new();
     let mut timelines = rollout::Timelines::new();
+    // Events expire as the clock runs, not only when the run ends: a long `advance` keeps an
+    // hour of them, not every one it recorded.
+    let mut pruned_at = start;
     let outcome = loop {
+        if api.state.now - pruned_at >= PRUNE_EVERY {
+            prune_events(api.state);
+            pruned_at = api.state.now;
+        }
         let step_no = steps.len() + 1;
         if opts.steps.is_some_and(|n| steps.len() >= n) {
             break Outcome::Stopped;
@@ -123,9 +132,9 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
         let mut record =
             StepRecord { step: step_no, time: api.state.now, actions: vec![], conflicts: vec![] };
         api.new_step();
-        let before = api.fingerprint;
         if let Some(user) = pending_user.take() {
             admit_all(&mut api, &user, &mut record);
+            seen.insert(api.fingerprint, 0);
             if opts.max_steps.is_none() {
                 max_steps = default_max_steps(api.state);
             }
@@ -153,11 +162,12 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
             }
         }
         progress.tick(step_no, record.actions.len());
-        let controllers_acted = record.actions.len() > by_user;
+        let objects_touched = record.actions[by_user..].iter().any(|a| a.key.kind != "Event");
         steps.push(record);
         api.state.now += TICK;
-        if api.fingerprint == before && !controllers_acted {
-            // Only the user's own no-op (`scale` to the current replicas): not a revisit.
+        if !objects_touched {
+            // Only the user's own changes or Events (which the state's fingerprint leaves out,
+            // and which controllers record once): a state already seen, not a revisit.
             continue;
         }
         if let Some(&from) = seen.get(&api.fingerprint) {
@@ -195,16 +205,34 @@ pub fn default_max_steps(state: &State) -> usize {
 
 /// Where the clock goes when a step derived nothing: the earliest timer, or a schedule or the
 /// end of an `advance` when they come first and lie within it; `None` when the run is over.
+/// Outside an `advance` the clock never reaches a schedule: a timer at or beyond the next one
+/// (a Job that ends after its CronJob's next start time) waits for an `advance` to cross it, so
+/// a reconciling command does not run a CronJob's later starts on its own.
 fn next_time(p: &controllers::Proposals, now: i64, until: Option<i64>) -> Option<i64> {
     let horizon = until.unwrap_or(now);
-    let timer = p.wakes.iter().copied().find(|&t| t > now);
-    let scheduled = p.schedules.iter().copied().find(|&t| t > now && t <= horizon);
+    let barrier = p.schedules.iter().copied().filter(|&t| t > horizon).min();
+    let timer = p.wakes.iter().copied().filter(|&t| t > now && barrier.is_none_or(|b| t < b)).min();
+    let scheduled = p.schedules.iter().copied().filter(|&t| t > now && t <= horizon).min();
     let end = (horizon > now).then_some(horizon);
     [timer, scheduled, end].into_iter().flatten().min()
 }
 
 fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord) {
     for a in actions {
+        if let Change::Emit { since } = &a.change {
+            for ev in &a.events {
+                if let Some((verb, key)) = api.emit_event(ev, a.controller, *since) {
+                    record.actions.push(Recorded {
+                        verb,
+                        key,
+                        controller: a.controller.to_string(),
+                        reason: a.reason.clone(),
+                        detail: None,
+                    });
+                }
+            }
+            continue;
+        }
         let result = api.admit(&a.change);
         let target = target_key(&a.change);
         match result {
@@ -249,16 +277,25 @@ fn target_key(change: &Change) -> ObjKey {
         | Change::Patch { key, .. }
         | Change::Remove { key } => key.clone(),
         Change::Bind { pod, .. } => pod.clone(),
+        Change::Emit { .. } => ObjKey::new("Event", "", ""),
     }
 }
 
 /// Drop events whose last occurrence is older than [`EVENT_TTL`].
 fn prune_events(state: &mut State) {
     let now = state.now;
-    state.objects.retain(|k, v| {
-        k.kind != "Event"
-            || model::parse_time(model::str_at(v, &["lastTimestamp"])).is_none_or(|t| now - t <= EVENT_TTL)
-    });
+    let expired: Vec<ObjKey> = state
+        .objects
+        .range(ObjKey::new("Event", "", "")..)
+        .take_while(|(k, _)| k.kind == "Event")
+        .filter(|(_, v)| {
+            model::parse_time(model::str_at(v, &["lastTimestamp"])).is_some_and(|t| now - t > EVENT_TTL)
+        })
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in expired {
+        state.objects.remove(&k);
+    }
 }
 
 /// A spinner on stderr for long runs, only when stderr is a terminal.
@@ -288,7 +325,8 @@ mod tests {
     use super::*;
     use crate::controllers::Proposals;
 
-    /// Timers are always jumped to; schedules and the end of an `advance` only within it.
+    /// Timers are jumped to short of the next schedule beyond an `advance`; schedules and the
+    /// end of an `advance` only within it.
     #[test]
     fn where_the_clock_goes_when_nothing_happens() {
         let p = |wakes: &[i64], schedules: &[i64]| Proposals {
@@ -305,6 +343,11 @@ mod tests {
             ("a schedule beyond an advance", p(&[], &[160]), Some(100), Some(100)),
             ("the earliest of timer and schedule", p(&[90], &[60]), Some(100), Some(60)),
             ("an advance already over", p(&[], &[]), Some(10), None),
+            ("a timer beyond a schedule outside an advance", p(&[90], &[60]), None, None),
+            ("a timer before a schedule outside an advance", p(&[50], &[60]), None, Some(50)),
+            ("a timer at a schedule outside an advance", p(&[60], &[60]), None, None),
+            ("a timer beyond a schedule beyond an advance", p(&[200], &[160]), Some(100), Some(100)),
+            ("an advance over, a timer beyond the next schedule", p(&[200], &[160]), Some(10), None),
         ];
         for (name, proposals, until, want) in cases {
             assert_eq!(next_time(proposals, 10, *until), *want, "{name}");

@@ -1,8 +1,10 @@
 //! Building objects from the templates controllers carry: a pod from a pod template, with the
-//! controller owner reference upstream's `GetPodFromTemplate` sets.
+//! controller owner reference upstream's `GetPodFromTemplate` sets, and a Job from a CronJob's
+//! job template.
 
 use crate::model;
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 
 /// The controller owner reference to `owner` (`controller: true`, `blockOwnerDeletion: true`).
 pub fn controller_ref(owner: &Value) -> Value {
@@ -50,5 +52,42 @@ fn pod_with(owner: &Value, template: &Value, generate_name: Option<&str>) -> Val
         "kind": "Pod",
         "metadata": meta,
         "spec": model::at(template, &["spec"]).cloned().unwrap_or_else(|| json!({})),
+    })
+}
+
+/// A Job named `name` from `cron_job`'s `spec.jobTemplate`: the template's labels, its
+/// annotations with `extra_annotations` added (keys in order, as the API server writes a map),
+/// and its spec. Who owns it is the caller's to say (the CronJob controller and kubectl's
+/// `create job --from` write different owner references).
+pub fn job_from_cron_job(cron_job: &Value, name: &str, extra_annotations: &[(&str, String)]) -> Value {
+    let template = model::at(cron_job, &["spec", "jobTemplate"]).cloned().unwrap_or(Value::Null);
+    let labels: BTreeMap<String, Value> = model::at(&template, &["metadata", "labels"])
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    let mut annotations: BTreeMap<String, Value> = model::at(&template, &["metadata", "annotations"])
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    for (k, v) in extra_annotations {
+        annotations.insert(k.to_string(), Value::String(v.clone()));
+    }
+    let mut meta = Map::new();
+    meta.insert("name".into(), Value::String(name.to_string()));
+    meta.insert(
+        "namespace".into(),
+        Value::String(model::str_at(cron_job, &["metadata", "namespace"]).to_string()),
+    );
+    if !labels.is_empty() {
+        meta.insert("labels".into(), json!(labels));
+    }
+    if !annotations.is_empty() {
+        meta.insert("annotations".into(), json!(annotations));
+    }
+    json!({
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": meta,
+        "spec": model::at(&template, &["spec"]).cloned().unwrap_or_else(|| json!({})),
     })
 }

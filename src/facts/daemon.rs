@@ -214,7 +214,7 @@ fn toleration(t: &Value, syms: &mut Symbols) -> Option<Toleration> {
         exists,
         value: syms.sym(model::str_at(t, &["value"])),
         effect: effect_code(model::str_at(t, &["effect"])),
-        seconds: model::i64_at(t, &["tolerationSeconds"]).unwrap_or(-1),
+        seconds: model::i64_at(t, &["tolerationSeconds"]),
     })
 }
 

@@ -50,7 +50,8 @@ pub(super) fn job_duration(job: &Value, now: i64) -> String {
     }
 }
 
-/// CronJob columns: NAME SCHEDULE SUSPEND ACTIVE LAST SCHEDULE AGE.
+/// CronJob columns (kubectl's `printCronJob`): NAME SCHEDULE TIMEZONE SUSPEND ACTIVE
+/// LAST SCHEDULE AGE.
 pub(super) fn cron_job_cells(obj: &Value, name: String, age: String, now: i64) -> Vec<String> {
     let active = model::at(obj, &["status", "active"]).and_then(Value::as_array).map_or(0, Vec::len);
     let last = match model::str_at(obj, &["status", "lastScheduleTime"]) {
@@ -60,6 +61,10 @@ pub(super) fn cron_job_cells(obj: &Value, name: String, age: String, now: i64) -
     vec![
         name,
         model::str_at(obj, &["spec", "schedule"]).to_string(),
+        match model::str_at(obj, &["spec", "timeZone"]) {
+            "" => "<none>".to_string(),
+            tz => tz.to_string(),
+        },
         // The API server defaults `suspend` to false.
         bool_title(model::at(obj, &["spec", "suspend"]).and_then(Value::as_bool).unwrap_or(false)),
         active.to_string(),
@@ -129,8 +134,8 @@ mod tests {
         assert_eq!(
             table("CronJob", &[cj], false, false, false),
             [
-                "NAME    SCHEDULE      SUSPEND   ACTIVE   LAST SCHEDULE   AGE",
-                "hello   */1 * * * *   False     1        60s             60m"
+                "NAME    SCHEDULE      TIMEZONE   SUSPEND   ACTIVE   LAST SCHEDULE   AGE",
+                "hello   */1 * * * *   <none>     False     1        60s             60m"
             ]
         );
     }

@@ -6,10 +6,12 @@
 //! for identity: they are stored unchanged.
 //!
 //! The core ([`field`]: errors and paths; [`checks`]: names, maps, integers, int-or-percent) is
-//! shared; each kind family has its own file (`workloads`, `pod`, `node`, `storage`, `job`),
+//! shared; each kind family has its own file (`workloads`, `pod`, `node`, `storage`, `job`,
+//! `cronjob`),
 //! with the StatefulSet's own spec rules in `statefulset`.
 
 pub mod checks;
+mod cronjob;
 pub mod field;
 mod job;
 mod meta;
@@ -29,7 +31,7 @@ pub type KindValidator = fn(&Value) -> Validation;
 
 /// Every kind family's validators. A family adds its kinds to its own table.
 const FAMILIES: &[&[(&str, KindValidator)]] =
-    &[pod::KINDS, workloads::KINDS, node::KINDS, storage::KINDS, job::KINDS];
+    &[pod::KINDS, workloads::KINDS, node::KINDS, storage::KINDS, job::KINDS, cronjob::KINDS];
 
 fn kind_validator(kind: &str) -> Option<KindValidator> {
     FAMILIES.iter().flat_map(|f| f.iter()).find(|(k, _)| *k == kind).map(|(_, v)| *v)
