@@ -1273,7 +1273,9 @@ fn kubelet_admission() {
 /// cpu-and-memory cases: (case, requested cpu and memory with the pod's, allocatable) per node.
 #[test]
 fn balanced_allocation_scoring() {
-    let cases: &[(&str, [(i64, i64, i64, i64, i64); 2])] = &[
+    // (requested cpu, allocatable cpu, requested memory, allocatable memory, score).
+    type Node = (i64, i64, i64, i64, i64);
+    let cases: &[(&str, [Node; 2])] = &[
         (
             "nothing scheduled, resources requested, differently sized nodes",
             [(3000, 4000, 5000, 10000, 87), (3000, 6000, 5000, 10000, 100)],

@@ -402,6 +402,7 @@ mod tests {
             priority: 0,
             node_selector: vec![],
             affinity: None,
+            preferred: vec![],
             tolerations: vec![],
             host_ports: vec![],
             knobs: Knobs::default(),
