@@ -1,8 +1,9 @@
 //! CronJobs over a long logical time: N CronJobs firing every minute, advanced H hours in one
 //! run (`advance H`). Each run of each CronJob is a Job created, the CronJob's status written,
 //! Events recorded — and the previous run's Job deleted, so the cluster does not grow with time:
-//! the CronJobs use `concurrencyPolicy: Replace` (with no Job controller, no Job finishes; with
-//! Replace each start time deletes the one before, as history cleanup would).
+//! the CronJobs use `concurrencyPolicy: Replace` (the cluster has no nodes, so each Job's pod
+//! stays Pending and no Job finishes; with Replace each start time deletes the one before, and
+//! the garbage collector its pod, as history cleanup would).
 //!
 //! The cost should grow with the number of runs (CronJobs × minutes), not with its square: the
 //! same run reports 100 and 1,000 CronJobs over 6 h and 24 h, and the ratios between them

@@ -506,12 +506,12 @@ impl Glue<'_, '_> {
     }
 
     fn warn(&self, on: &ObjKey, reason: &'static str, message: String, since: i64, why: &str) -> Action {
-        let event = EventSpec { on: on.clone(), kind: EventType::Warning, reason, message };
+        let event = EventSpec { on: on.clone(), kind: EventType::Warning, reason: reason.into(), message };
         Action::event_only(NAME, format!("{reason}: {why}"), since, event)
     }
 
     fn normal(&self, on: &ObjKey, reason: &'static str, message: String, since: i64, why: &str) -> Action {
-        let event = EventSpec { on: on.clone(), kind: EventType::Normal, reason, message };
+        let event = EventSpec { on: on.clone(), kind: EventType::Normal, reason: reason.into(), message };
         Action::event_only(NAME, format!("{reason}: {why}"), since, event)
     }
 

@@ -41,8 +41,7 @@ use crate::actions::{Action, Change, EventType, Precondition, Propagation};
 use crate::controllers::{controller_ref_manager, Controller, Proposals};
 use crate::facts::daemon::{self as fd, DaemonPod, DaemonSetF, DaemonStatus, Symbols, END_OF_NODES};
 use crate::facts::history::{self as fh, REVISION_LABEL};
-use crate::facts::sched::{OP_DOES_NOT_EXIST, OP_EXISTS, OP_GT, OP_IN, OP_LT, OP_NOT_IN};
-use crate::facts::{pods, Facts, Id, Phase, Sym, WorkloadKind, ANY_EFFECT, EMPTY, NO_EXECUTE, NO_SCHEDULE};
+use crate::facts::{pods, Facts, Id, Phase, Sym, WorkloadKind, NO_EXECUTE, NO_SCHEDULE};
 use crate::model::{self, ObjKey};
 use crate::podtemplate;
 use crepe::crepe;
@@ -60,47 +59,28 @@ pub const BURST_REPLICAS: i64 = 250;
 /// The kinds this controller manages.
 const KINDS: &[WorkloadKind] = &[WorkloadKind::DaemonSet];
 
-/// `NodeShouldRunDaemonPod` for every DaemonSet and node.
+/// `NodeShouldRunDaemonPod` for every DaemonSet and node: the node-selector and
+/// taint-toleration matching are the shared programs (`node_selector`, `taint_toleration`);
+/// these rules add `fitsNodeName` and the effects' meaning.
 pub mod eligibility {
     use super::*;
+    use crate::controllers::{node_selector, taint_toleration};
+    use crate::facts::node_selector::NAME_FIELD;
 
     crepe! {
-        @input
-        pub struct Daemon(pub Id);
         // Existing nodes, by name.
         @input
         pub struct Node(pub Sym);
-        @input
-        pub struct NodeLabel(pub Sym, pub Sym, pub Sym);
-        // (node, label key, value) of labels whose value is an integer (for Gt/Lt).
-        @input
-        pub struct NodeLabelNumber(pub Sym, pub Sym, pub i64);
-        // (node, key, value, effect) of NoSchedule and NoExecute taints.
-        @input
-        pub struct NodeTaint(pub Sym, pub Sym, pub Sym, pub u8);
         // The template's spec.nodeName.
         @input
         pub struct PinnedTo(pub Id, pub Sym);
+        // (ds, node): the template's nodeSelector and required node affinity match the node.
         @input
-        pub struct Selects(pub Id, pub Sym, pub Sym);
-        // The template has a required node affinity: (ds), its terms (ds, term), each term's
-        // requirements (term, requirement), and each requirement (requirement, on the node's
-        // name, key, operator, parses) with its values and its Gt/Lt number.
+        pub struct SelectorMatches(pub Id, pub Sym);
+        // (ds, node, effect) of a NoSchedule or NoExecute taint of the node the template's
+        // tolerations (with the DaemonSet defaults) do not tolerate.
         @input
-        pub struct Affinity(pub Id);
-        @input
-        pub struct Term(pub Id, pub u32);
-        @input
-        pub struct TermRequires(pub u32, pub u32);
-        @input
-        pub struct Requirement(pub u32, pub bool, pub Sym, pub u8, pub bool);
-        @input
-        pub struct RequirementValue(pub u32, pub Sym);
-        @input
-        pub struct RequirementNumber(pub u32, pub i64);
-        // (ds, key, operator is Exists, value, effect or ANY_EFFECT).
-        @input
-        pub struct Tolerates(pub Id, pub Sym, pub bool, pub Sym, pub u8);
+        pub struct Untolerated(pub Id, pub Sym, pub u8);
 
         @output
         pub struct ShouldRun(pub Id, pub Sym);
@@ -108,63 +88,17 @@ pub mod eligibility {
         pub struct ShouldContinue(pub Id, pub Sym);
 
         struct Misplaced(Id, Sym);
-        struct SelectorMiss(Id, Sym);
-        struct Candidate(Id, Sym);
-        struct TermOn(u32, Sym);
-        struct RequirementOn(u32, Sym);
-        struct HasLabel(Sym, Sym);
-        struct NotInHit(u32, Sym);
-        struct Holds(u32, Sym);
-        struct TermBroken(u32);
-        struct TermFails(u32, Sym);
-        struct AffinityMatches(Id, Sym);
         struct Fits(Id, Sym);
-        struct Tolerated(Id, Sym, Sym, Sym, u8);
         struct UntoleratedNoExecute(Id, Sym);
         struct UntoleratedNoSchedule(Id, Sym);
 
-        // fitsNodeName, then nodeSelector.
+        // fitsNodeName, then the node selector.
         Misplaced(ds, n) <- PinnedTo(ds, want), Node(n), (want != n);
-        SelectorMiss(ds, n) <- Selects(ds, k, v), Node(n), !NodeLabel(n, k, v);
-        Candidate(ds, n) <- Daemon(ds), Node(n), !Misplaced(ds, n), !SelectorMiss(ds, n);
-        // Required node affinity: terms ORed, requirements ANDed, a term holding a
-        // requirement that does not parse matches nothing.
-        TermOn(t, n) <- Candidate(ds, n), Affinity(ds), Term(ds, t);
-        RequirementOn(r, n) <- TermOn(t, n), TermRequires(t, r);
-        HasLabel(n, k) <- NodeLabel(n, k, _);
-        Holds(r, n) <-
-            RequirementOn(r, n), Requirement(r, false, k, op, true), (op == OP_IN), NodeLabel(n, k, v),
-            RequirementValue(r, v);
-        NotInHit(r, n) <-
-            RequirementOn(r, n), Requirement(r, false, k, op, true), (op == OP_NOT_IN), NodeLabel(n, k, v),
-            RequirementValue(r, v);
-        Holds(r, n) <- RequirementOn(r, n), Requirement(r, false, _, op, true), (op == OP_NOT_IN), !NotInHit(r, n);
-        Holds(r, n) <- RequirementOn(r, n), Requirement(r, false, k, op, true), (op == OP_EXISTS), HasLabel(n, k);
-        Holds(r, n) <-
-            RequirementOn(r, n), Requirement(r, false, k, op, true), (op == OP_DOES_NOT_EXIST), !HasLabel(n, k);
-        Holds(r, n) <-
-            RequirementOn(r, n), Requirement(r, false, k, op, true), (op == OP_GT), NodeLabelNumber(n, k, x),
-            RequirementNumber(r, limit), (x > limit);
-        Holds(r, n) <-
-            RequirementOn(r, n), Requirement(r, false, k, op, true), (op == OP_LT), NodeLabelNumber(n, k, x),
-            RequirementNumber(r, limit), (x < limit);
-        Holds(r, n) <- RequirementOn(r, n), Requirement(r, true, _, op, true), (op == OP_IN), RequirementValue(r, n);
-        Holds(r, n) <-
-            RequirementOn(r, n), Requirement(r, true, _, op, true), (op == OP_NOT_IN), !RequirementValue(r, n);
-        TermBroken(t) <- TermRequires(t, r), Requirement(r, _, _, _, false);
-        TermFails(t, n) <- TermOn(t, n), TermRequires(t, r), !Holds(r, n);
-        AffinityMatches(ds, n) <- Candidate(ds, n), Term(ds, t), TermOn(t, n), !TermBroken(t), !TermFails(t, n);
-        Fits(ds, n) <- Candidate(ds, n), !Affinity(ds);
-        Fits(ds, n) <- AffinityMatches(ds, n);
-        // Taints (`ToleratesTaint`): an empty toleration key matches every key, Exists every
-        // value, an empty effect every effect.
-        Tolerated(ds, n, k, v, e) <-
-            Fits(ds, n), NodeTaint(n, k, v, e), Tolerates(ds, tk, exists, tv, te),
-            (tk == EMPTY || tk == k), (exists || tv == v), (te == ANY_EFFECT || te == e);
-        UntoleratedNoExecute(ds, n) <-
-            Fits(ds, n), NodeTaint(n, k, v, e), (e == NO_EXECUTE), !Tolerated(ds, n, k, v, e);
-        UntoleratedNoSchedule(ds, n) <-
-            Fits(ds, n), NodeTaint(n, k, v, e), (e == NO_SCHEDULE), !Tolerated(ds, n, k, v, e);
+        Fits(ds, n) <- SelectorMatches(ds, n), !Misplaced(ds, n);
+        // An untolerated NoSchedule taint stops new pods; an untolerated NoExecute one
+        // stops running pods too.
+        UntoleratedNoExecute(ds, n) <- Fits(ds, n), Untolerated(ds, n, e), (e == NO_EXECUTE);
+        UntoleratedNoSchedule(ds, n) <- Fits(ds, n), Untolerated(ds, n, e), (e == NO_SCHEDULE);
         ShouldContinue(ds, n) <- Fits(ds, n), !UntoleratedNoExecute(ds, n);
         ShouldRun(ds, n) <- ShouldContinue(ds, n), !UntoleratedNoSchedule(ds, n);
     }
@@ -177,43 +111,29 @@ pub mod eligibility {
         pub should_continue: FxHashSet<(Id, Sym)>,
     }
 
-    /// Run the rules for `daemons` over the snapshot's nodes.
-    pub fn run(f: &Facts, daemons: &[DaemonSetF]) -> Eligibility {
-        let mut rt = Crepe::new();
-        for n in &f.nodes {
-            rt.extend([Node(n.name)]);
-            rt.extend(n.labels.iter().map(|&(k, v)| NodeLabel(n.name, k, v)));
-            rt.extend(n.labels.iter().filter_map(|&(k, v)| {
-                f.syms.resolve(v).parse::<i64>().ok().map(|x| NodeLabelNumber(n.name, k, x))
-            }));
-            rt.extend(
-                n.taints
-                    .iter()
-                    .filter(|t| t.effect == NO_SCHEDULE || t.effect == NO_EXECUTE)
-                    .map(|t| NodeTaint(n.name, t.key, t.value, t.effect)),
-            );
-        }
-        let (mut term, mut requirement) = (0u32, 0u32);
+    /// Run the rules for `daemons` (interned in `syms`) over the snapshot's nodes (nodes are
+    /// known by name).
+    pub fn run(f: &Facts, daemons: &[DaemonSetF], syms: &Symbols) -> Eligibility {
+        let mut selectors = node_selector::Selectors::new(syms.get(NAME_FIELD).unwrap_or(u32::MAX));
         for ds in daemons {
-            let shape = &ds.shape;
-            rt.extend([Daemon(ds.id)]);
-            rt.extend(shape.node_name.map(|n| PinnedTo(ds.id, n)));
-            rt.extend(shape.node_selector.iter().map(|&(k, v)| Selects(ds.id, k, v)));
-            rt.extend(shape.tolerations.iter().map(|t| Tolerates(ds.id, t.key, t.exists, t.value, t.effect)));
-            let Some(affinity) = &shape.affinity else { continue };
-            rt.extend([Affinity(ds.id)]);
-            for reqs in &affinity.terms {
-                rt.extend([Term(ds.id, term)]);
-                for r in reqs {
-                    rt.extend([TermRequires(term, requirement)]);
-                    rt.extend([Requirement(requirement, r.field, r.key, r.op, r.valid)]);
-                    rt.extend(r.values.iter().map(|&v| RequirementValue(requirement, v)));
-                    rt.extend([RequirementNumber(requirement, r.number)]);
-                    requirement += 1;
-                }
-                term += 1;
-            }
+            selectors.add(ds.id, &ds.shape.node_selector, ds.shape.affinity.as_ref());
         }
+        let matching = selectors.run(&f.syms, f.nodes.iter().map(|n| (n.name, n.name, n.labels.as_slice())));
+        let mut taints = taint_toleration::Taints::new();
+        for ds in daemons {
+            taints.holder(ds.id, &ds.shape.tolerations);
+        }
+        for n in &f.nodes {
+            taints.node(n.name, &n.taints, |e| e == NO_SCHEDULE || e == NO_EXECUTE);
+        }
+        taints.scope(matching.matches.iter().copied());
+        let tolerance = taints.run();
+
+        let mut rt = Crepe::new();
+        rt.extend(f.nodes.iter().map(|n| Node(n.name)));
+        rt.extend(daemons.iter().filter_map(|ds| ds.shape.node_name.map(|n| PinnedTo(ds.id, n))));
+        rt.extend(matching.matches.iter().map(|&(ds, n)| SelectorMatches(ds, n)));
+        rt.extend(tolerance.untolerated.iter().map(|&(ds, n, _, _, e)| Untolerated(ds, n, e)));
         let (should_run, should_continue) = rt.run_with_hasher::<FxBuildHasher>();
         Eligibility {
             should_run: should_run.into_iter().map(|ShouldRun(d, n)| (d, n)).collect(),
@@ -625,7 +545,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
     if !daemons.is_empty() {
         let claimed_pods = pod_claims.by_owner();
         let histories = fh::histories(f, WorkloadKind::DaemonSet, &revision_claims.by_owner());
-        let eligible = eligibility::run(f, &daemons);
+        let eligible = eligibility::run(f, &daemons, &syms);
         let hashes = construct_history(f, &daemons, &histories, &claimed_pods, &mut out);
         wakes = sync(f, &daemons, &hashes, &claimed_pods, &eligible, &mut syms, &mut out);
     }

@@ -244,8 +244,14 @@ crepe! {
     // (deployment, status, Progressing reason this sync or NO_REASON, stage).
     @output
     pub struct WriteStatus(Id, DeployStatus, bool);
+    // A Progressing condition this sync sets: (deployment, reason code, stage) — stage 0
+    // checkPausedConditions, 1 getNewReplicaSet, 2 syncRolloutStatus; the Available condition
+    // (WriteStatus) is set between stages 1 and 2, as calculateStatus does.
     @output
     pub struct Progress(Id, u8, u8);
+    // Without progressDeadlineSeconds the Deployment carries no Progressing condition.
+    @output
+    pub struct DropProgressing(Id);
     @output
     pub struct Wake(i64);
 
@@ -390,6 +396,7 @@ crepe! {
     EarlyProgress(d, FOUND_NEW_RS, 1) <-
         Deploy(d, _, false, _, _), NewRs(d, rs), !SyncNewRs(d, rs, _), Deadline(d, _), CurrentProgress(d, NO_REASON, _);
     Progress(d, code, stage) <- EarlyProgress(d, code, stage);
+    DropProgressing(d) <- Deploy(d, _, _, _, _), !Deadline(d, _);
     // The Progressing condition syncRolloutStatus reads: the one set earlier in this sync (with
     // lastUpdateTime now), else the stored one. A resumed or newly created rollout's clock
     // starts now, so an old lastUpdateTime cannot time it out.
@@ -481,8 +488,19 @@ pub fn reconcile(f: &Facts) -> Proposals {
     rt.extend(d.old_pods_running.iter().map(|&a| OldPodsRunning(a)));
     rt.extend(d.pods_available_at.iter().map(|&(a, t)| PodAvailableAt(a, t)));
     rt.extend([Now(f.now)]);
-    let (creates, bumps, scales, sync_scales, sync_new, revisions, deletes, statuses, progress, wakes) =
-        rt.run_with_hasher::<FxBuildHasher>();
+    let (
+        creates,
+        bumps,
+        scales,
+        sync_scales,
+        sync_new,
+        revisions,
+        deletes,
+        statuses,
+        progress,
+        dropped,
+        wakes,
+    ) = rt.run_with_hasher::<FxBuildHasher>();
 
     let glue = Glue::new(f, &d, new_rs_of);
     let mut out: Vec<(u8, Id, Id, Action)> = Vec::new();
@@ -540,16 +558,15 @@ pub fn reconcile(f: &Facts) -> Proposals {
             ),
         ));
     }
-    let mut best: FxHashMap<Id, (u8, u8)> = FxHashMap::default();
+    let mut progress_of: FxHashMap<Id, Vec<(u8, u8)>> = FxHashMap::default();
     for Progress(dep, code, stage) in progress {
-        let e = best.entry(dep).or_insert((stage, code));
-        if (stage, code) > *e {
-            *e = (stage, code);
-        }
+        progress_of.entry(dep).or_default().push((stage, code));
     }
+    let dropped: rustc_hash::FxHashSet<Id> = dropped.into_iter().map(|DropProgressing(d)| d).collect();
     for WriteStatus(dep, s, available) in statuses {
-        let reason = best.get(&dep).map_or(NO_REASON, |&(_, c)| c);
-        if let Some(a) = glue.status(dep, s, available, reason) {
+        let mut progress = progress_of.remove(&dep).unwrap_or_default();
+        progress.sort_unstable();
+        if let Some(a) = glue.status(dep, s, available, &progress, dropped.contains(&dep)) {
             out.push((4, dep, dep, a));
         }
     }
@@ -751,56 +768,51 @@ impl<'a, 's> Glue<'a, 's> {
         )
     }
 
-    /// The status patch, when it changes anything (conditions follow `SetDeploymentCondition`:
-    /// an unchanged status and reason keeps the condition as it is).
-    fn status(&self, dep: Id, s: DeployStatus, available: bool, reason: u8) -> Option<Action> {
+    /// The status patch, when it changes anything: the counts, and the conditions set in the
+    /// order upstream's sync sets them — the Progressing conditions of stages 0 and 1
+    /// (`progress`: (stage, reason) in stage order), Available, then stage 2's — each with
+    /// `SetDeploymentCondition`.
+    fn status(
+        &self,
+        dep: Id,
+        s: DeployStatus,
+        available: bool,
+        progress: &[(u8, u8)],
+        drop_progressing: bool,
+    ) -> Option<Action> {
         let obj = self.f.raw(dep);
         let x = self.deployment(dep);
         let now = model::fmt_time(self.f.now);
-        let new_rs = self.new_rs_of.get(&dep).map(|rs| self.f.key(*rs).name.clone());
         let mut conditions: Vec<Value> =
             model::at(obj, &["status", "conditions"]).and_then(Value::as_array).cloned().unwrap_or_default();
-        let (st, why, msg) = if available {
-            ("True", "MinimumReplicasAvailable", "Deployment has minimum availability.".to_string())
+        let set_progressing = |conditions: &mut Vec<Value>, code: u8| {
+            if let Some((st, why, msg)) = self.progressing(dep, code) {
+                set_condition(conditions, "Progressing", st, why, &msg, &now, code == RS_UPDATED);
+            }
+        };
+        for &(_, code) in progress.iter().filter(|(stage, _)| *stage < 2) {
+            set_progressing(&mut conditions, code);
+        }
+        if available {
+            let msg = "Deployment has minimum availability.";
+            set_condition(&mut conditions, "Available", "True", "MinimumReplicasAvailable", msg, &now, false);
         } else {
-            (
+            let msg = "Deployment does not have minimum availability.";
+            set_condition(
+                &mut conditions,
+                "Available",
                 "False",
                 "MinimumReplicasUnavailable",
-                "Deployment does not have minimum availability.".to_string(),
-            )
-        };
-        set_condition(&mut conditions, "Available", st, why, &msg, &now, false);
-        let name = &self.f.key(dep).name;
-        let subject = match &new_rs {
-            Some(rs) => format!("ReplicaSet {rs:?}"),
-            None => format!("Deployment {name:?}"),
-        };
-        let progressing = match reason {
-            PAUSED => Some(("Unknown", "DeploymentPaused", "Deployment is paused".to_string())),
-            RESUMED => Some(("Unknown", "DeploymentResumed", "Deployment is resumed".to_string())),
-            NEW_RS_CREATED => Some((
-                "True",
-                "NewReplicaSetCreated",
-                format!("Created new replica set {:?}", new_rs_name(self.f, dep, x.collision_count)),
-            )),
-            FOUND_NEW_RS => Some((
-                "True",
-                "FoundNewReplicaSet",
-                format!("Found new replica set {:?}", new_rs.clone().unwrap_or_default()),
-            )),
-            RS_UPDATED => Some(("True", "ReplicaSetUpdated", format!("{subject} is progressing."))),
-            NEW_RS_AVAILABLE => {
-                Some(("True", "NewReplicaSetAvailable", format!("{subject} has successfully progressed.")))
-            }
-            TIMED_OUT => {
-                Some(("False", "ProgressDeadlineExceeded", format!("{subject} has timed out progressing.")))
-            }
-            _ => None,
-        };
-        if x.progress_deadline.is_none() {
+                msg,
+                &now,
+                false,
+            );
+        }
+        for &(_, code) in progress.iter().filter(|(stage, _)| *stage >= 2) {
+            set_progressing(&mut conditions, code);
+        }
+        if drop_progressing {
             conditions.retain(|c| model::str_at(c, &["type"]) != "Progressing");
-        } else if let Some((st, why, msg)) = &progressing {
-            set_condition(&mut conditions, "Progressing", st, why, msg, &now, reason == RS_UPDATED);
         }
         let omit_zero = |n: i64| if n == 0 { Value::Null } else { json!(n) };
         let mut status = json!({
@@ -820,8 +832,8 @@ impl<'a, 's> Glue<'a, 's> {
         if after == *obj {
             return None;
         }
-        let progress_word =
-            progressing.as_ref().map(|p| format!(", Progressing {}", p.1)).unwrap_or_default();
+        let last = progress.last().and_then(|&(_, code)| self.progressing(dep, code));
+        let progress_word = last.map(|p| format!(", Progressing {}", p.1)).unwrap_or_default();
         Some(patch(
             self.f,
             dep,
@@ -832,11 +844,44 @@ impl<'a, 's> Glue<'a, 's> {
             ),
         ))
     }
+
+    /// The Progressing condition of a reason code: (status, reason, message).
+    fn progressing(&self, dep: Id, code: u8) -> Option<(&'static str, &'static str, String)> {
+        let x = self.deployment(dep);
+        let new_rs = self.new_rs_of.get(&dep).map(|rs| self.f.key(*rs).name.clone());
+        let name = &self.f.key(dep).name;
+        let subject = match &new_rs {
+            Some(rs) => format!("ReplicaSet {rs:?}"),
+            None => format!("Deployment {name:?}"),
+        };
+        match code {
+            PAUSED => Some(("Unknown", "DeploymentPaused", "Deployment is paused".to_string())),
+            RESUMED => Some(("Unknown", "DeploymentResumed", "Deployment is resumed".to_string())),
+            NEW_RS_CREATED => Some((
+                "True",
+                "NewReplicaSetCreated",
+                format!("Created new replica set {:?}", new_rs_name(self.f, dep, x.collision_count)),
+            )),
+            FOUND_NEW_RS => Some((
+                "True",
+                "FoundNewReplicaSet",
+                format!("Found new replica set {:?}", new_rs.unwrap_or_default()),
+            )),
+            RS_UPDATED => Some(("True", "ReplicaSetUpdated", format!("{subject} is progressing."))),
+            NEW_RS_AVAILABLE => {
+                Some(("True", "NewReplicaSetAvailable", format!("{subject} has successfully progressed.")))
+            }
+            TIMED_OUT => {
+                Some(("False", "ProgressDeadlineExceeded", format!("{subject} has timed out progressing.")))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// `SetDeploymentCondition`: same status and reason keeps the old condition (unless `refresh`,
 /// used for ReplicaSetUpdated whose lastUpdateTime moves with progress); same status keeps the
-/// transition time.
+/// transition time; the new condition goes last.
 fn set_condition(
     conditions: &mut Vec<Value>,
     kind: &str,
@@ -858,15 +903,10 @@ fn set_condition(
         }
         conditions.remove(i);
     }
-    let c = json!({
+    conditions.push(json!({
         "type": kind, "status": status, "lastUpdateTime": now, "lastTransitionTime": transition,
         "reason": reason, "message": message,
-    });
-    match kind {
-        // Keep kubectl's usual order: Available, then Progressing.
-        "Available" => conditions.insert(0, c),
-        _ => conditions.push(c),
-    }
+    }));
 }
 
 /// `revision-history` is kept under 2000 characters by dropping its oldest entries.

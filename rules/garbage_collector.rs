@@ -1,13 +1,22 @@
 //! Garbage collector (upstream `pkg/controller/garbagecollector`).
 //!
-//! Owner references form a graph: the `OwnerRef` relation, walked one level per step. Background
-//! deletion: the owner is gone at once and the collector deletes dependents whose owners are
-//! all gone (a dependent that still has a live owner only loses the dangling reference).
+//! Owner references form a graph: the `OwnerRef` relation, walked one level per step. Each
+//! reference of an object not itself being deleted is classified as upstream
+//! `classifyReferences` does: **dangling** when no object of the referenced kind, name and uid
+//! exists (in the dependent's namespace, unless the owner is cluster-scoped: `isDangling`),
+//! **waiting** when the owner is being deleted in the foreground, **solid** otherwise. Then
+//! `attemptToDeleteItem`:
+//! - with a solid owner left, the object stays and only loses its dangling and waiting
+//!   references;
+//! - with none, an object some owner waits for is deleted in the foreground when it has
+//!   dependents of its own, and every other object with a dangling or waiting reference is
+//!   deleted in the background.
+//!
 //! Orphan deletion (`--cascade=orphan`, formerly `--cascade=false`): the owner waits with the
-//! `orphan` finalizer while its dependents lose their reference to it, then goes. Foreground
-//! deletion: the owner waits with `foregroundDeletion` while its dependents are deleted
-//! (in the foreground when they own objects themselves, otherwise in the background, as
-//! upstream `attemptToDeleteItem` does), and goes once no blocking dependent is left.
+//! `orphan` finalizer while its dependents lose their reference to it (`attemptToOrphan`),
+//! then goes — at once when nothing names it. Foreground deletion: the owner waits with
+//! `foregroundDeletion` until no dependent that blocks owner deletion is left
+//! (`processDeletingDependentsItem`).
 //!
 //! Removing the `orphan` or `foregroundDeletion` finalizer ends the deletion only when nothing
 //! else holds the object: another finalizer, or a pod on a node whose kubelet still has to stop
@@ -31,56 +40,75 @@ pub const CONTROLLER: Controller =
 crepe! {
     // (dependent, owner uid, blockOwnerDeletion).
     @input
-    pub struct OwnerRef(Id, Sym, bool);
-    // Uids of objects that exist.
+    pub struct OwnerRef(pub Id, pub Sym, pub bool);
+    // (dependent, owner uid, owner): the reference names an object that exists (kind, name,
+    // namespace and uid agree).
     @input
-    pub struct Live(Sym, Id);
+    pub struct Resolved(pub Id, pub Sym, pub Id);
+    // (object, its uid).
+    @input
+    pub struct Uid(pub Id, pub Sym);
     // Objects with a deletionTimestamp: (object, uid, how).
     @input
-    pub struct Deleting(Id, Sym, Finalizing);
+    pub struct Deleting(pub Id, pub Sym, pub Finalizing);
     // Objects being deleted that something besides the garbage collector's finalizer still
     // holds: other finalizers, or a graceful pod deletion the kubelet has not finished.
     @input
-    pub struct HeldElsewhere(Id);
+    pub struct HeldElsewhere(pub Id);
 
-    struct HasLiveOwner(Id);
+    struct BeingDeleted(Id);
+    struct DeletingDependents(Id);
+    struct Attempted(Id);
     struct Dangling(Id, Sym);
+    struct Waiting(Id, Sym);
+    struct Solid(Id);
+    struct WaitedFor(Id);
+    struct Unowned(Id);
     struct HasDependent(Sym);
     struct HasBlockingDependent(Sym);
-    struct BeingDeleted(Id);
     struct OwnsDependents(Id);
     struct Unblocked(Id, Finalizing);
 
-    // Delete a dependent whose owners are all gone.
+    // Delete an object none of whose owners is left or waits for it.
     @output
-    pub struct Collect(Id);
-    // Remove a reference to an owner that is gone or being orphaned: (dependent, owner uid).
+    pub struct Collect(pub Id);
+    // Remove a reference to an owner that is gone, waits for its dependents while another
+    // owner keeps the object, or is being orphaned: (dependent, owner uid).
     @output
-    pub struct DropRef(Id, Sym);
-    // Delete a dependent of an owner in foreground deletion: (dependent, in the foreground
-    // because it owns objects itself).
+    pub struct DropRef(pub Id, pub Sym);
+    // Delete a dependent an owner waits for: (dependent, in the foreground because it owns
+    // objects itself).
     @output
-    pub struct CascadeForeground(Id, bool);
+    pub struct CascadeForeground(pub Id, pub bool);
     // Remove an owner whose orphan/foreground finalizer has nothing left to wait for.
     @output
-    pub struct Finalize(Id, Finalizing);
+    pub struct Finalize(pub Id, pub Finalizing);
     // Remove only that finalizer: something else still holds the object.
     @output
-    pub struct DropFinalizer(Id, Finalizing);
+    pub struct DropFinalizer(pub Id, pub Finalizing);
 
-    HasLiveOwner(d) <- OwnerRef(d, u, _), Live(u, _);
-    Dangling(d, u) <- OwnerRef(d, u, _), !Live(u, _);
-    BeingDeleted(d) <- Deleting(d, _, _);
-    Collect(d) <- Dangling(d, _), !HasLiveOwner(d), !BeingDeleted(d);
-    DropRef(d, u) <- Dangling(d, u), HasLiveOwner(d);
-    DropRef(d, u) <- Deleting(_, u, Finalizing::Orphan), OwnerRef(d, u, _);
-    OwnsDependents(d) <- Live(du, d), HasDependent(du);
-    CascadeForeground(d, true) <-
-        Deleting(_, u, Finalizing::Foreground), OwnerRef(d, u, _), !BeingDeleted(d), OwnsDependents(d);
-    CascadeForeground(d, false) <-
-        Deleting(_, u, Finalizing::Foreground), OwnerRef(d, u, _), !BeingDeleted(d), !OwnsDependents(d);
+    BeingDeleted(o) <- Deleting(o, _, _);
+    DeletingDependents(o) <- Deleting(o, _, Finalizing::Foreground);
     HasDependent(u) <- OwnerRef(_, u, _);
     HasBlockingDependent(u) <- OwnerRef(_, u, true);
+    OwnsDependents(d) <- Uid(d, u), HasDependent(u);
+
+    // attemptToDeleteItem: an object being deleted is left alone; classifyReferences.
+    Attempted(d) <- OwnerRef(d, _, _), !BeingDeleted(d);
+    Dangling(d, u) <- Attempted(d), OwnerRef(d, u, _), !Resolved(d, u, _);
+    Waiting(d, u) <- Attempted(d), Resolved(d, u, o), DeletingDependents(o);
+    Solid(d) <- Attempted(d), Resolved(d, _, o), !DeletingDependents(o);
+    WaitedFor(d) <- Waiting(d, _);
+    Unowned(d) <- Dangling(d, _), !Solid(d);
+    Unowned(d) <- WaitedFor(d), !Solid(d);
+    DropRef(d, u) <- Dangling(d, u), Solid(d);
+    DropRef(d, u) <- Waiting(d, u), Solid(d);
+    CascadeForeground(d, true) <- Unowned(d), WaitedFor(d), OwnsDependents(d);
+    CascadeForeground(d, false) <- Unowned(d), WaitedFor(d), !OwnsDependents(d);
+    Collect(d) <- Unowned(d), !WaitedFor(d);
+
+    // attemptToOrphan and processDeletingDependentsItem.
+    DropRef(d, u) <- Deleting(_, u, Finalizing::Orphan), OwnerRef(d, u, _);
     Unblocked(o, Finalizing::Orphan) <- Deleting(o, u, Finalizing::Orphan), !HasDependent(u);
     Unblocked(o, Finalizing::Foreground) <- Deleting(o, u, Finalizing::Foreground), !HasBlockingDependent(u);
     Finalize(o, how) <- Unblocked(o, how), !HeldElsewhere(o);
@@ -98,7 +126,8 @@ fn finalizer_name(how: Finalizing) -> &'static str {
 pub fn reconcile(f: &Facts) -> Proposals {
     let mut rt = Crepe::new();
     rt.extend(f.owner_refs.iter().map(|r| OwnerRef(r.child, r.owner_uid, r.block)));
-    rt.extend(f.by_uid.iter().map(|(&u, &id)| Live(u, id)));
+    rt.extend(f.owner_refs.iter().filter_map(|r| Some(Resolved(r.child, r.owner_uid, r.owner?))));
+    rt.extend(f.by_uid.iter().map(|(&u, &id)| Uid(id, u)));
     rt.extend(f.deleting.iter().map(|&(id, how)| Deleting(id, f.uids[id as usize], how)));
     rt.extend(
         f.deleting.iter().filter(|&&(id, how)| held_elsewhere(f, id, how)).map(|&(id, _)| HeldElsewhere(id)),
@@ -181,8 +210,8 @@ pub fn reconcile(f: &Facts) -> Proposals {
 }
 
 /// Whether an object being deleted stays once the garbage collector's finalizer for `how` is
-/// removed: it carries another finalizer, or it is a pod bound to a node (its kubelet finishes
-/// the graceful deletion).
+/// removed: it carries another finalizer, or it is a pod deleted with a grace period (its
+/// kubelet finishes the graceful deletion).
 fn held_elsewhere(f: &Facts, id: Id, how: Finalizing) -> bool {
     let obj = f.raw(id);
     let own = finalizer_name(how);
@@ -191,6 +220,7 @@ fn held_elsewhere(f: &Facts, id: Id, how: Finalizing) -> bool {
         .into_iter()
         .flatten()
         .any(|x| x.as_str() != Some(own));
-    let graceful_pod = f.key(id).kind == "Pod" && !model::str_at(obj, &["spec", "nodeName"]).is_empty();
+    let graceful_pod = f.key(id).kind == "Pod"
+        && model::i64_at(obj, &["metadata", "deletionGracePeriodSeconds"]).is_some_and(|g| g > 0);
     other_finalizers || graceful_pod
 }

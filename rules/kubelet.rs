@@ -2,6 +2,15 @@
 //! the pod worker, `kuberuntime_manager.go`'s restart back-off, `status/generate.go`'s
 //! conditions, the active deadline handler).
 //!
+//! Admission (`lifecycle.PredicateAdmitHandler`, NodeResourcesFit's `fitsRequest`): a pod bound
+//! to the node is admitted, in creation order, when it fits the node's allocatable beside the
+//! pods already admitted — pod slots, cpu, memory, ephemeral-storage and scalar resources as
+//! upstream's `PodRequests` counts them. One that does not fit even alone is refused: Failed,
+//! reason `OutOf<resource>` (the first short resource in that order) and upstream's
+//! "Pod was rejected: Node didn't have enough resource: …" — what happens to a pod created with
+//! `spec.nodeName` on a full node, since it never passes the scheduler. One that fits alone but
+//! not after the older pods awaiting admission waits a step for their verdicts.
+//!
 //! A pod on a Ready node starts (Pending → Running) on the step after it is bound and is Ready
 //! at once, or `konverge.io/ready-after` later (a container that exits at once is never Ready).
 //! `konverge.io/image-pull: fail` keeps it Pending (ErrImagePull, then ImagePullBackOff).
@@ -19,21 +28,24 @@
 //! so its timers are only visited while an `advance` lets the clock run.
 //!
 //! `spec.activeDeadlineSeconds` past `status.startTime`: the pod fails with reason
-//! DeadlineExceeded. A terminating pod on a Ready node finishes its grace period and is removed
-//! on the next step — unless it still carries finalizers: then its containers are stopped (the
-//! pod ends Failed) and, as with the API server, it stays (Terminating) until whoever owns the
-//! finalizers removes them. A pod whose PersistentVolumeClaims are not all Bound (or that uses
+//! DeadlineExceeded. A terminating pod on a Ready node is removed once its containers have
+//! stopped: at once after SIGTERM, or `konverge.io/stop-after` later, but never later than its
+//! grace period (`deletionGracePeriodSeconds`, when the kubelet kills what is left) — unless it
+//! still carries finalizers: then its containers are stopped all the same (the pod ends Failed)
+//! and, as with the API server, it stays (Terminating) until whoever owns the finalizers
+//! removes them. A pod whose PersistentVolumeClaims are not all Bound (or that uses
 //! one that does not exist) waits Pending for them, as the kubelet's volume manager does. A
 //! kubelet on a node that is not Ready does nothing.
 
 use crate::actions::{Action, Change, EventType, Precondition};
 use crate::controllers::{Controller, Proposals};
 use crate::facts::volumes::ClaimUse;
-use crate::facts::{pods, ContainerState, Facts, Id, Phase, RestartPolicy, Sym};
+use crate::facts::{pods, sched, ContainerState, Facts, Id, Phase, RestartPolicy, Sym};
 use crate::model;
 use crepe::crepe;
 use rustc_hash::FxBuildHasher;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 
 /// Waiting reasons of image pulls as codes.
 const NOT_WAITING: u8 = 0;
@@ -73,7 +85,8 @@ crepe! {
     // (pod, node name, phase, ready, being deleted).
     @input
     pub struct BoundPod(Id, Sym, Phase, bool, bool);
-    // Nodes whose kubelet is up (the node exists and is Ready), by name.
+    // Nodes whose kubelet is up (the node exists and is Ready, and `node fail` did not stop
+    // its kubelet), by name.
     @input
     pub struct NodeUp(Sym);
     // (pod, ready-after seconds, image pull fails).
@@ -110,6 +123,13 @@ crepe! {
     // Pods with `metadata.finalizers`: their deletion waits for them.
     @input
     pub struct HasFinalizers(Id);
+    // A pod being deleted: (pod, deletion asked for at, grace period, stop-after seconds).
+    @input
+    pub struct Terminating(Id, i64, i64, i64);
+
+    // (pod, when its containers are gone, killed at the end of the grace period).
+    struct Stopped(Id, i64, bool);
+    struct StoppedNow(Id, bool);
     // A pod uses a claim that does not exist.
     @input
     pub struct UsesMissingClaim(Id);
@@ -120,13 +140,41 @@ crepe! {
     @input
     pub struct ClaimReady(Id);
 
+    // Admission (`lifecycle.PredicateAdmitHandler`, NodeResourcesFit's `fitsRequest`): a
+    // pod bound to the node and not admitted yet, the pods awaiting admission before it
+    // (creation order) and the admitted ones must fit the node's allocatable.
+    @input
+    pub struct AwaitingAdmission(Id);
+    // (pod, resource index, amount).
+    @input
+    pub struct Wants(Id, u32, i64);
+    // (pod, resource index, what it and the pods awaiting admission before it request).
+    @input
+    pub struct Ahead(Id, u32, i64);
+    // (node, resource index, allocatable, used by admitted pods).
+    @input
+    pub struct NodeUse(Sym, u32, i64, i64);
+    // (pod, resource index): the node has too little of it even for this pod alone.
+    @output
+    pub struct Rejected(Id, u32);
+    // The pods before it awaiting admission may take the room it needs: it waits for them.
+    struct Crowded(Id);
+    struct Held(Id);
+    struct Admitting(Id, Sym);
+
+    Admitting(p, node) <- AwaitingAdmission(p), Live(p, Phase::Pending, _), BoundPod(p, node, _, _, _);
+    Rejected(p, r) <- Admitting(p, node), Wants(p, r, want), NodeUse(node, r, cap, used), (want > cap - used);
+    Crowded(p) <- Admitting(p, node), Ahead(p, r, total), NodeUse(node, r, cap, used), (total > cap - used);
+    Held(p) <- Crowded(p);
+    Held(p) <- Rejected(p, _);
+
     // The volume manager waits for every claim the pod uses to be bound before the
     // containers start.
     struct VolumesWaiting(Id);
     VolumesWaiting(p) <- UsesMissingClaim(p);
     VolumesWaiting(p) <- UsesClaim(p, c), !ClaimReady(c);
     struct Mountable(Id);
-    Mountable(p) <- Live(p, Phase::Pending, _), !VolumesWaiting(p);
+    Mountable(p) <- Live(p, Phase::Pending, _), !VolumesWaiting(p), !Held(p);
 
     struct Live(Id, Phase, bool);
     struct Active(Id, Phase);
@@ -159,8 +207,9 @@ crepe! {
     // A pod being deleted that finalizers hold: stop its containers.
     @output
     pub struct Stop(Id);
+    // Remove a pod whose containers are gone: (pod, killed at the end of its grace period).
     @output
-    pub struct Finish(Id);
+    pub struct Finish(Id, bool);
     // (time, work in progress): a time to look again; restarts of a pod that loops for ever
     // (restartPolicy Always) are not work in progress.
     @output
@@ -227,10 +276,15 @@ crepe! {
         Down(p, at, restarts), let delay = crash_loop_back_off(restarts), Now(now), (at + delay > now),
         Policy(p, policy);
 
-    // Deletion.
-    Finish(p) <- BoundPod(p, node, _, _, true), NodeUp(node), !HasFinalizers(p);
+    // Deletion: the containers get SIGTERM and stop on their own (`stop-after`), or are killed
+    // when the grace period ends first.
+    Stopped(p, at + stop.min(grace), stop > grace) <- Terminating(p, at, grace, stop);
+    StoppedNow(p, killed) <-
+        BoundPod(p, node, _, _, true), NodeUp(node), Stopped(p, t, killed), Now(now), (t <= now);
+    Timer(t, true) <- BoundPod(p, node, _, _, true), NodeUp(node), Stopped(p, t, _), Now(now), (t > now);
+    Finish(p, killed) <- StoppedNow(p, killed), !HasFinalizers(p);
     Stop(p) <-
-        BoundPod(p, node, phase, _, true), NodeUp(node), HasFinalizers(p),
+        StoppedNow(p, _), HasFinalizers(p), BoundPod(p, _, phase, _, true),
         (phase != Phase::Succeeded && phase != Phase::Failed);
 }
 
@@ -272,6 +326,9 @@ pub fn reconcile(f: &Facts) -> Proposals {
         if p.has_finalizers {
             rt.extend([HasFinalizers(p.id)]);
         }
+        if p.deleting {
+            rt.extend([Terminating(p.id, p.deletion_requested, p.grace_period, p.knobs.stop_after)]);
+        }
     }
     for (pod, _, _, state) in crate::facts::volumes::claim_uses(f) {
         match state {
@@ -284,15 +341,20 @@ pub fn reconcile(f: &Facts) -> Proposals {
             }
         }
     }
-    rt.extend(f.nodes.iter().filter(|n| n.ready).map(|n| NodeUp(n.name)));
+    let admission = sched::admission(f);
+    rt.extend(admission.awaiting.iter().map(|&p| AwaitingAdmission(p)));
+    rt.extend(admission.wants.iter().map(|&(p, r, x)| Wants(p, r, x)));
+    rt.extend(admission.ahead.iter().map(|&(p, r, x)| Ahead(p, r, x)));
+    rt.extend(admission.node_use.iter().map(|&(n, r, cap, used)| NodeUse(n, r, cap, used)));
+    rt.extend(f.nodes.iter().filter(|n| n.ready && !n.kubelet_stopped).map(|n| NodeUp(n.name)));
     rt.extend([Now(f.now)]);
-    let (starts, pulls, readies, exits, back_offs, restarts, deadlines, stops, finishes, timers) =
+    let (rejected, starts, pulls, readies, exits, back_offs, restarts, deadlines, stops, finishes, timers) =
         rt.run_with_hasher::<FxBuildHasher>();
 
     let now = model::fmt_time(f.now);
     let mut out: Vec<(Id, Action)> = Vec::new();
     let mut write =
-        |p: Id, status: Value, reason: String, event: Option<(EventType, &'static str, String)>| {
+        |p: Id, status: Value, reason: String, event: Option<(EventType, Cow<'static, str>, String)>| {
             let mut action = Action::new(
                 Change::Patch {
                     key: f.key(p).clone(),
@@ -307,12 +369,26 @@ pub fn reconcile(f: &Facts) -> Proposals {
             }
             out.push((p, action));
         };
+    for (p, resource) in first_reasons(rejected.into_iter().map(|Rejected(p, r)| (p, r))) {
+        let message = admission.insufficient(f, p, resource);
+        let reason = format!("OutOf{}", admission.resources[resource as usize]);
+        let status = json!({
+            "phase": "Failed", "reason": reason,
+            "message": format!("Pod was rejected: {message}"), "startTime": now,
+        });
+        write(
+            p,
+            status,
+            format!("admission refused: {message}"),
+            Some((EventType::Warning, reason.into(), message)),
+        );
+    }
     for Start(p, ready) in starts {
         let pod = f.raw(p);
         let mut status = pod_status(pod, "Running", ready, &now, |_| running(&now, ready, 0, None));
         status["startTime"] = json!(now);
         let why = if ready { "started; Running, Ready" } else { "started; Running, not Ready yet" };
-        let event = (EventType::Normal, "Started", "Started container".to_string());
+        let event = (EventType::Normal, "Started".into(), "Started container".to_string());
         write(p, status, why.into(), Some(event));
     }
     for PullFails(p, code) in pulls {
@@ -325,7 +401,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
             &now,
             |c| json!({"state": waiting, "ready": false, "started": false, "restartCount": restart_count(c)}),
         );
-        let event = (EventType::Warning, "Failed", format!("Failed to pull image: {reason}"));
+        let event = (EventType::Warning, "Failed".into(), format!("Failed to pull image: {reason}"));
         write(p, status, format!("image pull fails: {reason}"), Some(event));
     }
     for BecomeReady(p) in readies {
@@ -375,7 +451,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
             p,
             status,
             format!("CrashLoopBackOff: restart in {}", go_duration(delay)),
-            Some((EventType::Warning, "BackOff", event)),
+            Some((EventType::Warning, "BackOff".into(), event)),
         );
     }
     for Restart(p) in restarts {
@@ -388,7 +464,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
             running(&now, ready, restart_count(c) + 1, last)
         });
         let count = f.pod(p).map_or(0, |pf| pf.restarts) + 1;
-        let event = (EventType::Normal, "Started", "Started container".to_string());
+        let event = (EventType::Normal, "Started".into(), "Started container".to_string());
         write(p, status, format!("container restarted (restart {count})"), Some(event));
     }
     for DeadlineExceeded(p) in deadlines {
@@ -399,12 +475,13 @@ pub fn reconcile(f: &Facts) -> Proposals {
         let seconds = f.pod(p).and_then(|pf| pf.active_deadline).unwrap_or(0);
         let why =
             format!("activeDeadlineSeconds {seconds} passed: containers killed, Failed (DeadlineExceeded)");
-        write(p, status, why, Some((EventType::Warning, "DeadlineExceeded", message.to_string())));
+        write(p, status, why, Some((EventType::Warning, "DeadlineExceeded".into(), message.to_string())));
     }
     for Stop(p) in stops {
         let pod = f.raw(p);
         let status = pod_status(pod, "Failed", false, &now, |c| killed(c, &now));
-        let event = (EventType::Normal, "Killing", format!("Stopping container {}", first_container(pod)));
+        let event =
+            (EventType::Normal, "Killing".into(), format!("Stopping container {}", first_container(pod)));
         write(
             p,
             status,
@@ -412,15 +489,13 @@ pub fn reconcile(f: &Facts) -> Proposals {
             Some(event),
         );
     }
-    for Finish(p) in finishes {
-        out.push((
-            p,
-            Action::new(
-                Change::Remove { key: f.key(p).clone() },
-                NAME,
-                "grace period over: containers stopped, pod removed",
-            ),
-        ));
+    for Finish(p, killed) in finishes {
+        let why = if killed {
+            "grace period over: containers killed, pod removed"
+        } else {
+            "containers stopped: pod removed"
+        };
+        out.push((p, Action::new(Change::Remove { key: f.key(p).clone() }, NAME, why)));
     }
     out.sort_by(|a, b| f.key(a.0).cmp(f.key(b.0)));
     let mut proposals = Proposals::new(out.into_iter().map(|(_, a)| a).collect(), Vec::new());
@@ -436,6 +511,15 @@ pub fn reconcile(f: &Facts) -> Proposals {
         times.dedup();
     }
     proposals
+}
+
+/// Of each pod's refused resources, the first in upstream's order (the kubelet reports only
+/// the first reason), pods in id order.
+fn first_reasons(refused: impl Iterator<Item = (Id, u32)>) -> Vec<(Id, u32)> {
+    let mut refused: Vec<(Id, u32)> = refused.collect();
+    refused.sort_unstable();
+    refused.dedup_by_key(|r| r.0);
+    refused
 }
 
 fn phase_name(phase: Phase) -> &'static str {

@@ -1,6 +1,8 @@
 //! Scheduler: bind pending pods to nodes (upstream kube-scheduler's default filter plugins and
 //! NodeResourcesFit's LeastAllocated score, `pkg/scheduler/framework/plugins`).
 //!
+//! PreEnqueue: a pod with scheduling gates is not queued ([`scheduling_gates`]).
+//!
 //! Filters, in the default profile's order (a node is rejected by the first that fails):
 //! - NodeUnschedulable: a node with `spec.unschedulable` takes only pods that tolerate
 //!   `node.kubernetes.io/unschedulable:NoSchedule` (as DaemonSet pods do).
@@ -20,8 +22,21 @@
 //!   memory, ephemeral-storage, extended and hugepages resources) as upstream's `PodRequests`
 //!   counts them.
 //!
-//! Score: LeastAllocated over cpu and memory, with the incoming pod's own request added (so of
-//! two empty nodes the larger wins); ties by a finer (millionths) score, then by node name.
+//! Score, the default profile's plugins with their weights, summed:
+//! - NodeResourcesFit LeastAllocated (1) over cpu and memory, with the incoming pod's own
+//!   request added (so of two empty nodes the larger wins), containers without requests
+//!   counting 100m / 200Mi;
+//! - NodeResourcesBalancedAllocation (1): `(1 - std) * 100` of the cpu and memory fractions
+//!   requested (as set, the pod's included); skipped for a pod that requests neither;
+//! - NodeAffinity (2): the weights of the preferred terms the node matches, normalized to
+//!   0–100 against the best node (`DefaultNormalizeScore`);
+//! - TaintToleration (3): the node's PreferNoSchedule taints the pod does not tolerate,
+//!   normalized reversed (fewest 100).
+//!
+//! ImageLocality (nodes list no images here), PodTopologySpread and InterPodAffinity (not
+//! modelled) add nothing. Upstream picks at random among the best totals; konverge takes the
+//! highest LeastAllocated in millionths (the same mean without rounding), then the node name.
+//! The two normalized scores are scaled against the nodes feasible when the step starts.
 //!
 //! The real scheduler places one pod at a time and each placement changes the next pod's
 //! scores. Within one step konverge places a whole queue at once: the filter rules decide which
@@ -34,9 +49,11 @@
 //! and never queued.
 
 use crate::actions::{Action, Change, EventType, Precondition};
+use crate::controllers::{node_selector, taint_toleration};
 use crate::controllers::{Controller, Proposals};
-use crate::facts::sched::{self, SchedFacts, OP_DOES_NOT_EXIST, OP_EXISTS, OP_GT, OP_IN, OP_LT, OP_NOT_IN};
-use crate::facts::{Facts, Id, Sym, ANY_EFFECT, EMPTY, NO_EXECUTE, NO_SCHEDULE, TAINT_UNSCHEDULABLE};
+use crate::facts::node_selector::NAME_FIELD;
+use crate::facts::sched::{self, SchedFacts};
+use crate::facts::{Facts, Id, Sym, EMPTY, NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE, TAINT_UNSCHEDULABLE};
 use crepe::crepe;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use serde_json::json;
@@ -50,48 +67,34 @@ crepe! {
     // (pod, class, rank in the class's queue).
     @input
     pub struct Pending(Id, u32, i64);
+    // (class, node): the nodes NodeAffinity's PreFilter leaves the class (`node_selector`'s
+    // scope). Every filter below is evaluated on candidates only, so a class pinned to one
+    // node (a daemon pod) costs one node, not all of them.
     @input
-    pub struct Class(u32);
+    pub struct Candidate(u32, Id);
+    // (class, node): the class's nodeSelector and required node affinity match the node.
+    @input
+    pub struct SelectorMatches(u32, Id);
+    // The class tolerates `node.kubernetes.io/unschedulable:NoSchedule`.
+    @input
+    pub struct ToleratesCordon(u32);
+    // (class, node, key, value, effect) of each taint of the node the class does not tolerate.
+    @input
+    pub struct UntoleratedTaint(u32, Id, Sym, Sym, u8);
+    // (term, class, weight) of each preferred node-affinity term, and the nodes it matches.
+    @input
+    pub struct PreferredTerm(u32, u32, i64);
+    @input
+    pub struct PreferredMatches(u32, Id);
     // (class, resource index, amount) of every resource the class's pods request.
     @input
     pub struct ClassRequests(u32, u32, i64);
-    @input
-    pub struct ClassSelects(u32, Sym, Sym);
-    // (class, key, operator is Exists, value, effect or ANY_EFFECT).
-    @input
-    pub struct ClassTolerates(u32, Sym, bool, Sym, u8);
-    // The class has required node affinity, made of these terms.
-    @input
-    pub struct ClassAffinity(u32);
-    @input
-    pub struct ClassTerm(u32, u32);
-    @input
-    pub struct TermRequires(u32, u32);
-    // (requirement, matchFields, key, operator, parses).
-    @input
-    pub struct Requirement(u32, bool, Sym, u8, bool);
-    @input
-    pub struct RequirementValue(u32, Sym);
-    // The integer of a Gt/Lt requirement.
-    @input
-    pub struct RequirementNumber(u32, i64);
     // (class, host IP, protocol, host port).
     @input
     pub struct ClassPort(u32, Sym, Sym, i64);
-    // (node, name).
-    @input
-    pub struct Node(Id, Sym);
     // spec.unschedulable.
     @input
     pub struct NodeCordoned(Id);
-    @input
-    pub struct NodeLabel(Id, Sym, Sym);
-    // A label whose value is an integer (for Gt/Lt).
-    @input
-    pub struct NodeLabelNumber(Id, Sym, i64);
-    // (node, key, value, effect).
-    @input
-    pub struct NodeTaint(Id, Sym, Sym, u8);
     // (node, resource index, room left).
     @input
     pub struct NodeFree(Id, u32, i64);
@@ -101,124 +104,24 @@ crepe! {
     // (node, host IP, protocol, host port) held by bound pods.
     @input
     pub struct NodePort(Id, Sym, Sym, i64);
-    // The interned names the rules compare with: the unschedulable taint key, the
-    // `metadata.name` field, the `0.0.0.0` host IP.
+    // The interned `0.0.0.0` host IP.
     @input
-    pub struct Names(Sym, Sym, Sym);
-
-    // NodeAffinity's PreFilter: the node names every term pins with `metadata.name In`. A
-    // class whose every term pins names is a candidate for those nodes only; any other class
-    // for every node. Every filter below is evaluated on candidates only, so a class pinned
-    // to one node (a DaemonSet pod) costs one node, not all of them.
-    struct NameIn(u32, u32);
-    struct TermPinned(u32);
-    struct NameCandidate(u32, Sym);
-    struct NameDropped(u32, Sym);
-    struct TermNames(u32, Sym);
-    struct ClassUnpinned(u32);
-    struct ClassPinned(u32);
-    @output
-    pub struct PinnedAll(u32);
-    struct ClassNames(u32, Sym);
-    struct ClassNamesAny(u32);
-    @output
-    pub struct AffinityConflict(u32);
-    struct Candidate(u32, Id);
-    // The nodes a pinned class is a candidate for.
-    @output
-    pub struct PinnedCandidate(u32, Id);
-
-    NameIn(t, r) <-
-        TermRequires(t, r), Requirement(r, true, k, op, _), (op == OP_IN), Names(_, name_field, _), (k == name_field);
-    TermPinned(t) <- NameIn(t, _);
-    NameCandidate(t, v) <- NameIn(t, r), RequirementValue(r, v);
-    NameDropped(t, v) <- NameCandidate(t, v), NameIn(t, r), !RequirementValue(r, v);
-    TermNames(t, v) <- NameCandidate(t, v), !NameDropped(t, v);
-    ClassUnpinned(c) <- ClassTerm(c, t), !TermPinned(t);
-    ClassPinned(c) <- ClassTerm(c, t), TermPinned(t);
-    PinnedAll(c) <- ClassPinned(c), !ClassUnpinned(c);
-    ClassNames(c, v) <- PinnedAll(c), ClassTerm(c, t), TermNames(t, v);
-    ClassNamesAny(c) <- ClassNames(c, _);
-    AffinityConflict(c) <- PinnedAll(c), !ClassNamesAny(c);
-    Candidate(c, n) <- Class(c), !PinnedAll(c), Node(n, _);
-    Candidate(c, n) <- ClassNames(c, name), Node(n, name);
-    PinnedCandidate(c, n) <- PinnedAll(c), Candidate(c, n);
+    pub struct BindAll(Sym);
 
     // NodeUnschedulable and TaintToleration.
-    struct CordonTaint(Sym, Sym, u8);
-    struct TaintSeen(Sym, Sym, u8);
-    struct ClassToleratesTaint(u32, Sym, Sym, u8);
     @output
     pub struct Cordoned(u32, Id);
-    // (class, node, key, value, effect) of each NoSchedule/NoExecute taint the class does not
-    // tolerate, for the FailedScheduling message.
-    @output
-    pub struct UntoleratedTaint(u32, Id, Sym, Sym, u8);
     struct Untolerated(u32, Id);
 
-    CordonTaint(k, v, e) <- Names(k, _, _), let v = EMPTY, let e = NO_SCHEDULE;
-    TaintSeen(k, v, e) <- NodeTaint(_, k, v, e), (e == NO_SCHEDULE || e == NO_EXECUTE);
-    TaintSeen(k, v, e) <- CordonTaint(k, v, e);
-    // Upstream `Toleration.ToleratesTaint`.
-    ClassToleratesTaint(c, k, v, e) <-
-        TaintSeen(k, v, e), ClassTolerates(c, tk, exists, tv, te),
-        (te == ANY_EFFECT || te == e), (tk == EMPTY || tk == k), (exists || tv == v);
-    Cordoned(c, n) <- Candidate(c, n), NodeCordoned(n), CordonTaint(k, v, e), !ClassToleratesTaint(c, k, v, e);
-    UntoleratedTaint(c, n, k, v, e) <-
-        Candidate(c, n), NodeTaint(n, k, v, e), (e == NO_SCHEDULE || e == NO_EXECUTE),
-        !ClassToleratesTaint(c, k, v, e);
-    Untolerated(c, n) <- UntoleratedTaint(c, n, _, _, _);
+    Untolerated(c, n) <- UntoleratedTaint(c, n, _, _, e), (e == NO_SCHEDULE || e == NO_EXECUTE);
 
-    // NodeAffinity: nodeSelector, then the required terms (each requirement evaluated on the
-    // nodes some class holding it is a candidate for).
-    struct TermCandidate(u32, Id);
-    struct RequirementCandidate(u32, Id);
-    struct HasLabel(Id, Sym);
-    struct NotInHit(u32, Id);
-    struct NameNotInHit(u32, Id);
-    struct Holds(u32, Id);
-    struct TermBroken(u32);
-    struct TermFails(u32, Id);
-    struct TermMatches(u32, Id);
-    struct AffinityMatches(u32, Id);
+    Cordoned(c, n) <- Candidate(c, n), NodeCordoned(n), !ToleratesCordon(c);
+
+    // NodeAffinity.
     @output
     pub struct AffinityMiss(u32, Id);
 
-    AffinityMiss(c, n) <- Candidate(c, n), ClassSelects(c, k, v), !NodeLabel(n, k, v);
-    TermCandidate(t, n) <- Candidate(c, n), ClassTerm(c, t);
-    RequirementCandidate(r, n) <- TermCandidate(t, n), TermRequires(t, r);
-    HasLabel(n, k) <- NodeLabel(n, k, _);
-    Holds(r, n) <-
-        RequirementCandidate(r, n), Requirement(r, false, k, op, true), (op == OP_IN), NodeLabel(n, k, v),
-        RequirementValue(r, v);
-    NotInHit(r, n) <-
-        RequirementCandidate(r, n), Requirement(r, false, k, op, true), (op == OP_NOT_IN), NodeLabel(n, k, v),
-        RequirementValue(r, v);
-    Holds(r, n) <- RequirementCandidate(r, n), Requirement(r, false, _, op, true), (op == OP_NOT_IN), !NotInHit(r, n);
-    Holds(r, n) <- RequirementCandidate(r, n), Requirement(r, false, k, op, true), (op == OP_EXISTS), HasLabel(n, k);
-    Holds(r, n) <-
-        RequirementCandidate(r, n), Requirement(r, false, k, op, true), (op == OP_DOES_NOT_EXIST), !HasLabel(n, k);
-    Holds(r, n) <-
-        RequirementCandidate(r, n), Requirement(r, false, k, op, true), (op == OP_GT), RequirementNumber(r, x),
-        NodeLabelNumber(n, k, y), (y > x);
-    Holds(r, n) <-
-        RequirementCandidate(r, n), Requirement(r, false, k, op, true), (op == OP_LT), RequirementNumber(r, x),
-        NodeLabelNumber(n, k, y), (y < x);
-    // matchFields: a node has only the `metadata.name` field; on any other key In never
-    // holds and NotIn always does.
-    Holds(r, n) <-
-        RequirementCandidate(r, n), Requirement(r, true, k, op, true), (op == OP_IN), Names(_, name_field, _),
-        (k == name_field), Node(n, name), RequirementValue(r, name);
-    NameNotInHit(r, n) <-
-        RequirementCandidate(r, n), Requirement(r, true, k, op, true), (op == OP_NOT_IN), Names(_, name_field, _),
-        (k == name_field), Node(n, name), RequirementValue(r, name);
-    Holds(r, n) <-
-        RequirementCandidate(r, n), Requirement(r, true, _, op, true), (op == OP_NOT_IN), !NameNotInHit(r, n);
-    TermBroken(t) <- TermRequires(t, r), Requirement(r, _, _, _, false);
-    TermFails(t, n) <- TermCandidate(t, n), TermRequires(t, r), !Holds(r, n);
-    TermMatches(t, n) <- TermCandidate(t, n), !TermBroken(t), !TermFails(t, n);
-    AffinityMatches(c, n) <- Candidate(c, n), ClassTerm(c, t), TermMatches(t, n);
-    AffinityMiss(c, n) <- Candidate(c, n), ClassAffinity(c), !AffinityMatches(c, n);
+    AffinityMiss(c, n) <- Candidate(c, n), !SelectorMatches(c, n);
 
     // NodePorts (upstream `HostPortInfo.CheckConflict`).
     @output
@@ -230,11 +133,11 @@ crepe! {
     struct PortOnNode(Id, Sym, Sym, i64, u32);
 
     PortClash(c, n) <-
-        Candidate(c, n), ClassPort(c, ip, pr, p), NodePort(n, ip2, pr, p), Names(_, _, any),
+        Candidate(c, n), ClassPort(c, ip, pr, p), NodePort(n, ip2, pr, p), BindAll(any),
         (ip == any || ip2 == any || ip == ip2);
     PortOnNode(n, ip, pr, p, c) <- ClassPort(c, ip, pr, p), Candidate(c, n);
     ClassesClash(c, c2) <-
-        PortOnNode(n, ip, pr, p, c), PortOnNode(n, ip2, pr, p, c2), Names(_, _, any),
+        PortOnNode(n, ip, pr, p, c), PortOnNode(n, ip2, pr, p, c2), BindAll(any),
         (ip == any || ip2 == any || ip == ip2);
 
     // NodeResourcesFit.
@@ -261,6 +164,17 @@ crepe! {
         !PortClash(c, n), !ShortOf(c, n);
     Schedulable(c) <- Feasible(c, _);
     Unschedulable(pod, c) <- Pending(pod, c, _), !Schedulable(c);
+
+    // The scores that do not change as pods are placed, on feasible nodes: NodeAffinity's
+    // (class, node, term, weight) of each preferred term matching the node, and
+    // TaintToleration's (class, node, key, value) of each PreferNoSchedule taint not tolerated.
+    @output
+    pub struct PreferredHit(u32, Id, u32, i64);
+    @output
+    pub struct PreferAvoided(u32, Id, Sym, Sym);
+
+    PreferredHit(c, n, t, w) <- PreferredTerm(t, c, w), PreferredMatches(t, n), Feasible(c, n);
+    PreferAvoided(c, n, k, v) <- UntoleratedTaint(c, n, k, v, e), (e == PREFER_NO_SCHEDULE), Feasible(c, n);
 }
 
 /// Placement: the pending pod of queue rank `r` in its class takes the class's slot `r`.
@@ -282,6 +196,60 @@ pub mod placement {
     }
 }
 
+/// SchedulingGates (upstream `framework/plugins/schedulinggates`, a PreEnqueue plugin): a pod
+/// with `spec.schedulingGates` is not queued at all — it stays Pending, its PodScheduled
+/// condition (reason SchedulingGated, set by the API server when it was created) untouched —
+/// until every gate is removed.
+pub mod scheduling_gates {
+    use crate::facts::{Facts, Id};
+    use crate::model;
+    use crepe::crepe;
+    use rustc_hash::{FxBuildHasher, FxHashSet};
+    use serde_json::Value;
+
+    crepe! {
+        @input
+        pub struct Queued(pub Id);
+        // The pod has scheduling gates.
+        @input
+        pub struct Gated(pub Id);
+
+        @output
+        pub struct Held(pub Id);
+
+        Held(p) <- Queued(p), Gated(p);
+    }
+
+    /// Take the gated pods out of the queue (the rest keep their order, ranks renumbered).
+    pub fn pre_enqueue(f: &Facts, pending: &mut Vec<(Id, u32, i64)>) {
+        let gated = |p: Id| {
+            model::at(f.raw(p), &["spec", "schedulingGates"])
+                .and_then(Value::as_array)
+                .is_some_and(|g| !g.is_empty())
+        };
+        let mut rt = Crepe::new();
+        rt.extend(pending.iter().map(|&(p, _, _)| Queued(p)));
+        rt.extend(pending.iter().filter(|&&(p, _, _)| gated(p)).map(|&(p, _, _)| Gated(p)));
+        let (held,) = rt.run_with_hasher::<FxBuildHasher>();
+        if !held.is_empty() {
+            let held: FxHashSet<Id> = held.into_iter().map(|Held(p)| p).collect();
+            super::leave_queue(pending, &held);
+        }
+    }
+}
+
+/// Take `left` out of the queue: the other pods keep their order, each class's ranks
+/// renumbered from 0.
+fn leave_queue(pending: &mut Vec<(Id, u32, i64)>, left: &FxHashSet<Id>) {
+    pending.retain(|(p, _, _)| !left.contains(p));
+    let mut next_rank: FxHashMap<u32, i64> = FxHashMap::default();
+    for (_, class, rank) in pending.iter_mut() {
+        let r = next_rank.entry(*class).or_default();
+        *rank = *r;
+        *r += 1;
+    }
+}
+
 /// VolumeBinding's PreFilter (upstream `framework/plugins/volumebinding`, `GetPodVolumeClaims`):
 /// a pod that uses a claim which does not exist or is being deleted, or a claim of a class that
 /// binds immediately and is not bound yet, is not scheduled: it stays Pending with the
@@ -293,7 +261,7 @@ pub mod volume_binding {
     use crate::facts::volumes::{self, ClaimUse};
     use crate::facts::{Facts, Id, Sym};
     use crepe::crepe;
-    use rustc_hash::{FxBuildHasher, FxHashMap};
+    use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
     pub const NOT_FOUND: u8 = 0;
     pub const BEING_DELETED: u8 = 1;
@@ -373,13 +341,8 @@ pub mod volume_binding {
         }
         let mut refused: Vec<(Id, String)> = why.into_iter().collect();
         refused.sort_unstable_by(|a, b| f.key(a.0).cmp(f.key(b.0)));
-        pending.retain(|(p, _, _)| refused.binary_search_by(|r| f.key(r.0).cmp(f.key(*p))).is_err());
-        let mut next_rank: FxHashMap<u32, i64> = FxHashMap::default();
-        for (_, class, rank) in pending.iter_mut() {
-            let r = next_rank.entry(*class).or_default();
-            *rank = *r;
-            *r += 1;
-        }
+        let left: FxHashSet<Id> = refused.iter().map(|r| r.0).collect();
+        super::leave_queue(pending, &left);
         let nodes = f.nodes.len();
         refused
             .into_iter()
@@ -408,6 +371,74 @@ pub fn least_allocated(cpu: i64, cpu_alloc: i64, mem: i64, mem_alloc: i64) -> (i
     )
 }
 
+/// NodeResourcesBalancedAllocation's score of a node with `cpu` millicores and `mem` bytes
+/// requested (the incoming pod included, requests as set — no defaults) out of what it can
+/// allocate: `(1 - std) * 100` truncated, `std` the standard deviation of the two fractions
+/// (each capped at 1; a resource the node has none of is left out).
+pub fn balanced_allocation(cpu: i64, cpu_alloc: i64, mem: i64, mem_alloc: i64) -> i64 {
+    let fractions: Vec<f64> = [(cpu, cpu_alloc), (mem, mem_alloc)]
+        .into_iter()
+        .filter(|&(_, alloc)| alloc != 0)
+        .map(|(req, alloc)| (req as f64 / alloc as f64).min(1.0))
+        .collect();
+    let std = match fractions.as_slice() {
+        [a, b] => ((a - b) / 2.0).abs(),
+        _ => 0.0,
+    };
+    ((1.0 - std) * 100.0) as i64
+}
+
+/// Upstream's `DefaultNormalizeScore`: scale `raw` to 0–100 against the highest raw score
+/// among the nodes scored (`reverse`: the lowest raw score gets 100); all zero stay 0 (100
+/// reversed).
+pub fn normalize_score(raw: i64, max: i64, reverse: bool) -> i64 {
+    let score = if max == 0 { 0 } else { 100 * raw / max };
+    if reverse {
+        100 - score
+    } else {
+        score
+    }
+}
+
+/// Default profile weights of the scores konverge computes.
+pub const WEIGHT_NODE_AFFINITY: i64 = 2;
+pub const WEIGHT_TAINT_TOLERATION: i64 = 3;
+
+/// The weighted scores that placing pods does not change, by (class, node), over each class's
+/// feasible nodes: NodeAffinity (sum of the matching preferred terms' weights, normalized) and
+/// TaintToleration (number of PreferNoSchedule taints not tolerated, normalized reversed).
+/// Upstream normalizes over the nodes feasible for each pod; konverge over those feasible for
+/// the class when the step starts, so a node filling up in the step leaves the scale as it was.
+fn fixed_scores(
+    feasible: &[(u32, Id)],
+    hits: impl Iterator<Item = (u32, Id, i64)>,
+    avoided: impl Iterator<Item = (u32, Id)>,
+) -> FxHashMap<(u32, Id), i64> {
+    let mut affinity: FxHashMap<(u32, Id), i64> = FxHashMap::default();
+    for (c, n, w) in hits {
+        *affinity.entry((c, n)).or_default() += w;
+    }
+    let mut taints: FxHashMap<(u32, Id), i64> = FxHashMap::default();
+    for (c, n) in avoided {
+        *taints.entry((c, n)).or_default() += 1;
+    }
+    let mut max: FxHashMap<u32, (i64, i64)> = FxHashMap::default();
+    for &(c, n) in feasible {
+        let m = max.entry(c).or_default();
+        m.0 = m.0.max(affinity.get(&(c, n)).copied().unwrap_or(0));
+        m.1 = m.1.max(taints.get(&(c, n)).copied().unwrap_or(0));
+    }
+    feasible
+        .iter()
+        .map(|&(c, n)| {
+            let (max_affinity, max_taints) = max.get(&c).copied().unwrap_or_default();
+            let a = normalize_score(affinity.get(&(c, n)).copied().unwrap_or(0), max_affinity, false);
+            let t = normalize_score(taints.get(&(c, n)).copied().unwrap_or(0), max_taints, true);
+            ((c, n), WEIGHT_NODE_AFFINITY * a + WEIGHT_TAINT_TOLERATION * t)
+        })
+        .collect()
+}
+
 /// The next free slot of a node while ranking slots: (score, finer score, node name first, k,
 /// node index, slots the node has for the class). The heap's greatest is the next place a pod
 /// goes.
@@ -421,9 +452,10 @@ fn pods_fitting(want: &[i64], free: &[i64], pods: i64) -> i64 {
 
 /// Rank the places the pending pods of each class would take if scheduled one at a time:
 /// `(class, rank, node)` for ranks `0..pending`. `feasible` is what the filter rules derived
-/// (the nodes each class fits); `clashes` the pairs of classes whose host ports clash. Each
-/// node's k-th slot scores LeastAllocated with k pods of the class already added plus the one
-/// being placed; the best score goes first, ties by node name. Classes are placed in turn, each
+/// (the nodes each class fits); `clashes` the pairs of classes whose host ports clash; `fixed`
+/// the weighted scores placing pods does not change. Each node's k-th slot scores
+/// LeastAllocated and BalancedAllocation with k pods of the class already added plus the one
+/// being placed, plus `fixed`; the best total goes first, ties as the module says. Classes are placed in turn, each
 /// seeing the room, load and host ports the classes before it took, so several shapes of pods
 /// in one queue spread and fit instead of piling onto the same best nodes.
 pub fn placement_slots(
@@ -431,6 +463,7 @@ pub fn placement_slots(
     s: &SchedFacts,
     feasible: &[(u32, Id)],
     clashes: &[(u32, u32)],
+    fixed: &FxHashMap<(u32, Id), i64>,
 ) -> Vec<(u32, i64, Id)> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
@@ -457,15 +490,27 @@ pub fn placement_slots(
     for class in &s.classes {
         let (Some(&want), Some(nodes)) = (pending.get(&class.id), by_class.get(&class.id)) else { continue };
         let (cpu, mem) = (class.score_cpu_m, class.score_mem);
-        let score = |load: &[(i64, i64)], i: usize, k: i64| {
+        let (cpu_req, mem_req) = (class.requests[sched::CPU], class.requests[sched::MEMORY]);
+        let best_effort = cpu_req == 0 && mem_req == 0;
+        let score = |load: &[(i64, i64)], left: &[(Vec<i64>, i64)], i: usize, k: i64| {
             let n = &f.nodes[i];
-            let (up, fine) = least_allocated(
+            let (least, fine) = least_allocated(
                 load[i].0 + (k + 1) * cpu,
                 n.alloc.cpu_m,
                 load[i].1 + (k + 1) * mem,
                 n.alloc.mem,
             );
-            (up, fine)
+            let balanced = if best_effort {
+                0
+            } else {
+                balanced_allocation(
+                    n.alloc.cpu_m - left[i].0[sched::CPU] + (k + 1) * cpu_req,
+                    n.alloc.cpu_m,
+                    n.alloc.mem - left[i].0[sched::MEMORY] + (k + 1) * mem_req,
+                    n.alloc.mem,
+                )
+            };
+            (least + balanced + fixed.get(&(class.id, n.id)).copied().unwrap_or(0), fine)
         };
         let one_per_node = !class.host_ports.is_empty();
         let mut heap: BinaryHeap<SlotHead> = nodes
@@ -476,7 +521,7 @@ pub fn placement_slots(
                 if one_per_node {
                     room = room.min(1);
                 }
-                let (up, fine) = score(&load, i, 0);
+                let (up, fine) = score(&load, &left, i, 0);
                 (room > 0).then(|| (up, fine, Reverse(&f.keys[f.nodes[i].id as usize]), Reverse(0), i, room))
             })
             .collect();
@@ -488,7 +533,7 @@ pub fn placement_slots(
             placed.push(i);
             rank += 1;
             if k + 1 < r {
-                let (up, fine) = score(&load, i, k + 1);
+                let (up, fine) = score(&load, &left, i, k + 1);
                 heap.push((up, fine, name, Reverse(k + 1), i, r));
             }
         }
@@ -510,17 +555,57 @@ pub fn placement_slots(
 
 pub fn reconcile(f: &Facts) -> Proposals {
     let mut s = sched::sched_facts(f);
+    scheduling_gates::pre_enqueue(f, &mut s.pending);
     let volume_refusals = volume_binding::prefilter(f, &mut s.pending);
     if s.pending.is_empty() {
         return volume_refusals.into();
     }
     let syms = |name: &str| f.syms.get(name).unwrap_or(u32::MAX);
-    let names = Names(syms(TAINT_UNSCHEDULABLE), syms(sched::NAME_FIELD), syms(sched::BIND_ALL));
-    let mut rt = Crepe::new();
-    rt.extend([names]);
-    rt.extend(s.pending.iter().map(|&(p, c, r)| Pending(p, c, r)));
+    let mut selectors = node_selector::Selectors::new(syms(NAME_FIELD));
     for c in &s.classes {
-        rt.extend([Class(c.id)]);
+        selectors.add(c.id, &c.node_selector, c.affinity.as_ref());
+    }
+    let matching = selectors.run(&f.syms, f.nodes.iter().map(|n| (n.id, n.name, n.labels.as_slice())));
+    let cordon = (syms(TAINT_UNSCHEDULABLE), EMPTY, NO_SCHEDULE);
+    let mut taints = taint_toleration::Taints::new();
+    for c in &s.classes {
+        taints.holder(c.id, &c.tolerations);
+    }
+    for n in &f.nodes {
+        taints.node(n.id, &n.taints, |e| e == NO_SCHEDULE || e == NO_EXECUTE || e == PREFER_NO_SCHEDULE);
+    }
+    taints.probe(cordon.0, cordon.1, cordon.2);
+    taints.scope(matching.scope.iter().copied());
+    let tolerance = taints.run();
+
+    let mut rt = Crepe::new();
+    rt.extend([BindAll(syms(sched::BIND_ALL))]);
+    rt.extend(s.pending.iter().map(|&(p, c, r)| Pending(p, c, r)));
+    rt.extend(matching.scope.iter().map(|&(c, n)| Candidate(c, n)));
+    rt.extend(matching.matches.iter().map(|&(c, n)| SelectorMatches(c, n)));
+    rt.extend(
+        tolerance
+            .tolerated
+            .iter()
+            .filter(|&&(_, k, v, e)| (k, v, e) == cordon)
+            .map(|&(c, ..)| ToleratesCordon(c)),
+    );
+    rt.extend(tolerance.untolerated.iter().map(|&(c, n, k, v, e)| UntoleratedTaint(c, n, k, v, e)));
+    let mut preferred = node_selector::Selectors::new(syms(NAME_FIELD));
+    let mut term = 0u32;
+    for c in &s.classes {
+        for (weight, requirements) in &c.preferred {
+            preferred.add_term(term, requirements);
+            rt.extend([PreferredTerm(term, c.id, *weight)]);
+            term += 1;
+        }
+    }
+    if term > 0 {
+        let nodes = f.nodes.iter().map(|n| (n.id, n.name, n.labels.as_slice()));
+        rt.extend(preferred.run(&f.syms, nodes).matches.into_iter().map(|(t, n)| PreferredMatches(t, n)));
+    }
+
+    for c in &s.classes {
         rt.extend(
             c.requests
                 .iter()
@@ -528,52 +613,19 @@ pub fn reconcile(f: &Facts) -> Proposals {
                 .filter(|(_, &v)| v > 0)
                 .map(|(r, &v)| ClassRequests(c.id, r as u32, v)),
         );
-        rt.extend(c.node_selector.iter().map(|&(k, v)| ClassSelects(c.id, k, v)));
-        rt.extend(c.tolerations.iter().map(|t| ClassTolerates(c.id, t.key, t.exists, t.value, t.effect)));
-        if let Some(terms) = &c.affinity {
-            rt.extend([ClassAffinity(c.id)]);
-            rt.extend(terms.iter().map(|&t| ClassTerm(c.id, t)));
-        }
         rt.extend(c.host_ports.iter().map(|p| ClassPort(c.id, p.ip, p.protocol, p.port)));
     }
-    for (t, reqs) in s.terms.iter().enumerate() {
-        rt.extend(reqs.iter().map(|&r| TermRequires(t as u32, r)));
-    }
-    for (id, r) in s.requirements.iter().enumerate() {
-        let id = id as u32;
-        rt.extend([Requirement(id, r.field, r.key, r.op, r.valid)]);
-        rt.extend(r.values.iter().map(|&v| RequirementValue(id, v)));
-        if matches!(r.op, OP_GT | OP_LT) {
-            rt.extend([RequirementNumber(id, r.number)]);
-        }
-    }
-    // Label keys some Gt/Lt requirement compares: only their values are parsed as integers.
-    let numeric_keys: FxHashSet<Sym> =
-        s.requirements.iter().filter(|r| matches!(r.op, OP_GT | OP_LT)).map(|r| r.key).collect();
     for (i, n) in f.nodes.iter().enumerate() {
-        rt.extend([Node(n.id, n.name)]);
         if n.unschedulable {
             rt.extend([NodeCordoned(n.id)]);
         }
-        rt.extend(n.labels.iter().map(|&(k, v)| NodeLabel(n.id, k, v)));
-        rt.extend(
-            n.labels
-                .iter()
-                .filter(|(k, _)| numeric_keys.contains(k))
-                .filter_map(|&(k, v)| Some(NodeLabelNumber(n.id, k, f.syms.resolve(v).parse().ok()?))),
-        );
-        rt.extend(n.taints.iter().map(|t| NodeTaint(n.id, t.key, t.value, t.effect)));
         let free = &s.free[i];
         rt.extend(free.free.iter().enumerate().map(|(r, &v)| NodeFree(n.id, r as u32, v)));
         rt.extend([NodePods(n.id, free.pods)]);
     }
     rt.extend(s.used_ports.iter().map(|&(n, p)| NodePort(n, p.ip, p.protocol, p.port)));
     let (
-        pinned,
-        conflicts,
-        pinned_candidates,
         cordoned,
-        untolerated_taints,
         affinity_misses,
         port_clashes,
         class_clashes,
@@ -581,6 +633,8 @@ pub fn reconcile(f: &Facts) -> Proposals {
         full,
         feasible,
         unschedulable,
+        preferred_hits,
+        prefer_avoided,
     ) = rt.run_with_hasher::<FxBuildHasher>();
 
     let mut feasible: Vec<(u32, Id)> = feasible.into_iter().map(|Feasible(c, n)| (c, n)).collect();
@@ -591,11 +645,18 @@ pub fn reconcile(f: &Facts) -> Proposals {
     for &(c, _) in &feasible {
         *feasible_count.entry(c).or_default() += 1;
     }
+    let fixed = fixed_scores(
+        &feasible,
+        preferred_hits.into_iter().map(|PreferredHit(c, n, _, w)| (c, n, w)),
+        prefer_avoided.into_iter().map(|PreferAvoided(c, n, ..)| (c, n)),
+    );
     let class_of: FxHashMap<Id, u32> = s.pending.iter().map(|&(p, c, _)| (p, c)).collect();
     let mut place = placement::Crepe::new();
     place.extend(s.pending.iter().map(|&(p, c, r)| placement::Pending(p, c, r)));
     place.extend(
-        placement_slots(f, &s, &feasible, &clashes).into_iter().map(|(c, r, n)| placement::Slot(c, r, n)),
+        placement_slots(f, &s, &feasible, &clashes, &fixed)
+            .into_iter()
+            .map(|(c, r, n)| placement::Slot(c, r, n)),
     );
     let (binds,) = place.run_with_hasher::<FxBuildHasher>();
 
@@ -624,19 +685,23 @@ pub fn reconcile(f: &Facts) -> Proposals {
     if unschedulable.is_empty() {
         return out.into();
     }
+    let pinned: FxHashSet<u32> = matching.pinned.iter().copied().collect();
+    let mut pinned_candidates: FxHashMap<u32, Vec<Id>> = FxHashMap::default();
+    for &(c, n) in matching.scope.iter().filter(|(c, _)| pinned.contains(c)) {
+        pinned_candidates.entry(c).or_default().push(n);
+    }
     let filters = Filtered {
         cordoned: cordoned.into_iter().map(|Cordoned(c, n)| (c, n)).collect(),
-        untolerated_taints,
+        untolerated_taints: tolerance
+            .untolerated
+            .iter()
+            .filter(|t| t.4 == NO_SCHEDULE || t.4 == NO_EXECUTE)
+            .copied()
+            .collect(),
         affinity_misses: affinity_misses.into_iter().map(|AffinityMiss(c, n)| (c, n)).collect(),
-        conflicts: conflicts.into_iter().map(|AffinityConflict(c)| c).collect(),
-        pinned: pinned.into_iter().map(|PinnedAll(c)| c).collect(),
-        pinned_candidates: {
-            let mut by_class: FxHashMap<u32, Vec<Id>> = FxHashMap::default();
-            for PinnedCandidate(c, n) in pinned_candidates {
-                by_class.entry(c).or_default().push(n);
-            }
-            by_class
-        },
+        conflicts: matching.conflicts.iter().copied().collect(),
+        pinned,
+        pinned_candidates,
         port_clashes: port_clashes.into_iter().map(|PortClash(c, n)| (c, n)).collect(),
         short: short.into_iter().map(|Short(c, n, r)| (c, n, r)).collect(),
         full: full.into_iter().map(|PodsFull(n)| n).collect(),
@@ -682,11 +747,12 @@ type Set<T> = std::collections::HashSet<T, FxBuildHasher>;
 /// What the filter rules derived, for the diagnosis.
 struct Filtered {
     cordoned: Set<(u32, Id)>,
-    untolerated_taints: Set<UntoleratedTaint>,
+    /// (class, node, key, value, effect) of each NoSchedule/NoExecute taint not tolerated.
+    untolerated_taints: Set<(u32, Id, Sym, Sym, u8)>,
     affinity_misses: Set<(u32, Id)>,
     conflicts: Set<u32>,
     /// Classes NodeAffinity's PreFilter narrows to the nodes it names, and those nodes.
-    pinned: Set<u32>,
+    pinned: FxHashSet<u32>,
     pinned_candidates: FxHashMap<u32, Vec<Id>>,
     port_clashes: Set<(u32, Id)>,
     short: Set<(u32, Id, u32)>,
@@ -743,10 +809,8 @@ impl Diagnosis {
             return vec!["node(s) were unschedulable".into()];
         }
         // upstream names the first untolerated taint in the node's order.
-        if let Some(t) = n
-            .taints
-            .iter()
-            .find(|t| x.untolerated_taints.contains(&UntoleratedTaint(c, n.id, t.key, t.value, t.effect)))
+        if let Some(t) =
+            n.taints.iter().find(|t| x.untolerated_taints.contains(&(c, n.id, t.key, t.value, t.effect)))
         {
             return vec![format!(
                 "node(s) had untolerated taint {{{}: {}}}",

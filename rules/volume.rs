@@ -47,7 +47,8 @@
 //! object and reason (upstream repeats them at every resync).
 
 use crate::actions::{Action, Change, EventType, Precondition};
-use crate::controllers::{Controller, Proposals};
+use crate::controllers::{node_selector, Controller, Proposals};
+use crate::facts::node_selector::NAME_FIELD;
 use crate::facts::volumes::{
     self, access_mode_names, ClaimF, ClaimPhase, Reclaim, VolumeF, VolumePhase, ANN_BETA_STORAGE_PROVISIONER,
     ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER, NO_PROVISIONER,
@@ -192,26 +193,13 @@ crepe! {
     @input
     pub struct VolumeRank(Id, i64);
 
-    // ---- Node affinity of volumes, evaluated on the nodes of the scheduler's path.
+    // ---- Node affinity of volumes (`CheckNodeAffinity`, matched by `node_selector` on the
+    // nodes of the scheduler's path): (volume) has `spec.nodeAffinity.required`, (volume,
+    // node) it admits the node.
     @input
-    pub struct VolumeTerm(Id, u32);
-    // A term with no requirement matches no node.
+    pub struct HasAffinity(Id);
     @input
-    pub struct TermRequires(u32, u32);
-    // (requirement, key, operator, values as given).
-    @input
-    pub struct Requirement(u32, Sym, u8);
-    @input
-    pub struct RequirementValue(u32, Sym);
-    @input
-    pub struct RequirementNumber(u32, i64);
-    // (node, name).
-    @input
-    pub struct TargetNode(Id, Sym);
-    @input
-    pub struct NodeLabel(Id, Sym, Sym);
-    @input
-    pub struct NodeLabelNumber(Id, Sym, i64);
+    pub struct AffinityMatch(Id, Id);
 
     // IsVolumeBoundToClaim: the claimRef names the claim (and its uid, when the ref has one).
     struct RefersTo(Id, Id);
@@ -225,35 +213,6 @@ crepe! {
     VolumeNamed(name) <- Volume(_, name, _, _, _, _, _, _);
     struct HasVolumeName(Id);
     HasVolumeName(c) <- ClaimVolumeName(c, _);
-
-    // ---- Node affinity (CheckNodeAffinity).
-    struct HasAffinity(Id);
-    HasAffinity(v) <- VolumeTerm(v, _);
-    struct HasKey(Id, Sym);
-    HasKey(n, k) <- NodeLabel(n, k, _);
-    struct Holds(u32, Id);
-    struct NotInHit(u32, Id);
-    Holds(r, n) <- Requirement(r, k, op), (op == volumes::OP_IN), TargetNode(n, _), NodeLabel(n, k, val), RequirementValue(r, val);
-    NotInHit(r, n) <- Requirement(r, k, op), (op == volumes::OP_NOT_IN), TargetNode(n, _), NodeLabel(n, k, val), RequirementValue(r, val);
-    Holds(r, n) <- Requirement(r, _, op), (op == volumes::OP_NOT_IN), TargetNode(n, _), !NotInHit(r, n);
-    Holds(r, n) <- Requirement(r, k, op), (op == volumes::OP_EXISTS), TargetNode(n, _), HasKey(n, k);
-    Holds(r, n) <- Requirement(r, k, op), (op == volumes::OP_DOES_NOT_EXIST), TargetNode(n, _), !HasKey(n, k);
-    Holds(r, n) <-
-        Requirement(r, k, op), (op == volumes::OP_GT), RequirementNumber(r, x), TargetNode(n, _), NodeLabelNumber(n, k, y),
-        (y > x);
-    Holds(r, n) <-
-        Requirement(r, k, op), (op == volumes::OP_LT), RequirementNumber(r, x), TargetNode(n, _), NodeLabelNumber(n, k, y),
-        (y < x);
-    Holds(r, n) <- Requirement(r, _, op), (op == volumes::OP_NAME_IN), TargetNode(n, name), RequirementValue(r, name);
-    struct NameNotInHit(u32, Id);
-    NameNotInHit(r, n) <- Requirement(r, _, op), (op == volumes::OP_NAME_NOT_IN), TargetNode(n, name), RequirementValue(r, name);
-    Holds(r, n) <- Requirement(r, _, op), (op == volumes::OP_NAME_NOT_IN), TargetNode(n, _), !NameNotInHit(r, n);
-    struct TermFails(u32, Id);
-    TermFails(t, n) <- TermRequires(t, r), TargetNode(n, _), !Holds(r, n);
-    struct TermHasRequirement(u32);
-    TermHasRequirement(t) <- TermRequires(t, _);
-    struct AffinityMatch(Id, Id);
-    AffinityMatch(v, n) <- VolumeTerm(v, t), TermHasRequirement(t), TargetNode(n, _), !TermFails(t, n);
 
     // ---- FindMatchingVolume, for a whole search class at once.
     // A volume pre-bound to the claim is returned at once when big enough, of the claim's
@@ -622,30 +581,19 @@ fn derive(f: &Facts) -> Out {
     rt.run_with_hasher::<FxBuildHasher>()
 }
 
-/// The node-affinity facts of the volumes the scheduler's path walks, and the labels of the
-/// nodes it walks them for.
+/// The node affinity of the volumes, matched on the nodes of the scheduler's path.
 fn extend_affinity(rt: &mut Crepe, f: &Facts, search: &volumes::Search) {
-    let nodes: Vec<Id> = search.on_node.iter().map(|&(_, n)| n).collect();
-    for n in f.nodes.iter().filter(|n| nodes.contains(&n.id)) {
-        rt.extend([TargetNode(n.id, n.name)]);
-    }
-    let (labels, numbers) = volumes::node_labels(f, &nodes);
-    rt.extend(labels.into_iter().map(|(n, k, v)| NodeLabel(n, k, v)));
-    rt.extend(numbers.into_iter().map(|(n, k, x)| NodeLabelNumber(n, k, x)));
-    let (mut term, mut req) = (0u32, 0u32);
+    let nodes: FxHashSet<Id> = search.on_node.iter().map(|&(_, n)| n).collect();
+    let mut selectors = node_selector::Selectors::new(f.syms.get(NAME_FIELD).unwrap_or(u32::MAX));
     for v in &f.storage.volumes {
-        for t in v.affinity.iter().flatten() {
-            rt.extend([VolumeTerm(v.id, term)]);
-            for r in t {
-                rt.extend([TermRequires(term, req)]);
-                rt.extend([Requirement(req, r.key, r.op)]);
-                rt.extend(r.values.iter().map(|&x| RequirementValue(req, x)));
-                rt.extend([RequirementNumber(req, r.number)]);
-                req += 1;
-            }
-            term += 1;
+        if let Some(affinity) = &v.affinity {
+            rt.extend([HasAffinity(v.id)]);
+            selectors.add(v.id, &[], Some(affinity));
         }
     }
+    let targets = f.nodes.iter().filter(|n| nodes.contains(&n.id));
+    let matching = selectors.run(&f.syms, targets.map(|n| (n.id, n.name, n.labels.as_slice())));
+    rt.extend(matching.matches.into_iter().map(|(v, n)| AffinityMatch(v, n)));
 }
 
 /// The Events already recorded on volumes and claims, by object and reason code.

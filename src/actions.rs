@@ -109,7 +109,8 @@ pub enum EventType {
 pub struct EventSpec {
     pub on: ObjKey,
     pub kind: EventType,
-    pub reason: &'static str,
+    /// Fixed for most Events; built for a few (the kubelet's `OutOf<resource>`).
+    pub reason: std::borrow::Cow<'static, str>,
     pub message: String,
 }
 
@@ -143,10 +144,10 @@ impl Action {
         mut self,
         on: &ObjKey,
         kind: EventType,
-        reason: &'static str,
+        reason: impl Into<std::borrow::Cow<'static, str>>,
         message: impl Into<String>,
     ) -> Action {
-        self.events.push(EventSpec { on: on.clone(), kind, reason, message: message.into() });
+        self.events.push(EventSpec { on: on.clone(), kind, reason: reason.into(), message: message.into() });
         self
     }
 }

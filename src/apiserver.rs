@@ -23,6 +23,27 @@ const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 /// (DefaultTolerationSeconds admission plugin).
 pub const DEFAULT_TOLERATION_SECONDS: i64 = 300;
 
+/// `spec.terminationGracePeriodSeconds` when a pod does not say (the API server's default).
+pub const DEFAULT_TERMINATION_GRACE_PERIOD: i64 = 30;
+
+/// The grace period a deleted pod gets (upstream `podStrategy.CheckGracefulDelete`): its
+/// `terminationGracePeriodSeconds`, but 0 — deleted at once — when it is not bound to a node
+/// or has already terminated (Succeeded, Failed); a negative period counts as 1 second.
+pub fn pod_grace_period(pod: &Value) -> i64 {
+    let bound = !model::str_at(pod, &["spec", "nodeName"]).is_empty();
+    let terminated = matches!(model::str_at(pod, &["status", "phase"]), "Succeeded" | "Failed");
+    if !bound || terminated {
+        return 0;
+    }
+    let period = model::i64_at(pod, &["spec", "terminationGracePeriodSeconds"])
+        .unwrap_or(DEFAULT_TERMINATION_GRACE_PERIOD);
+    if period < 0 {
+        1
+    } else {
+        period
+    }
+}
+
 /// What an admitted action did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Admitted {
@@ -43,9 +64,6 @@ pub struct ApiServer<'a> {
     pub fingerprint: u64,
     /// How many stored Events share each (object, type, reason, message).
     events: FxHashMap<u64, u32>,
-    /// How many owner references name each uid: built on the first orphan delete of a pod,
-    /// then kept current by every write, so mass deletes do not scan the store per pod.
-    dependents: Option<FxHashMap<String, usize>>,
 }
 
 impl<'a> ApiServer<'a> {
@@ -55,8 +73,7 @@ impl<'a> ApiServer<'a> {
             .iter()
             .filter(|(k, _)| k.kind != "Event")
             .fold(0, |fp, (k, v)| fp ^ object_hash(k, v));
-        let mut api =
-            ApiServer { state, node_room: None, fingerprint, dependents: None, events: FxHashMap::default() };
+        let mut api = ApiServer { state, node_room: None, fingerprint, events: FxHashMap::default() };
         let events: Vec<u64> = api.state.of_kind("Event", None).map(event_hash).collect();
         for e in events {
             api.count_event(e, true);
@@ -115,16 +132,12 @@ impl<'a> ApiServer<'a> {
             } else {
                 self.fingerprint ^= object_hash(&key, old);
             }
-            if let Some(old) = self.state.objects.get(&key) {
-                count_owner_refs(&mut self.dependents, old, false);
-            }
         }
         if key.kind == "Event" {
             self.count_event(event_hash(&obj), true);
         } else {
             self.fingerprint ^= object_hash(&key, &obj);
         }
-        count_owner_refs(&mut self.dependents, &obj, true);
         self.state.objects.insert(key, obj);
     }
 
@@ -135,19 +148,7 @@ impl<'a> ApiServer<'a> {
         } else {
             self.fingerprint ^= object_hash(key, &old);
         }
-        count_owner_refs(&mut self.dependents, &old, false);
         Some(old)
-    }
-
-    /// Whether any object names `uid` in its owner references.
-    fn has_dependents(&mut self, uid: &str) -> bool {
-        let objects = &self.state.objects;
-        let index = self.dependents.get_or_insert_with(|| {
-            let mut index = Some(FxHashMap::default());
-            objects.values().for_each(|o| count_owner_refs(&mut index, o, true));
-            index.unwrap_or_default()
-        });
-        index.get(uid).is_some_and(|&n| n > 0)
     }
 
     /// Create: name from generateName, uid, resourceVersion, creationTimestamp, defaults.
@@ -193,13 +194,17 @@ impl<'a> ApiServer<'a> {
         Ok(Admitted { key, detail: None })
     }
 
+    /// Delete as the registry store does: the garbage collector's finalizer for the
+    /// propagation (`deletionFinalizersForGarbageCollection`: `orphan` or `foregroundDeletion`,
+    /// added whether or not anything depends on the object — the collector removes it once
+    /// nothing is left to wait for), a grace period for pods ([`pod_grace_period`]), and
+    /// removal at once when nothing holds the object.
     fn delete(&mut self, key: &ObjKey, propagation: Propagation) -> Result<Admitted, String> {
         let Some(obj) = self.state.objects.get(key) else { return Err(format!("{key} not found")) };
         if model::at(obj, &["metadata", "deletionTimestamp"]).is_some() {
             return Err(format!("{key} is already being deleted"));
         }
-        let now = model::fmt_time(self.state.now);
-        let graceful_pod = key.kind == "Pod" && !model::str_at(obj, &["spec", "nodeName"]).is_empty();
+        let grace = if key.kind == "Pod" { pod_grace_period(obj) } else { 0 };
         let has_other_finalizers = model::at(obj, &["metadata", "finalizers"])
             .and_then(Value::as_array)
             .is_some_and(|a| !a.is_empty());
@@ -209,27 +214,21 @@ impl<'a> ApiServer<'a> {
             && model::at(obj, &["spec", "finalizers"])
                 .and_then(Value::as_array)
                 .is_some_and(|a| !a.is_empty());
-        // A pod deleted with orphan propagation waits for the finalizer only if it owns something.
-        let pod_uid = (key.kind == "Pod").then(|| model::uid(obj).to_string());
         let finalizer = match propagation {
-            Propagation::Orphan if pod_uid.as_deref().is_none_or(|uid| self.has_dependents(uid)) => {
-                Some("orphan")
-            }
+            Propagation::Orphan => Some("orphan"),
             Propagation::Foreground => Some("foregroundDeletion"),
-            _ => None,
+            Propagation::Background => None,
         };
-        if !graceful_pod && finalizer.is_none() && !has_other_finalizers && !terminating_namespace {
+        if grace == 0 && finalizer.is_none() && !has_other_finalizers && !terminating_namespace {
             self.remove(key);
             return Ok(Admitted { key: key.clone(), detail: None });
         }
         let mut obj = self.state.objects[key].clone();
         let seq = self.state.next_seq();
         let meta = model::obj_mut(&mut obj, &["metadata"]);
-        meta.insert("deletionTimestamp".into(), json!(now));
+        meta.insert("deletionTimestamp".into(), json!(model::fmt_time(self.state.now + grace)));
+        meta.insert("deletionGracePeriodSeconds".into(), json!(grace));
         meta.insert("resourceVersion".into(), json!(seq.to_string()));
-        if graceful_pod {
-            meta.insert("deletionGracePeriodSeconds".into(), json!(30));
-        }
         if terminating_namespace {
             model::obj_mut(&mut obj, &["status"]).insert("phase".into(), json!("Terminating"));
         }
@@ -295,7 +294,6 @@ impl<'a> ApiServer<'a> {
         };
         let bump_generation = spec_changed && has_generation(&key.kind, obj);
         let old_hash = (key.kind != "Event").then(|| object_hash(key, obj));
-        count_owner_refs(&mut self.dependents, obj, false);
         let seq = self.state.next_seq();
         let Some(obj) = self.state.objects.get_mut(key) else { return Err(format!("{key} not found")) };
         json_patch::merge(obj, patch);
@@ -303,7 +301,6 @@ impl<'a> ApiServer<'a> {
             // A patch may remove a defaulted field; the API server defaults it again.
             crate::defaults::apply(obj);
         }
-        count_owner_refs(&mut self.dependents, obj, true);
         let meta = model::obj_mut(obj, &["metadata"]);
         meta.insert("resourceVersion".into(), json!(seq.to_string()));
         if bump_generation {
@@ -592,22 +589,6 @@ fn default_pod(pod: &mut Value) {
     status.entry("phase").or_insert_with(|| json!("Pending"));
 }
 
-/// Add (or take away) the owner references of `obj` to the dependents index, if it is built.
-fn count_owner_refs(index: &mut Option<FxHashMap<String, usize>>, obj: &Value, add: bool) {
-    let Some(index) = index else { return };
-    for r in model::owner_refs(obj) {
-        let uid = model::str_at(r, &["uid"]);
-        match index.get_mut(uid) {
-            Some(n) if add => *n += 1,
-            Some(n) => *n = n.saturating_sub(1),
-            None if add => {
-                index.insert(uid.to_string(), 1);
-            }
-            None => {}
-        }
-    }
-}
-
 /// Room left on every node: allocatable minus the requests of bound, unfinished pods, counted
 /// as the scheduler counts them ([`sched::pod_requests`]).
 fn node_room(state: &State) -> FxHashMap<String, Room> {
@@ -784,33 +765,73 @@ mod tests {
         }
     }
 
-    /// An orphan delete of a pod waits for the `orphan` finalizer only while something names
-    /// the pod as owner; the index behind that follows creates and patches made after it.
+    /// upstream `deletionFinalizersForGarbageCollection`: an orphan (foreground) delete always
+    /// leaves the `orphan` (`foregroundDeletion`) finalizer, whether or not anything names the
+    /// object as owner; the garbage collector decides when it goes.
     #[test]
-    fn orphan_delete_of_a_pod_waits_only_for_dependents() {
+    fn orphan_and_foreground_deletes_always_leave_the_collectors_finalizer() {
         let mut state = State::empty();
         let mut api = ApiServer::new(&mut state);
-        let owned_pod = |api: &mut ApiServer, name: &str| {
-            let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"}, "spec": {"containers": []}});
-            let key = api.create(pod).unwrap().key;
-            let uid = model::uid(&api.state.objects[&key]).to_string();
-            let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("{name}-cm"), "namespace": "default",
-                "ownerReferences": [{"apiVersion": "v1", "kind": "Pod", "name": name, "uid": uid}]}});
-            (key, api.create(cm).unwrap().key)
-        };
-        let orphaned = |api: &ApiServer, key: &ObjKey| {
+        let pod = |name: &str| json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"}, "spec": {"containers": []}});
+        let finalizers = |api: &ApiServer, key: &ObjKey| {
             api.state.objects.get(key).map(|o| model::at(o, &["metadata", "finalizers"]).cloned())
         };
-        let (a, _) = owned_pod(&mut api, "a");
+        let a = api.create(pod("a")).unwrap().key;
         api.delete(&a, Propagation::Orphan).unwrap();
-        assert_eq!(orphaned(&api, &a), Some(Some(json!(["orphan"]))), "a has a dependent");
-        let (b, b_cm) = owned_pod(&mut api, "b");
-        api.patch(&b_cm, &json!({"metadata": {"ownerReferences": null}}), &Precondition::None).unwrap();
-        api.delete(&b, Propagation::Orphan).unwrap();
-        assert_eq!(orphaned(&api, &b), None, "b's dependent was released: b goes at once");
-        let (c, _) = owned_pod(&mut api, "c");
-        api.delete(&c, Propagation::Orphan).unwrap();
-        assert_eq!(orphaned(&api, &c), Some(Some(json!(["orphan"]))), "c has a dependent");
+        assert_eq!(finalizers(&api, &a), Some(Some(json!(["orphan"]))), "nothing depends on a");
+        let b = api.create(pod("b")).unwrap().key;
+        api.delete(&b, Propagation::Foreground).unwrap();
+        assert_eq!(finalizers(&api, &b), Some(Some(json!(["foregroundDeletion"]))));
+        assert_eq!(api.state.objects[&b]["metadata"]["deletionGracePeriodSeconds"], json!(0));
+    }
+
+    /// upstream `TestCheckGracefulDelete` (pkg/registry/core/pod), the grace period a deleted
+    /// pod gets: "in pending phase with has node name" (the default 30 s), "in failed phase with
+    /// has node name", "in failed phase" (no node), "in succeeded phase", "no phase" (0: deleted
+    /// at once); plus the pod's own terminationGracePeriodSeconds.
+    #[test]
+    fn pod_grace_period_like_check_graceful_delete() {
+        let pod = |node: &str, phase: &str, grace: Option<i64>| {
+            let mut p = json!({"spec": {"nodeName": node}, "status": {"phase": phase}});
+            if let Some(g) = grace {
+                p["spec"]["terminationGracePeriodSeconds"] = json!(g);
+            }
+            p
+        };
+        let cases = [
+            ("in pending phase with has node name", pod("something", "Pending", None), 30),
+            ("in failed phase with has node name", pod("something", "Failed", None), 0),
+            ("in failed phase", pod("", "Pending", None), 0),
+            ("in succeeded phase", pod("", "Succeeded", None), 0),
+            ("no phase", pod("", "", None), 0),
+            ("terminationGracePeriodSeconds 5", pod("something", "Running", Some(5)), 5),
+            ("terminationGracePeriodSeconds 0", pod("something", "Running", Some(0)), 0),
+            ("negative counts as 1", pod("something", "Running", Some(-3)), 1),
+        ];
+        for (name, p, want) in cases {
+            assert_eq!(pod_grace_period(&p), want, "{name}");
+        }
+    }
+
+    /// A bound pod deleted with a grace period stays until `deletionTimestamp` = now + its
+    /// period; one with terminationGracePeriodSeconds 0 goes at once.
+    #[test]
+    fn deletion_timestamp_is_now_plus_the_grace_period() {
+        let mut state = State::empty();
+        let mut api = ApiServer::new(&mut state);
+        let now = api.state.now;
+        let pod = |name: &str, grace: i64| {
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
+            "spec": {"nodeName": "n1", "terminationGracePeriodSeconds": grace, "containers": []}})
+        };
+        let slow = api.create(pod("slow", 45)).unwrap().key;
+        api.delete(&slow, Propagation::Background).unwrap();
+        let meta = &api.state.objects[&slow]["metadata"];
+        assert_eq!(meta["deletionTimestamp"], json!(model::fmt_time(now + 45)));
+        assert_eq!(meta["deletionGracePeriodSeconds"], json!(45));
+        let at_once = api.create(pod("at-once", 0)).unwrap().key;
+        api.delete(&at_once, Propagation::Background).unwrap();
+        assert!(!api.state.objects.contains_key(&at_once));
     }
 
     #[test]

@@ -3,10 +3,11 @@
 //! Like kubectl's client-side apply, the manifest is remembered in the
 //! `kubectl.kubernetes.io/last-applied-configuration` annotation; a later apply sets every field
 //! the new manifest gives and removes the fields the previous manifest gave and the new one
-//! drops (a three-way merge), leaving fields that controllers own (status, revisions, owner
-//! references, …) alone.
+//! drops, leaving fields that controllers own (status, revisions, owner references, …) alone:
+//! the three-way strategic merge of [`crate::strategic`]. The API server is then sent the JSON
+//! merge patch from the live object to that result.
 
-use crate::model;
+use crate::{model, strategic};
 use serde_json::{json, Map, Value};
 
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
@@ -37,16 +38,14 @@ pub fn plan_apply(manifest: &Value, live: Option<&Value>) -> Applied {
     let previous: Value = model::annotation(live, LAST_APPLIED)
         .and_then(|s| serde_json::from_str(s).ok())
         .unwrap_or(Value::Null);
-    let patch = three_way(&previous, &desired, live);
-    let mut merged = live.clone();
-    json_patch::merge(&mut merged, &patch);
-    // Lists are replaced whole, so a manifest's containers lack what the API server defaulted
-    // in them; stored, the patched object is defaulted again.
+    let mut merged = strategic::three_way(&previous, &desired, live);
+    // What the manifest brings anew (a container, a port) lacks what the API server defaults
+    // in it; stored, the patched object is defaulted again.
     crate::defaults::apply(&mut merged);
     if merged == *live {
         Applied::Unchanged
     } else {
-        Applied::Configure(patch)
+        Applied::Configure(merge_diff(live, &merged))
     }
 }
 
@@ -63,39 +62,24 @@ pub fn merged(manifest: &Value, live: Option<&Value>) -> Value {
     }
 }
 
-/// The merge patch that turns `old` into `new`.
+/// The JSON merge patch (RFC 7386) that turns `old` into `new`: maps key by key, lists and
+/// scalars whole, keys `new` lacks deleted.
 pub fn merge_diff(old: &Value, new: &Value) -> Value {
-    three_way(old, new, old)
-}
-
-/// Merge patch that sets what `desired` gives and deletes what `previous` gave and `desired`
-/// no longer does. Maps merge key by key; lists and scalars are replaced whole.
-fn three_way(previous: &Value, desired: &Value, live: &Value) -> Value {
+    let (Some(o), Some(n)) = (old.as_object(), new.as_object()) else { return new.clone() };
     let mut patch = Map::new();
-    if let Some(d) = desired.as_object() {
-        for (k, v) in d {
-            let live_v = live.get(k);
-            match (v, live_v) {
-                (Value::Object(_), Some(Value::Object(_))) => {
-                    let sub =
-                        three_way(previous.get(k).unwrap_or(&Value::Null), v, live_v.unwrap_or(&Value::Null));
-                    if sub.as_object().is_some_and(|m| !m.is_empty()) {
-                        patch.insert(k.clone(), sub);
-                    }
-                }
-                _ if live_v == Some(v) => {}
-                _ => {
-                    patch.insert(k.clone(), v.clone());
-                }
+    for (k, v) in n {
+        match (o.get(k), v) {
+            (Some(ov), _) if ov == v => {}
+            (Some(ov @ Value::Object(_)), Value::Object(_)) => {
+                patch.insert(k.clone(), merge_diff(ov, v));
+            }
+            _ => {
+                patch.insert(k.clone(), v.clone());
             }
         }
     }
-    if let Some(p) = previous.as_object() {
-        for k in p.keys() {
-            if desired.get(k).is_none() && live.get(k).is_some() {
-                patch.insert(k.clone(), Value::Null);
-            }
-        }
+    for k in o.keys().filter(|k| !n.contains_key(*k)) {
+        patch.insert(k.clone(), Value::Null);
     }
     Value::Object(patch)
 }

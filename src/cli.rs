@@ -5,6 +5,7 @@ use crate::actions::{Action, Change, Precondition, Propagation};
 use crate::apply::{self, Applied};
 use crate::describe;
 use crate::driver::{self, Outcome, RunOptions, Trace};
+use crate::facts;
 use crate::manifest::{self, InputError, ReadOptions};
 use crate::model::{self, resolve_kind, KindInfo, ObjKey};
 use crate::printers;
@@ -1031,6 +1032,8 @@ fn node(path: &std::path::Path, what: NodeCommand) -> Result<Exit> {
     }
 }
 
+/// `node fail`: the node's kubelet stops posting status (the node lifecycle controller notices
+/// after its grace period); `node recover`: it posts a Ready status again.
 fn set_node_ready(path: &std::path::Path, run: &RunArgs, name: &str, ready: bool) -> Result<Exit> {
     mutate(path, run, |s| {
         let key = existing(s, kind_of("node")?, "", name)?;
@@ -1039,12 +1042,26 @@ fn set_node_ready(path: &std::path::Path, run: &RunArgs, name: &str, ready: bool
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        conditions.retain(|c| model::str_at(c, &["type"]) != "Ready");
-        conditions.push(if ready {
-            json!({"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status", "lastTransitionTime": now})
-        } else {
-            json!({"type": "Ready", "status": "Unknown", "reason": "NodeStatusUnknown", "message": "Kubelet stopped posting node status.", "lastTransitionTime": now})
-        });
+        if !conditions.iter().any(|c| model::str_at(c, &["type"]) == "Ready") {
+            conditions.push(json!({"type": "Ready", "status": "Unknown"}));
+        }
+        for c in &mut conditions {
+            let kind = model::str_at(c, &["type"]).to_string();
+            if ready {
+                if let Some((status, reason, message)) = kubelet_condition(&kind) {
+                    if model::str_at(c, &["status"]) != status {
+                        c["lastTransitionTime"] = json!(now);
+                    }
+                    c["status"] = json!(status);
+                    c["reason"] = json!(reason);
+                    c["message"] = json!(message);
+                    c["lastHeartbeatTime"] = json!(now);
+                }
+            } else if kind == "Ready" {
+                c["lastHeartbeatTime"] = json!(now);
+            }
+        }
+        let kubelet = if ready { Value::Null } else { json!("stopped") };
         let (reason, message) = if ready {
             ("node recover", "recovered")
         } else {
@@ -1054,7 +1071,10 @@ fn set_node_ready(path: &std::path::Path, run: &RunArgs, name: &str, ready: bool
             vec![Action::new(
                 Change::Patch {
                     key,
-                    patch: json!({"status": {"conditions": conditions}}),
+                    patch: json!({
+                        "metadata": {"annotations": {facts::KNOB_KUBELET: kubelet}},
+                        "status": {"conditions": conditions},
+                    }),
                     precondition: Precondition::None,
                 },
                 USER,
@@ -1063,4 +1083,17 @@ fn set_node_ready(path: &std::path::Path, run: &RunArgs, name: &str, ready: bool
             vec![format!("node/{name} {message}")],
         ))
     })
+}
+
+/// What a healthy kubelet posts for the conditions it owns: (status, reason, message).
+fn kubelet_condition(kind: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    match kind {
+        "Ready" => Some(("True", "KubeletReady", "kubelet is posting ready status")),
+        "MemoryPressure" => {
+            Some(("False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"))
+        }
+        "DiskPressure" => Some(("False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure")),
+        "PIDPressure" => Some(("False", "KubeletHasSufficientPID", "kubelet has sufficient PID available")),
+        _ => None,
+    }
 }

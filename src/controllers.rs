@@ -24,6 +24,8 @@ pub mod kubelet;
 pub mod namespace;
 #[path = "../rules/node_lifecycle.rs"]
 pub mod node_lifecycle;
+#[path = "../rules/node_selector.rs"]
+pub mod node_selector;
 #[path = "../rules/provisioner.rs"]
 pub mod provisioner;
 #[path = "../rules/replicaset.rs"]
@@ -32,6 +34,8 @@ pub mod replicaset;
 pub mod scheduler;
 #[path = "../rules/statefulset.rs"]
 pub mod statefulset;
+#[path = "../rules/taint_toleration.rs"]
+pub mod taint_toleration;
 #[path = "../rules/ttl_after_finished.rs"]
 pub mod ttl_after_finished;
 #[path = "../rules/volume.rs"]

@@ -120,15 +120,13 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     let start = state.now;
     let mut api = ApiServer::new(state);
     let mut steps = Vec::new();
-    let user_changes = !user.is_empty();
     let mut pending_user = Some(user);
+    // States the controllers have seen, by fingerprint: the first is the state after the
+    // user's own changes (the one before them is no state of the loop: a pod created and then
+    // garbage-collected, or a Job created and deleted after it finished, returns to it without
+    // cycling).
     let mut seen: HashMap<u64, usize> = HashMap::new();
     let mut max_steps = opts.max_steps.unwrap_or(DEFAULT_MAX_STEPS);
-    if !user_changes {
-        // The state before the user's change is no state of the loop: a Job created and then
-        // deleted after it finished returns to it without cycling.
-        seen.insert(api.fingerprint, 0);
-    }
     let progress = Progress::new();
     let mut timelines = rollout::Timelines::new();
     // Events expire as the clock runs, not only when the run ends: a long `advance` keeps an
@@ -149,9 +147,9 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
         let mut record =
             StepRecord { step: step_no, time: api.state.now, actions: vec![], conflicts: vec![] };
         api.new_step();
-        let before = api.fingerprint;
         if let Some(user) = pending_user.take() {
             admit_all(&mut api, &user, &mut record);
+            seen.insert(api.fingerprint, 0);
             if opts.max_steps.is_none() {
                 max_steps = default_max_steps(api.state);
             }
@@ -188,9 +186,9 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
         let objects_touched = record.actions[by_user..].iter().any(|a| a.key.kind != "Event");
         steps.push(record);
         api.state.now += TICK;
-        if api.fingerprint == before && !objects_touched {
-            // Only the user's own no-op (`scale` to the current replicas) or Events (which the
-            // state's fingerprint leaves out, and which controllers record once): not a revisit.
+        if !objects_touched {
+            // Only the user's own changes or Events (which the state's fingerprint leaves out,
+            // and which controllers record once): a state already seen, not a revisit.
             continue;
         }
         if let Some(&from) = seen.get(&api.fingerprint) {

@@ -27,5 +27,6 @@ pub mod render;
 pub mod rollout;
 pub mod selector;
 pub mod state;
+pub mod strategic;
 pub mod validate;
 pub mod yaml11;

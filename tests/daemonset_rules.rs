@@ -229,8 +229,9 @@ fn should_run(node: Value, ds: Value, pods: Vec<Value>) -> (bool, bool) {
         s.add(p);
     }
     let f = Facts::extract(&s.state.objects, s.state.now);
-    let daemons = fd::daemon_sets(&f, &mut Symbols::new(&f.syms));
-    let e = eligibility::run(&f, &daemons);
+    let mut syms = Symbols::new(&f.syms);
+    let daemons = fd::daemon_sets(&f, &mut syms);
+    let e = eligibility::run(&f, &daemons, &syms);
     let n = f.syms.get(node["metadata"]["name"].as_str().unwrap()).unwrap();
     let d = daemons[0].id;
     (e.should_run.contains(&(d, n)), e.should_continue.contains(&(d, n)))

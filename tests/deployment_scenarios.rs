@@ -364,3 +364,36 @@ fn invalid_strategies_are_rejected() {
     );
     k.ok(&["apply", "-f", &file]);
 }
+
+/// upstream `SetDeploymentCondition` appends the condition it sets, and a sync sets them in
+/// order: getNewReplicaSet's Progressing (NewReplicaSetCreated), then calculateStatus's
+/// Available, then syncRolloutStatus's Progressing. After the first sync the new Deployment
+/// shows Progressing before Available; once a later sync moves Progressing to another reason
+/// it comes last, the order `kubectl get -o yaml` usually shows.
+#[test]
+fn conditions_are_appended_in_the_order_the_sync_sets_them() {
+    let k = Cluster::new();
+    let m = k.write("x.yaml", &manifest(""));
+    k.ok(&["apply", "-f", &example("cluster/nodes.yaml")]);
+    k.ok(&["apply", "-f", &m, "--steps", "1"]);
+    let order = |d: &Value| -> Vec<(String, String)> {
+        d["status"]["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                (c["type"].as_str().unwrap_or("").to_string(), c["reason"].as_str().unwrap_or("").to_string())
+            })
+            .collect()
+    };
+    let pair = |t: &str, r: &str| (t.to_string(), r.to_string());
+    assert_eq!(
+        order(&deployment(&k)),
+        [pair("Progressing", "NewReplicaSetCreated"), pair("Available", "MinimumReplicasUnavailable")]
+    );
+    k.ok(&["apply", "-f", &m]);
+    assert_eq!(
+        order(&deployment(&k)),
+        [pair("Available", "MinimumReplicasAvailable"), pair("Progressing", "NewReplicaSetAvailable")]
+    );
+}

@@ -229,9 +229,11 @@ fn failed_node_pods_are_evicted_after_300s_and_replaced_on_the_other_node() {
     let victim = name(pod_on(&before, "k8s-node1")[0]).to_string();
     let survivor = name(pod_on(&before, "k8s-node2")[0]).to_string();
 
-    // First step: taint and pods marked not Ready, no eviction yet.
+    // Step 1 stops the kubelet; the node-monitor grace period later (step 2) its conditions
+    // become Unknown; step 3 taints it and marks its pods not Ready, no eviction yet; step 4
+    // the ReplicaSet counts one ready pod.
     let early = Cluster::from_state(&c.state);
-    early.ok(&["node", "fail", "k8s-node1", "--steps", "2"]);
+    early.ok(&["node", "fail", "k8s-node1", "--steps", "4"]);
     let p = early.object("pod", &victim).unwrap();
     assert!(!is_running_ready(&p) && !is_terminating(&p), "marked not Ready, not evicted yet");
     let node = early.object("node", "k8s-node1").unwrap();
@@ -244,13 +246,18 @@ fn failed_node_pods_are_evicted_after_300s_and_replaced_on_the_other_node() {
     let c2 = rs_cluster();
     let trace = c2.ok(&["node", "fail", "k8s-node1", "-o", "json"]).json();
     let t0 = start_time(&trace);
+    // upstream monitorNodeHealth: Unknown once the grace period (50 s) has strictly passed;
+    // the taints follow on the next pass.
+    let node_updates = find(&trace, "update", "Node", "node-lifecycle");
+    assert_eq!(node_updates.iter().map(|(t, _)| t - t0).collect::<Vec<_>>(), [51, 52], "{trace}");
+    let tainted_at = node_updates[1].0;
     let marked = find(&trace, "update", "Pod", "node-lifecycle");
     assert_eq!(marked.len(), 1);
-    assert_eq!((marked[0].0, marked[0].1["name"].as_str().unwrap()), (t0, victim.as_str()));
+    assert_eq!((marked[0].0, marked[0].1["name"].as_str().unwrap()), (tainted_at, victim.as_str()));
     let evictions = find(&trace, "delete", "Pod", "node-lifecycle");
     assert_eq!(evictions.len(), 1, "{trace}");
     assert_eq!(evictions[0].1["name"], victim.as_str());
-    assert_eq!(evictions[0].0 - t0, 300, "default tolerationSeconds for unreachable is 300");
+    assert_eq!(evictions[0].0 - tainted_at, 300, "default tolerationSeconds for unreachable is 300");
     let creates = find(&trace, "create", "Pod", "replicaset");
     assert_eq!(creates.len(), 1);
     assert!(creates[0].0 > evictions[0].0, "the replacement comes after the eviction");
@@ -320,7 +327,9 @@ fn toleration_seconds_decide_when_a_pod_is_evicted() {
     let evictions = find(&trace, "delete", "Pod", "node-lifecycle");
     assert_eq!(evictions.len(), 1, "{trace}");
     assert_eq!(evictions[0].1["name"], "brief");
-    assert_eq!(evictions[0].0 - t0, 60);
+    // Tainted 52 s after the kubelet stopped (grace period, then the taint pass), evicted
+    // tolerationSeconds later.
+    assert_eq!(evictions[0].0 - t0, 52 + 60);
     assert!(is_terminating(&c.object("pod", "brief").unwrap()));
     let p = c.object("pod", "forever").unwrap();
     assert!(!is_terminating(&p), "tolerates the taint for ever");
@@ -651,7 +660,7 @@ fn an_unschedulable_node_gets_nothing_unless_tolerated() {
 #[test]
 fn a_not_ready_node_gets_nothing() {
     let c = Cluster::seed_nodes();
-    c.ok(&["node", "fail", "k8s-node1", "--steps", "1"]);
+    c.ok(&["node", "fail", "k8s-node1", "--steps", "3"]);
     let node = c.object("node", "k8s-node1").unwrap();
     let taints: Vec<(&str, &str)> = node["spec"]["taints"]
         .as_array()
@@ -668,7 +677,7 @@ fn a_not_ready_node_gets_nothing() {
     assert!(pods_of(&c, "web").iter().all(|p| node_of(p) == "k8s-node2"), "the NotReady node is skipped");
 
     // Both down: the pods stay Pending with the taint named.
-    c.ok(&["node", "fail", "k8s-node2", "--steps", "1"]);
+    c.ok(&["node", "fail", "k8s-node2", "--steps", "3"]);
     let f = c.write("late.yaml", &rs("late", 1, json!({})));
     c.ok(&["apply", "-f", &f, "--steps", "3"]);
     let ps = pods_of(&c, "late");
@@ -776,4 +785,41 @@ fn plan_detailed_exitcode_and_diff() {
     assert!(d.stdout.contains("+        image: ikubernetes/myapp:v2"), "{}", d.stdout);
     let plan = c.code(&["plan", "-f", &manifest, "--detailed-exitcode"], 2);
     snap!("plan__image_change", plan.transcript());
+}
+
+#[test]
+fn a_gated_pod_waits_for_its_gates_to_be_removed() {
+    let c = small_cluster();
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "gated"},
+        "spec": {"schedulingGates": [{"name": "example.com/quota"}], "containers": [{"name": "c", "image": "nginx"}]}});
+    let f = c.write("gated.yaml", &pod.to_string());
+    c.ok(&["apply", "-f", &f]);
+    let table = c.ok(&["get", "pods"]).stdout;
+    assert_eq!(row(&table, "gated")[2], "SchedulingGated", "{table}");
+    assert_eq!(node_of(&c.object("Pod", "gated").unwrap()), "");
+    c.ok(&["patch", "pod", "gated", "-p", r#"{"spec":{"schedulingGates":null}}"#]);
+    let p = c.object("Pod", "gated").unwrap();
+    assert!(is_running_ready(&p), "{p}");
+}
+
+#[test]
+fn a_pod_pinned_by_node_name_to_a_full_node_is_refused_by_the_kubelet() {
+    let c = small_cluster();
+    let pinned = |name: &str| {
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": {"nodeName": "small-a",
+            "containers": [{"name": "c", "image": "nginx", "resources": {"requests": {"cpu": "1500m"}}}]}})
+        .to_string()
+    };
+    let f = c.write("first.yaml", &pinned("first"));
+    c.ok(&["apply", "-f", &f]);
+    assert!(is_running_ready(&c.object("Pod", "first").unwrap()));
+    let f = c.write("second.yaml", &pinned("second"));
+    c.ok(&["apply", "-f", &f]);
+    let p = c.object("Pod", "second").unwrap();
+    assert_eq!(str_at(&p, "/status/phase"), "Failed");
+    assert_eq!(str_at(&p, "/status/reason"), "OutOfcpu");
+    let table = c.ok(&["get", "pods"]).stdout;
+    assert_eq!(row(&table, "second")[2], "OutOfcpu", "{table}");
+    let d = c.ok(&["describe", "pod", "second"]).stdout;
+    assert!(d.contains("Warning  OutOfcpu"), "{d}");
 }

@@ -96,8 +96,11 @@ fn check_run(trace: &Trace, had: i64, want: i64) -> Result<(), TestCaseError> {
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 96,
-        // Integration tests have no lib.rs beside them to persist regressions next to.
-        failure_persistence: None,
+        // The checked-in regressions are replayed before new cases (the path is relative to
+        // the package root, where cargo runs integration tests).
+        failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::Direct(
+            "tests/prop_replicaset.proptest-regressions",
+        ))),
         ..ProptestConfig::default()
     })]
 

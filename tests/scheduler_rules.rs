@@ -12,7 +12,7 @@
 //! konverge does not model (added affinity, ignored resources, weights) are left out.
 
 use konverge::actions::{Action, Change};
-use konverge::controllers::scheduler::{least_allocated, reconcile};
+use konverge::controllers::scheduler::{balanced_allocation, least_allocated, normalize_score, reconcile};
 use konverge::facts::Facts;
 use konverge::model::ObjKey;
 use serde_json::{json, Value};
@@ -897,7 +897,9 @@ fn not_enough_requests() {
 }
 
 /// `TestLeastAllocatedScoringStrategy` (least_allocated_test.go) with the default resources
-/// (cpu and memory, weight 1): the score of each node, then the node the scheduler picks.
+/// (cpu and memory, weight 1): the score of each node, then the node the scheduler picks with
+/// BalancedAllocation added ("resources requested, pods scheduled with resources": node1
+/// 57 + 82, node2 45 + 95, so node2).
 #[test]
 fn least_allocated_scoring() {
     // (case, pod's containers (cpu, memory), nodes (name, cpu, memory),
@@ -974,14 +976,23 @@ fn least_allocated_scoring() {
             .collect();
         assert_eq!(scores, want, "{case}");
 
-        // The scheduler itself: the best score wins (where upstream's scores tie, the finer
-        // score and then the name decide).
+        // The scheduler itself: the best total of LeastAllocated and BalancedAllocation wins
+        // (the default profile's other scores are equal here).
+        let totals: Vec<i64> = nodes
+            .iter()
+            .zip(&scores)
+            .map(|(&(name, cpu, mem), least)| {
+                let on = existing.iter().filter(|e| e.0 == name);
+                let (used_cpu, used_mem) = on.fold((0, 0), |a, e| (a.0 + cores(e.1), a.1 + e.2));
+                least + balanced_allocation(used_cpu + pod_cpu, cores(cpu), used_mem + pod_mem, mem)
+            })
+            .collect();
         let fits_all = nodes.iter().all(|&(name, cpu, mem)| {
             let on = existing.iter().filter(|e| e.0 == name);
             let (used_cpu, used_mem) = on.fold((0, 0), |a, e| (a.0 + cores(e.1), a.1 + e.2));
             used_cpu + pod_cpu <= cores(cpu) && used_mem + pod_mem <= mem
         });
-        if pod_cpu > 0 && fits_all && scores[0] != scores[1] {
+        if pod_cpu > 0 && fits_all && totals[0] != totals[1] {
             let node_objs: Vec<Value> = nodes
                 .iter()
                 .map(|&(name, cpu, mem)| {
@@ -1005,7 +1016,7 @@ fn least_allocated_scoring() {
                 "p",
                 json!({"containers": containers.iter().map(|&(c, m)| req(c, m)).collect::<Vec<_>>()}),
             );
-            let best = if scores[0] > scores[1] { nodes[0].0 } else { nodes[1].0 };
+            let best = if totals[0] > totals[1] { nodes[0].0 } else { nodes[1].0 };
             assert_eq!(schedule(p, node_objs, bound_pods), Ok(best.to_string()), "{case}");
         }
     }
@@ -1155,4 +1166,228 @@ mod affinity_oracle {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SchedulingGates (schedulinggates/scheduling_gates_test.go, TestPreEnqueue)
+
+/// A gated pod is never queued: no bind, no FailedScheduling, whatever the nodes offer.
+#[test]
+fn scheduling_gates() {
+    // "pod does not carry scheduling gates": Success.
+    assert_eq!(
+        schedule(pod("p", json!({"schedulingGates": []})), vec![plain_node("n")], vec![]),
+        Ok("n".into())
+    );
+    // "pod carries scheduling gates": not enqueued.
+    let gated = pod("p", json!({"schedulingGates": [{"name": "foo"}, {"name": "bar"}]}));
+    assert_eq!(schedule(gated, vec![plain_node("n")], vec![]), Err("no decision".into()));
+    // A gated pod does not hold a rank of its class's queue: its ungated twin still binds.
+    let gated = pod("a", json!({"schedulingGates": [{"name": "foo"}]}));
+    let twin = pod("b", json!({}));
+    let binds: Vec<String> = run(vec![plain_node("n"), gated, twin])
+        .into_iter()
+        .filter_map(|a| match a.change {
+            Change::Bind { pod, .. } => Some(pod.name),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(binds, ["b"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The kubelet's admission (pkg/kubelet/lifecycle/predicate_test.go, TestGeneralPredicates):
+// a pod bound by `spec.nodeName` skips the scheduler, and the kubelet refuses it when the
+// node lacks room.
+
+/// The kubelet's verdict on the pod `name` bound to node "machine1" (allocatable cpu 10m,
+/// memory 20, pods 32) beside `existing`: "started", or the Failed status's reason and
+/// message.
+fn admit(pending: Value, existing: Vec<Value>) -> String {
+    let name = pending["metadata"]["name"].as_str().unwrap_or_default().to_string();
+    let n = node("machine1", json!({}), json!([]), json!({"cpu": "10m", "memory": "20", "pods": "32"}));
+    let mut objects = vec![n];
+    objects.extend(existing);
+    let mut p = pending;
+    p["spec"]["nodeName"] = json!("machine1");
+    objects.push(p);
+    let store: BTreeMap<ObjKey, Value> = objects.into_iter().map(|o| (ObjKey::of(&o), o)).collect();
+    let f = Facts::extract(&store, 1_735_689_600);
+    for a in konverge::controllers::kubelet::reconcile(&f).actions {
+        if let Change::Patch { key, patch, .. } = &a.change {
+            if key.name == name {
+                return match patch["status"]["phase"].as_str() {
+                    Some("Failed") => format!(
+                        "{}: {}",
+                        patch["status"]["reason"].as_str().unwrap_or_default(),
+                        patch["status"]["message"].as_str().unwrap_or_default()
+                    ),
+                    _ => "started".into(),
+                };
+            }
+        }
+    }
+    "waits".into()
+}
+
+fn requesting(name: &str, cpu: &str, mem: &str) -> Value {
+    pod(
+        name,
+        json!({"containers": [{"name": "c", "image": "i", "resources": {"requests": {"cpu": cpu, "memory": mem}}}]}),
+    )
+}
+
+#[test]
+fn kubelet_admission() {
+    // "no resources/port/host requested always fits".
+    assert_eq!(admit(pod("p", json!({})), vec![bound(requesting("e", "9m", "19"), "machine1")]), "started");
+    // "not enough cpu and memory resource": the kubelet reports the first reason, cpu.
+    assert_eq!(
+        admit(requesting("p", "8m", "10"), vec![bound(requesting("e", "5m", "19"), "machine1")]),
+        "OutOfcpu: Pod was rejected: Node didn't have enough resource: cpu, requested: 8, used: 5, capacity: 10"
+    );
+    // Memory alone short.
+    assert_eq!(
+        admit(requesting("p", "1m", "10"), vec![bound(requesting("e", "5m", "19"), "machine1")]),
+        "OutOfmemory: Pod was rejected: Node didn't have enough resource: memory, requested: 10, used: 19, capacity: 20"
+    );
+    // Pods fill the node's 32 slots first ("Too many pods" is the first reason upstream).
+    let full: Vec<Value> = (0..32).map(|i| bound(pod(&format!("e{i:02}"), json!({})), "machine1")).collect();
+    assert_eq!(
+        admit(requesting("p", "20m", "1"), full),
+        "OutOfpods: Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: 32, capacity: 32"
+    );
+    // Admission goes in creation order: an older pod awaiting admission that would take the
+    // room makes this one wait for its verdict rather than start beside it.
+    let mut older = requesting("a-older", "6m", "1");
+    older["spec"]["nodeName"] = json!("machine1");
+    older["metadata"]["creationTimestamp"] = json!("2024-12-31T00:00:00Z");
+    assert_eq!(admit(requesting("p", "6m", "1"), vec![older.clone()]), "waits");
+    assert_eq!(admit(requesting("p", "4m", "1"), vec![older]), "started");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scores of the default profile
+
+/// `TestNodeResourcesBalancedAllocation` (noderesources/balanced_allocation_test.go), the
+/// cpu-and-memory cases: (case, requested cpu and memory with the pod's, allocatable) per node.
+#[test]
+fn balanced_allocation_scoring() {
+    // (requested cpu, allocatable cpu, requested memory, allocatable memory, score).
+    type Node = (i64, i64, i64, i64, i64);
+    let cases: &[(&str, [Node; 2])] = &[
+        (
+            "nothing scheduled, resources requested, differently sized nodes",
+            [(3000, 4000, 5000, 10000, 87), (3000, 6000, 5000, 10000, 100)],
+        ),
+        (
+            "resources requested, pods scheduled with resources",
+            [(6000, 10000, 5000, 20000, 82), (6000, 10000, 10000, 20000, 95)],
+        ),
+        (
+            "resources requested, pods scheduled with resources, differently sized nodes",
+            [(6000, 10000, 5000, 20000, 82), (6000, 10000, 10000, 50000, 80)],
+        ),
+        ("requested resources at node capacity", [(6000, 6000, 0, 10000, 50), (6000, 6000, 5000, 10000, 75)]),
+    ];
+    for (case, nodes) in cases {
+        for &(cpu, cpu_alloc, mem, mem_alloc, want) in nodes {
+            assert_eq!(balanced_allocation(cpu, cpu_alloc, mem, mem_alloc), want, "{case}");
+        }
+    }
+}
+
+/// `DefaultNormalizeScore` as NodeAffinity (highest raw score 100) and TaintToleration
+/// (reversed: fewest intolerable taints 100) use it.
+#[test]
+fn scores_are_normalized_as_upstream() {
+    // TestNodeAffinityPriority "all machines matches the preferred scheduling requirements of
+    // pod but with different priorities": raw 2, 11, 4 → 18, 100, 36.
+    let raw = [2, 11, 4];
+    let got: Vec<i64> = raw.iter().map(|&r| normalize_score(r, 11, false)).collect();
+    assert_eq!(got, [18, 100, 36]);
+    // TestTaintTolerationScore "the more intolerable taints a node has, the lower score it
+    // gets": 0, 1, 2 intolerable taints → 100, 50, 0.
+    let got: Vec<i64> = [0, 1, 2].iter().map(|&r| normalize_score(r, 2, true)).collect();
+    assert_eq!(got, [100, 50, 0]);
+    // No node with a raw score: all 0, or all 100 reversed.
+    assert_eq!((normalize_score(0, 0, false), normalize_score(0, 0, true)), (0, 100));
+}
+
+/// `TestNodeAffinityPriority` (nodeaffinity/node_affinity_test.go) through the whole
+/// scheduler: the preferred terms' weights (2, 4 and 5) make the node matching all of them
+/// the best, whatever LeastAllocated says; without preferences the emptier node wins.
+#[test]
+fn node_affinity_preferred_scoring() {
+    let preference = |w: i64, exprs: Value| json!({"weight": w, "preference": {"matchExpressions": exprs}});
+    let affinity2 = json!({"affinity": {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+        preference(2, json!([expr("foo", "In", &["bar"])])),
+        preference(4, json!([expr("key", "In", &["value"])])),
+        preference(5, json!([expr("foo", "In", &["bar"]), expr("key", "In", &["value"]), expr("az", "In", &["az1"])])),
+    ]}}});
+    let nodes = || {
+        vec![
+            node("machine1", json!({"foo": "bar"}), json!([]), Value::Null),
+            node("machine2", json!({"key": "value"}), json!([]), Value::Null),
+            node("machine5", json!({"foo": "bar", "key": "value", "az": "az1"}), json!([]), Value::Null),
+        ]
+    };
+    let busy = bound(
+        pod(
+            "e",
+            json!({"containers": [{"name": "c", "image": "i", "resources": {"requests": {"cpu": "2"}}}]}),
+        ),
+        "machine5",
+    );
+    // "all machines matches the preferred scheduling requirements of pod but with different
+    // priorities": machine5 scores 100, even when busier.
+    assert_eq!(schedule(pod("p", affinity2.clone()), nodes(), vec![busy.clone()]), Ok("machine5".into()));
+    // "all nodes are same priority as NodeAffinity is nil": the emptier node.
+    assert_eq!(schedule(pod("p", json!({})), nodes(), vec![busy]), Ok("machine1".into()));
+    // "no node matches preferred scheduling requirements in NodeAffinity of pod so all
+    // nodes' priority is zero": by name among equals.
+    let unmatched = json!({"affinity": {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+        preference(2, json!([expr("foo", "In", &["nope"])])),
+    ]}}});
+    assert_eq!(schedule(pod("p", unmatched), nodes(), vec![]), Ok("machine1".into()));
+}
+
+/// `TestTaintTolerationScore` (tainttoleration/taint_toleration_test.go) through the whole
+/// scheduler: PreferNoSchedule taints the pod does not tolerate push it elsewhere.
+#[test]
+fn taint_toleration_scoring() {
+    let t = |k: &str, v: &str| json!({"key": k, "value": v, "effect": "PreferNoSchedule"});
+    // "node with taints tolerated by the pod, gets a higher score than those node with
+    // intolerable taints".
+    let tolerant = pod(
+        "p",
+        json!({"tolerations": [{"key": "foo", "operator": "Equal", "value": "bar", "effect": "PreferNoSchedule"}]}),
+    );
+    let nodes = vec![
+        node("nodeA", json!({}), json!([t("foo", "blah")]), Value::Null),
+        node("nodeB", json!({}), json!([t("foo", "bar")]), Value::Null),
+    ];
+    assert_eq!(schedule(tolerant, nodes, vec![]), Ok("nodeB".into()));
+    // "the more intolerable taints a node has, the lower score it gets": of nodes with 2 and
+    // 1 intolerable taints and none, the pod goes to the untainted one, then to the one with
+    // fewer when the untainted node is gone.
+    let nodes = || {
+        vec![
+            node("nodeA", json!({}), json!([t("cpu-type", "arm64"), t("disk-type", "ssd")]), Value::Null),
+            node("nodeB", json!({}), json!([t("cpu-type", "arm64")]), Value::Null),
+            node("nodeC", json!({}), json!([]), Value::Null),
+        ]
+    };
+    assert_eq!(schedule(pod("p", json!({})), nodes(), vec![]), Ok("nodeC".into()));
+    assert_eq!(schedule(pod("p", json!({})), nodes()[..2].to_vec(), vec![]), Ok("nodeB".into()));
+    // "Default behaviour No taints and tolerations, lands on node with no taints": a busier
+    // untainted node still beats an idle tainted one (weight 3 against LeastAllocated's 1).
+    let busy = bound(
+        pod(
+            "e",
+            json!({"containers": [{"name": "c", "image": "i", "resources": {"requests": {"cpu": "2"}}}]}),
+        ),
+        "nodeC",
+    );
+    assert_eq!(schedule(pod("p", json!({})), nodes(), vec![busy]), Ok("nodeC".into()));
 }

@@ -27,23 +27,7 @@ impl Seed {
     fn run(&mut self, label: &str, args: &[&str]) -> Value {
         self.n += 1;
         let tag = format!("seed4_{:02}_{label}", self.n);
-        let copy = self.k.path("copy.yaml");
-        if self.k.state.exists() {
-            std::fs::copy(&self.k.state, &copy).expect("copy state");
-        } else {
-            let _ = std::fs::remove_file(&copy);
-        }
-        let json_args: Vec<&str> = args.iter().copied().chain(["-o", "json"]).collect();
-        let json_out = self.k.run_with_state(&copy, &json_args);
-        let out = self.k.run(args);
-        assert_eq!(out.code, 0, "{args:?}:\n{}\n{}", out.stdout, out.stderr);
-        assert_eq!(json_out.code, 0, "{json_args:?}:\n{}", json_out.stderr);
-        assert_eq!(
-            std::fs::read(&copy).expect("copy"),
-            self.k.state_bytes(),
-            "{args:?}: the -o json run must leave the same state as the text run"
-        );
-        let command = self.k.relative(&format!("konverge {}", args.join(" ")));
+        let (out, json, command) = self.k.replay(args);
         snap!(format!("{tag}_trace"), command.clone(), out.stdout);
         for (what, get) in [
             ("ds", vec!["get", "ds"]),
@@ -53,7 +37,7 @@ impl Seed {
             let text = self.k.ok(&get).stdout;
             snap!(format!("{tag}_get_{what}"), format!("konverge {}, after: {command}", get.join(" ")), text);
         }
-        json_out.json()
+        json
     }
 
     /// The seed's `kubectl get pods -l app=daem-nginx -o

@@ -5,7 +5,7 @@
 //!
 //! The core (`set`, `set_str`) is shared; each kind family has its own file with a `KINDS`
 //! table. [`on_create`] adds what the API server allocates for a new object (a Service's
-//! cluster IP and node ports, a Job's generated selector). Controllers still read a missing
+//! cluster IP and node ports, a Job's generated selector, a gated Pod's SchedulingGated condition). Controllers still read a missing
 //! field as its default, so objects stored before defaulting existed keep working.
 
 mod batch;
@@ -42,6 +42,7 @@ pub fn on_create(kind: &str, obj: &mut Value, objects: &BTreeMap<ObjKey, Value>)
     match kind {
         "Service" => service::allocate(obj, objects),
         "Job" => batch::generate_selector(obj),
+        "Pod" => pod::scheduling_gated(obj),
         _ => {}
     }
 }

@@ -4,6 +4,7 @@
 //! (requests copied from limits, service links).
 
 use super::{child, set, set_str, str_of};
+use crate::model;
 use serde_json::{json, Map, Value};
 
 /// `SetDefaults_PodSpec` and everything it holds (the generated defaulters walk containers,
@@ -167,6 +168,28 @@ pub(super) const KINDS: &[(&str, super::KindDefaulter)] = &[("Pod", pod), ("PodT
 fn pod_template(obj: &mut Value) {
     if let Some(spec) = obj.pointer_mut("/template/spec").and_then(Value::as_object_mut) {
         pod_spec(spec);
+    }
+}
+
+/// The pod strategy's `applySchedulingGatedCondition`: a pod created with scheduling gates and
+/// no PodScheduled condition gets one, False with reason SchedulingGated.
+pub(super) fn scheduling_gated(obj: &mut Value) {
+    let gated =
+        model::at(obj, &["spec", "schedulingGates"]).and_then(Value::as_array).is_some_and(|g| !g.is_empty());
+    let conditions = model::at(obj, &["status", "conditions"]).and_then(Value::as_array);
+    if !gated || conditions.is_some_and(|c| c.iter().any(|c| model::str_at(c, &["type"]) == "PodScheduled")) {
+        return;
+    }
+    let condition = json!({
+        "type": "PodScheduled", "status": "False", "reason": "SchedulingGated",
+        "message": "Scheduling is blocked due to non-empty scheduling gates",
+    });
+    let status = model::obj_mut(obj, &["status"]);
+    match status.get_mut("conditions").and_then(Value::as_array_mut) {
+        Some(list) => list.push(condition),
+        None => {
+            status.insert("conditions".into(), json!([condition]));
+        }
     }
 }
 

@@ -16,7 +16,7 @@
 //! always taken in node-name order.
 
 use super::history::{History, RevisionF, REVISION_LABEL};
-use super::sched::{self, RequiredAffinity, NAME_FIELD};
+use super::node_selector::{self, RequiredAffinity, NAME_FIELD};
 use super::{
     effect_code, Facts, Id, Interner, Phase, Sym, Toleration, WorkloadF, TAINT_DISK_PRESSURE,
     TAINT_MEMORY_PRESSURE, TAINT_NETWORK_UNAVAILABLE, TAINT_NOT_READY, TAINT_PID_PRESSURE, TAINT_UNREACHABLE,
@@ -66,6 +66,11 @@ impl<'f> Symbols<'f> {
         self.extra.insert(s.to_string(), sym);
         self.names.push(s.to_string());
         sym
+    }
+
+    /// The symbol of `s`, if the step's interner or this table has handed one out.
+    pub fn get(&self, s: &str) -> Option<Sym> {
+        self.base.get(s).or_else(|| self.extra.get(s).copied())
     }
 
     /// The string of a symbol this table (or the step's interner) handed out.
@@ -192,7 +197,7 @@ pub fn pod_shape(template: &Value, syms: &mut Symbols) -> DaemonPodShape {
         model::string_map(spec, &["nodeSelector"]).iter().map(|(k, v)| (syms.sym(k), syms.sym(v))).collect();
     node_selector.sort_unstable();
     let tolerations = daemon_pod_tolerations(spec).iter().filter_map(|t| toleration(t, syms)).collect();
-    let affinity = sched::required_affinity(template, &mut |s| syms.sym(s));
+    let affinity = node_selector::required_affinity(template, &mut |s| syms.sym(s));
     DaemonPodShape { node_name, node_selector, affinity, tolerations }
 }
 
@@ -209,7 +214,7 @@ fn toleration(t: &Value, syms: &mut Symbols) -> Option<Toleration> {
         exists,
         value: syms.sym(model::str_at(t, &["value"])),
         effect: effect_code(model::str_at(t, &["effect"])),
-        seconds: model::i64_at(t, &["tolerationSeconds"]).unwrap_or(-1),
+        seconds: model::i64_at(t, &["tolerationSeconds"]),
     })
 }
 

@@ -146,7 +146,7 @@ fn stored_revisions<'f>(f: &'f Facts) -> Vec<StoredRevision<'f>> {
         .take_while(|(k, _)| k.kind == "ControllerRevision")
         .filter_map(|(k, obj)| {
             let id = *f.by_key.get(k)?;
-            let controller = f.resolve_controller(obj);
+            let controller = f.resolve_controller(id, obj);
             let orphan = model::controller_ref(obj).is_none()
                 && model::at(obj, &["metadata", "deletionTimestamp"]).is_none();
             Some(StoredRevision { id, key: k, labels: model::labels(obj), controller, orphan })

@@ -12,6 +12,7 @@ pub mod deploy;
 pub mod history;
 pub mod intervals;
 pub mod jobs;
+pub mod node_selector;
 pub mod pods;
 pub mod sched;
 pub mod stateful;
@@ -108,6 +109,9 @@ pub struct Knobs {
     /// The pod's completion index is one `konverge.io/fail-indexes` lists (true when the knob is
     /// absent: every index fails alike).
     pub index_fails: bool,
+    /// `konverge.io/stop-after`: seconds the containers take to exit once asked to stop (the
+    /// kubelet kills them when the grace period ends first).
+    pub stop_after: i64,
 }
 
 /// Seconds a container of a Job's pod runs when `konverge.io/run-for` does not say.
@@ -120,6 +124,15 @@ pub const KNOB_RUN_FOR: &str = "konverge.io/run-for";
 pub const KNOB_EXIT_CODE: &str = "konverge.io/exit-code";
 pub const KNOB_FAIL_ATTEMPTS: &str = "konverge.io/fail-attempts";
 pub const KNOB_FAIL_INDEXES: &str = "konverge.io/fail-indexes";
+
+pub const KNOB_STOP_AFTER: &str = "konverge.io/stop-after";
+/// A node annotation: `stopped` when its kubelet no longer posts status (`node fail`).
+pub const KNOB_KUBELET: &str = "konverge.io/kubelet";
+
+/// Node labels upstream's `GetZoneKey` reads, newest first.
+const ZONE_LABELS: [&str; 2] = ["topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"];
+const REGION_LABELS: [&str; 2] =
+    ["topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region"];
 
 /// The completion index annotation (and label) of an Indexed Job's pods.
 pub const COMPLETION_INDEX: &str = "batch.kubernetes.io/job-completion-index";
@@ -140,6 +153,7 @@ impl Knobs {
         let failure_code =
             knob(KNOB_EXIT_CODE).and_then(|c| c.parse::<i64>().ok()).unwrap_or(if some_fail { 1 } else { 0 });
         Knobs {
+            stop_after: knob(KNOB_STOP_AFTER).and_then(model::parse_duration).unwrap_or(0),
             ready_after: knob(KNOB_READY_AFTER).and_then(model::parse_duration).unwrap_or(0),
             image_pull_fails: knob(KNOB_IMAGE_PULL) == Some("fail"),
             run_for,
@@ -224,6 +238,13 @@ pub struct NodeF {
     pub alloc: sched::Allocatable,
     /// `status.conditions` other than Ready: (type, status), interned.
     pub conditions: Vec<(Sym, Sym)>,
+    /// Upstream `GetZoneKey`: region and zone labels, interned ([`EMPTY`] without either).
+    pub zone: Sym,
+    /// `konverge.io/kubelet: stopped` (`node fail`): the kubelet no longer posts status.
+    pub kubelet_stopped: bool,
+    /// When the kubelet last posted status: the Ready condition's `lastHeartbeatTime`, else its
+    /// `lastTransitionTime`, else the node's creation.
+    pub last_heartbeat: i64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -267,8 +288,8 @@ pub struct Toleration {
     pub value: Sym,
     /// Effect code; [`ANY_EFFECT`] matches every effect.
     pub effect: u8,
-    /// `tolerationSeconds`, or -1 for "forever".
-    pub seconds: i64,
+    /// `tolerationSeconds`; `None` tolerates for ever.
+    pub seconds: Option<i64>,
 }
 
 #[derive(Clone, Debug)]
@@ -290,6 +311,11 @@ pub struct PodF {
     pub started: i64,
     pub created: i64,
     pub deleting: bool,
+    /// When the deletion was asked for: `deletionTimestamp` − `deletionGracePeriodSeconds`
+    /// (0 when not being deleted).
+    pub deletion_requested: i64,
+    /// `deletionGracePeriodSeconds` (0 when not being deleted).
+    pub grace_period: i64,
     pub restarts: i64,
     pub waiting_reason: Sym,
     /// What the pod asks of a node (upstream `PodRequests`, see [`sched::pod_requests`]).
@@ -298,7 +324,9 @@ pub struct PodF {
     /// `spec.nodeSelector`, interned, sorted by key.
     pub node_selector: Vec<(Sym, Sym)>,
     /// Required node affinity, canonical; `None` when unset.
-    pub affinity: Option<sched::RequiredAffinity>,
+    pub affinity: Option<node_selector::RequiredAffinity>,
+    /// Preferred node affinity: (weight, term), canonical.
+    pub preferred: Vec<(i64, Vec<node_selector::NodeRequirement>)>,
     /// `spec.tolerations`, interned, in a canonical order.
     pub tolerations: Vec<Toleration>,
     /// Host ports of the pod's containers (NodePorts).
@@ -318,41 +346,30 @@ pub struct PodF {
 }
 
 impl PodF {
-    /// How long this pod tolerates a NoExecute taint `(key, value)`: `None` when it does not
-    /// tolerate it, `Some(-1)` for ever, otherwise the seconds.
-    pub fn tolerates_no_execute(&self, key: Sym, value: Sym) -> Option<i64> {
-        self.tolerations
-            .iter()
-            .filter(|t| t.effect == ANY_EFFECT || t.effect == NO_EXECUTE)
-            .filter(
-                |t| {
-                    if t.exists {
-                        t.key == EMPTY || t.key == key
-                    } else {
-                        t.key == key && t.value == value
-                    }
-                },
-            )
-            .map(|t| t.seconds)
-            .max_by_key(|&s| if s < 0 { i64::MAX } else { s })
-    }
-}
-
-impl PodF {
     /// `controller.IsPodActive`: not Succeeded, not Failed, not being deleted.
     pub fn active(&self) -> bool {
         !matches!(self.phase, Phase::Succeeded | Phase::Failed) && !self.deleting
     }
 
-    /// `podutil.IsPodAvailable`: ready for at least `min_ready` seconds.
+    /// `podutil.IsPodAvailable`: ready, and with `min_ready` > 0 ready since a known time more
+    /// than `min_ready` seconds before now.
     pub fn available(&self, min_ready: i64, now: i64) -> bool {
         self.available_from(min_ready).is_some_and(|t| t <= now)
     }
 
-    /// The time from which a ready pod counts as available with `min_ready`; `None` when it is
-    /// not ready. Controllers that count available pods ask to be woken then.
+    /// The first (whole-second, logical) time at which a ready pod counts as available with
+    /// `min_ready`; `None` when it never will as it is. Upstream compares
+    /// `lastTransitionTime + minReadySeconds` *before* now, strictly, and a Ready condition
+    /// without a transition time is never available once `minReadySeconds` is set: so a pod
+    /// Ready at `t` is available from `t + min_ready + 1`. Controllers that count available pods
+    /// ask to be woken then.
     pub fn available_from(&self, min_ready: i64) -> Option<i64> {
-        self.ready.then(|| if min_ready == 0 { i64::MIN } else { self.ready_since + min_ready })
+        match (self.ready, min_ready, self.ready_since) {
+            (false, _, _) => None,
+            (true, 0, _) => Some(i64::MIN),
+            (true, _, 0) => None,
+            (true, m, since) => Some(since + m + 1),
+        }
     }
 }
 
@@ -413,6 +430,8 @@ pub struct WorkloadF {
     /// The workload's own controller (a Deployment for a ReplicaSet, a CronJob for a Job),
     /// when that reference resolves.
     pub controller: Option<Id>,
+    /// The uid its controller reference names, resolved or not ([`EMPTY`] without one).
+    pub controller_uid: Sym,
 }
 
 /// What the ReplicaSet controller reads beyond the [`WorkloadF`] of a ReplicaSet or
@@ -564,23 +583,27 @@ impl<'s> Facts<'s> {
         self.syms.get(uid).and_then(|s| self.by_uid.get(&s)).copied()
     }
 
-    /// The object `obj`'s controller reference points at, when an object of that uid, kind and
-    /// name exists.
-    fn resolve_controller(&self, obj: &Value) -> Option<Id> {
+    /// Whether object `owner` is the one a reference of object `child` to (kind, name) names:
+    /// upstream's garbage collector (`isDangling`) looks the owner up by kind and name — in the
+    /// dependent's namespace unless the owner is cluster-scoped — and then compares uids.
+    fn owner_matches(&self, child: Id, owner: Id, kind: &str, name: &str) -> bool {
+        let k = &self.keys[owner as usize];
+        let ns = &self.keys[child as usize].namespace;
+        k.kind == kind && k.name == name && (k.namespace.is_empty() || k.namespace == *ns)
+    }
+
+    /// The object `obj` (object `id`)'s controller reference points at, when it resolves (uid,
+    /// kind, name and namespace: [`Self::owner_matches`]).
+    fn resolve_controller(&self, id: Id, obj: &Value) -> Option<Id> {
         let (kind, name, uid) = model::controller_ref(obj)?;
-        self.resolve_uid(uid).filter(|o| {
-            let k = &self.keys[*o as usize];
-            k.kind == kind && k.name == name
-        })
+        self.resolve_uid(uid).filter(|&o| self.owner_matches(id, o, kind, name))
     }
 
     fn extract_common(&mut self, id: Id, obj: &Value) {
         for r in model::owner_refs(obj) {
             let owner_uid = self.syms.intern(model::str_at(r, &["uid"]));
-            let owner = self.by_uid.get(&owner_uid).copied().filter(|o| {
-                // A reference resolves only to an object of the referenced kind and name.
-                let k = &self.keys[*o as usize];
-                k.kind == model::str_at(r, &["kind"]) && k.name == model::str_at(r, &["name"])
+            let owner = self.by_uid.get(&owner_uid).copied().filter(|&o| {
+                self.owner_matches(id, o, model::str_at(r, &["kind"]), model::str_at(r, &["name"]))
             });
             let block = r.get("blockOwnerDeletion").and_then(Value::as_bool).unwrap_or(false);
             self.owner_refs.push(OwnerRefF { child: id, owner, owner_uid, block });
@@ -631,6 +654,13 @@ impl<'s> Facts<'s> {
             })
             .collect();
         let name = self.syms.intern(&self.keys[id as usize].name.clone());
+        let zone = self.syms.intern(&zone_key(obj));
+        let time =
+            |v: Option<&Value>, path: &[&str]| v.and_then(|c| model::parse_time(model::str_at(c, path)));
+        let last_heartbeat = time(cond, &["lastHeartbeatTime"])
+            .or(time(cond, &["lastTransitionTime"]))
+            .or(time(Some(obj), &["metadata", "creationTimestamp"]))
+            .unwrap_or(0);
         self.nodes.push(NodeF {
             id,
             name,
@@ -648,6 +678,9 @@ impl<'s> Facts<'s> {
             taints,
             alloc: sched::node_allocatable(obj),
             conditions,
+            zone,
+            kubelet_stopped: model::annotation(obj, KNOB_KUBELET) == Some("stopped"),
+            last_heartbeat,
         });
     }
 
@@ -683,21 +716,29 @@ impl<'s> Facts<'s> {
                 exists: model::str_at(t, &["operator"]) == "Exists",
                 value: self.syms.intern(model::str_at(t, &["value"])),
                 effect: effect_code(model::str_at(t, &["effect"])),
-                seconds: model::i64_at(t, &["tolerationSeconds"]).unwrap_or(-1),
+                seconds: model::i64_at(t, &["tolerationSeconds"]),
             })
             .collect();
         // Canonical order, so that equal pods share a scheduling class.
         tolerations.sort_unstable_by_key(|t| (t.key, t.exists, t.value, t.effect, t.seconds));
         tolerations.dedup();
         let mut intern = |s: &str| self.syms.intern(s);
-        let affinity = sched::required_affinity(obj, &mut intern);
+        let affinity = node_selector::required_affinity(obj, &mut intern);
+        let preferred = node_selector::preferred_affinity(obj, &mut intern);
         let host_ports = sched::host_ports(obj, &mut intern);
         let restart_policy = RestartPolicy::parse(model::str_at(obj, &["spec", "restartPolicy"]));
         let completion_index =
             model::annotation(obj, COMPLETION_INDEX).and_then(|i| i.parse::<i64>().ok()).filter(|&i| i >= 0);
         let job_pod = controller.is_some_and(|(kind, _, _)| kind == "Job");
         let knobs = Knobs::read(obj, job_pod, completion_index);
-        let owner = self.resolve_controller(obj);
+        let owner = self.resolve_controller(id, obj);
+        let deletion_at =
+            model::parse_time(model::str_at(obj, &["metadata", "deletionTimestamp"])).unwrap_or(0);
+        let grace_period = if deletion_at == 0 {
+            0
+        } else {
+            model::i64_at(obj, &["metadata", "deletionGracePeriodSeconds"]).unwrap_or(0)
+        };
         self.pod_index.insert(id, self.pods.len());
         self.pods.push(PodF {
             id,
@@ -712,12 +753,15 @@ impl<'s> Facts<'s> {
             started: model::parse_time(model::str_at(obj, &["status", "startTime"])).unwrap_or(0),
             created: model::parse_time(model::str_at(obj, &["metadata", "creationTimestamp"])).unwrap_or(0),
             deleting: model::at(obj, &["metadata", "deletionTimestamp"]).is_some(),
+            deletion_requested: deletion_at - grace_period,
+            grace_period,
             restarts,
             waiting_reason,
             requests: sched::pod_requests(obj),
             priority: model::i64_at(obj, &["spec", "priority"]).unwrap_or(0),
             node_selector,
             affinity,
+            preferred,
             tolerations,
             host_ports,
             knobs,
@@ -743,7 +787,8 @@ impl<'s> Facts<'s> {
             (_, Some(s)) => Selector::from_label_selector(s).unwrap_or_default(),
             (_, None) => Selector::default(),
         };
-        let controller = self.resolve_controller(obj);
+        let controller = self.resolve_controller(id, obj);
+        let controller_uid = model::controller_ref(obj).map_or(EMPTY, |(_, _, uid)| self.syms.intern(uid));
         self.workload_index.insert(id, self.workloads.len());
         self.workloads.push(WorkloadF {
             id,
@@ -756,6 +801,7 @@ impl<'s> Facts<'s> {
             generation: model::i64_at(obj, &["metadata", "generation"]).unwrap_or(1),
             created: model::parse_time(model::str_at(obj, &["metadata", "creationTimestamp"])).unwrap_or(0),
             controller,
+            controller_uid,
         });
         if matches!(kind, WorkloadKind::ReplicaSet | WorkloadKind::ReplicationController) {
             let st = |k: &str| model::i64_at(obj, &["status", k]).unwrap_or(0);
@@ -771,5 +817,92 @@ impl<'s> Facts<'s> {
                 },
             });
         }
+    }
+}
+
+/// Upstream `nodetopology.GetZoneKey`: `region:\0:zone` from the node's topology labels (the
+/// beta failure-domain labels when the GA ones are missing); empty without either.
+fn zone_key(node: &Value) -> String {
+    let labels = model::labels(node);
+    let label = |keys: [&str; 2]| {
+        keys.iter()
+            .find_map(|k| labels.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()))
+            .unwrap_or("")
+    };
+    let (zone, region) = (label(ZONE_LABELS), label(REGION_LABELS));
+    if zone.is_empty() && region.is_empty() {
+        String::new()
+    } else {
+        format!("{region}:\0:{zone}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(conditions: Value) -> PodF {
+        let text = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default", "uid": "u"},
+            "status": {"phase": "Running", "conditions": conditions}})
+        .to_string();
+        let state = crate::state::State::parse(&text, "test").unwrap();
+        let f = Facts::extract(&state.objects, state.now);
+        f.pods[0].clone()
+    }
+
+    /// upstream `TestIsPodAvailable` (pkg/api/v1/pod): not ready is never available; ready with
+    /// minReadySeconds 0 is; ready for exactly minReadySeconds is not yet (the comparison is
+    /// strict), one second more is; a Ready condition without a transition time never counts
+    /// once minReadySeconds is set.
+    #[test]
+    fn is_pod_available_like_upstream() {
+        let now = 10_000;
+        let ready_since = |secs_ago: i64| {
+            pod(
+                json!([{"type": "Ready", "status": "True", "lastTransitionTime": model::fmt_time(now - secs_ago)}]),
+            )
+        };
+        let not_ready =
+            pod(json!([{"type": "Ready", "status": "False", "lastTransitionTime": model::fmt_time(now)}]));
+        let no_transition_time = pod(json!([{"type": "Ready", "status": "True"}]));
+        let cases = [
+            ("not ready, minReadySeconds 0", &not_ready, 0, false),
+            ("ready now, minReadySeconds 1", &ready_since(0), 1, false),
+            ("ready now, minReadySeconds 0", &ready_since(0), 0, true),
+            ("ready 51 s ago, minReadySeconds 50", &ready_since(51), 50, true),
+            ("ready exactly 50 s ago, minReadySeconds 50", &ready_since(50), 50, false),
+            ("no transition time, minReadySeconds 0", &no_transition_time, 0, true),
+            ("no transition time, minReadySeconds 5", &no_transition_time, 5, false),
+        ];
+        for (name, p, min_ready, want) in cases {
+            assert_eq!(p.available(min_ready, now), want, "{name}");
+        }
+        assert_eq!(
+            ready_since(0).available_from(30),
+            Some(now + 31),
+            "the wake-up is the first available second"
+        );
+    }
+
+    /// upstream `GetZoneKey`: region and zone (GA labels first, the beta ones otherwise), empty
+    /// without either.
+    #[test]
+    fn zone_key_like_upstream() {
+        let node = |labels: Value| json!({"metadata": {"labels": labels}});
+        assert_eq!(zone_key(&node(json!({}))), "");
+        assert_eq!(
+            zone_key(&node(
+                json!({"topology.kubernetes.io/region": "r", "topology.kubernetes.io/zone": "z"})
+            )),
+            "r:\0:z"
+        );
+        assert_eq!(zone_key(&node(json!({"failure-domain.beta.kubernetes.io/zone": "b"}))), ":\0:b");
+        assert_eq!(
+            zone_key(&node(
+                json!({"topology.kubernetes.io/zone": "ga", "failure-domain.beta.kubernetes.io/zone": "b"})
+            )),
+            ":\0:ga"
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! Each helper mirrors one upstream function and says which; the rules consume the results
 //! as input facts.
 
-use super::{Facts, Id, PodF, SetStatus, WorkloadF, WorkloadKind};
+use super::{Facts, Id, PodF, SetStatus, Sym, WorkloadF, WorkloadKind, EMPTY};
 use crate::controllers::controller_ref_manager::ClaimInputs;
 use crate::selector::Op;
 use rustc_hash::FxHashMap;
@@ -94,38 +94,139 @@ impl<'f> WorkloadIndex<'f> {
     }
 }
 
-/// Rank of each claimed pod in deletion order, 0 deleted first (upstream `getPodsToDelete`:
-/// pods ranked by `ActivePodsWithRanks`, where a pod's rank is the number of active pods of
-/// related sets — sets with the same controlling owner — on its node).
-pub fn deletion_ranks(f: &Facts, claimed: &FxHashMap<Id, Vec<Id>>) -> Vec<(Id, Id, i64)> {
-    // Active pods on each node per "family" (the sets' shared owner, or the set itself).
-    let family = |set: Id| f.workload(set).and_then(|w| w.controller).map_or((set, false), |o| (o, true));
-    let mut on_node: FxHashMap<((Id, bool), u32), i64> = FxHashMap::default();
-    for (&set, pods) in claimed {
-        for p in pods {
-            if let Some(node) = f.pod(*p).and_then(|p| p.node) {
-                *on_node.entry((family(set), node)).or_default() += 1;
-            }
-        }
-    }
-    let mut out = Vec::new();
-    let mut sets: Vec<&Id> = claimed.keys().collect();
+/// Rank of each claimed pod of the sets in `surplus` in deletion order, 0 deleted first
+/// (upstream `getPodsToDelete`: the pods sorted by `ActivePodsWithRanks`, where a pod's rank is
+/// the number of active *related* pods on its node — `getPodsRankedByRelatedPodsOnSameNode` over
+/// `getIndirectlyRelatedPods`; see [`related_pods_on_node`]). Ties that upstream leaves to the
+/// sort go by pod key.
+pub fn deletion_ranks(f: &Facts, surplus: &FxHashMap<Id, Vec<Id>>) -> Vec<(Id, Id, i64)> {
+    let mut sets: Vec<Id> = surplus.keys().copied().collect();
     sets.sort_unstable();
-    for &set in sets {
-        let mut pods: Vec<(&PodF, i64)> = claimed[&set]
-            .iter()
-            .filter_map(|&p| f.pod(p))
-            .map(|pod| {
-                let rank = pod.node.map_or(0, |n| on_node.get(&(family(set), n)).copied().unwrap_or(0));
-                (pod, rank)
-            })
-            .collect();
-        pods.sort_by(|a, b| {
-            active_pods_with_ranks(a, b, f.now).then_with(|| f.key(a.0.id).cmp(f.key(b.0.id)))
-        });
-        out.extend(pods.iter().enumerate().map(|(i, (p, _))| (set, p.id, i as i64)));
+    let related = related_pods_on_node(f, &sets);
+    let none = FxHashMap::default();
+    let mut out = Vec::new();
+    for set in sets {
+        let on_node = f.workload(set).and_then(|w| related.get(&(w.kind, w.controller_uid))).unwrap_or(&none);
+        let pods: Vec<&PodF> = surplus[&set].iter().filter_map(|&p| f.pod(p)).collect();
+        let ranked = ranked_by_related_pods_on_same_node(&pods, on_node);
+        let ordered = in_deletion_order(ranked, f.now, |p| f.key(p.id));
+        out.extend(ordered.into_iter().enumerate().map(|(i, p)| (set, p.id, i as i64)));
     }
     out
+}
+
+/// Active related pods per node (`None`: not yet assigned), for the controller of each of
+/// `sets`: upstream `getIndirectlyRelatedPods` takes every set of the same kind whose controller
+/// reference names the same uid (the set itself included) and every pod of the namespace its
+/// selector matches, whoever owns that pod; `getPodsRankedByRelatedPodsOnSameNode` counts the
+/// active ones on each node. A set without a controller has no related pods at all (upstream
+/// logs "ReplicaSet has no controller"), so its pods all rank 0.
+pub fn related_pods_on_node(
+    f: &Facts,
+    sets: &[Id],
+) -> FxHashMap<(WorkloadKind, Sym), FxHashMap<Option<Sym>, i64>> {
+    let families: rustc_hash::FxHashSet<(WorkloadKind, Sym)> = sets
+        .iter()
+        .filter_map(|&s| f.workload(s))
+        .filter(|w| w.controller_uid != EMPTY)
+        .map(|w| (w.kind, w.controller_uid))
+        .collect();
+    let mut out: FxHashMap<(WorkloadKind, Sym), FxHashMap<Option<Sym>, i64>> = FxHashMap::default();
+    if families.is_empty() {
+        return out;
+    }
+    let siblings: Vec<&WorkloadF> = f
+        .workloads
+        .iter()
+        .filter(|w| families.contains(&(w.kind, w.controller_uid)) && !w.selector.is_empty())
+        .collect();
+    let candidates = PodIndex::new(f, &siblings);
+    let mut related: FxHashMap<(WorkloadKind, Sym), FxHashMap<Id, &PodF>> = FxHashMap::default();
+    for w in siblings {
+        let pods = related.entry((w.kind, w.controller_uid)).or_default();
+        pods.extend(candidates.for_workload(w).filter(|p| w.selector.matches(&p.labels)).map(|p| (p.id, p)));
+    }
+    for (family, pods) in related {
+        out.insert(family, active_on_node(pods.into_values()));
+    }
+    out
+}
+
+/// How many of `related` are active on each node (`None`: not yet assigned).
+pub fn active_on_node<'p>(related: impl IntoIterator<Item = &'p PodF>) -> FxHashMap<Option<Sym>, i64> {
+    let mut on_node: FxHashMap<Option<Sym>, i64> = FxHashMap::default();
+    for p in related.into_iter().filter(|p| p.active()) {
+        *on_node.entry(p.node).or_default() += 1;
+    }
+    on_node
+}
+
+/// Active pods filed under the labels the given workloads' selectors require, so that each
+/// workload only tries the pods carrying one required label (the same filing as
+/// [`WorkloadIndex`], from the other side).
+struct PodIndex<'f> {
+    by_label: FxHashMap<(&'f str, &'f str, &'f str), Vec<&'f PodF>>,
+    by_namespace: FxHashMap<&'f str, Vec<&'f PodF>>,
+}
+
+impl<'f> PodIndex<'f> {
+    fn new(f: &'f Facts, workloads: &[&'f WorkloadF]) -> PodIndex<'f> {
+        let mut index = PodIndex { by_label: FxHashMap::default(), by_namespace: FxHashMap::default() };
+        for &w in workloads {
+            match required_label(w) {
+                Some(l) => index.by_label.entry(l).or_default(),
+                None => index.by_namespace.entry(&w.ns).or_default(),
+            };
+        }
+        for p in f.pods.iter().filter(|p| p.active()) {
+            for (k, v) in &p.labels {
+                if let Some(list) = index.by_label.get_mut(&(p.ns.as_str(), k.as_str(), v.as_str())) {
+                    list.push(p);
+                }
+            }
+            if let Some(list) = index.by_namespace.get_mut(p.ns.as_str()) {
+                list.push(p);
+            }
+        }
+        index
+    }
+
+    fn for_workload(&self, w: &'f WorkloadF) -> impl Iterator<Item = &'f PodF> + '_ {
+        let list = match required_label(w) {
+            Some(l) => self.by_label.get(&l),
+            None => self.by_namespace.get(w.ns.as_str()),
+        };
+        list.into_iter().flatten().copied()
+    }
+}
+
+/// One `key In (value)` requirement of a workload's selector (what `matchLabels` gives).
+fn required_label(w: &WorkloadF) -> Option<(&str, &str, &str)> {
+    w.selector
+        .reqs
+        .iter()
+        .find(|r| r.op == Op::In && r.values.len() == 1)
+        .map(|r| (w.ns.as_str(), r.key.as_str(), r.values[0].as_str()))
+}
+
+/// upstream `getPodsRankedByRelatedPodsOnSameNode`: each pod with its rank, the number of
+/// related pods on its node.
+pub fn ranked_by_related_pods_on_same_node<'p>(
+    pods: &[&'p PodF],
+    on_node: &FxHashMap<Option<Sym>, i64>,
+) -> Vec<(&'p PodF, i64)> {
+    pods.iter().map(|&p| (p, on_node.get(&p.node).copied().unwrap_or(0))).collect()
+}
+
+/// The pods in `ActivePodsWithRanks` order at `now`, ties by `tie` (upstream leaves them to
+/// the sort): the first are deleted first.
+pub fn in_deletion_order<K: Ord>(
+    mut ranked: Vec<(&PodF, i64)>,
+    now: i64,
+    tie: impl Fn(&PodF) -> K,
+) -> Vec<&PodF> {
+    ranked.sort_by(|a, b| active_pods_with_ranks(a, b, now).then_with(|| tie(a.0).cmp(&tie(b.0))));
+    ranked.into_iter().map(|(p, _)| p).collect()
 }
 
 /// upstream `controller.ActivePodsWithRanks.Less` with PodDeletionCost and
@@ -293,12 +394,15 @@ mod tests {
             started: 0,
             created,
             deleting: false,
+            deletion_requested: 0,
+            grace_period: 0,
             restarts: 0,
             waiting_reason: 0,
             requests: Default::default(),
             priority: 0,
             node_selector: vec![],
             affinity: None,
+            preferred: vec![],
             tolerations: vec![],
             host_ports: vec![],
             knobs: Knobs::default(),
@@ -342,44 +446,146 @@ mod tests {
         assert_eq!(inputs.orphans.len(), 1);
     }
 
-    /// Table of upstream `TestSortingActivePodsWithRanks` orderings: each row's first pod is
-    /// deleted before the second.
+    /// upstream `TestSortingActivePodsWithRanks` (pkg/controller), with PodDeletionCost and
+    /// LogarithmicScaleDown on: every `inequalityTests` row (lesser, rank; greater, rank) but
+    /// the one that turns PodDeletionCost off, and every `equalityTests` row.
     #[test]
-    fn deletion_order_matches_upstream() {
-        let now = 10_000;
-        let running = |id, ready_since, created| pod(id, Some(1), Phase::Running, true, ready_since, created);
-        type Ranked = (PodF, i64);
-        let cases: Vec<(&str, Ranked, Ranked)> = vec![
-            ("unassigned first", (pod(1, None, Phase::Pending, false, 0, 5), 0), (running(2, 5, 5), 0)),
-            (
-                "pending before running",
-                (pod(1, Some(1), Phase::Pending, false, 0, 5), 0),
-                (running(2, 5, 5), 0),
-            ),
-            (
-                "unknown before running",
-                (pod(1, Some(1), Phase::Unknown, false, 0, 5), 0),
-                (pod(2, Some(1), Phase::Running, false, 0, 5), 0),
-            ),
-            (
-                "not ready before ready",
-                (pod(1, Some(1), Phase::Running, false, 0, 5), 0),
-                (running(2, 5, 5), 0),
-            ),
-            ("doubled up first", (running(1, 5, 5), 2), (running(2, 5, 5), 1)),
-            (
-                "recently ready first (different buckets)",
-                (running(1, now - 10, 5), 1),
-                (running(2, now - 5000, 5), 1),
-            ),
-            ("same bucket: smaller uid first", (running(1, now - 9, 5), 1), (running(2, now - 10, 5), 1)),
-            ("newer first", (running(1, 7, now - 10), 1), (running(2, 7, now - 5000), 1)),
-        ];
-        for (name, a, b) in cases {
-            let (a, b) = ((&a.0, a.1), (&b.0, b.1));
-            assert_eq!(active_pods_with_ranks(&a, &b, now), Ordering::Less, "{name}");
-            assert_eq!(active_pods_with_ranks(&b, &a, now), Ordering::Greater, "{name} (reversed)");
+    fn sorting_active_pods_with_ranks() {
+        let now = 100 * 86_400;
+        let (month, hours) = (now - 30 * 86_400, |h: i64| now - h * 3600);
+        #[allow(clippy::too_many_arguments)]
+        fn p(
+            id: u32,
+            node: Option<u32>,
+            phase: Phase,
+            ready: bool,
+            restarts: i64,
+            since: i64,
+            created: i64,
+            cost: i64,
+        ) -> PodF {
+            let mut x = pod(id, node, phase, ready, since, created);
+            x.restarts = restarts;
+            x.deletion_cost = cost;
+            x.uid = String::new();
+            x
         }
+        let node = Some(1);
+        let unscheduled = p(1, None, Phase::Pending, false, 0, 0, 0, 0);
+        let scheduled_pending = p(2, node, Phase::Pending, false, 0, 0, 0, 0);
+        let unknown_phase = p(3, node, Phase::Unknown, false, 0, 0, 0, 0);
+        let not_ready = p(4, node, Phase::Running, false, 0, 0, 0, 0);
+        let ready_no_transition_time = p(5, node, Phase::Running, true, 0, 0, 0, 0);
+        let ready_now = p(6, node, Phase::Running, true, 0, now, now, 0);
+        let ready_then = p(7, node, Phase::Running, true, 0, month, month, 0);
+        let ready_high_restarts = p(8, node, Phase::Running, true, 9001, now, now, 0);
+        let ready_now_created_then = p(9, node, Phase::Running, true, 0, now, month, 0);
+        let low_cost = p(10, node, Phase::Running, true, 0, now, month, 10);
+        let high_cost = p(11, node, Phase::Running, true, 0, now, month, 100);
+        let unscheduled_5h = p(12, None, Phase::Pending, false, 0, hours(5), hours(5), 0);
+        let unscheduled_8h = p(13, None, Phase::Pending, false, 0, hours(8), hours(8), 0);
+        let ready_2h = p(14, None, Phase::Running, true, 0, hours(2), month, 0);
+        let ready_5h = p(15, None, Phase::Running, true, 0, hours(5), month, 0);
+        let ready_8h = p(16, None, Phase::Running, true, 0, hours(8), month, 0);
+        let less = |a: (&PodF, i64), b: (&PodF, i64)| active_pods_with_ranks(&a, &b, now) == Ordering::Less;
+        let inequality = [
+            ((&unscheduled, 1), (&scheduled_pending, 2)),
+            ((&unscheduled, 2), (&scheduled_pending, 1)),
+            ((&scheduled_pending, 1), (&unknown_phase, 2)),
+            ((&unknown_phase, 1), (&not_ready, 2)),
+            ((&not_ready, 1), (&ready_no_transition_time, 1)),
+            ((&ready_no_transition_time, 1), (&ready_now, 1)),
+            ((&ready_now, 2), (&ready_no_transition_time, 1)),
+            ((&ready_now, 1), (&ready_then, 1)),
+            ((&ready_now, 2), (&ready_then, 1)),
+            ((&ready_high_restarts, 1), (&ready_now, 1)),
+            ((&ready_now, 2), (&ready_high_restarts, 1)),
+            ((&ready_now, 1), (&ready_now_created_then, 1)),
+            ((&ready_now_created_then, 2), (&ready_now, 1)),
+            ((&low_cost, 2), (&high_cost, 1)),
+            ((&ready_2h, 1), (&ready_5h, 1)),
+        ];
+        for (i, (lesser, greater)) in inequality.into_iter().enumerate() {
+            assert!(less(lesser, greater), "test{i}: {} before {}", lesser.0.id, greater.0.id);
+            assert!(!less(greater, lesser), "test{i} reversed");
+        }
+        let equality = [
+            (&unscheduled, &unscheduled),
+            (&scheduled_pending, &scheduled_pending),
+            (&unknown_phase, &unknown_phase),
+            (&not_ready, &not_ready),
+            (&ready_now_created_then, &ready_now_created_then),
+            (&ready_now, &ready_now),
+            (&ready_then, &ready_then),
+            (&ready_high_restarts, &ready_high_restarts),
+            (&unscheduled_5h, &unscheduled_8h),
+            (&ready_5h, &ready_8h),
+        ];
+        for (a, b) in equality {
+            assert!(!less((a, 1), (b, 1)) && !less((b, 1), (a, 1)), "{} equivalent to {}", a.id, b.id);
+        }
+    }
+
+    /// upstream `TestGetPodsToDelete` (pkg/controller/replicaset): which `diff` pods
+    /// `getPodsToDelete` picks, ranked by the related pods on their nodes (related defaults to
+    /// the pods themselves). Upstream repeats a pod object in some rows; here each is a pod of
+    /// its own with the same state.
+    #[test]
+    fn get_pods_to_delete() {
+        let now = 10_000;
+        let unscheduled_pending = pod(1, None, Phase::Pending, false, 0, 0);
+        let scheduled_pending = pod(2, Some(100), Phase::Pending, false, 0, 0);
+        let not_ready = |id| pod(id, Some(100), Phase::Running, false, 0, 0);
+        let ready_on = |id, node| pod(id, Some(node), Phase::Running, true, 0, 0);
+        let (node1, node2) = (101, 102);
+        let to_delete = |pods: &[&PodF], related: Option<&[&PodF]>, diff: usize| -> Vec<u32> {
+            let on_node = active_on_node(related.unwrap_or(pods).iter().copied());
+            let ranked = ranked_by_related_pods_on_same_node(pods, &on_node);
+            let mut ids: Vec<u32> =
+                in_deletion_order(ranked, now, |p| p.id).into_iter().take(diff).map(|p| p.id).collect();
+            if diff >= pods.len() {
+                ids.sort_unstable(); // upstream does not sort then: all of them, as given
+            }
+            ids
+        };
+        let (nr3, r1, r1b, r2, r2b) =
+            (not_ready(3), ready_on(4, node1), ready_on(5, node1), ready_on(6, node2), ready_on(7, node2));
+        let nr8 = not_ready(8);
+        assert_eq!(to_delete(&[], None, 0), Vec::<u32>::new(), "len(pods) = 0 (i.e., diff = 0 too)");
+        assert_eq!(to_delete(&[&nr3, &r1], None, 2), [3, 4], "diff = len(pods)");
+        assert_eq!(to_delete(&[&r1, &nr3], None, 1), [3], "diff < len(pods)");
+        let various = [&r1, &r1b, &r2, &nr3, &scheduled_pending, &unscheduled_pending];
+        assert_eq!(
+            to_delete(&various, None, 6),
+            [1, 2, 3, 4, 5, 6],
+            "various pod phases and conditions, diff = len(pods)"
+        );
+        assert_eq!(
+            to_delete(&various, Some(&[][..]), 6),
+            [1, 2, 3, 4, 5, 6],
+            "various pod phases and conditions, diff = len(pods), relatedPods empty"
+        );
+        assert_eq!(
+            to_delete(&[&scheduled_pending, &unscheduled_pending], None, 1),
+            [1],
+            "scheduled vs unscheduled, diff < len(pods)"
+        );
+        assert_eq!(to_delete(&[&r1, &nr3, &nr8], None, 2), [3, 8], "ready vs not-ready, diff < len(pods)");
+        assert_eq!(
+            to_delete(&[&r1, &r2], Some(&[&r1, &r2, &r2b][..]), 1),
+            [6],
+            "ready and colocated with another ready pod vs not colocated, diff < len(pods)"
+        );
+        assert_eq!(
+            to_delete(&[&scheduled_pending, &nr3], None, 1),
+            [2],
+            "pending vs running, diff < len(pods)"
+        );
+        assert_eq!(
+            to_delete(&[&r1, &r2, &nr3, &scheduled_pending, &unscheduled_pending], None, 3),
+            [1, 2, 3],
+            "various pod phases and conditions, diff < len(pods)"
+        );
     }
 
     /// Three ready pods that upstream's `Less` orders in a cycle (a and b ready at the same

@@ -1,17 +1,17 @@
 //! Aggregations the scheduler rules need: what a pod requests (upstream `resource.PodRequests`),
 //! what a node offers, what is already requested and which host ports are taken on each node,
-//! the scheduling classes of pending pods with each pod's place in the queue, and the parsed
-//! form of required node affinity.
+//! and the scheduling classes of pending pods with each pod's place in the queue (node
+//! selectors are parsed by `node_selector`).
 //!
-//! Pods that ask for the same things (requests, nodeSelector, required node affinity,
-//! tolerations, host ports) form one *scheduling class*: they fit the same nodes, so the rules
+//! Pods that ask for the same things (requests, nodeSelector, required and preferred node
+//! affinity, tolerations, host ports) form one *scheduling class*: they fit the same nodes, so the rules
 //! decide feasibility once per class and node rather than once per pod and node. Every part of
 //! the class key is canonical (sorted, interned), so equal pods share a class whatever order
 //! their manifests list things in.
 
+use super::node_selector::{NodeRequirement, RequiredAffinity};
 use super::{Facts, Id, Phase, Sym, Toleration};
 use crate::model;
-use crate::selector::{check_key, check_value};
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
@@ -255,117 +255,6 @@ impl Room {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Required node affinity (component-helpers `nodeaffinity.NodeSelector`)
-
-/// Node selector operators as the small integers rules compare.
-pub const OP_IN: u8 = 0;
-pub const OP_NOT_IN: u8 = 1;
-pub const OP_EXISTS: u8 = 2;
-pub const OP_DOES_NOT_EXIST: u8 = 3;
-pub const OP_GT: u8 = 4;
-pub const OP_LT: u8 = 5;
-/// An operator upstream does not support (the requirement does not parse).
-pub const OP_UNKNOWN: u8 = 6;
-
-/// One `NodeSelectorRequirement`, canonical (values sorted and deduplicated).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct NodeRequirement {
-    /// `matchFields` (on `metadata.name`) rather than `matchExpressions` (on labels).
-    pub field: bool,
-    pub key: Sym,
-    pub op: u8,
-    pub values: Vec<Sym>,
-    /// The integer of a Gt/Lt requirement.
-    pub number: i64,
-    /// Whether upstream parses it (`labels.NewRequirement` / the field selector rules): a term
-    /// with a requirement that does not parse matches no node.
-    pub valid: bool,
-}
-
-/// `requiredDuringSchedulingIgnoredDuringExecution`: terms ORed, each a list of requirements
-/// ANDed; empty terms are dropped (they select nothing), so no terms matches no node.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct RequiredAffinity {
-    pub terms: Vec<Vec<NodeRequirement>>,
-}
-
-/// The operator code of a `NodeSelectorOperator`.
-pub fn op_code(op: &str) -> u8 {
-    match op {
-        "In" => OP_IN,
-        "NotIn" => OP_NOT_IN,
-        "Exists" => OP_EXISTS,
-        "DoesNotExist" => OP_DOES_NOT_EXIST,
-        "Gt" => OP_GT,
-        "Lt" => OP_LT,
-        _ => OP_UNKNOWN,
-    }
-}
-
-/// Parse a pod's required node affinity, interning keys and values; `None` when unset.
-pub fn required_affinity(pod: &Value, intern: &mut impl FnMut(&str) -> Sym) -> Option<RequiredAffinity> {
-    let required = model::at(
-        pod,
-        &["spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"],
-    )
-    .filter(|v| !v.is_null())?;
-    let mut terms: Vec<Vec<NodeRequirement>> = Vec::new();
-    for term in required.get("nodeSelectorTerms").and_then(Value::as_array).into_iter().flatten() {
-        let reqs = |k: &str| term.get(k).and_then(Value::as_array).into_iter().flatten();
-        let mut parsed: Vec<NodeRequirement> = Vec::new();
-        for (field, r) in
-            reqs("matchExpressions").map(|r| (false, r)).chain(reqs("matchFields").map(|r| (true, r)))
-        {
-            parsed.push(requirement(field, r, intern));
-        }
-        if parsed.is_empty() {
-            continue;
-        }
-        parsed.sort();
-        parsed.dedup();
-        terms.push(parsed);
-    }
-    terms.sort();
-    terms.dedup();
-    Some(RequiredAffinity { terms })
-}
-
-fn requirement(field: bool, r: &Value, intern: &mut impl FnMut(&str) -> Sym) -> NodeRequirement {
-    let op = op_code(model::str_at(r, &["operator"]));
-    let raw: Vec<&str> =
-        r.get("values").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
-    let number = match (op, raw.as_slice()) {
-        (OP_GT | OP_LT, [one]) => one.parse::<i64>().ok(),
-        _ => None,
-    };
-    let key = model::str_at(r, &["key"]);
-    // `labels.NewRequirement`'s checks: a label key, label values, the values each operator
-    // takes; a field requirement takes In or NotIn with exactly one value.
-    let valid = if field {
-        matches!(op, OP_IN | OP_NOT_IN) && raw.len() == 1
-    } else {
-        check_key(key).is_ok()
-            && match op {
-                OP_IN | OP_NOT_IN => !raw.is_empty() && raw.iter().all(|v| check_value(v).is_ok()),
-                OP_EXISTS | OP_DOES_NOT_EXIST => raw.is_empty(),
-                OP_GT | OP_LT => number.is_some(),
-                _ => false,
-            }
-    };
-    let mut values: Vec<Sym> = raw.iter().map(|v| intern(v)).collect();
-    values.sort_unstable();
-    values.dedup();
-    NodeRequirement {
-        field,
-        key: intern(model::str_at(r, &["key"])),
-        op,
-        values,
-        number: number.unwrap_or(0),
-        valid,
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Host ports (NodePorts)
 
 /// A container port with a `hostPort`, sanitized as upstream `HostPortInfo` does: an empty
@@ -376,9 +265,6 @@ pub struct HostPort {
     pub protocol: Sym,
     pub port: i64,
 }
-
-/// The one field a node selector term can match on.
-pub const NAME_FIELD: &str = "metadata.name";
 
 /// The address that binds every IP, which clashes with any IP on the same protocol and port.
 pub const BIND_ALL: &str = "0.0.0.0";
@@ -419,8 +305,9 @@ pub struct Class {
     pub score_cpu_m: i64,
     pub score_mem: i64,
     pub node_selector: Vec<(Sym, Sym)>,
-    /// Interned terms ([`SchedFacts::terms`]) of the required node affinity, if set.
-    pub affinity: Option<Vec<u32>>,
+    pub affinity: Option<RequiredAffinity>,
+    /// Preferred node affinity: (weight, term).
+    pub preferred: Vec<(i64, Vec<NodeRequirement>)>,
     pub tolerations: Vec<Toleration>,
     pub host_ports: Vec<HostPort>,
 }
@@ -448,9 +335,6 @@ pub struct SchedFacts {
     pub load: Vec<(i64, i64)>,
     /// Host ports bound pods hold on each node.
     pub used_ports: Vec<(Id, HostPort)>,
-    /// Interned node-affinity requirements and terms (lists of requirement indexes).
-    pub requirements: Vec<NodeRequirement>,
-    pub terms: Vec<Vec<u32>>,
 }
 
 /// The parts of a pending pod that decide where it fits.
@@ -459,6 +343,7 @@ struct ClassKey<'a> {
     requests: &'a Requests,
     node_selector: &'a [(Sym, Sym)],
     affinity: Option<&'a RequiredAffinity>,
+    preferred: &'a [(i64, Vec<NodeRequirement>)],
     tolerations: &'a [Toleration],
     host_ports: &'a [HostPort],
 }
@@ -486,6 +371,7 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
                     requests: &p.requests,
                     node_selector: &p.node_selector,
                     affinity: p.affinity.as_ref(),
+                    preferred: &p.preferred,
                     tolerations: &p.tolerations,
                     host_ports: &p.host_ports,
                 };
@@ -518,38 +404,15 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
         }
         v
     };
-    let mut term_ids: FxHashMap<&[NodeRequirement], u32> = FxHashMap::default();
-    let mut requirement_ids: FxHashMap<&NodeRequirement, u32> = FxHashMap::default();
     for (id, p) in members.iter().enumerate() {
-        let affinity = p.affinity.as_ref().map(|a| {
-            a.terms
-                .iter()
-                .map(|term| {
-                    let next = term_ids.len() as u32;
-                    *term_ids.entry(term.as_slice()).or_insert_with(|| {
-                        let reqs = term
-                            .iter()
-                            .map(|r| {
-                                let next = requirement_ids.len() as u32;
-                                *requirement_ids.entry(r).or_insert_with(|| {
-                                    out.requirements.push(r.clone());
-                                    next
-                                })
-                            })
-                            .collect();
-                        out.terms.push(reqs);
-                        next
-                    })
-                })
-                .collect()
-        });
         out.classes.push(Class {
             id: id as u32,
             requests: dense(&p.requests),
             score_cpu_m: p.requests.score_cpu_m,
             score_mem: p.requests.score_mem,
             node_selector: p.node_selector.clone(),
-            affinity,
+            affinity: p.affinity.clone(),
+            preferred: p.preferred.clone(),
             tolerations: p.tolerations.clone(),
             host_ports: p.host_ports.clone(),
         });
@@ -594,5 +457,125 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
     }
     out.used_ports.sort_unstable();
     out.used_ports.dedup();
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The kubelet's admission (NodeResourcesFit's `fitsRequest`, as the kubelet runs it)
+
+/// Resource indexes of [`Admission`]: pods first, then cpu, memory, ephemeral-storage, then
+/// every scalar some pod awaiting admission requests, by name (upstream's order of reasons).
+pub const ADMIT_PODS: usize = 0;
+
+/// What the kubelet's admission rules compare.
+#[derive(Debug, Default)]
+pub struct Admission {
+    /// Resource names by index.
+    pub resources: Vec<String>,
+    /// Pods bound to a node whose kubelet has not admitted them yet: Pending, never started,
+    /// not waiting for an image, not being deleted.
+    pub awaiting: Vec<Id>,
+    /// (pod, resource, amount) the pod requests (one pod slot, and every resource it asks for).
+    pub wants: Vec<(Id, u32, i64)>,
+    /// (pod, resource, total): what the pod and the pods awaiting admission before it on the
+    /// same node (the kubelet admits in creation order) request together, for each resource
+    /// the pod requests.
+    pub ahead: Vec<(Id, u32, i64)>,
+    /// (node name, resource, allocatable, used by the pods it admitted) for nodes with pods
+    /// awaiting admission.
+    pub node_use: Vec<(Sym, u32, i64, i64)>,
+}
+
+impl Admission {
+    /// `InsufficientResourceError`'s words for `pod` short of `resource` on its node.
+    pub fn insufficient(&self, f: &Facts, pod: Id, resource: u32) -> String {
+        let want = self.wants.iter().find(|w| (w.0, w.1) == (pod, resource)).map_or(0, |w| w.2);
+        let node = f.pod(pod).and_then(|p| p.node);
+        let (capacity, used) = self
+            .node_use
+            .iter()
+            .find(|u| Some(u.0) == node && u.1 == resource)
+            .map_or((0, 0), |u| (u.2, u.3));
+        let name = &self.resources[resource as usize];
+        format!(
+            "Node didn't have enough resource: {name}, requested: {want}, used: {used}, capacity: {capacity}"
+        )
+    }
+}
+
+/// Whether the kubelet has yet to admit a pod bound to its node.
+pub fn awaits_admission(p: &super::PodF) -> bool {
+    p.node.is_some()
+        && p.phase == Phase::Pending
+        && p.started == 0
+        && p.container == super::ContainerState::NotStarted
+        && p.waiting_reason == super::EMPTY
+        && !p.deleting
+}
+
+/// Build the admission facts: requests by resource index, prefix sums per node, node use.
+pub fn admission(f: &Facts) -> Admission {
+    let mut out = Admission::default();
+    let mut awaiting: Vec<&super::PodF> = f.pods.iter().filter(|p| awaits_admission(p)).collect();
+    if awaiting.is_empty() {
+        return out;
+    }
+    awaiting.sort_by(|a, b| {
+        (a.node, a.created).cmp(&(b.node, b.created)).then_with(|| f.key(a.id).cmp(f.key(b.id)))
+    });
+    out.resources = ["pods", "cpu", "memory", "ephemeral-storage"].map(String::from).to_vec();
+    let mut scalars: Vec<&str> =
+        awaiting.iter().flat_map(|p| p.requests.scalar.iter().map(|(n, _)| n.as_str())).collect();
+    scalars.sort_unstable();
+    scalars.dedup();
+    out.resources.extend(scalars.iter().map(|s| s.to_string()));
+    let index: FxHashMap<&str, usize> =
+        out.resources.iter().enumerate().map(|(i, r)| (r.as_str(), i)).collect();
+    let dense = |r: &Requests| {
+        let mut v = vec![0i64; index.len()];
+        v[ADMIT_PODS] = 1;
+        (v[1], v[2], v[3]) = (r.cpu_m, r.mem, r.storage);
+        for (name, amount) in &r.scalar {
+            if let Some(&i) = index.get(name.as_str()) {
+                v[i] = *amount;
+            }
+        }
+        v
+    };
+    let mut used: FxHashMap<Sym, Vec<i64>> =
+        awaiting.iter().filter_map(|p| p.node).map(|n| (n, vec![0i64; index.len()])).collect();
+    for p in
+        f.pods.iter().filter(|p| !matches!(p.phase, Phase::Succeeded | Phase::Failed) && !awaits_admission(p))
+    {
+        if let Some(u) = p.node.and_then(|n| used.get_mut(&n)) {
+            for (u, want) in u.iter_mut().zip(dense(&p.requests)) {
+                *u = u.saturating_add(want);
+            }
+        }
+    }
+    let mut node = None;
+    let mut total = vec![0i64; index.len()];
+    for p in &awaiting {
+        if node != p.node {
+            node = p.node;
+            total.iter_mut().for_each(|t| *t = 0);
+        }
+        out.awaiting.push(p.id);
+        for (r, want) in dense(&p.requests).into_iter().enumerate() {
+            total[r] = total[r].saturating_add(want);
+            if want > 0 {
+                out.wants.push((p.id, r as u32, want));
+                out.ahead.push((p.id, r as u32, total[r]));
+            }
+        }
+    }
+    for n in &f.nodes {
+        let Some(u) = used.get(&n.name) else { continue };
+        let a = &n.alloc;
+        let mut capacity = vec![a.pods, a.cpu_m, a.mem, a.storage];
+        capacity.extend(scalars.iter().map(|s| a.scalar.iter().find(|(n, _)| n == s).map_or(0, |x| x.1)));
+        out.node_use
+            .extend(capacity.into_iter().zip(u).enumerate().map(|(r, (c, &u))| (n.name, r as u32, c, u)));
+    }
     out
 }

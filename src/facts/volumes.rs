@@ -17,6 +17,7 @@
 //! Go map order upstream; here the volume whose name sorts first comes first, and mode sets of
 //! equal size come in kubectl's mode order (RWO, ROX, RWX, RWOP).
 
+use super::node_selector::{self, RequiredAffinity};
 use super::{Facts, Id, Interner, Phase, Sym, EMPTY};
 use crate::model::{self, ObjKey};
 use crate::quantity::Quantity;
@@ -146,29 +147,6 @@ impl Reclaim {
     }
 }
 
-/// Node selector operators (a PV's node affinity).
-pub const OP_IN: u8 = 0;
-pub const OP_NOT_IN: u8 = 1;
-pub const OP_EXISTS: u8 = 2;
-pub const OP_DOES_NOT_EXIST: u8 = 3;
-pub const OP_GT: u8 = 4;
-pub const OP_LT: u8 = 5;
-/// `matchFields` on `metadata.name`, In and NotIn.
-pub const OP_NAME_IN: u8 = 6;
-pub const OP_NAME_NOT_IN: u8 = 7;
-/// A requirement that does not parse: it matches no node.
-pub const OP_INVALID: u8 = 8;
-
-/// One `NodeSelectorRequirement`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NodeRequirement {
-    pub key: Sym,
-    pub op: u8,
-    pub values: Vec<Sym>,
-    /// The integer of a Gt/Lt requirement.
-    pub number: i64,
-}
-
 /// A PersistentVolumeClaim `claimRef`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ClaimRefF {
@@ -196,7 +174,7 @@ pub struct VolumeF {
     /// `pv.kubernetes.io/provisioned-by`, EMPTY when not provisioned.
     pub provisioned_by: Sym,
     /// `spec.nodeAffinity.required.nodeSelectorTerms` (terms ORed, requirements ANDed).
-    pub affinity: Option<Vec<Vec<NodeRequirement>>>,
+    pub affinity: Option<RequiredAffinity>,
     /// An NFS or hostPath volume: the only sources upstream's recycler handles.
     pub recyclable: bool,
     pub labels: Vec<(String, String)>,
@@ -354,14 +332,9 @@ fn volume(syms: &mut Interner, id: Id, key: &ObjKey, obj: &Value) -> VolumeF {
         name: syms.intern(model::str_at(r, &["name"])),
         uid: syms.intern(model::str_at(r, &["uid"])),
     });
-    let affinity = model::at(spec, &["nodeAffinity", "required"]).map(|req| {
-        model::at(req, &["nodeSelectorTerms"])
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|term| node_selector_term(syms, term))
-            .collect()
-    });
+    let affinity = model::at(spec, &["nodeAffinity", "required"])
+        .filter(|required| !required.is_null())
+        .map(|required| node_selector::node_selector(required, &mut |s| syms.intern(s)));
     VolumeF {
         id,
         name: syms.intern(&key.name),
@@ -381,44 +354,6 @@ fn volume(syms: &mut Interner, id: Id, key: &ObjKey, obj: &Value) -> VolumeF {
         labels: model::labels(obj),
         finalizers: finalizers(obj, PV_PROTECTION),
     }
-}
-
-/// One node selector term: `matchExpressions` on labels and `matchFields` on `metadata.name`.
-fn node_selector_term(syms: &mut Interner, term: &Value) -> Vec<NodeRequirement> {
-    let mut out = Vec::new();
-    for (field, list) in [(false, "matchExpressions"), (true, "matchFields")] {
-        for e in model::at(term, &[list]).and_then(Value::as_array).into_iter().flatten() {
-            let key = model::str_at(e, &["key"]);
-            let values: Vec<&str> = model::at(e, &["values"])
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            let op = match (field, model::str_at(e, &["operator"])) {
-                (false, "In") => OP_IN,
-                (false, "NotIn") => OP_NOT_IN,
-                (false, "Exists") => OP_EXISTS,
-                (false, "DoesNotExist") => OP_DOES_NOT_EXIST,
-                (false, "Gt") => OP_GT,
-                (false, "Lt") => OP_LT,
-                (true, "In") if key == "metadata.name" => OP_NAME_IN,
-                (true, "NotIn") if key == "metadata.name" => OP_NAME_NOT_IN,
-                _ => OP_INVALID,
-            };
-            let number = match op {
-                OP_GT | OP_LT => values.first().and_then(|v| v.parse().ok()),
-                _ => Some(0),
-            };
-            out.push(NodeRequirement {
-                key: syms.intern(key),
-                op: if number.is_some() { op } else { OP_INVALID },
-                values: values.iter().map(|v| syms.intern(v)).collect(),
-                number: number.unwrap_or(0),
-            });
-        }
-    }
-    out
 }
 
 fn claim(syms: &mut Interner, id: Id, key: &ObjKey, obj: &Value) -> ClaimF {
@@ -757,24 +692,4 @@ pub fn search(f: &Facts) -> Search {
     out.next.sort_unstable();
     out.last.sort_unstable();
     out
-}
-
-/// Node labels as facts: (node, key, value) and, for labels that are integers,
-/// (node, key, number).
-pub type NodeLabelFacts = (Vec<(Id, Sym, Sym)>, Vec<(Id, Sym, i64)>);
-
-/// The node label facts the volume node-affinity rules need.
-pub fn node_labels(f: &Facts, nodes: &[Id]) -> NodeLabelFacts {
-    let wanted: FxHashSet<Id> = nodes.iter().copied().collect();
-    let mut labels = Vec::new();
-    let mut numbers = Vec::new();
-    for n in f.nodes.iter().filter(|n| wanted.contains(&n.id)) {
-        for &(k, v) in &n.labels {
-            labels.push((n.id, k, v));
-            if let Ok(x) = f.syms.resolve(v).parse::<i64>() {
-                numbers.push((n.id, k, x));
-            }
-        }
-    }
-    (labels, numbers)
 }

@@ -162,6 +162,32 @@ impl Cluster {
         text.replace(&format!("{dir}/"), "").replace(&dir, ".").replace(&format!("{root}/"), "")
     }
 
+    /// Run a reconciling command twice — as text, and with `-o json` on a copy of the state —
+    /// require exit 0 from both and byte-identical states after them; return the text run, the
+    /// JSON trace and the command as snapshots show it (paths relative).
+    pub fn replay(&self, args: &[&str]) -> (Run, Value, String) {
+        let copy = self.path("copy.yaml");
+        if self.state.exists() {
+            std::fs::copy(&self.state, &copy).expect("copy state");
+        } else {
+            let _ = std::fs::remove_file(&copy);
+        }
+        let json_args: Vec<&str> = args.iter().copied().chain(["-o", "json"]).collect();
+        let json_out = self.run_with_state(&copy, &json_args);
+        let out = self.run(args);
+        assert_eq!(out.code, 0, "{args:?}:\n{}\n{}", out.stdout, out.stderr);
+        assert_eq!(json_out.code, 0, "{json_args:?}:\n{}", json_out.stderr);
+        assert_eq!(
+            std::fs::read(&copy).expect("copy"),
+            self.state_bytes(),
+            "{args:?}: the -o json run must leave the same state as the text run"
+        );
+        let trace = json_out.json();
+        assert_eq!(trace["format_version"], "1");
+        let command = self.relative(&format!("konverge {}", args.join(" ")));
+        (out, trace, command)
+    }
+
     /// Run and require exit 0.
     pub fn ok(&self, args: &[&str]) -> Run {
         let r = self.run(args);
