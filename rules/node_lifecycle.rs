@@ -180,6 +180,7 @@ crepe! {
     struct Bounded(Id, i64);
     struct Shorter(Id, i64);
     struct MinToleration(Id, i64);
+    struct Matches(Id, Taint, Toleration);
     struct NodeTaintedAt(Id, i64);
     struct EarlierTaint(Id, i64);
     struct EvictAt(Id, Id, i64, i64);
@@ -233,15 +234,14 @@ crepe! {
     // Taint eviction: processPodOnNode and getMinTolerationTime.
     NodeNamed(name) <- Node(_, name);
     PodOn(p, n) <- Bound(p, name, _), Node(n, name);
-    Tolerated(p, t) <-
+    // ToleratesTaint, per toleration: getMinTolerationTime needs each one's seconds.
+    Matches(p, t, tol) <-
         PodOn(p, n), NoExecute(n, t), PodToleration(p, tol),
         (tol.effect == ANY_EFFECT || tol.effect == t.effect), (tol.key == EMPTY || tol.key == t.key),
         (tol.exists || tol.value == t.value);
+    Tolerated(p, t) <- Matches(p, t, _);
     Untolerated(p) <- PodOn(p, n), NoExecute(n, t), !Tolerated(p, t);
-    Bounded(p, secs) <-
-        PodOn(p, n), NoExecute(n, t), PodToleration(p, tol),
-        (tol.effect == ANY_EFFECT || tol.effect == t.effect), (tol.key == EMPTY || tol.key == t.key),
-        (tol.exists || tol.value == t.value), let Some(secs) = tol.seconds;
+    Bounded(p, secs) <- Matches(p, _, tol), let Some(secs) = tol.seconds;
     Shorter(p, secs) <- Bounded(p, secs), Bounded(p, shorter), (shorter < secs);
     MinToleration(p, secs.max(0)) <- Bounded(p, secs), !Shorter(p, secs);
     NodeTaintedAt(n, t.added) <- NoExecute(n, t);
