@@ -321,6 +321,39 @@ pub struct NodeFree {
     pub pods: i64,
 }
 
+/// Resources by dense index, as the scheduler's and the kubelet's fit checks compare them: the
+/// leading named ones, then every scalar resource some pod of interest requests, by name.
+struct ResourceIndex {
+    names: Vec<String>,
+    scalars: FxHashMap<String, usize>,
+}
+
+impl ResourceIndex {
+    fn new<'a>(named: &[&str], requests: impl Iterator<Item = &'a Requests>) -> ResourceIndex {
+        let mut scalar_names: Vec<&str> =
+            requests.flat_map(|r| r.scalar.iter().map(|(n, _)| n.as_str())).collect();
+        scalar_names.sort_unstable();
+        scalar_names.dedup();
+        let scalars =
+            scalar_names.iter().enumerate().map(|(i, n)| (n.to_string(), named.len() + i)).collect();
+        let names = named.iter().chain(&scalar_names).map(|n| n.to_string()).collect();
+        ResourceIndex { names, scalars }
+    }
+
+    /// Amounts over the index: `lead` for the named resources, then each indexed scalar of
+    /// `scalar` (a request or an allocatable); scalars outside the index are left out.
+    fn dense(&self, lead: &[i64], scalar: &[(String, i64)]) -> Vec<i64> {
+        let mut v = vec![0i64; self.names.len()];
+        v[..lead.len()].copy_from_slice(lead);
+        for (name, amount) in scalar {
+            if let Some(&i) = self.scalars.get(name) {
+                v[i] = *amount;
+            }
+        }
+        v
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct SchedFacts {
     pub classes: Vec<Class>,
@@ -386,24 +419,10 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
         }
     }
     // Resource indexes: the named three, then every scalar a pending class requests, by name.
-    out.resources = vec!["cpu".into(), "memory".into(), "ephemeral-storage".into()];
-    let mut scalars: Vec<&str> =
-        members.iter().flat_map(|p| p.requests.scalar.iter().map(|(n, _)| n.as_str())).collect();
-    scalars.sort_unstable();
-    scalars.dedup();
-    out.resources.extend(scalars.iter().map(|s| s.to_string()));
-    let index: FxHashMap<&str, usize> =
-        out.resources.iter().enumerate().map(|(i, r)| (r.as_str(), i)).collect();
-    let dense = |r: &Requests| {
-        let mut v = vec![0i64; index.len()];
-        (v[CPU], v[MEMORY], v[EPHEMERAL_STORAGE]) = (r.cpu_m, r.mem, r.storage);
-        for (name, amount) in &r.scalar {
-            if let Some(&i) = index.get(name.as_str()) {
-                v[i] = *amount;
-            }
-        }
-        v
-    };
+    let index =
+        ResourceIndex::new(&["cpu", "memory", "ephemeral-storage"], members.iter().map(|p| &p.requests));
+    out.resources = index.names.clone();
+    let dense = |r: &Requests| index.dense(&[r.cpu_m, r.mem, r.storage], &r.scalar);
     for (id, p) in members.iter().enumerate() {
         out.classes.push(Class {
             id: id as u32,
@@ -430,26 +449,15 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
     // Room, load and ports of every node.
     out.load = vec![(0, 0); f.nodes.len()];
     for n in &f.nodes {
-        let mut free = vec![0i64; index.len()];
-        (free[CPU], free[MEMORY], free[EPHEMERAL_STORAGE]) = (n.alloc.cpu_m, n.alloc.mem, n.alloc.storage);
-        for (name, amount) in &n.alloc.scalar {
-            if let Some(&i) = index.get(name.as_str()) {
-                free[i] = *amount;
-            }
-        }
+        let a = &n.alloc;
+        let free = index.dense(&[a.cpu_m, a.mem, a.storage], &a.scalar);
         out.free.push(NodeFree { node: n.id, free, pods: n.alloc.pods });
     }
     for &(i, p) in &bound {
         let room = &mut out.free[i];
         room.pods -= 1;
-        let r = &p.requests;
-        for (i, amount) in [(CPU, r.cpu_m), (MEMORY, r.mem), (EPHEMERAL_STORAGE, r.storage)] {
-            room.free[i] = room.free[i].saturating_sub(amount);
-        }
-        for (name, amount) in &r.scalar {
-            if let Some(&i) = index.get(name.as_str()) {
-                room.free[i] -= amount;
-            }
+        for (free, amount) in room.free.iter_mut().zip(dense(&p.requests)) {
+            *free = free.saturating_sub(amount);
         }
         out.load[i].0 += p.requests.score_cpu_m;
         out.load[i].1 += p.requests.score_mem;
@@ -463,14 +471,11 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
 // ---------------------------------------------------------------------------------------------
 // The kubelet's admission (NodeResourcesFit's `fitsRequest`, as the kubelet runs it)
 
-/// Resource indexes of [`Admission`]: pods first, then cpu, memory, ephemeral-storage, then
-/// every scalar some pod awaiting admission requests, by name (upstream's order of reasons).
-pub const ADMIT_PODS: usize = 0;
-
 /// What the kubelet's admission rules compare.
 #[derive(Debug, Default)]
 pub struct Admission {
-    /// Resource names by index.
+    /// Resource names by index: pods first, then cpu, memory, ephemeral-storage, then every
+    /// scalar some pod awaiting admission requests, by name (upstream's order of reasons).
     pub resources: Vec<String>,
     /// Pods bound to a node whose kubelet has not admitted them yet: Pending, never started,
     /// not waiting for an image, not being deleted.
@@ -523,27 +528,14 @@ pub fn admission(f: &Facts) -> Admission {
     awaiting.sort_by(|a, b| {
         (a.node, a.created).cmp(&(b.node, b.created)).then_with(|| f.key(a.id).cmp(f.key(b.id)))
     });
-    out.resources = ["pods", "cpu", "memory", "ephemeral-storage"].map(String::from).to_vec();
-    let mut scalars: Vec<&str> =
-        awaiting.iter().flat_map(|p| p.requests.scalar.iter().map(|(n, _)| n.as_str())).collect();
-    scalars.sort_unstable();
-    scalars.dedup();
-    out.resources.extend(scalars.iter().map(|s| s.to_string()));
-    let index: FxHashMap<&str, usize> =
-        out.resources.iter().enumerate().map(|(i, r)| (r.as_str(), i)).collect();
-    let dense = |r: &Requests| {
-        let mut v = vec![0i64; index.len()];
-        v[ADMIT_PODS] = 1;
-        (v[1], v[2], v[3]) = (r.cpu_m, r.mem, r.storage);
-        for (name, amount) in &r.scalar {
-            if let Some(&i) = index.get(name.as_str()) {
-                v[i] = *amount;
-            }
-        }
-        v
-    };
+    let index = ResourceIndex::new(
+        &["pods", "cpu", "memory", "ephemeral-storage"],
+        awaiting.iter().map(|p| &p.requests),
+    );
+    out.resources = index.names.clone();
+    let dense = |r: &Requests| index.dense(&[1, r.cpu_m, r.mem, r.storage], &r.scalar);
     let mut used: FxHashMap<Sym, Vec<i64>> =
-        awaiting.iter().filter_map(|p| p.node).map(|n| (n, vec![0i64; index.len()])).collect();
+        awaiting.iter().filter_map(|p| p.node).map(|n| (n, vec![0i64; index.names.len()])).collect();
     for p in
         f.pods.iter().filter(|p| !matches!(p.phase, Phase::Succeeded | Phase::Failed) && !awaits_admission(p))
     {
@@ -554,7 +546,7 @@ pub fn admission(f: &Facts) -> Admission {
         }
     }
     let mut node = None;
-    let mut total = vec![0i64; index.len()];
+    let mut total = vec![0i64; index.names.len()];
     for p in &awaiting {
         if node != p.node {
             node = p.node;
@@ -572,8 +564,7 @@ pub fn admission(f: &Facts) -> Admission {
     for n in &f.nodes {
         let Some(u) = used.get(&n.name) else { continue };
         let a = &n.alloc;
-        let mut capacity = vec![a.pods, a.cpu_m, a.mem, a.storage];
-        capacity.extend(scalars.iter().map(|s| a.scalar.iter().find(|(n, _)| n == s).map_or(0, |x| x.1)));
+        let capacity = index.dense(&[a.pods, a.cpu_m, a.mem, a.storage], &a.scalar);
         out.node_use
             .extend(capacity.into_iter().zip(u).enumerate().map(|(r, (c, &u))| (n.name, r as u32, c, u)));
     }
