@@ -16,51 +16,32 @@ use serde_json::Value;
 
 const DS: &str = "daemonset/daemset-nginx";
 
-struct Seed {
-    k: Cluster,
-    n: usize,
+const LISTINGS: &[(&str, &[&str])] = &[
+    ("ds", &["get", "ds"]),
+    ("pods", &["get", "pods", "-o", "wide"]),
+    ("revisions", &["get", "controllerrevisions"]),
+];
+
+/// The seed's `kubectl get pods -l app=daem-nginx -o
+/// custom-columns=NAME:metadata.name,NODE:spec.nodeName,Image:spec.containers[0].image`.
+fn images(k: &Cluster) -> String {
+    let mut rows = vec![vec!["NAME".to_string(), "NODE".into(), "Image".into()]];
+    for p in k.live_pods() {
+        rows.push(vec![name(&p).to_string(), node_of(&p).to_string(), image_of(&p).to_string()]);
+    }
+    konverge::render::table(&rows)
 }
 
-impl Seed {
-    /// Run a reconciling command (text, and `-o json` on a copy of the state), snapshot its
-    /// trace and the objects after it; return the JSON trace.
-    fn run(&mut self, label: &str, args: &[&str]) -> Value {
-        self.n += 1;
-        let tag = format!("seed4_{:02}_{label}", self.n);
-        let (out, json, command) = self.k.replay(args);
-        snap!(format!("{tag}_trace"), command.clone(), out.stdout);
-        for (what, get) in [
-            ("ds", vec!["get", "ds"]),
-            ("pods", vec!["get", "pods", "-o", "wide"]),
-            ("revisions", vec!["get", "controllerrevisions"]),
-        ] {
-            let text = self.k.ok(&get).stdout;
-            snap!(format!("{tag}_get_{what}"), format!("konverge {}, after: {command}", get.join(" ")), text);
-        }
-        json
-    }
+/// (node, image) of every live pod, sorted.
+fn placement(k: &Cluster) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> =
+        k.live_pods().iter().map(|p| (node_of(p).to_string(), image_of(p).to_string())).collect();
+    v.sort();
+    v
+}
 
-    /// The seed's `kubectl get pods -l app=daem-nginx -o
-    /// custom-columns=NAME:metadata.name,NODE:spec.nodeName,Image:spec.containers[0].image`.
-    fn images(&self) -> String {
-        let mut rows = vec![vec!["NAME".to_string(), "NODE".into(), "Image".into()]];
-        for p in self.k.live_pods() {
-            rows.push(vec![name(&p).to_string(), node_of(&p).to_string(), image_of(&p).to_string()]);
-        }
-        konverge::render::table(&rows)
-    }
-
-    /// (node, image) of every live pod, sorted.
-    fn placement(&self) -> Vec<(String, String)> {
-        let mut v: Vec<(String, String)> =
-            self.k.live_pods().iter().map(|p| (node_of(p).to_string(), image_of(p).to_string())).collect();
-        v.sort();
-        v
-    }
-
-    fn ds_columns(&self) -> Vec<String> {
-        row(&self.k.ok(&["get", "ds"]).stdout, "daemset-nginx")
-    }
+fn ds_columns(k: &Cluster) -> Vec<String> {
+    row(&k.ok(&["get", "ds"]).stdout, "daemset-nginx")
 }
 
 fn placed(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -88,7 +69,7 @@ fn delete_and_create_steps(trace: &Value) -> (Vec<i64>, Vec<i64>) {
 
 #[test]
 fn seed_4_daemonset_story() {
-    let mut s = Seed { k: Cluster::new(), n: 0 };
+    let mut s = Story::new("seed4", LISTINGS);
     let nodes = &example("cluster/nodes.yaml");
     let manifest = &example("daemonset/daemonset-demo.yaml");
 
@@ -96,7 +77,7 @@ fn seed_4_daemonset_story() {
     // DaemonSet, labelled with the revision's hash and pinned to its node by node affinity.
     let t = s.run("apply", &["apply", "-f", nodes, "-f", manifest]);
     assert_eq!(count_actions(&t, "create", "Pod", "daemonset"), 2);
-    assert_eq!(s.placement(), placed(&[("k8s-node1", "nginx:1.12"), ("k8s-node2", "nginx:1.12")]));
+    assert_eq!(placement(&s.k), placed(&[("k8s-node1", "nginx:1.12"), ("k8s-node2", "nginx:1.12")]));
     let revisions = s.k.items("controllerrevisions");
     assert_eq!(revisions.len(), 1);
     let hash =
@@ -136,7 +117,7 @@ fn seed_4_daemonset_story() {
     pinned.sort();
     assert_eq!(pinned, ["k8s-node1", "k8s-node2"], "one pod pinned to each node");
     // NAME DESIRED CURRENT READY UP-TO-DATE AVAILABLE NODE SELECTOR
-    assert_eq!(s.ds_columns()[..7], ["daemset-nginx", "2", "2", "2", "2", "2", "<none>"]);
+    assert_eq!(ds_columns(&s.k)[..7], ["daemset-nginx", "2", "2", "2", "2", "2", "<none>"]);
 
     // The seed's describe.
     let describe = s.k.ok(&["describe", "daemonset/daemset-nginx"]).stdout;
@@ -153,7 +134,7 @@ fn seed_4_daemonset_story() {
         assert!(describe.lines().any(|l| l == line), "{line:?} in\n{describe}");
     }
     snap!("seed4_describe", "konverge describe daemonset/daemset-nginx", describe);
-    snap!("seed4_images_before", "the seed's custom-columns view before the update", s.images());
+    snap!("seed4_images_before", "the seed's custom-columns view before the update", images(&s.k));
 
     // §4.3 set image nginx-pod=nginx:1.14: RollingUpdate with maxUnavailable 1 deletes one old
     // pod, waits for its replacement to be available, then the other.
@@ -167,8 +148,8 @@ fn seed_4_daemonset_story() {
     let counts = pod_counts(&t, 2);
     assert!(counts.iter().all(|&n| n >= 1), "never both nodes without a pod: {counts:?}");
     assert_eq!(*counts.last().unwrap(), 2);
-    assert_eq!(s.placement(), placed(&[("k8s-node1", "nginx:1.14"), ("k8s-node2", "nginx:1.14")]));
-    snap!("seed4_images_after", "the seed's custom-columns view after set image", s.images());
+    assert_eq!(placement(&s.k), placed(&[("k8s-node1", "nginx:1.14"), ("k8s-node2", "nginx:1.14")]));
+    snap!("seed4_images_after", "the seed's custom-columns view after set image", images(&s.k));
     let describe = s.k.ok(&["describe", "daemonset", "daemset-nginx"]).stdout;
     let events: Vec<&str> = describe
         .lines()
@@ -207,7 +188,7 @@ fn seed_4_daemonset_story() {
     // rollout undo: the template of revision 1 comes back; its revision is raised to 3.
     let t = s.run("rollout_undo", &["rollout", "undo", DS]);
     assert_eq!(count_actions(&t, "delete", "Pod", "daemonset"), 2);
-    assert_eq!(s.placement(), placed(&[("k8s-node1", "nginx:1.12"), ("k8s-node2", "nginx:1.12")]));
+    assert_eq!(placement(&s.k), placed(&[("k8s-node1", "nginx:1.12"), ("k8s-node2", "nginx:1.12")]));
     let mut numbers: Vec<(String, i64)> =
         s.k.items("controllerrevisions")
             .iter()
@@ -221,17 +202,17 @@ fn seed_4_daemonset_story() {
     let t = s.run("node_add", &["node", "add", "k8s-node3"]);
     assert_eq!(count_actions(&t, "create", "Pod", "daemonset"), 1);
     assert_eq!(
-        s.placement(),
+        placement(&s.k),
         placed(&[("k8s-node1", "nginx:1.12"), ("k8s-node2", "nginx:1.12"), ("k8s-node3", "nginx:1.12")])
     );
-    assert_eq!(s.ds_columns()[1..6], ["3", "3", "3", "3", "3"]);
+    assert_eq!(ds_columns(&s.k)[1..6], ["3", "3", "3", "3", "3"]);
 
     // A node that leaves loses its pod (the pod garbage collector deletes pods of nodes that
     // no longer exist); the DaemonSet wants two again.
     let t = s.run("node_remove", &["node", "remove", "k8s-node1"]);
     assert_eq!(count_actions(&t, "create", "Pod", "daemonset"), 0);
-    assert_eq!(s.placement(), placed(&[("k8s-node2", "nginx:1.12"), ("k8s-node3", "nginx:1.12")]));
-    assert_eq!(s.ds_columns()[1..6], ["2", "2", "2", "2", "2"]);
+    assert_eq!(placement(&s.k), placed(&[("k8s-node2", "nginx:1.12"), ("k8s-node3", "nginx:1.12")]));
+    assert_eq!(ds_columns(&s.k)[1..6], ["2", "2", "2", "2", "2"]);
 
     // scale: a DaemonSet has no scale subresource; refused, the state file untouched.
     let before = s.k.state_bytes();

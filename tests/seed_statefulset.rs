@@ -17,50 +17,24 @@ use serde_json::Value;
 
 const STS: &str = "statefulset/nginx-statefulset";
 
-struct Seed {
-    k: Cluster,
-    n: usize,
+const LISTINGS: &[(&str, &[&str])] =
+    &[("sts", &["get", "sts"]), ("pods", &["get", "pods", "-o", "wide"]), ("pvc", &["get", "pvc"])];
+
+/// `(pod, image)` of every live pod of the set, by name — the seed's
+/// `get pods -l app=nginx-pod -o custom-columns=NAME:metadata.name,IMAGE:spec.containers[0].image`.
+fn images(k: &Cluster) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> =
+        k.live_pods().iter().map(|p| (name(p).to_string(), image_of(p).to_string())).collect();
+    v.sort();
+    v
 }
 
-impl Seed {
-    /// Run a reconciling command, snapshot its trace and the objects after it; return the JSON
-    /// trace.
-    fn run(&mut self, label: &str, args: &[&str]) -> Value {
-        self.n += 1;
-        let tag = format!("seed5_{:02}_{label}", self.n);
-        let (out, json, command) = self.k.replay(args);
-        snap!(format!("{tag}_trace"), command.clone(), out.stdout);
-        for (what, get) in [
-            ("sts", vec!["get", "sts"]),
-            ("pods", vec!["get", "pods", "-o", "wide"]),
-            ("pvc", vec!["get", "pvc"]),
-        ] {
-            let text = self.k.ok(&get).stdout;
-            snap!(format!("{tag}_get_{what}"), format!("konverge {}, after: {command}", get.join(" ")), text);
-        }
-        json
-    }
-
-    /// `(pod, image)` of every live pod of the set, by name — the seed's
-    /// `get pods -l app=nginx-pod -o custom-columns=NAME:metadata.name,IMAGE:spec.containers[0].image`.
-    fn images(&self) -> Vec<(String, String)> {
-        let mut v: Vec<(String, String)> =
-            self.k.live_pods().iter().map(|p| (name(p).to_string(), image_of(p).to_string())).collect();
-        v.sort();
-        v
-    }
-
-    /// `claim=volume` for every claim, by claim name.
-    fn bindings(&self) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .k
-            .items("pvc")
-            .iter()
-            .map(|c| format!("{}={}", name(c), str_at(c, "/spec/volumeName")))
-            .collect();
-        v.sort();
-        v
-    }
+/// `claim=volume` for every claim, by claim name.
+fn bindings(k: &Cluster) -> Vec<String> {
+    let mut v: Vec<String> =
+        k.items("pvc").iter().map(|c| format!("{}={}", name(c), str_at(c, "/spec/volumeName"))).collect();
+    v.sort();
+    v
 }
 
 /// The StatefulSet controller's pod creations and deletions in a JSON trace, in order:
@@ -81,7 +55,7 @@ fn moves(names: &[&str]) -> Vec<String> {
     names.iter().map(|s| s.to_string()).collect()
 }
 
-fn images(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+fn expected_images(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs.iter().map(|(p, i)| (format!("nginx-statefulset-{p}"), i.to_string())).collect()
 }
 
@@ -106,7 +80,7 @@ fn step_of(trace: &Value, pod: &str, controller: &str, reason: &str) -> i64 {
 
 #[test]
 fn seed_5_statefulset_story() {
-    let mut s = Seed { k: Cluster::new(), n: 0 };
+    let mut s = Story::new("seed5", LISTINGS);
     let nodes = &example("cluster/nodes.yaml");
     let volumes = &example("statefulset/pv-nfs.yaml");
     let manifest = &example("statefulset/statefulset-demo.yaml");
@@ -138,22 +112,22 @@ fn seed_5_statefulset_story() {
         "nginxdata-nginx-statefulset-1=pv-nfs-003",
         "nginxdata-nginx-statefulset-2=pv-nfs-004",
     ];
-    assert_eq!(s.bindings(), bound);
+    assert_eq!(bindings(&s.k), bound);
     assert_eq!(row(&s.k.ok(&["get", "sts"]).stdout, "nginx-statefulset")[1], "3/3");
 
     // 5) delete -f: the Service and the set go, the garbage collector takes the pods; the claims
     // stay (whenDeleted: Retain) and a re-apply finds them, bound to the same volumes.
     s.run("delete", &["delete", "-f", manifest]);
     assert!(s.k.items("pods").is_empty(), "every pod of the set is gone");
-    assert_eq!(s.bindings(), bound, "the claims outlive the set");
+    assert_eq!(bindings(&s.k), bound, "the claims outlive the set");
     let t = s.run("reapply", &["apply", "-f", manifest]);
     assert_eq!(pod_moves(&t), created);
-    assert_eq!(s.bindings(), bound, "the new pods use the old claims");
+    assert_eq!(bindings(&s.k), bound, "the new pods use the old claims");
 
     // §5.3.2 1) scale to 4: ordinal 3 and its claim, bound to pv-nfs-005.
     let t = s.run("scale_4", &["scale", STS, "--replicas=4"]);
     assert_eq!(pod_moves(&t), moves(&["+nginx-statefulset-3"]));
-    assert!(s.bindings().contains(&"nginxdata-nginx-statefulset-3=pv-nfs-005".to_string()));
+    assert!(bindings(&s.k).contains(&"nginxdata-nginx-statefulset-3=pv-nfs-005".to_string()));
 
     // 2) patch to 2: the highest ordinal first, the next once it is gone; claims stay.
     let t = s.run("patch_2", &["patch", "sts/nginx-statefulset", "-p", r#"{"spec":{"replicas":2}}"#]);
@@ -178,8 +152,13 @@ fn seed_5_statefulset_story() {
     ]);
     assert_eq!(pod_moves(&t), rolled);
     assert_eq!(
-        s.images(),
-        images(&[("0", "nginx:1.14"), ("1", "nginx:1.14"), ("2", "nginx:1.14"), ("3", "nginx:1.14")])
+        images(&s.k),
+        expected_images(&[
+            ("0", "nginx:1.14"),
+            ("1", "nginx:1.14"),
+            ("2", "nginx:1.14"),
+            ("3", "nginx:1.14")
+        ])
     );
 
     // §5.3.3.2 partition 2, then another image: only ordinals 3 and 2 move.
@@ -196,8 +175,13 @@ fn seed_5_statefulset_story() {
     let t = s.run("set_image_1_12", &["set", "image", STS, "nginx=nginx:1.12"]);
     assert_eq!(pod_moves(&t), rolled[..4]);
     assert_eq!(
-        s.images(),
-        images(&[("0", "nginx:1.14"), ("1", "nginx:1.14"), ("2", "nginx:1.12"), ("3", "nginx:1.12")])
+        images(&s.k),
+        expected_images(&[
+            ("0", "nginx:1.14"),
+            ("1", "nginx:1.14"),
+            ("2", "nginx:1.12"),
+            ("3", "nginx:1.12")
+        ])
     );
 
     // Partition 0: the rest, 1 then 0.
@@ -212,9 +196,14 @@ fn seed_5_statefulset_story() {
     );
     assert_eq!(pod_moves(&t), rolled[4..]);
     assert_eq!(
-        s.images(),
-        images(&[("0", "nginx:1.12"), ("1", "nginx:1.12"), ("2", "nginx:1.12"), ("3", "nginx:1.12")])
+        images(&s.k),
+        expected_images(&[
+            ("0", "nginx:1.12"),
+            ("1", "nginx:1.12"),
+            ("2", "nginx:1.12"),
+            ("3", "nginx:1.12")
+        ])
     );
-    assert_eq!(s.bindings().len(), 4);
-    assert!(s.bindings().iter().all(|b| !b.ends_with('=')), "every claim stays bound");
+    assert_eq!(bindings(&s.k).len(), 4);
+    assert!(bindings(&s.k).iter().all(|b| !b.ends_with('=')), "every claim stays bound");
 }

@@ -51,6 +51,36 @@ macro_rules! snap {
     };
 }
 
+/// A seed story replayed through the binary command by command: each reconciling command runs
+/// as text and as JSON (`Cluster::replay`); its trace and the listings after it are pinned as
+/// `<prefix>_<NN>_<label>_trace` and `…_get_<what>` snapshots.
+pub struct Story {
+    pub k: Cluster,
+    prefix: &'static str,
+    listings: &'static [(&'static str, &'static [&'static str])],
+    n: usize,
+}
+
+impl Story {
+    /// A story on a new cluster; `listings` are `(what, get command)` pinned after every step.
+    pub fn new(prefix: &'static str, listings: &'static [(&'static str, &'static [&'static str])]) -> Story {
+        Story { k: Cluster::new(), prefix, listings, n: 0 }
+    }
+
+    /// Run a reconciling command, pin its trace and the listings after it; return the JSON trace.
+    pub fn run(&mut self, label: &str, args: &[&str]) -> Value {
+        self.n += 1;
+        let tag = format!("{}_{:02}_{label}", self.prefix, self.n);
+        let (out, json, command) = self.k.replay(args);
+        snap!(format!("{tag}_trace"), command.clone(), out.stdout);
+        for (what, get) in self.listings {
+            let text = self.k.ok(get).stdout;
+            snap!(format!("{tag}_get_{what}"), format!("konverge {}, after: {command}", get.join(" ")), text);
+        }
+        json
+    }
+}
+
 /// What one command did.
 #[derive(Debug, Clone)]
 pub struct Run {
