@@ -6,6 +6,7 @@ use crate::apply::{self, Applied};
 use crate::describe;
 use crate::driver::{self, Outcome, RunOptions, Trace};
 use crate::facts;
+use crate::health;
 use crate::manifest::{self, InputError, ReadOptions};
 use crate::model::{self, resolve_kind, KindInfo, ObjKey};
 use crate::printers;
@@ -54,6 +55,10 @@ pub struct RunArgs {
     /// Stop (exit 3) when an object asks for more objects than the store may hold.
     #[arg(long, default_value_t = crate::budget::DEFAULT_MAX_OBJECTS)]
     pub max_objects: usize,
+    /// Exit 4 when the run converges to an unhealthy state (a Deployment past its progress
+    /// deadline, pods that cannot be scheduled or started, claims not bound, failed Jobs, …).
+    #[arg(long)]
+    pub require_healthy: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -277,6 +282,8 @@ pub enum Exit {
     Changes(i32),
     /// No convergence (max steps or cycle).
     NotConverged,
+    /// Converged to an unhealthy state under `--require-healthy`.
+    Unhealthy,
 }
 
 const USER: &str = "kubectl";
@@ -301,11 +308,11 @@ pub fn run(cli: Cli) -> Result<Exit> {
             let manifests = load_manifests(&files, &read, &s)?;
             let (actions, messages) = apply_actions(&s, &manifests)?;
             let trace = driver::run(&mut s, actions, &options(&run));
-            print_run(&run, &messages, &trace)?;
-            Ok(match (&trace.outcome, detailed_exitcode && trace.changed()) {
-                (Outcome::MaxSteps | Outcome::Cycle { .. } | Outcome::OverBudget(_), _) => Exit::NotConverged,
-                (_, true) => Exit::Changes(2),
-                _ => Exit::Ok,
+            let verdict = health::verdict(&s);
+            print_run(&run, &messages, &trace, &verdict)?;
+            Ok(match run_exit(&run, &trace, &verdict) {
+                Exit::Ok if detailed_exitcode && trace.changed() => Exit::Changes(2),
+                exit => exit,
             })
         }
         Command::Diff { files } => diff(&cli.state, &files, &read),
@@ -653,16 +660,26 @@ fn mutate_for(
     }
     let trace = driver::run(&mut locked.state, actions, &opts);
     locked.save()?;
-    print_run(run, &messages, &trace)?;
-    Ok(match &trace.outcome {
-        Outcome::MaxSteps | Outcome::Cycle { .. } | Outcome::OverBudget(_) => Exit::NotConverged,
-        _ => Exit::Ok,
-    })
+    let verdict = health::verdict(&locked.state);
+    print_run(run, &messages, &trace, &verdict)?;
+    Ok(run_exit(run, &trace, &verdict))
 }
 
-fn print_run(run: &RunArgs, messages: &[String], trace: &Trace) -> Result<()> {
+/// A reconciling command's exit: 3 without convergence, 4 for an unhealthy end under
+/// `--require-healthy`, else 0.
+fn run_exit(run: &RunArgs, trace: &Trace, verdict: &health::Verdict) -> Exit {
+    match &trace.outcome {
+        Outcome::MaxSteps | Outcome::Cycle { .. } | Outcome::OverBudget(_) => Exit::NotConverged,
+        Outcome::Converged if run.require_healthy && !verdict.healthy() => Exit::Unhealthy,
+        _ => Exit::Ok,
+    }
+}
+
+fn print_run(run: &RunArgs, messages: &[String], trace: &Trace, verdict: &health::Verdict) -> Result<()> {
     if run.output == Some(TraceFormat::Json) {
-        println!("{}", serde_json::to_string_pretty(&render::trace_json(trace))?);
+        let mut out = render::trace_json(trace);
+        out["health"] = health::json(verdict);
+        println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         for m in messages {
             println!("{m}");
@@ -673,6 +690,7 @@ fn print_run(run: &RunArgs, messages: &[String], trace: &Trace) -> Result<()> {
                 print!("{}", crate::rollout::chart(&key.name, samples));
             }
         }
+        print!("{}", health::text(verdict));
     }
     Ok(())
 }

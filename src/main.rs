@@ -1,5 +1,5 @@
 //! The `konverge` binary: parse the command line, run it, map the outcome to an exit code
-//! (0 ok, 1 error, 2 changes for `plan --detailed-exitcode`, 1/2 for `diff`, 3 no convergence).
+//! (0 ok, 1 error, 2 changes for `plan --detailed-exitcode`, 1/2 for `diff`, 3 no convergence, 4 an unhealthy end under `--require-healthy`).
 
 use clap::Parser;
 use konverge::cli::{self, Cli, Command, Exit};
@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         Ok(Exit::Ok) => ExitCode::SUCCESS,
         Ok(Exit::Changes(code)) => ExitCode::from(code as u8),
         Ok(Exit::NotConverged) => ExitCode::from(3),
+        Ok(Exit::Unhealthy) => ExitCode::from(4),
         Err(e) => {
             eprintln!("error: {e:#}");
             // kubectl diff: 1 means "differs", so errors are 2 there.
