@@ -167,7 +167,7 @@ fn main() {
         }
         let t = Instant::now();
         let mut samples = konverge::rollout::Timelines::new();
-        konverge::rollout::sample(&f, 0, &mut samples);
+        konverge::rollout::sample(&f, 0, f.now, &mut samples);
         parts.push(("rollout timeline sample", t.elapsed()));
         let line: Vec<String> =
             parts.iter().map(|(n, d)| format!("{n} {:.0} ms", d.as_secs_f64() * 1e3)).collect();

@@ -530,7 +530,7 @@ fn rollout_command(path: &std::path::Path, ns: &str, what: RolloutCommand) -> Re
                 if samples.is_empty() {
                     println!("deployment {:?}: no rollout recorded yet", key.name);
                 } else {
-                    print!("{}", crate::rollout::chart(&key.name, &samples));
+                    print!("{}", crate::rollout::chart(&key, &samples, None, render::output_width()));
                 }
             }
             let (message, done) = crate::rollout::status(&s.objects[&key])?;
@@ -665,6 +665,20 @@ fn mutate_for(
     Ok(run_exit(run, &trace, &verdict))
 }
 
+/// The command line as typed, less `--state PATH`: what a rollout timeline says it came from.
+fn invocation() -> String {
+    let mut words = vec!["konverge".to_string()];
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--state" {
+            args.next();
+        } else if !a.starts_with("--state=") {
+            words.push(a);
+        }
+    }
+    words.join(" ")
+}
+
 /// A reconciling command's exit: 3 without convergence, 4 for an unhealthy end under
 /// `--require-healthy`, else 0.
 fn run_exit(run: &RunArgs, trace: &Trace, verdict: &health::Verdict) -> Exit {
@@ -685,12 +699,11 @@ fn print_run(run: &RunArgs, messages: &[String], trace: &Trace, verdict: &health
             println!("{m}");
         }
         print!("{}", render::trace_text(trace));
-        for (key, samples) in &trace.timelines {
-            if samples.len() > 1 {
-                print!("{}", crate::rollout::chart(&key.name, samples));
-            }
+        let command = invocation();
+        for (key, samples) in trace.timelines.iter().filter(|(_, s)| crate::rollout::rolled_out(s)) {
+            print!("{}", crate::rollout::chart(key, samples, Some(&command), render::output_width()));
         }
-        print!("{}", health::text(verdict));
+        print!("{}", health::text(verdict, trace.converged()));
     }
     Ok(())
 }

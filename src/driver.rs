@@ -163,7 +163,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
         }
         let proposals = {
             let facts = Facts::extract(&api.state.objects, api.state.now);
-            rollout::sample(&facts, step_no - 1, &mut timelines);
+            rollout::sample(&facts, step_no - 1, steps.last().map_or(start, |s| s.time), &mut timelines);
             controllers::reconcile_all(&facts)
         };
         admit_all(&mut api, &proposals.actions, &mut record);
@@ -198,7 +198,13 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     };
     progress.finish();
     if api.state.of_kind("Deployment", None).next().is_some() {
-        rollout::sample(&Facts::extract(&api.state.objects, api.state.now), steps.len(), &mut timelines);
+        let time = steps.last().map_or(start, |s| s.time);
+        rollout::sample(
+            &Facts::extract(&api.state.objects, api.state.now),
+            steps.len(),
+            time,
+            &mut timelines,
+        );
     }
     prune_events(api.state);
     rollout::store_timelines(api.state, &timelines);

@@ -55,7 +55,10 @@ impl Verdict {
 /// Judge the state's health.
 pub fn verdict(s: &State) -> Verdict {
     let mut v = Verdict {
-        running: s.of_kind("Pod", None).filter(|p| model::str_at(p, &["status", "phase"]) == "Running").count(),
+        running: s
+            .of_kind("Pod", None)
+            .filter(|p| model::str_at(p, &["status", "phase"]) == "Running")
+            .count(),
         nodes: s.of_kind("Node", None).count(),
         ..Verdict::default()
     };
@@ -69,15 +72,19 @@ pub fn verdict(s: &State) -> Verdict {
     v
 }
 
-/// The verdict as text: `healthy: …` or `unhealthy: N problems` and one line per problem.
-pub fn text(v: &Verdict) -> String {
+/// The verdict as text: `healthy: …` or `unhealthy: N problems` and one line per problem. A
+/// run that stopped before converging (`--steps`, or no convergence) is judged as it stands:
+/// `healthy so far`, or `not healthy yet` with what is still wrong.
+pub fn text(v: &Verdict, converged: bool) -> String {
     if v.healthy() {
         let pods = if v.running == 1 { "1 pod".to_string() } else { format!("{} pods", v.running) };
         let nodes = if v.nodes == 1 { "1 node".to_string() } else { format!("{} nodes", v.nodes) };
-        return format!("healthy: {pods} running on {nodes}\n");
+        let word = if converged { "healthy" } else { "healthy so far" };
+        return format!("{word}: {pods} running on {nodes}\n");
     }
     let n = v.problems.len();
-    let mut out = format!("unhealthy: {n} {}\n", if n == 1 { "problem" } else { "problems" });
+    let word = if converged { "unhealthy" } else { "not healthy yet (the run stopped before converging)" };
+    let mut out = format!("{word}: {n} {}\n", if n == 1 { "problem" } else { "problems" });
     let rows: Vec<Vec<String>> = v
         .problems
         .iter()
@@ -135,7 +142,8 @@ fn no_nodes(s: &State, v: &mut Verdict) {
     if v.nodes > 0 {
         return;
     }
-    let waiting = s.of_kind("Pod", None).filter(|p| model::str_at(p, &["spec", "nodeName"]).is_empty()).count();
+    let waiting =
+        s.of_kind("Pod", None).filter(|p| model::str_at(p, &["spec", "nodeName"]).is_empty()).count();
     if waiting == 0 {
         return;
     }
@@ -165,8 +173,10 @@ fn nodes(s: &State, v: &mut Verdict) {
 fn deployments(s: &State, v: &mut Verdict) {
     for d in s.of_kind("Deployment", None).filter(|d| !deleting(d)) {
         let replicas = model::replicas(d);
-        let (updated, available, total) = (count(d, "updatedReplicas"), count(d, "availableReplicas"), count(d, "replicas"));
-        let numbers = format!("{available} of {replicas} replicas available, {updated} updated, {total} in total");
+        let (updated, available, total) =
+            (count(d, "updatedReplicas"), count(d, "availableReplicas"), count(d, "replicas"));
+        let numbers =
+            format!("{available} of {replicas} replicas available, {updated} updated, {total} in total");
         let progressing = model::condition(d, "Progressing");
         if progressing.is_some_and(|c| model::str_at(c, &["reason"]) == "ProgressDeadlineExceeded") {
             let message = progressing.map_or("", |c| model::str_at(c, &["message"]));
@@ -222,14 +232,19 @@ fn jobs(s: &State, v: &mut Verdict) {
                 v,
                 job,
                 "JobFailed",
-                format!("{reason}: {message} ({} failed, {} succeeded)", count(job, "failed"), count(job, "succeeded")),
+                format!(
+                    "{reason}: {message} ({} failed, {} succeeded)",
+                    count(job, "failed"),
+                    count(job, "succeeded")
+                ),
             );
         }
     }
 }
 
 fn claims(s: &State, v: &mut Verdict) {
-    let mut last_word: BTreeMap<(&str, &str), (&str, &str)> = BTreeMap::new();
+    // (namespace, claim) → (time, reason, message) of the claim's latest event.
+    let mut last_word: BTreeMap<(&str, &str), (&str, &str, &str)> = BTreeMap::new();
     for ev in s.of_kind("Event", None) {
         let about = |f: &str| model::str_at(ev, &["involvedObject", f]);
         if about("kind") == "PersistentVolumeClaim" {
@@ -237,9 +252,9 @@ fn claims(s: &State, v: &mut Verdict) {
                 "" => model::str_at(ev, &["eventTime"]),
                 t => t,
             };
-            let entry = last_word.entry((about("namespace"), about("name"))).or_insert(("", ""));
+            let entry = last_word.entry((about("namespace"), about("name"))).or_insert(("", "", ""));
             if when >= entry.0 {
-                *entry = (when, model::str_at(ev, &["message"]));
+                *entry = (when, model::str_at(ev, &["reason"]), model::str_at(ev, &["message"]));
             }
         }
     }
@@ -250,7 +265,12 @@ fn claims(s: &State, v: &mut Verdict) {
         }
         let ns = model::str_at(pvc, &["metadata", "namespace"]);
         let message = match last_word.get(&(ns, model::name(pvc))) {
-            Some((_, m)) if !m.is_empty() => format!("{}: {m}", if phase.is_empty() { "Pending" } else { phase }),
+            // A claim of a WaitForFirstConsumer class binds when a pod uses it: waiting is its
+            // normal state (a pod that cannot be placed is a problem of its own).
+            Some((_, "WaitForFirstConsumer", _)) => continue,
+            Some((_, _, m)) if !m.is_empty() => {
+                format!("{}: {m}", if phase.is_empty() { "Pending" } else { phase })
+            }
             _ => format!("{} and no volume bound", if phase.is_empty() { "Pending" } else { phase }),
         };
         push(v, pvc, "ClaimNotBound", message);
@@ -278,7 +298,10 @@ fn pod_trouble(pod: &Value) -> Option<(String, String)> {
             .flatten()
             .map(|g| model::str_at(g, &["name"]))
             .collect();
-        return Some(("SchedulingGated".into(), format!("waiting for scheduling gates {}", gates.join(", "))));
+        return Some((
+            "SchedulingGated".into(),
+            format!("waiting for scheduling gates {}", gates.join(", ")),
+        ));
     }
     if model::str_at(pod, &["spec", "nodeName"]).is_empty() {
         let c = model::condition(pod, "PodScheduled").filter(|c| model::str_at(c, &["status"]) == "False")?;
@@ -291,19 +314,29 @@ fn pod_trouble(pod: &Value) -> Option<(String, String)> {
         let reason = model::str_at(cs, &["state", "waiting", "reason"]);
         if matches!(
             reason,
-            "ImagePullBackOff" | "ErrImagePull" | "CrashLoopBackOff" | "CreateContainerConfigError" | "InvalidImageName"
+            "ImagePullBackOff"
+                | "ErrImagePull"
+                | "CrashLoopBackOff"
+                | "CreateContainerConfigError"
+                | "InvalidImageName"
         ) {
             let message = model::str_at(cs, &["state", "waiting", "message"]);
             let container = model::str_at(cs, &["name"]);
-            return Some((reason.to_string(), format!("container {container}: {message}").trim_end_matches(": ").to_string()));
+            return Some((
+                reason.to_string(),
+                format!("container {container}: {message}").trim_end_matches(": ").to_string(),
+            ));
         }
     }
     None
 }
 
+/// Pods in trouble are reported together per (namespace, owner or pod, cause).
+type PodGroup = (String, String, String);
+
 fn pods(s: &State, v: &mut Verdict) {
     // (namespace, owner subject or pod subject, cause) → (pod, message) in name order.
-    let mut groups: BTreeMap<(String, String, String), Vec<(&Value, String)>> = BTreeMap::new();
+    let mut groups: BTreeMap<PodGroup, Vec<(&Value, String)>> = BTreeMap::new();
     for pod in s.of_kind("Pod", None) {
         let Some((cause, message)) = pod_trouble(pod) else { continue };
         let owner = match model::controller_ref(pod) {
@@ -346,8 +379,10 @@ fn pods(s: &State, v: &mut Verdict) {
 
 /// Every node's room: allocatable minus what its bound, unfinished pods request, by node name.
 fn free_room(s: &State) -> Vec<(String, Room)> {
-    let mut rooms: BTreeMap<String, Room> =
-        s.of_kind("Node", None).map(|n| (model::name(n).to_string(), Room::new(node_allocatable(n)))).collect();
+    let mut rooms: BTreeMap<String, Room> = s
+        .of_kind("Node", None)
+        .map(|n| (model::name(n).to_string(), Room::new(node_allocatable(n))))
+        .collect();
     for pod in s.of_kind("Pod", None) {
         let phase = model::str_at(pod, &["status", "phase"]);
         if phase == "Succeeded" || phase == "Failed" {
@@ -391,7 +426,9 @@ fn room_statement(free: &[(String, Room)], pod: &Value) -> Option<String> {
             continue;
         }
         if name == "pods" {
-            parts.push(format!("every node holds its maximum of pods (the most free pod slots is {largest} on {node})"));
+            parts.push(format!(
+                "every node holds its maximum of pods (the most free pod slots is {largest} on {node})"
+            ));
         } else {
             parts.push(format!(
                 "requests {name} {}; the largest free is {} on {node}",

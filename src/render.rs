@@ -5,6 +5,19 @@ use crate::driver::{Outcome, Recorded, Trace};
 use crate::model;
 use serde_json::{json, Value};
 
+/// Columns of the terminal stdout writes to, or 80 when stdout is not a terminal: piped output
+/// is the same whatever window it came from.
+pub fn output_width() -> usize {
+    // SAFETY: `isatty` and `ioctl(TIOCGWINSZ)` only read the descriptor's state into `ws`.
+    unsafe {
+        let mut ws: libc::winsize = std::mem::zeroed();
+        if libc::isatty(1) == 1 && libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) == 0 && ws.ws_col > 0 {
+            return ws.ws_col as usize;
+        }
+    }
+    80
+}
+
 /// Version of the JSON trace format (`"format_version"`).
 pub const TRACE_FORMAT_VERSION: &str = "1";
 

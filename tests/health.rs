@@ -65,7 +65,10 @@ fn a_deployment_past_its_progress_deadline() {
     assert_eq!(got.len(), 2, "{got:?}");
     let (subject, cause, message) = &got[0];
     assert_eq!((subject.as_str(), cause.as_str()), ("deployment.apps/big", "ProgressDeadlineExceeded"));
-    assert!(message.contains("has timed out progressing") && message.contains("2 of 3 replicas available"), "{message}");
+    assert!(
+        message.contains("has timed out progressing") && message.contains("2 of 3 replicas available"),
+        "{message}"
+    );
     let (subject, cause, message) = &got[1];
     assert!(subject.starts_with("replicaset.apps/big-"), "{subject}");
     assert_eq!(cause, "Unschedulable");
@@ -83,7 +86,10 @@ fn a_cluster_without_nodes() {
     let got = problems(&c, &["apply", "-f", &example("replicaset")]);
     assert_eq!(got[0].0, "cluster");
     assert_eq!(got[0].1, "NoNodes");
-    assert!(got[0].2.contains("2 pods cannot be scheduled") && got[0].2.contains("konverge node add"), "{got:?}");
+    assert!(
+        got[0].2.contains("2 pods cannot be scheduled") && got[0].2.contains("konverge node add"),
+        "{got:?}"
+    );
     let out = unhealthy_exit(&c);
     assert!(out.contains("NoNodes: the cluster has no nodes"), "{out}");
 }
@@ -115,7 +121,10 @@ fn a_failed_job() {
     let job: Vec<_> = got.iter().filter(|p| p.1 == "JobFailed").collect();
     assert_eq!(job.len(), 1, "{got:?}");
     assert_eq!(job[0].0, "job.batch/fails");
-    assert!(job[0].2.starts_with("BackoffLimitExceeded: Job has reached the specified backoff limit"), "{got:?}");
+    assert!(
+        job[0].2.starts_with("BackoffLimitExceeded: Job has reached the specified backoff limit"),
+        "{got:?}"
+    );
     assert!(job[0].2.ends_with("(4 failed, 0 succeeded)"), "{got:?}");
     // The Job's own failed pods are the Job's business, not separate problems.
     assert_eq!(got.len(), 1, "{got:?}");
@@ -157,11 +166,17 @@ fn an_ownerless_replicaset_with_crashing_pods() {
     let meta = "      annotations: {konverge.io/crash: \"true\"}\n";
     let f = c.write("rs.yaml", &workload("ReplicaSet", "crashy", Some(2), "", meta));
     let got = problems(&c, &["apply", "-f", &f]);
-    assert_eq!(got[0], ("replicaset.apps/crashy".into(), "NotReady".into(), "0 of 2 replicas available".into()));
+    assert_eq!(
+        got[0],
+        ("replicaset.apps/crashy".into(), "NotReady".into(), "0 of 2 replicas available".into())
+    );
     assert_eq!(got[1].1, "CrashLoopBackOff", "{got:?}");
     assert_eq!(got.len(), 2, "the two pods are one problem: {got:?}");
     assert!(got[1].2.starts_with("2 pods not running, as crashy-"), "{got:?}");
-    assert!(got[1].2.contains(": container c: back-off 10s restarting failed container=c pod=crashy-"), "{got:?}");
+    assert!(
+        got[1].2.contains(": container c: back-off 10s restarting failed container=c pod=crashy-"),
+        "{got:?}"
+    );
     unhealthy_exit(&c);
 }
 
@@ -206,7 +221,14 @@ fn a_pod_held_by_scheduling_gates() {
         "apiVersion: v1\nkind: Pod\nmetadata: {name: gated}\nspec:\n  schedulingGates: [{name: example.com/quota}]\n  containers:\n  - {name: c, image: nginx:1.12}\n",
     );
     let got = problems(&c, &["apply", "-f", &f]);
-    assert_eq!(got, vec![("pod/gated".into(), "SchedulingGated".into(), "waiting for scheduling gates example.com/quota".into())]);
+    assert_eq!(
+        got,
+        vec![(
+            "pod/gated".into(),
+            "SchedulingGated".into(),
+            "waiting for scheduling gates example.com/quota".into()
+        )]
+    );
     unhealthy_exit(&c);
 }
 
@@ -215,7 +237,11 @@ fn a_pod_held_by_scheduling_gates() {
 fn a_run_stopped_on_purpose_exits_zero() {
     let c = Cluster::seed_nodes();
     let out = c.ok(&["apply", "-f", &example("replicaset"), "--steps", "1", "--require-healthy"]);
-    assert!(out.stdout.contains("unhealthy: "), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("\nnot healthy yet (the run stopped before converging): 1 problem\n"),
+        "{}",
+        out.stdout
+    );
     let trace: Value = c.ok(&["run", "--steps", "1", "-o", "json"]).json();
     assert!(trace["health"]["healthy"].is_boolean());
 }

@@ -8,7 +8,7 @@ pub mod deployment;
 pub mod revisions;
 pub mod statefulset;
 
-pub use deployment::{chart, sample, store_timelines, stored_timeline, Sample, Timelines};
+pub use deployment::{chart, rolled_out, sample, store_timelines, stored_timeline, Sample, Timelines};
 
 use crate::model::{self, ObjKey};
 use crate::state::State;
