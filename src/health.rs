@@ -291,13 +291,13 @@ fn pod_trouble(pod: &Value) -> Option<(String, String)> {
     if phase == "Succeeded" || phase == "Failed" {
         return None;
     }
-    if model::at(pod, &["spec", "schedulingGates"]).and_then(Value::as_array).is_some_and(|g| !g.is_empty()) {
-        let gates: Vec<&str> = model::at(pod, &["spec", "schedulingGates"])
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|g| model::str_at(g, &["name"]))
-            .collect();
+    let gates: Vec<&str> = model::at(pod, &["spec", "schedulingGates"])
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|g| model::str_at(g, &["name"]))
+        .collect();
+    if !gates.is_empty() {
         return Some((
             "SchedulingGated".into(),
             format!("waiting for scheduling gates {}", gates.join(", ")),
@@ -400,44 +400,37 @@ fn free_room(s: &State) -> Vec<(String, Room)> {
 /// held back by something else: taints, affinity, ports).
 fn room_statement(free: &[(String, Room)], pod: &Value) -> Option<String> {
     let want = pod_requests(pod);
-    let amounts = |a: &Allocatable| {
-        let mut v = vec![("pods".to_string(), 1, a.pods), ("cpu".into(), want.cpu_m, a.cpu_m)];
-        v.push(("memory".into(), want.mem, a.mem));
-        v.push(("ephemeral-storage".into(), want.storage, a.storage));
-        for (name, amount) in &want.scalar {
-            v.push((name.clone(), *amount, a.scalar.iter().find(|(n, _)| n == name).map_or(0, |x| x.1)));
-        }
-        v
-    };
-    if free.is_empty() {
-        return None;
-    }
-    let mut parts = Vec::new();
-    for (i, (name, asked, _)) in amounts(&Allocatable::default()).into_iter().enumerate() {
-        if asked <= 0 {
-            continue;
-        }
-        let best = free
-            .iter()
-            .map(|(node, room)| (amounts(&room.left)[i].2, node))
-            .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(a.1)));
-        let Some((largest, node)) = best else { continue };
-        if largest >= asked {
-            continue;
-        }
-        if name == "pods" {
-            parts.push(format!(
-                "every node holds its maximum of pods (the most free pod slots is {largest} on {node})"
-            ));
-        } else {
-            parts.push(format!(
-                "requests {name} {}; the largest free is {} on {node}",
-                show(&name, asked),
-                show(&name, largest.max(0))
-            ));
-        }
-    }
+    let named = [("pods", 1), ("cpu", want.cpu_m), ("memory", want.mem), ("ephemeral-storage", want.storage)];
+    let asked = named.into_iter().map(|(n, a)| (n.to_string(), a)).chain(want.scalar.iter().cloned());
+    let parts: Vec<String> = asked
+        .filter(|&(_, amount)| amount > 0)
+        .filter_map(|(name, amount)| {
+            let (largest, node) = free
+                .iter()
+                .map(|(node, room)| (amount_of(&room.left, &name), node))
+                .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(a.1)))?;
+            (largest < amount).then(|| match name.as_str() {
+                "pods" => "needs a pod slot and every node holds its maximum of pods".to_string(),
+                _ => format!(
+                    "requests {name} {}; the largest free is {} on {node}",
+                    show(&name, amount),
+                    show(&name, largest.max(0))
+                ),
+            })
+        })
+        .collect();
     (!parts.is_empty()).then(|| format!("Each pod {}.", parts.join("; ")))
+}
+
+/// How much of `resource` an allocatable (or what is left of one) holds.
+fn amount_of(a: &Allocatable, resource: &str) -> i64 {
+    match resource {
+        "pods" => a.pods,
+        "cpu" => a.cpu_m,
+        "memory" => a.mem,
+        "ephemeral-storage" => a.storage,
+        scalar => a.scalar.iter().find(|(n, _)| n == scalar).map_or(0, |x| x.1),
+    }
 }
 
 /// An amount as a quantity: cpu in millicores, the rest in bytes or units.

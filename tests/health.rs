@@ -35,6 +35,12 @@ fn problems(c: &Cluster, args: &[&str]) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// Write a manifest into the cluster's directory, apply it, and return the verdict's problems.
+fn apply_problems(c: &Cluster, file: &str, manifest: &str) -> Vec<(String, String, String)> {
+    let f = c.write(file, manifest);
+    problems(c, &["apply", "-f", &f])
+}
+
 /// `run --require-healthy` exits 4 and prints the verdict's lines; without the flag, exit 0.
 fn unhealthy_exit(c: &Cluster) -> String {
     let strict = c.code(&["run", "--require-healthy"], 4);
@@ -98,11 +104,7 @@ fn a_cluster_without_nodes() {
 #[test]
 fn a_claim_that_does_not_bind() {
     let c = Cluster::seed_nodes();
-    let f = c.write(
-        "claim.yaml",
-        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n",
-    );
-    let got = problems(&c, &["apply", "-f", &f]);
+    let got = apply_problems(&c, "claim.yaml", "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n");
     assert_eq!(
         got,
         vec![(
@@ -135,8 +137,7 @@ fn a_failed_job() {
 #[test]
 fn a_daemonset_short_of_available_pods() {
     let c = Cluster::seed_nodes();
-    let f = c.write("ds.yaml", &workload("DaemonSet", "agent", None, &cpu("5"), ""));
-    let got = problems(&c, &["apply", "-f", &f]);
+    let got = apply_problems(&c, "ds.yaml", &workload("DaemonSet", "agent", None, &cpu("5"), ""));
     assert_eq!(got[0].0, "daemonset.apps/agent");
     assert_eq!(got[0].1, "NotReady");
     assert_eq!(got[0].2, "0 of 2 daemon pods available");
@@ -150,8 +151,7 @@ fn a_daemonset_short_of_available_pods() {
 fn a_statefulset_whose_image_does_not_pull() {
     let c = Cluster::seed_nodes();
     let meta = "      annotations: {konverge.io/image-pull: fail}\n";
-    let f = c.write("sts.yaml", &workload("StatefulSet", "db", Some(2), "", meta));
-    let got = problems(&c, &["apply", "-f", &f]);
+    let got = apply_problems(&c, "sts.yaml", &workload("StatefulSet", "db", Some(2), "", meta));
     // OrderedReady: pod 0 never pulls its image, so pod 1 is never created.
     assert_eq!(got[0], ("statefulset.apps/db".into(), "NotReady".into(), "0 of 2 replicas ready".into()));
     assert_eq!(got[1].0, "statefulset.apps/db");
@@ -164,8 +164,7 @@ fn a_statefulset_whose_image_does_not_pull() {
 fn an_ownerless_replicaset_with_crashing_pods() {
     let c = Cluster::seed_nodes();
     let meta = "      annotations: {konverge.io/crash: \"true\"}\n";
-    let f = c.write("rs.yaml", &workload("ReplicaSet", "crashy", Some(2), "", meta));
-    let got = problems(&c, &["apply", "-f", &f]);
+    let got = apply_problems(&c, "rs.yaml", &workload("ReplicaSet", "crashy", Some(2), "", meta));
     assert_eq!(
         got[0],
         ("replicaset.apps/crashy".into(), "NotReady".into(), "0 of 2 replicas available".into())
@@ -184,14 +183,10 @@ fn an_ownerless_replicaset_with_crashing_pods() {
 #[test]
 fn a_pod_the_kubelet_refuses() {
     let c = Cluster::seed_nodes();
-    let f = c.write(
-        "pod.yaml",
-        &format!(
+    let got = apply_problems(&c, "pod.yaml", &format!(
             "apiVersion: v1\nkind: Pod\nmetadata: {{name: pinned}}\nspec:\n  nodeName: k8s-node1\n  containers:\n  - name: c\n    image: nginx:1.12\n{}",
             cpu("8").replacen("        ", "    ", 1)
-        ),
-    );
-    let got = problems(&c, &["apply", "-f", &f]);
+        ));
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!((got[0].0.as_str(), got[0].1.as_str()), ("pod/pinned", "OutOfcpu"));
     assert!(got[0].2.contains("Node didn't have enough resource: cpu"), "{got:?}");
@@ -216,11 +211,7 @@ fn a_node_that_is_not_ready() {
 #[test]
 fn a_pod_held_by_scheduling_gates() {
     let c = Cluster::seed_nodes();
-    let f = c.write(
-        "gated.yaml",
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: gated}\nspec:\n  schedulingGates: [{name: example.com/quota}]\n  containers:\n  - {name: c, image: nginx:1.12}\n",
-    );
-    let got = problems(&c, &["apply", "-f", &f]);
+    let got = apply_problems(&c, "gated.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: gated}\nspec:\n  schedulingGates: [{name: example.com/quota}]\n  containers:\n  - {name: c, image: nginx:1.12}\n");
     assert_eq!(
         got,
         vec![(
