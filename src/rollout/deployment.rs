@@ -22,7 +22,8 @@ pub struct Sample {
     /// and that step's clock.
     pub step: usize,
     pub time: i64,
-    /// Revision of the Deployment's new ReplicaSet (0 while it has none).
+    /// The Deployment's revision (`deployment.kubernetes.io/revision`; 0 before its first
+    /// ReplicaSet).
     pub revision: i64,
     /// Pods of old ReplicaSets and of the new one that are not being deleted, pods being
     /// deleted (of either), and available pods.
@@ -33,8 +34,9 @@ pub struct Sample {
 }
 
 impl Sample {
-    fn counts(&self) -> (i64, i64, i64, i64, i64) {
-        (self.revision, self.old, self.new, self.terminating, self.available)
+    /// What a row of the chart shows: a sample that repeats them adds no row.
+    fn counts(&self) -> (i64, i64, i64, i64) {
+        (self.old, self.new, self.terminating, self.available)
     }
 }
 
@@ -50,8 +52,6 @@ pub fn sample(f: &Facts, step: usize, time: i64, into: &mut Timelines) {
     }
     let owner: rustc_hash::FxHashMap<u32, u32> =
         d.replica_sets.iter().map(|r| (r.rs, r.deployment)).collect();
-    let revision: rustc_hash::FxHashMap<u32, i64> =
-        d.replica_sets.iter().map(|r| (r.rs, r.revision)).collect();
     let new: rustc_hash::FxHashMap<u32, u32> = d.new_rs.iter().map(|&(dep, rs)| (dep, rs)).collect();
     let min_ready: rustc_hash::FxHashMap<u32, i64> =
         d.deployments.iter().map(|x| (x.id, x.min_ready)).collect();
@@ -59,8 +59,9 @@ pub fn sample(f: &Facts, step: usize, time: i64, into: &mut Timelines) {
         .deployments
         .iter()
         .map(|x| {
-            let revision = new.get(&x.id).and_then(|rs| revision.get(rs)).copied().unwrap_or(0);
-            (x.id, Sample { step, time, revision, old: 0, new: 0, terminating: 0, available: 0 })
+            let sample =
+                Sample { step, time, revision: x.revision, old: 0, new: 0, terminating: 0, available: 0 };
+            (x.id, sample)
         })
         .collect();
     for p in &f.pods {
