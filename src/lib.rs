@@ -16,6 +16,7 @@ pub mod defaults;
 pub mod describe;
 pub mod driver;
 pub mod facts;
+pub mod get;
 pub mod jsonpath;
 pub mod manifest;
 pub mod model;
