@@ -4,9 +4,9 @@
 use crate::actions::{Action, Change, Precondition, Propagation};
 use crate::apply::{self, Applied};
 use crate::describe;
-use crate::get;
 use crate::driver::{self, Outcome, RunOptions, Trace};
 use crate::facts;
+use crate::get;
 use crate::manifest::{self, InputError, ReadOptions};
 use crate::model::{self, resolve_kind, KindInfo, ObjKey};
 use crate::printers;
@@ -66,6 +66,7 @@ pub enum TraceFormat {
 pub enum Command {
     /// Apply manifests and run the controllers to convergence (writes the state).
     Apply {
+        /// Manifests: files, directories (recursively), multi-document streams, `List`s, `-` for stdin.
         #[arg(short = 'f', long = "filename", required = true)]
         files: Vec<String>,
         #[command(flatten)]
@@ -73,6 +74,7 @@ pub enum Command {
     },
     /// Show every step applying the manifests would take, without writing anything.
     Plan {
+        /// Manifests: files, directories (recursively), multi-document streams, `List`s, `-` for stdin.
         #[arg(short = 'f', long = "filename", required = true)]
         files: Vec<String>,
         /// Exit 0 when nothing would change, 2 when something would.
@@ -83,6 +85,7 @@ pub enum Command {
     },
     /// Unified diff of each manifest's object: live against what apply would make it.
     Diff {
+        /// Manifests: files, directories (recursively), multi-document streams, `List`s, `-` for stdin.
         #[arg(short = 'f', long = "filename", required = true)]
         files: Vec<String>,
     },
@@ -128,7 +131,9 @@ pub enum Command {
         args: Vec<String>,
     },
     /// Set the replicas of a ReplicaSet, ReplicationController, Deployment or StatefulSet.
-    #[command(after_help = "Examples:\n  konverge scale rs/myapp --replicas=5\n  konverge scale deployment myapp --replicas=0")]
+    #[command(
+        after_help = "Examples:\n  konverge scale rs/myapp --replicas=5\n  konverge scale deployment myapp --replicas=0"
+    )]
     Scale {
         /// KIND/NAME or KIND NAME.
         #[arg(required = true, value_name = "KIND/NAME | KIND NAME")]
@@ -145,7 +150,9 @@ pub enum Command {
         what: SetCommand,
     },
     /// JSON merge patch of an object.
-    #[command(after_help = "Example:\n  konverge patch deployment myapp -p '{\"spec\":{\"minReadySeconds\":10}}'")]
+    #[command(
+        after_help = "Example:\n  konverge patch deployment myapp -p '{\"spec\":{\"minReadySeconds\":10}}'"
+    )]
     Patch {
         /// KIND/NAME or KIND NAME.
         #[arg(required = true, value_name = "KIND/NAME | KIND NAME")]
@@ -186,7 +193,9 @@ pub enum Command {
         what: NodeCommand,
     },
     /// Move the clock forward and run what falls due.
+    #[command(after_help = "Examples:\n  konverge advance 90s\n  konverge advance 1h30m")]
     Advance {
+        /// How far: `90s`, `15m`, `2h`, `1h30m`, `1d`.
         duration: String,
         #[command(flatten)]
         run: RunArgs,
@@ -240,6 +249,7 @@ const DELETE_EXAMPLES: &str = "Examples:
 pub enum CreateCommand {
     /// `create job NAME --from=cronjob/CRONJOB`: run a CronJob's job template now.
     Job {
+        /// The new Job's name.
         name: String,
         /// The CronJob whose job template the Job is made from (`cronjob/NAME`).
         #[arg(long)]
@@ -253,6 +263,7 @@ pub enum CreateCommand {
 pub enum RolloutCommand {
     /// Where the rollout stands (kubectl's messages); exit 1 unless it is complete.
     Status {
+        /// KIND/NAME (`deployment/x`, `ds/x`, `sts/x`).
         target: String,
         /// Also draw old / new / available pods per step of the last run.
         #[arg(long)]
@@ -260,13 +271,17 @@ pub enum RolloutCommand {
     },
     /// Revisions and their change causes, or one revision's pod template.
     History {
+        /// KIND/NAME (`deployment/x`, `ds/x`, `sts/x`).
         target: String,
+        /// Show this revision's pod template.
         #[arg(long)]
         revision: Option<i64>,
     },
     /// Roll back to the previous revision, or to `--to-revision`.
     Undo {
+        /// KIND/NAME (`deployment/x`, `ds/x`, `sts/x`).
         target: String,
+        /// The revision to roll back to (0: the previous one).
         #[arg(long, default_value_t = 0)]
         to_revision: i64,
         #[command(flatten)]
@@ -274,12 +289,14 @@ pub enum RolloutCommand {
     },
     /// Stop rolling out template changes (scaling still happens).
     Pause {
+        /// KIND/NAME (`deployment/x`, `ds/x`, `sts/x`).
         target: String,
         #[command(flatten)]
         run: RunArgs,
     },
     /// Roll out again.
     Resume {
+        /// KIND/NAME (`deployment/x`, `ds/x`, `sts/x`).
         target: String,
         #[command(flatten)]
         run: RunArgs,
@@ -289,8 +306,13 @@ pub enum RolloutCommand {
 #[derive(Subcommand, Debug)]
 pub enum SetCommand {
     /// `set image KIND/NAME CONTAINER=IMAGE…` (or `KIND NAME CONTAINER=IMAGE…`)
+    #[command(
+        after_help = "Examples:\n  konverge set image deployment/deploy-demo myapp=ikubernetes/myapp:v2\n  konverge set image rs myapp '*=ikubernetes/myapp:v3'"
+    )]
     Image {
+        /// KIND/NAME (or KIND, with NAME as the next argument).
         target: String,
+        /// CONTAINER=IMAGE pairs (`*` for every container).
         images: Vec<String>,
         #[command(flatten)]
         run: RunArgs,
@@ -301,14 +323,18 @@ pub enum SetCommand {
 pub enum NodeCommand {
     /// Add a Ready node.
     Add {
+        /// The node's name (also its `kubernetes.io/hostname` label).
         name: String,
         /// Labels, `k=v,k2=v2`.
         #[arg(long)]
         labels: Option<String>,
+        /// CPU capacity and allocatable.
         #[arg(long, default_value = "4")]
         cpu: String,
+        /// Memory capacity and allocatable.
         #[arg(long, default_value = "8Gi")]
         memory: String,
+        /// How many pods the node may run.
         #[arg(long, default_value = "110")]
         pods: String,
         #[command(flatten)]
@@ -316,18 +342,21 @@ pub enum NodeCommand {
     },
     /// Remove a node (its pods are garbage-collected).
     Remove {
+        /// The node's name.
         name: String,
         #[command(flatten)]
         run: RunArgs,
     },
     /// The node's kubelet stops reporting: Ready becomes Unknown.
     Fail {
+        /// The node's name.
         name: String,
         #[command(flatten)]
         run: RunArgs,
     },
     /// The node is Ready again.
     Recover {
+        /// The node's name.
         name: String,
         #[command(flatten)]
         run: RunArgs,
@@ -422,7 +451,9 @@ pub fn run(cli: Cli) -> Result<Exit> {
             let mut first = true;
             for r in &requests {
                 let names: Vec<String> = if r.names.is_empty() {
-                    s.of_kind(r.info.kind, namespace_of(r.info, Some(&ns))).map(|o| model::name(o).to_string()).collect()
+                    s.of_kind(r.info.kind, namespace_of(r.info, Some(&ns)))
+                        .map(|o| model::name(o).to_string())
+                        .collect()
                 } else {
                     r.names.clone()
                 };
@@ -541,7 +572,10 @@ pub fn run(cli: Cli) -> Result<Exit> {
             Ok(Exit::Ok)
         }
         Command::Version { client: _ } => {
-            println!("Client Version: v{} (konverge: kubectl-shaped, simulating the cluster)", env!("CARGO_PKG_VERSION"));
+            println!(
+                "Client Version: v{} (konverge: kubectl-shaped, simulating the cluster)",
+                env!("CARGO_PKG_VERSION")
+            );
             println!("Server Version: none (the cluster is the state file)");
             Ok(Exit::Ok)
         }
@@ -949,7 +983,8 @@ fn delete_targets(
     let (requests, _) = get::requests(target, |t| kind_in(s, t))?;
     let mut keys = Vec::new();
     if let Some(sel) = selector {
-        let sel = Selector::parse(sel).map_err(|e| anyhow!("unable to parse requirement: {}: {}", e.field, e.message))?;
+        let sel = Selector::parse(sel)
+            .map_err(|e| anyhow!("unable to parse requirement: {}: {}", e.field, e.message))?;
         for r in requests.iter().filter(|r| r.names.is_empty()) {
             for obj in s.of_kind(r.info.kind, namespace_of(r.info, Some(ns))) {
                 if sel.matches(&model::labels(obj)) {
@@ -978,12 +1013,15 @@ fn delete_targets(
 /// `api-resources`: NAME SHORTNAMES APIVERSION NAMESPACED KIND, one row per served version,
 /// the core group first and then the groups in the API server's order.
 fn api_resources(s: &State) -> Vec<Vec<String>> {
-    const GROUP_ORDER: &[&str] = &["", "apps", "events.k8s.io", "batch", "networking.k8s.io", "storage.k8s.io"];
+    const GROUP_ORDER: &[&str] =
+        &["", "apps", "events.k8s.io", "batch", "networking.k8s.io", "storage.k8s.io"];
     let custom = crate::crds::Registry::of_state(s);
     let mut infos: Vec<&KindInfo> = model::KINDS.iter().collect();
     for crd in s.of_kind("CustomResourceDefinition", None) {
         let group = model::str_at(crd, &["spec", "group"]);
-        if let Some(k) = custom.resolve(&format!("{}.{group}", model::str_at(crd, &["spec", "names", "plural"]))) {
+        if let Some(k) =
+            custom.resolve(&format!("{}.{group}", model::str_at(crd, &["spec", "names", "plural"])))
+        {
             infos.push(k.info());
         }
     }

@@ -47,10 +47,13 @@ impl Output {
     pub fn parse(value: &str) -> Result<Output, String> {
         let (format, arg) = value.split_once('=').map_or((value, None), |(f, a)| (f, Some(a)));
         let file = |path: Option<&str>| -> Result<String, String> {
-            let path = path.filter(|p| !p.is_empty()).ok_or(format!("{format} format specified but no file given"))?;
+            let path = path
+                .filter(|p| !p.is_empty())
+                .ok_or(format!("{format} format specified but no file given"))?;
             std::fs::read_to_string(path).map_err(|e| format!("error reading {path}: {e}"))
         };
-        let template = |text: &str| Template::parse(text).map_err(|e| format!("error parsing jsonpath {text}, {e}"));
+        let template =
+            |text: &str| Template::parse(text).map_err(|e| format!("error parsing jsonpath {text}, {e}"));
         match (format, arg) {
             ("wide", None) => Ok(Output::Wide),
             ("yaml", None) => Ok(Output::Yaml),
@@ -59,8 +62,12 @@ impl Output {
             ("jsonpath", Some(t)) if !t.is_empty() => Ok(Output::JsonPath(template(t)?)),
             ("jsonpath", _) => Err("template format specified but no template given".into()),
             ("jsonpath-file", path) => Ok(Output::JsonPath(template(&file(path)?)?)),
-            ("custom-columns", Some(spec)) if !spec.is_empty() => Ok(Output::CustomColumns(columns_spec(spec)?)),
-            ("custom-columns", _) => Err("custom-columns format specified but no custom columns given".into()),
+            ("custom-columns", Some(spec)) if !spec.is_empty() => {
+                Ok(Output::CustomColumns(columns_spec(spec)?))
+            }
+            ("custom-columns", _) => {
+                Err("custom-columns format specified but no custom columns given".into())
+            }
             ("custom-columns-file", path) => Ok(Output::CustomColumns(columns_file(&file(path)?)?)),
             _ => Err(format!(
                 "unable to match a printer suitable for the output format {value:?}, allowed formats are: \
@@ -197,7 +204,9 @@ pub fn get(s: &State, requests: &[Request], several: bool, opts: &Options) -> Re
                 _ => String::new(),
             }
         }
-        Some(Output::Name) => all.iter().map(|o| format!("{}\n", printers::name_of(&ObjKey::of(o)))).collect(),
+        Some(Output::Name) => {
+            all.iter().map(|o| format!("{}\n", printers::name_of(&ObjKey::of(o)))).collect()
+        }
         Some(Output::CustomColumns(columns)) => {
             if all.is_empty() {
                 String::new()
@@ -215,10 +224,13 @@ pub fn get(s: &State, requests: &[Request], several: bool, opts: &Options) -> Re
         }
     };
     let note = all.is_empty().then(|| match &opts.namespace {
-        Some(ns) if requests.iter().any(|r| r.info.namespaced) => format!("No resources found in {ns} namespace."),
+        Some(ns) if requests.iter().any(|r| r.info.namespaced) => {
+            format!("No resources found in {ns} namespace.")
+        }
         _ => "No resources found".to_string(),
     });
-    let note = note.filter(|_| missing.is_empty() && !matches!(opts.output, Some(Output::Json | Output::Yaml)));
+    let note =
+        note.filter(|_| missing.is_empty() && !matches!(opts.output, Some(Output::Json | Output::Yaml)));
     Ok(Printed { stdout, note, missing })
 }
 
@@ -243,7 +255,8 @@ fn select<'a>(
     }
     let mut found = Vec::new();
     for n in &r.names {
-        let key = ObjKey::new(r.info.kind, if r.info.namespaced { namespace.unwrap_or("default") } else { "" }, n);
+        let key =
+            ObjKey::new(r.info.kind, if r.info.namespaced { namespace.unwrap_or("default") } else { "" }, n);
         match s.objects.get(&key) {
             Some(o) => found.push(o),
             None => missing.push(not_found(r.info, n)),
@@ -283,7 +296,9 @@ fn table(s: &State, info: &KindInfo, objects: &[&Value], several: bool, opts: &O
         for label in &opts.label_columns {
             row.push(match obj {
                 None => label.rsplit('/').next().unwrap_or(label).to_uppercase(),
-                Some(o) => model::labels(o).into_iter().find(|(k, _)| k == label).map(|(_, v)| v).unwrap_or_default(),
+                Some(o) => {
+                    model::labels(o).into_iter().find(|(k, _)| k == label).map(|(_, v)| v).unwrap_or_default()
+                }
             });
         }
         if opts.show_labels {
@@ -301,7 +316,11 @@ fn table(s: &State, info: &KindInfo, objects: &[&Value], several: bool, opts: &O
 
 /// `-o custom-columns`: headers as given, each cell the path's values (Go's `%v`) joined by
 /// commas, `<none>` when it has none.
-fn custom_columns(columns: &[(String, Template)], objects: &[&Value], no_headers: bool) -> Result<Vec<Vec<String>>> {
+fn custom_columns(
+    columns: &[(String, Template)],
+    objects: &[&Value],
+    no_headers: bool,
+) -> Result<Vec<Vec<String>>> {
     let mut rows = Vec::new();
     if !no_headers {
         rows.push(columns.iter().map(|(h, _)| h.clone()).collect());

@@ -115,7 +115,11 @@ impl Template {
     }
 
     /// The values of the template's first path for `data` (custom columns, `--sort-by`).
-    pub fn values<'a>(&self, data: &'a Value, allow_missing_keys: bool) -> Result<Vec<Cow<'a, Value>>, String> {
+    pub fn values<'a>(
+        &self,
+        data: &'a Value,
+        allow_missing_keys: bool,
+    ) -> Result<Vec<Cow<'a, Value>>, String> {
         let eval = Eval { allow_missing_keys };
         match self.nodes.first() {
             Some(Node::Print(steps)) => eval.steps(steps, vec![Cow::Borrowed(data)]),
@@ -349,7 +353,8 @@ impl Parser {
                 .collect::<Result<Vec<_>, _>>()?;
             return Ok(vec![Step::Union(union)]);
         }
-        if let Some(key) = text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')).filter(|k| !k.contains('\''))
+        if let Some(key) =
+            text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')).filter(|k| !k.contains('\''))
         {
             return sub_action(&format!(".{key}"));
         }
@@ -600,7 +605,10 @@ impl Slice {
 }
 
 /// A child of an object, keeping the borrow when there is one.
-fn child<'a>(v: Cow<'a, Value>, get: impl Fn(&Map<String, Value>) -> Option<&Value>) -> Option<Cow<'a, Value>> {
+fn child<'a>(
+    v: Cow<'a, Value>,
+    get: impl Fn(&Map<String, Value>) -> Option<&Value>,
+) -> Option<Cow<'a, Value>> {
     match v {
         Cow::Borrowed(Value::Object(o)) => get(o).map(Cow::Borrowed),
         Cow::Owned(Value::Object(o)) => get(&o).cloned().map(Cow::Owned),
@@ -868,7 +876,11 @@ mod tests {
         check(&json!([2, 6, 3, 7]), false, &[("TestStructInput/filter", "{[?(@<5)]}", Ok("2 3"))]);
         check(&Value::Null, false, &[("TestStructInput/quote", r#"{"{"}"#, Ok("{"))]);
         check(&json!([0, 1, 2, 3, 4]), false, &[("TestStructInput/union", "{[1,3,4]}", Ok("1 3 4"))]);
-        check(&json!(["Monday", "Tudesday"]), false, &[("TestStructInput/array", "{[0:2]}", Ok("Monday Tudesday"))]);
+        check(
+            &json!(["Monday", "Tudesday"]),
+            false,
+            &[("TestStructInput/array", "{[0:2]}", Ok("Monday Tudesday"))],
+        );
         let book3 = r#"{"Author":"Herman Melville","Category":"fiction","Price":8.99,"Title":"Moby Dick"}"#;
         check(
             &store(),
@@ -880,7 +892,11 @@ mod tests {
                 ("TestStructInput/dict/", "{$.Employees.dan}", Ok("clerk")),
                 ("TestStructInput/dict-", "{.Labels.k8s-app}", Ok("20")),
                 ("TestStructInput/nest", "{.Bicycle[*].Color}", Ok("red green")),
-                ("TestStructInput/allarray", "{.Book[*].Author}", Ok("Nigel Rees Evelyn Waugh Herman Melville")),
+                (
+                    "TestStructInput/allarray",
+                    "{.Book[*].Author}",
+                    Ok("Nigel Rees Evelyn Waugh Herman Melville"),
+                ),
                 (
                     "TestStructInput/allfields",
                     r#"{range .Bicycle[*]}{ "{" }{ @.* }{ "} " }{end}"#,
@@ -888,25 +904,49 @@ mod tests {
                 ),
                 ("TestStructInput/recurfields", "{..Price}", Ok("8.95 12.99 8.99 19.95 20.01")),
                 ("TestStructInput/recurdotfields", "{...Price}", Ok("8.95 12.99 8.99 19.95 20.01")),
-                ("TestStructInput/superrecurfields", "{............................................................Price}", Err("")),
+                (
+                    "TestStructInput/superrecurfields",
+                    "{............................................................Price}",
+                    Err(""),
+                ),
                 (
                     "TestStructInput/allstructsSlice",
                     "{.Bicycle}",
-                    Ok(r#"[{"Color":"red","IsNew":true,"Price":19.95},{"Color":"green","IsNew":false,"Price":20.01}]"#),
+                    Ok(
+                        r#"[{"Color":"red","IsNew":true,"Price":19.95},{"Color":"green","IsNew":false,"Price":20.01}]"#,
+                    ),
                 ),
                 (
                     "TestStructInput/allstructs",
                     r#"{range .Bicycle[*]}{ @ }{ " " }{end}"#,
-                    Ok(r#"{"Color":"red","IsNew":true,"Price":19.95} {"Color":"green","IsNew":false,"Price":20.01} "#),
+                    Ok(
+                        r#"{"Color":"red","IsNew":true,"Price":19.95} {"Color":"green","IsNew":false,"Price":20.01} "#,
+                    ),
                 ),
                 ("TestStructInput/lastarray", "{.Book[-1:]}", Ok(book3)),
                 ("TestStructInput/recurarray", "{..Book[2]}", Ok(book3)),
-                ("TestStructInput/bool", "{.Bicycle[?(@.IsNew==true)]}", Ok(r#"{"Color":"red","IsNew":true,"Price":19.95}"#)),
+                (
+                    "TestStructInput/bool",
+                    "{.Bicycle[?(@.IsNew==true)]}",
+                    Ok(r#"{"Color":"red","IsNew":true,"Price":19.95}"#),
+                ),
                 ("TestStructInput/invalid identifier", "{hello}", Err("unrecognized identifier hello")),
                 ("TestStructInput/nonexistent field", "{.hello}", Err("hello is not found")),
-                ("TestStructInput/invalid array", "{.Labels[0]}", Err("map[string]interface {} is not array or slice")),
-                ("TestStructInput/invalid filter operator", "{.Book[?(@.Price<>10)]}", Err("unrecognized filter operator <>")),
-                ("TestStructInput/redundant end", "{range .Labels.*}{@}{end}{end}", Err("not in range, nothing to end")),
+                (
+                    "TestStructInput/invalid array",
+                    "{.Labels[0]}",
+                    Err("map[string]interface {} is not array or slice"),
+                ),
+                (
+                    "TestStructInput/invalid filter operator",
+                    "{.Book[?(@.Price<>10)]}",
+                    Err("unrecognized filter operator <>"),
+                ),
+                (
+                    "TestStructInput/redundant end",
+                    "{range .Labels.*}{@}{end}{end}",
+                    Err("not in range, nothing to end"),
+                ),
             ],
         );
         check(
@@ -954,9 +994,21 @@ mod tests {
             &nodes,
             false,
             &[
-                ("TestKubernetes/range item", "{range .items[*]}{.metadata.name}, {end}{.kind}", Ok("127.0.0.1, 127.0.0.2, List")),
-                ("TestKubernetes/range item with quote", r#"{range .items[*]}{.metadata.name}{"\t"}{end}"#, Ok("127.0.0.1\t127.0.0.2\t")),
-                ("TestKubernetes/range addresss", "{.items[*].status.addresses[*].address}", Ok("127.0.0.1 127.0.0.2 127.0.0.3")),
+                (
+                    "TestKubernetes/range item",
+                    "{range .items[*]}{.metadata.name}, {end}{.kind}",
+                    Ok("127.0.0.1, 127.0.0.2, List"),
+                ),
+                (
+                    "TestKubernetes/range item with quote",
+                    r#"{range .items[*]}{.metadata.name}{"\t"}{end}"#,
+                    Ok("127.0.0.1\t127.0.0.2\t"),
+                ),
+                (
+                    "TestKubernetes/range addresss",
+                    "{.items[*].status.addresses[*].address}",
+                    Ok("127.0.0.1 127.0.0.2 127.0.0.3"),
+                ),
                 (
                     "TestKubernetes/double range",
                     "{range .items[*]}{range .status.addresses[*]}{.address}, {end}{end}",
@@ -974,7 +1026,11 @@ mod tests {
                     Ok(r#"[127.0.0.1, {"cpu":"4"}] [127.0.0.2, {"cpu":"8"}] "#),
                 ),
                 ("TestKubernetes/user password", r#"{.users[?(@.name=="e2e")].user.password}"#, Ok("secret")),
-                ("TestKubernetes/hostname", r"{.items[0].metadata.labels.kubernetes\.io/hostname}", Ok("127.0.0.1")),
+                (
+                    "TestKubernetes/hostname",
+                    r"{.items[0].metadata.labels.kubernetes\.io/hostname}",
+                    Ok("127.0.0.1"),
+                ),
                 (
                     "TestKubernetes/hostname filter",
                     r#"{.items[?(@.metadata.labels.kubernetes\.io/hostname=="127.0.0.1")].kind}"#,
@@ -1043,12 +1099,20 @@ mod tests {
         check(
             &pods,
             true,
-            &[("TestFilterPartialMatchesSometimesMissingAnnotations/tolerate missing items", template, Ok("pod1 pod4"))],
+            &[(
+                "TestFilterPartialMatchesSometimesMissingAnnotations/tolerate missing items",
+                template,
+                Ok("pod1 pod4"),
+            )],
         );
         check(
             &pods,
             false,
-            &[("TestFilterPartialMatchesSometimesMissingAnnotations/error on missing items", template, Err(""))],
+            &[(
+                "TestFilterPartialMatchesSometimesMissingAnnotations/error on missing items",
+                template,
+                Err(""),
+            )],
         );
         let running = json!({"kind": "List", "items": [
             {"kind": "Pod", "metadata": {"name": "pod1"}, "status": {"phase": "Running"}},
@@ -1081,7 +1145,11 @@ mod tests {
             &[
                 ("TestNegativeIndex/containers[0]", "{.spec.containers[0].name}", Ok("fake0")),
                 ("TestNegativeIndex/containers[0:0]", "{.spec.containers[0:0].name}", Ok("")),
-                ("TestNegativeIndex/containers[0:-1]", "{.spec.containers[0:-1].name}", Ok("fake0 fake1 fake2")),
+                (
+                    "TestNegativeIndex/containers[0:-1]",
+                    "{.spec.containers[0:-1].name}",
+                    Ok("fake0 fake1 fake2"),
+                ),
                 ("TestNegativeIndex/containers[-1:0]", "{.spec.containers[-1:0].name}", Err("")),
                 ("TestNegativeIndex/containers[-1]", "{.spec.containers[-1].name}", Ok("fake3")),
                 ("TestNegativeIndex/containers[-1:]", "{.spec.containers[-1:].name}", Ok("fake3")),
@@ -1089,7 +1157,11 @@ mod tests {
                 ("TestNegativeIndex/containers[-2:]", "{.spec.containers[-2:].name}", Ok("fake2 fake3")),
                 ("TestNegativeIndex/containers[-3]", "{.spec.containers[-3].name}", Ok("fake1")),
                 ("TestNegativeIndex/containers[-4]", "{.spec.containers[-4].name}", Ok("fake0")),
-                ("TestNegativeIndex/containers[-4:]", "{.spec.containers[-4:].name}", Ok("fake0 fake1 fake2 fake3")),
+                (
+                    "TestNegativeIndex/containers[-4:]",
+                    "{.spec.containers[-4:].name}",
+                    Ok("fake0 fake1 fake2 fake3"),
+                ),
                 ("TestNegativeIndex/containers[-5]", "{.spec.containers[-5].name}", Err("")),
                 ("TestNegativeIndex/containers[5:5]", "{.spec.containers[5:5].name}", Ok("")),
                 ("TestNegativeIndex/containers[-5:-5]", "{.spec.containers[-5:-5].name}", Ok("")),
@@ -1105,9 +1177,21 @@ mod tests {
             &containers(6),
             false,
             &[
-                ("TestStep/containers[0:]", "{.spec.containers[0:].name}", Ok("fake0 fake1 fake2 fake3 fake4 fake5")),
-                ("TestStep/containers[0:6:]", "{.spec.containers[0:6:].name}", Ok("fake0 fake1 fake2 fake3 fake4 fake5")),
-                ("TestStep/containers[0:6:1]", "{.spec.containers[0:6:1].name}", Ok("fake0 fake1 fake2 fake3 fake4 fake5")),
+                (
+                    "TestStep/containers[0:]",
+                    "{.spec.containers[0:].name}",
+                    Ok("fake0 fake1 fake2 fake3 fake4 fake5"),
+                ),
+                (
+                    "TestStep/containers[0:6:]",
+                    "{.spec.containers[0:6:].name}",
+                    Ok("fake0 fake1 fake2 fake3 fake4 fake5"),
+                ),
+                (
+                    "TestStep/containers[0:6:1]",
+                    "{.spec.containers[0:6:1].name}",
+                    Ok("fake0 fake1 fake2 fake3 fake4 fake5"),
+                ),
                 ("TestStep/containers[0:6:0]", "{.spec.containers[0:6:0].name}", Err("")),
                 ("TestStep/containers[0:6:-1]", "{.spec.containers[0:6:-1].name}", Err("")),
                 ("TestStep/containers[1:4:2]", "{.spec.containers[1:4:2].name}", Ok("fake1 fake3")),

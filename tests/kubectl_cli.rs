@@ -53,7 +53,12 @@ fn the_tutorials_custom_columns_command_prints_as_kubectl() {
 #[test]
 fn custom_columns_show_none_for_missing_fields_and_read_a_columns_file() {
     let (c, pods) = myapp();
-    let r = c.ok(&["get", "pods", "-o", "custom-columns=NAME:.metadata.name,GATES:.spec.readinessGates[*].conditionType"]);
+    let r = c.ok(&[
+        "get",
+        "pods",
+        "-o",
+        "custom-columns=NAME:.metadata.name,GATES:.spec.readinessGates[*].conditionType",
+    ]);
     assert_eq!(r.stdout, aligned(&[&["NAME", "GATES"], &[&pods[0], "<none>"], &[&pods[1], "<none>"]]));
     // kubectl's custom-columns-file: a line of headers, a line of paths.
     let file = c.write("cols.txt", "NAME          NODE\nmetadata.name spec.nodeName\n");
@@ -71,9 +76,19 @@ fn jsonpath_over_the_list_and_over_one_object() {
     // kubectl get --help: `kubectl get pods -o jsonpath='{.items[*].metadata.name}'`
     let r = c.ok(&["get", "pods", "-o", "jsonpath={.items[*].metadata.name}"]);
     assert_eq!(r.stdout, format!("{} {}", pods[0], pods[1]));
-    let r = c.ok(&["get", "pods", "-o", r#"jsonpath={range .items[*]}{.metadata.name}{"\t"}{.spec.containers[0].image}{"\n"}{end}"#]);
+    let r = c.ok(&[
+        "get",
+        "pods",
+        "-o",
+        r#"jsonpath={range .items[*]}{.metadata.name}{"\t"}{.spec.containers[0].image}{"\n"}{end}"#,
+    ]);
     assert_eq!(r.stdout, format!("{}\tikubernetes/myapp:v1\n{}\tikubernetes/myapp:v1\n", pods[0], pods[1]));
-    let r = c.ok(&["get", "pods", "-o", r#"jsonpath={.items[?(@.metadata.name=="NAME")].spec.nodeName}"#.replace("NAME", &pods[1]).as_str()]);
+    let r = c.ok(&[
+        "get",
+        "pods",
+        "-o",
+        r#"jsonpath={.items[?(@.metadata.name=="NAME")].spec.nodeName}"#.replace("NAME", &pods[1]).as_str(),
+    ]);
     assert_eq!(r.stdout, c.items("pods")[1]["spec"]["nodeName"].as_str().unwrap());
     // One named object: the template reads the object itself (kubectl's single-item output).
     let r = c.ok(&["get", "rs", "myapp", "-o", "jsonpath={.spec.replicas} {.kind}"]);
@@ -124,7 +139,10 @@ fn sort_by_orders_by_the_field() {
     assert_eq!(names(&["--sort-by=.metadata.name"]), ["rs-1", "rs-2", "rs-10"]);
     assert_eq!(names(&["--sort-by={.spec.replicas}"]), ["rs-10", "rs-1", "rs-2"]);
     let bad = c.code(&["get", "rs", "--sort-by=.spec.nothing"], 1);
-    assert_eq!(bad.stderr.trim(), r#"error: couldn't find any field with path "{.spec.nothing}" in the list of objects"#);
+    assert_eq!(
+        bad.stderr.trim(),
+        r#"error: couldn't find any field with path "{.spec.nothing}" in the list of objects"#
+    );
 }
 
 #[test]
@@ -133,7 +151,14 @@ fn field_selectors_select_and_refuse_unsupported_fields() {
     let node0 = c.items("pods")[0]["spec"]["nodeName"].as_str().unwrap().to_string();
     let r = c.ok(&["get", "pods", "--field-selector", &format!("spec.nodeName={node0}"), "-o", "name"]);
     assert_eq!(r.stdout, format!("pod/{}\n", pods[0]));
-    let r = c.ok(&["get", "pods", "--field-selector", &format!("status.phase==Running,metadata.name!={}", pods[0]), "-o", "name"]);
+    let r = c.ok(&[
+        "get",
+        "pods",
+        "--field-selector",
+        &format!("status.phase==Running,metadata.name!={}", pods[0]),
+        "-o",
+        "name",
+    ]);
     assert_eq!(r.stdout, format!("pod/{}\n", pods[1]));
     let r = c.ok(&["get", "pods", "--field-selector", "status.phase=Pending"]);
     assert_eq!((r.stdout.as_str(), r.stderr.as_str()), ("", "No resources found in default namespace.\n"));
@@ -168,7 +193,11 @@ fn get_all_comma_lists_and_type_name_forms() {
 fn delete_type_names_and_all() {
     let (c, pods) = myapp();
     let r = c.ok(&["delete", &format!("pod/{}", pods[0]), &format!("pod/{}", pods[1]), "--cascade=orphan"]);
-    assert!(r.stdout.starts_with(&format!("pod \"{}\" deleted\npod \"{}\" deleted\n", pods[0], pods[1])), "{}", r.stdout);
+    assert!(
+        r.stdout.starts_with(&format!("pod \"{}\" deleted\npod \"{}\" deleted\n", pods[0], pods[1])),
+        "{}",
+        r.stdout
+    );
     c.ok(&["delete", "rs", "--all"]);
     assert!(c.items("rs").is_empty());
     let bad = c.code(&["delete", "pods"], 1);
@@ -186,7 +215,11 @@ fn api_resources_and_version() {
     assert!(lines.contains(&vec!["nodes", "no", "v1", "false", "Node"]));
     assert!(lines.contains(&vec!["jobs", "batch/v1", "true", "Job"]));
     let r = c.ok(&["version"]);
-    assert!(r.stdout.starts_with(&format!("Client Version: v{} (konverge", env!("CARGO_PKG_VERSION"))), "{}", r.stdout);
+    assert!(
+        r.stdout.starts_with(&format!("Client Version: v{} (konverge", env!("CARGO_PKG_VERSION"))),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -222,14 +255,25 @@ fn kubectls_words_for_errors() {
 fn usage_errors_exit_1_and_help_describes_every_flag() {
     let c = Cluster::new();
     // 2 is `plan --detailed-exitcode`'s "changes": a typo must not read as one.
-    for args in [&["get", "pods", "--bogus"][..], &["plan"], &["frobnicate"], &["get", "pods", "-o", "table"]] {
+    for args in [&["get", "pods", "--bogus"][..], &["plan"], &["frobnicate"], &["get", "pods", "-o", "table"]]
+    {
         let r = c.code(args, 1);
         assert!(r.stderr.starts_with("error: "), "{args:?}: {}", r.stderr);
     }
     let help = c.ok(&["get", "--help"]).stdout;
     let lines: Vec<&str> = help.lines().collect();
-    for flag in ["--selector", "--field-selector", "--output", "--all-namespaces", "--show-labels", "--no-headers", "--sort-by", "--label-columns"] {
-        let at = lines.iter().position(|l| l.contains(flag)).unwrap_or_else(|| panic!("{flag} missing:\n{help}"));
+    for flag in [
+        "--selector",
+        "--field-selector",
+        "--output",
+        "--all-namespaces",
+        "--show-labels",
+        "--no-headers",
+        "--sort-by",
+        "--label-columns",
+    ] {
+        let at =
+            lines.iter().position(|l| l.contains(flag)).unwrap_or_else(|| panic!("{flag} missing:\n{help}"));
         // `--help` puts each flag's description on the line after it.
         assert!(lines.get(at + 1).is_some_and(|d| d.trim().len() > 10), "{flag} is not described:\n{help}");
     }
