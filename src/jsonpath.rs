@@ -153,14 +153,7 @@ impl Parser {
     }
 
     fn starts_with(&self, prefix: &str) -> bool {
-        let mut i = self.pos;
-        for c in prefix.chars() {
-            if self.input.get(i) != Some(&c) {
-                return false;
-            }
-            i += 1;
-        }
-        true
+        prefix.chars().enumerate().all(|(i, c)| self.input.get(self.pos + i) == Some(&c))
     }
 
     fn template(mut self) -> Result<Vec<Piece>, String> {
@@ -562,8 +555,8 @@ impl Eval {
 
     /// The single value a side of a comparison gives; `None` when it is missing and missing
     /// keys are allowed (the item is left out).
-    fn one(&self, path: &[Step], item: &Cow<'_, Value>) -> Result<Option<Value>, String> {
-        let values = self.steps(path, vec![Cow::Borrowed(item.as_ref())])?;
+    fn one(&self, path: &[Step], item: &Value) -> Result<Option<Value>, String> {
+        let values = self.steps(path, vec![Cow::Borrowed(item)])?;
         match values.as_slice() {
             [one] => Ok(Some(one.as_ref().clone())),
             [] if self.allow_missing_keys => Ok(None),
