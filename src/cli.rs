@@ -6,6 +6,7 @@ use crate::apply::{self, Applied};
 use crate::describe;
 use crate::driver::{self, Outcome, RunOptions, Trace};
 use crate::facts;
+use crate::get;
 use crate::health;
 use crate::manifest::{self, InputError, ReadOptions};
 use crate::model::{self, resolve_kind, KindInfo, ObjKey};
@@ -66,18 +67,11 @@ pub enum TraceFormat {
     Json,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GetFormat {
-    Wide,
-    Yaml,
-    Json,
-    Name,
-}
-
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Apply manifests and run the controllers to convergence (writes the state).
     Apply {
+        /// Manifests: files, directories (recursively), multi-document streams, `List`s, `-` for stdin.
         #[arg(short = 'f', long = "filename", required = true)]
         files: Vec<String>,
         #[command(flatten)]
@@ -85,6 +79,7 @@ pub enum Command {
     },
     /// Show every step applying the manifests would take, without writing anything.
     Plan {
+        /// Manifests: files, directories (recursively), multi-document streams, `List`s, `-` for stdin.
         #[arg(short = 'f', long = "filename", required = true)]
         files: Vec<String>,
         /// Exit 0 when nothing would change, 2 when something would.
@@ -95,27 +90,60 @@ pub enum Command {
     },
     /// Unified diff of each manifest's object: live against what apply would make it.
     Diff {
+        /// Manifests: files, directories (recursively), multi-document streams, `List`s, `-` for stdin.
         #[arg(short = 'f', long = "filename", required = true)]
         files: Vec<String>,
     },
     /// List objects (kubectl's columns).
+    #[command(after_help = GET_EXAMPLES)]
     Get {
-        kind: String,
-        names: Vec<String>,
+        /// KIND [NAME…], KIND,KIND… (e.g. `rs,deploy`), `all`, or TYPE/NAME… (e.g. `deploy/x rs/y`).
+        #[arg(required = true, value_name = "TYPE[.GROUP][,TYPE…] [NAME…] | TYPE/NAME…")]
+        args: Vec<String>,
+        /// Label selector (`app=x`, `env in (a,b)`, `!legacy`, comma-ANDed).
         #[arg(short = 'l', long)]
         selector: Option<String>,
-        #[arg(short = 'o', long = "output", value_enum)]
-        output: Option<GetFormat>,
+        /// Field selector: `metadata.name`, `metadata.namespace`, and for pods `status.phase`,
+        /// `spec.nodeName`, `spec.restartPolicy`, `spec.schedulerName`, `status.podIP`, … with
+        /// `=`, `==` or `!=`, comma-ANDed.
+        #[arg(long)]
+        field_selector: Option<String>,
+        /// Output format: wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE,
+        /// custom-columns=HEADER:PATH,…, custom-columns-file=FILE.
+        #[arg(short = 'o', long = "output", value_parser = crate::get::Output::parse)]
+        output: Option<crate::get::Output>,
+        /// List the objects of every namespace (adds a NAMESPACE column).
         #[arg(short = 'A', long)]
         all_namespaces: bool,
+        /// Add a LABELS column with every label.
         #[arg(long)]
         show_labels: bool,
+        /// Leave out the header row (tables and custom columns).
+        #[arg(long)]
+        no_headers: bool,
+        /// Sort by a JSONPath field (`.metadata.name`, `{.status.startTime}`): numbers by value,
+        /// quantities by amount, other strings in natural order.
+        #[arg(long)]
+        sort_by: Option<String>,
+        /// Add a column per label key (repeat, or comma-separate: `-L app,tier`).
+        #[arg(short = 'L', long = "label-columns", value_delimiter = ',')]
+        label_columns: Vec<String>,
     },
-    /// Show one object in detail, with its events.
-    Describe { kind: String, name: Option<String> },
+    /// Show objects in detail, with their events (`describe KIND [NAME…]` or `describe TYPE/NAME…`).
+    Describe {
+        /// KIND [NAME…] or TYPE/NAME…; with no name, every object of the kind in the namespace.
+        #[arg(required = true, value_name = "TYPE [NAME…] | TYPE/NAME…")]
+        args: Vec<String>,
+    },
     /// Set the replicas of a ReplicaSet, ReplicationController, Deployment or StatefulSet.
+    #[command(
+        after_help = "Examples:\n  konverge scale rs/myapp --replicas=5\n  konverge scale deployment myapp --replicas=0"
+    )]
     Scale {
+        /// KIND/NAME or KIND NAME.
+        #[arg(required = true, value_name = "KIND/NAME | KIND NAME")]
         target: Vec<String>,
+        /// The new number of replicas (0 or more).
         #[arg(long)]
         replicas: i64,
         #[command(flatten)]
@@ -127,23 +155,38 @@ pub enum Command {
         what: SetCommand,
     },
     /// JSON merge patch of an object.
+    #[command(
+        after_help = "Example:\n  konverge patch deployment myapp -p '{\"spec\":{\"minReadySeconds\":10}}'"
+    )]
     Patch {
+        /// KIND/NAME or KIND NAME.
+        #[arg(required = true, value_name = "KIND/NAME | KIND NAME")]
         target: Vec<String>,
+        /// The merge patch, as JSON.
         #[arg(short = 'p', long)]
         patch: String,
         #[command(flatten)]
         run: RunArgs,
     },
-    /// Delete objects by name, label selector or manifest.
+    /// Delete objects by name, label selector, `--all`, or manifest.
+    #[command(after_help = DELETE_EXAMPLES)]
     Delete {
+        /// KIND NAME…, KIND (with -l or --all), or TYPE/NAME….
+        #[arg(value_name = "TYPE [NAME…] | TYPE/NAME…")]
         target: Vec<String>,
+        /// Delete the objects of KIND this label selector matches.
         #[arg(short = 'l', long)]
         selector: Option<String>,
+        /// Delete every object of KIND in the namespace.
+        #[arg(long)]
+        all: bool,
+        /// Delete the objects these manifests name (files, directories, `-` for stdin).
         #[arg(short = 'f', long = "filename")]
         files: Vec<String>,
         /// background (default), foreground or orphan; `false` is the old spelling of orphan.
         #[arg(long, default_value = "background")]
         cascade: String,
+        /// A name that does not exist is not an error.
         #[arg(long)]
         ignore_not_found: bool,
         #[command(flatten)]
@@ -155,7 +198,9 @@ pub enum Command {
         what: NodeCommand,
     },
     /// Move the clock forward and run what falls due.
+    #[command(after_help = "Examples:\n  konverge advance 90s\n  konverge advance 1h30m")]
     Advance {
+        /// How far: `90s`, `15m`, `2h`, `1h30m`, `1d`.
         duration: String,
         #[command(flatten)]
         run: RunArgs,
@@ -175,12 +220,41 @@ pub enum Command {
         #[command(subcommand)]
         what: CreateCommand,
     },
+    /// The kinds konverge knows (and those the state's CRDs register), as kubectl lists them.
+    ApiResources,
+    /// konverge's version, in kubectl's words.
+    Version {
+        /// Accepted for kubectl's sake: there is no server, only the state file.
+        #[arg(long)]
+        client: bool,
+    },
 }
+
+const GET_EXAMPLES: &str = "Examples:
+  konverge get pods
+  konverge get pods -o wide --show-labels
+  konverge get rs,deploy
+  konverge get all
+  konverge get deploy/myapp rs/myapp-6c9f8d7b5d
+  konverge get pods -l app=myapp -L app,release --sort-by=.metadata.creationTimestamp
+  konverge get pods --field-selector status.phase=Running,spec.nodeName=k8s-node1
+  konverge get pods -o custom-columns=Name:metadata.name,Image:spec.containers[0].image
+  konverge get pods -o jsonpath='{range .items[*]}{.metadata.name}{\"\\t\"}{.status.phase}{\"\\n\"}{end}'
+  konverge get pods --no-headers -o name";
+
+const DELETE_EXAMPLES: &str = "Examples:
+  konverge delete pod myapp-x7k2p
+  konverge delete rs/myapp deploy/web
+  konverge delete pods -l app=myapp
+  konverge delete pods --all
+  konverge delete deploy myapp --cascade=orphan
+  konverge delete -f manifests/";
 
 #[derive(Subcommand, Debug)]
 pub enum CreateCommand {
     /// `create job NAME --from=cronjob/CRONJOB`: run a CronJob's job template now.
     Job {
+        /// The new Job's name.
         name: String,
         /// The CronJob whose job template the Job is made from (`cronjob/NAME`).
         #[arg(long)]
@@ -194,6 +268,7 @@ pub enum CreateCommand {
 pub enum RolloutCommand {
     /// Where the rollout stands (kubectl's messages); exit 1 unless it is complete.
     Status {
+        /// KIND/NAME (`deployment/x`, `ds/x`, `sts/x`).
         target: String,
         /// Also draw old / new / available pods per step of the last run.
         #[arg(long)]
@@ -201,13 +276,17 @@ pub enum RolloutCommand {
     },
     /// Revisions and their change causes, or one revision's pod template.
     History {
+        /// KIND/NAME (`deployment/x`, `ds/x`, `sts/x`).
         target: String,
+        /// Show this revision's pod template.
         #[arg(long)]
         revision: Option<i64>,
     },
     /// Roll back to the previous revision, or to `--to-revision`.
     Undo {
+        /// KIND/NAME (`deployment/x`, `ds/x`, `sts/x`).
         target: String,
+        /// The revision to roll back to (0: the previous one).
         #[arg(long, default_value_t = 0)]
         to_revision: i64,
         #[command(flatten)]
@@ -215,12 +294,14 @@ pub enum RolloutCommand {
     },
     /// Stop rolling out template changes (scaling still happens).
     Pause {
+        /// KIND/NAME (`deployment/x`, `ds/x`, `sts/x`).
         target: String,
         #[command(flatten)]
         run: RunArgs,
     },
     /// Roll out again.
     Resume {
+        /// KIND/NAME (`deployment/x`, `ds/x`, `sts/x`).
         target: String,
         #[command(flatten)]
         run: RunArgs,
@@ -230,8 +311,13 @@ pub enum RolloutCommand {
 #[derive(Subcommand, Debug)]
 pub enum SetCommand {
     /// `set image KIND/NAME CONTAINER=IMAGE…` (or `KIND NAME CONTAINER=IMAGE…`)
+    #[command(
+        after_help = "Examples:\n  konverge set image deployment/deploy-demo myapp=ikubernetes/myapp:v2\n  konverge set image rs myapp '*=ikubernetes/myapp:v3'"
+    )]
     Image {
+        /// KIND/NAME (or KIND, with NAME as the next argument).
         target: String,
+        /// CONTAINER=IMAGE pairs (`*` for every container).
         images: Vec<String>,
         #[command(flatten)]
         run: RunArgs,
@@ -242,14 +328,18 @@ pub enum SetCommand {
 pub enum NodeCommand {
     /// Add a Ready node.
     Add {
+        /// The node's name (also its `kubernetes.io/hostname` label).
         name: String,
         /// Labels, `k=v,k2=v2`.
         #[arg(long)]
         labels: Option<String>,
+        /// CPU capacity and allocatable.
         #[arg(long, default_value = "4")]
         cpu: String,
+        /// Memory capacity and allocatable.
         #[arg(long, default_value = "8Gi")]
         memory: String,
+        /// How many pods the node may run.
         #[arg(long, default_value = "110")]
         pods: String,
         #[command(flatten)]
@@ -257,18 +347,21 @@ pub enum NodeCommand {
     },
     /// Remove a node (its pods are garbage-collected).
     Remove {
+        /// The node's name.
         name: String,
         #[command(flatten)]
         run: RunArgs,
     },
     /// The node's kubelet stops reporting: Ready becomes Unknown.
     Fail {
+        /// The node's name.
         name: String,
         #[command(flatten)]
         run: RunArgs,
     },
     /// The node is Ready again.
     Recover {
+        /// The node's name.
         name: String,
         #[command(flatten)]
         run: RunArgs,
@@ -307,6 +400,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
             let mut s = state::load(&cli.state)?;
             let manifests = load_manifests(&files, &read, &s)?;
             let (actions, messages) = apply_actions(&s, &manifests)?;
+            // kubectl's words for a change that is not made: `deployment.apps/x created (dry run)`.
+            let messages: Vec<String> = messages.into_iter().map(|m| format!("{m} (dry run)")).collect();
             let trace = driver::run(&mut s, actions, &options(&run));
             let verdict = health::verdict(&s);
             print_run(&run, &messages, &trace, &verdict)?;
@@ -316,43 +411,68 @@ pub fn run(cli: Cli) -> Result<Exit> {
             })
         }
         Command::Diff { files } => diff(&cli.state, &files, &read),
-        Command::Get { kind, names, selector, output, all_namespaces, show_labels } => {
+        Command::Get {
+            args,
+            selector,
+            field_selector,
+            output,
+            all_namespaces,
+            show_labels,
+            no_headers,
+            sort_by,
+            label_columns,
+        } => {
             let mut s = state::load(&cli.state)?;
-            if kind_in(&s, &kind).is_ok_and(|info| info.kind == "Namespace") {
+            let (requests, several) = get::requests(&args, |t| kind_in(&s, t))?;
+            if requests.iter().any(|r| r.info.kind == "Namespace") {
                 crate::namespaces::with_builtins(&mut s);
             }
-            get(
-                &s,
-                &kind,
-                &names,
-                selector.as_deref(),
+            let options = get::Options {
                 output,
-                if all_namespaces { None } else { Some(&ns) },
+                selector,
+                field_selector,
+                namespace: (!all_namespaces).then_some(ns),
                 show_labels,
-            )
-        }
-        Command::Describe { kind, name } => {
-            let s = state::load(&cli.state)?;
-            // `describe KIND NAME` or `describe KIND/NAME`.
-            let (kind, name) = match (kind.split_once('/'), name) {
-                (Some((k, n)), None) => (k.to_string(), Some(n.to_string())),
-                (_, name) => (kind, name),
+                no_headers,
+                sort_by,
+                label_columns,
             };
-            let info = kind_in(&s, &kind)?;
-            let names: Vec<String> = match name {
-                Some(n) => vec![n],
-                None => s
-                    .of_kind(info.kind, namespace_of(info, Some(&ns)))
-                    .map(|o| model::name(o).to_string())
-                    .collect(),
-            };
-            for (i, n) in names.iter().enumerate() {
-                let key = key_of(info, &ns, n);
-                let obj = s.objects.get(&key).ok_or_else(|| not_found(info, n))?;
-                if i > 0 {
-                    println!();
+            let printed = get::get(&s, &requests, several, &options)?;
+            print!("{}", printed.stdout);
+            if let Some(note) = printed.note {
+                eprintln!("{note}");
+            }
+            match printed.missing.split_last() {
+                None => Ok(Exit::Ok),
+                Some((last, others)) => {
+                    for e in others {
+                        eprintln!("{}", error_line(e));
+                    }
+                    Err(anyhow!("{last:#}"))
                 }
-                print!("{}", describe::describe(&s, &key, obj));
+            }
+        }
+        Command::Describe { args } => {
+            let s = state::load(&cli.state)?;
+            let (requests, _) = get::requests(&args, |t| kind_in(&s, t))?;
+            let mut first = true;
+            for r in &requests {
+                let names: Vec<String> = if r.names.is_empty() {
+                    s.of_kind(r.info.kind, namespace_of(r.info, Some(&ns)))
+                        .map(|o| model::name(o).to_string())
+                        .collect()
+                } else {
+                    r.names.clone()
+                };
+                for n in &names {
+                    let key = key_of(r.info, &ns, n);
+                    let obj = s.objects.get(&key).ok_or_else(|| get::not_found(r.info, n))?;
+                    if !first {
+                        println!();
+                    }
+                    first = false;
+                    print!("{}", describe::describe(&s, &key, obj));
+                }
             }
             Ok(Exit::Ok)
         }
@@ -401,14 +521,15 @@ pub fn run(cli: Cli) -> Result<Exit> {
                 patched_actions(s, &key, patch.clone(), "patch (merge)".into(), message)
             })
         }
-        Command::Delete { target, selector, files, cascade, ignore_not_found, run } => {
+        Command::Delete { target, selector, all, files, cascade, ignore_not_found, run } => {
             let propagation = Propagation::parse(&cascade).ok_or_else(|| {
                 anyhow!("--cascade must be background, foreground or orphan (got {cascade:?})")
             })?;
             mutate(&cli.state, &run, |s| {
                 let manifests = if files.is_empty() { vec![] } else { load_manifests(&files, &read, s)? };
                 let keys = if manifests.is_empty() {
-                    delete_targets(s, &target, selector.as_deref(), &ns, ignore_not_found)?
+                    let how = if all { Some("") } else { selector.as_deref() };
+                    delete_targets(s, &target, how, &ns, ignore_not_found)?
                 } else {
                     let mut keys = Vec::new();
                     for m in &manifests {
@@ -416,11 +537,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
                         if s.objects.contains_key(&key) {
                             keys.push(key);
                         } else if !ignore_not_found {
-                            bail!(
-                                "Error from server (NotFound): {} {:?} not found",
-                                model::resource_ref(&key.kind),
-                                key.name
-                            );
+                            return Err(get::not_found(kind_in(s, &key.kind)?, &key.name));
                         }
                     }
                     keys
@@ -456,10 +573,23 @@ pub fn run(cli: Cli) -> Result<Exit> {
         }
         Command::Run { run } => mutate(&cli.state, &run, |_| Ok((vec![], vec![]))),
         Command::Rollout { what } => rollout_command(&cli.state, &ns, what),
+        Command::ApiResources => {
+            let s = state::load(&cli.state)?;
+            print!("{}", render::table(&api_resources(&s)));
+            Ok(Exit::Ok)
+        }
+        Command::Version { client: _ } => {
+            println!(
+                "Client Version: v{} (konverge: kubectl-shaped, simulating the cluster)",
+                env!("CARGO_PKG_VERSION")
+            );
+            println!("Server Version: none (the cluster is the state file)");
+            Ok(Exit::Ok)
+        }
         Command::Create { what: CreateCommand::Job { name, from, run } } => {
             let (info, cron_job) = target_of(std::slice::from_ref(&from))?;
             if info.kind != "CronJob" {
-                bail!("error: from must be an existing cronjob: {from}");
+                bail!("from must be an existing cronjob: {from}");
             }
             mutate(&cli.state, &run, |s| {
                 let key = existing(s, info, &ns, &cron_job)?;
@@ -808,7 +938,7 @@ fn set_image_patch(obj: &Value, images: &[String]) -> Result<Value> {
             found = true;
         }
         if !found {
-            bail!("error: unable to find container named {name:?}");
+            bail!("unable to find container named {name:?}");
         }
     }
     let mut patch = json!({});
@@ -818,7 +948,7 @@ fn set_image_patch(obj: &Value, images: &[String]) -> Result<Value> {
 
 /// A kind as typed, among konverge's own, every kind the API server serves, and the custom
 /// kinds the state's CRDs register.
-fn kind_in(s: &State, typed: &str) -> Result<&'static KindInfo> {
+pub(crate) fn kind_in(s: &State, typed: &str) -> Result<&'static KindInfo> {
     if let Some(info) = resolve_kind(typed) {
         return Ok(info);
     }
@@ -832,7 +962,7 @@ fn kind_in(s: &State, typed: &str) -> Result<&'static KindInfo> {
 }
 
 fn kind_of(typed: &str) -> Result<&'static KindInfo> {
-    resolve_kind(typed).ok_or_else(|| anyhow!("error: the server doesn't have a resource type {typed:?}"))
+    resolve_kind(typed).ok_or_else(|| anyhow!("the server doesn't have a resource type {typed:?}"))
 }
 
 /// `KIND/NAME` or `KIND NAME`.
@@ -860,19 +990,17 @@ fn key_of(info: &KindInfo, ns: &str, name: &str) -> ObjKey {
     ObjKey::new(info.kind, if info.namespaced { ns } else { "" }, name)
 }
 
-fn not_found(info: &KindInfo, name: &str) -> anyhow::Error {
-    anyhow!("Error from server (NotFound): {} {name:?} not found", model::resource_ref(info.kind))
-}
-
 fn existing(s: &State, info: &KindInfo, ns: &str, name: &str) -> Result<ObjKey> {
     let key = key_of(info, ns, name);
     if s.objects.contains_key(&key) {
         Ok(key)
     } else {
-        Err(not_found(info, name))
+        Err(get::not_found(info, name))
     }
 }
 
+/// What `delete` names: `KIND NAME…`, `TYPE/NAME…`, or every object of KIND a selector
+/// matches (`-l`; `--all` is the empty selector).
 fn delete_targets(
     s: &State,
     target: &[String],
@@ -880,101 +1008,76 @@ fn delete_targets(
     ns: &str,
     ignore_not_found: bool,
 ) -> Result<Vec<ObjKey>> {
+    if target.is_empty() {
+        bail!("You must provide one or more resources by argument or filename.");
+    }
+    let (requests, _) = get::requests(target, |t| kind_in(s, t))?;
     let mut keys = Vec::new();
-    let (info, names): (&KindInfo, Vec<String>) = match target {
-        [] => bail!("delete: give KIND NAME…, KIND -l SELECTOR or -f PATH"),
-        [one] if one.contains('/') => {
-            let (i, n) = target_of(std::slice::from_ref(one))?;
-            (i, vec![n])
-        }
-        [kind, names @ ..] => (kind_in(s, kind)?, names.to_vec()),
-    };
     if let Some(sel) = selector {
-        let sel = Selector::parse(sel).map_err(|e| anyhow!("-l: {}: {}", e.field, e.message))?;
-        for obj in s.of_kind(info.kind, namespace_of(info, Some(ns))) {
-            if sel.matches(&model::labels(obj)) {
-                keys.push(ObjKey::of(obj));
+        let sel = Selector::parse(sel)
+            .map_err(|e| anyhow!("unable to parse requirement: {}: {}", e.field, e.message))?;
+        for r in requests.iter().filter(|r| r.names.is_empty()) {
+            for obj in s.of_kind(r.info.kind, namespace_of(r.info, Some(ns))) {
+                if sel.matches(&model::labels(obj)) {
+                    keys.push(ObjKey::of(obj));
+                }
             }
         }
         if keys.is_empty() {
             eprintln!("No resources found");
         }
-    } else if names.is_empty() {
-        bail!("delete: give a NAME or -l SELECTOR");
+    } else if requests.iter().any(|r| r.names.is_empty()) {
+        bail!("resource(s) were provided, but no name was specified");
     }
-    for n in names {
-        match existing(s, info, ns, &n) {
-            Ok(k) => keys.push(k),
-            Err(e) if !ignore_not_found => return Err(e),
-            Err(_) => {}
+    for r in &requests {
+        for n in &r.names {
+            match existing(s, r.info, ns, n) {
+                Ok(k) => keys.push(k),
+                Err(e) if !ignore_not_found => return Err(e),
+                Err(_) => {}
+            }
         }
     }
     Ok(keys)
 }
 
-fn get(
-    s: &State,
-    kind: &str,
-    names: &[String],
-    selector: Option<&str>,
-    output: Option<GetFormat>,
-    ns: Option<&str>,
-    show_labels: bool,
-) -> Result<Exit> {
-    let info = kind_in(s, kind)?;
-    let sel =
-        selector.map(Selector::parse).transpose().map_err(|e| anyhow!("-l: {}: {}", e.field, e.message))?;
-    let mut objects: Vec<&Value> = Vec::new();
-    if names.is_empty() {
-        objects.extend(
-            s.of_kind(info.kind, namespace_of(info, ns))
-                .filter(|o| sel.as_ref().is_none_or(|sel| sel.matches(&model::labels(o)))),
-        );
-    } else {
-        for n in names {
-            let key = key_of(info, ns.unwrap_or("default"), n);
-            objects.push(s.objects.get(&key).ok_or_else(|| not_found(info, n))?);
+/// `api-resources`: NAME SHORTNAMES APIVERSION NAMESPACED KIND, one row per served version,
+/// the core group first and then the groups in the API server's order.
+fn api_resources(s: &State) -> Vec<Vec<String>> {
+    const GROUP_ORDER: &[&str] =
+        &["", "apps", "events.k8s.io", "batch", "networking.k8s.io", "storage.k8s.io"];
+    let custom = crate::crds::Registry::of_state(s);
+    let mut infos: Vec<&KindInfo> = model::KINDS.iter().collect();
+    for crd in s.of_kind("CustomResourceDefinition", None) {
+        let group = model::str_at(crd, &["spec", "group"]);
+        if let Some(k) =
+            custom.resolve(&format!("{}.{group}", model::str_at(crd, &["spec", "names", "plural"])))
+        {
+            infos.push(k.info());
         }
     }
-    let single = names.len() == 1;
-    match output {
-        Some(GetFormat::Json) | Some(GetFormat::Yaml) => {
-            let doc = if single {
-                objects[0].clone()
-            } else {
-                json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": objects})
-            };
-            if output == Some(GetFormat::Json) {
-                println!("{}", serde_json::to_string_pretty(&doc)?);
-            } else {
-                print!("{}", serde_yaml::to_string(&doc)?);
-            }
-        }
-        Some(GetFormat::Name) => {
-            for o in &objects {
-                println!("{}", printers::name_of(&ObjKey::of(o)));
-            }
-        }
-        _ => {
-            if objects.is_empty() {
-                match ns {
-                    Some(ns) if info.namespaced => eprintln!("No resources found in {ns} namespace."),
-                    _ => eprintln!("No resources found"),
-                }
-                return Ok(Exit::Ok);
-            }
-            let rows = printers::rows(
-                info.kind,
-                &objects,
-                s.now,
-                output == Some(GetFormat::Wide),
-                ns.is_none(),
-                show_labels,
-            );
-            print!("{}", render::table(&rows));
+    let mut rows: Vec<(usize, String, String, Vec<String>)> = Vec::new();
+    for info in infos {
+        for version in info.served {
+            let group = version.rsplit_once('/').map_or("", |(g, _)| g);
+            let rank = GROUP_ORDER.iter().position(|g| *g == group).unwrap_or(GROUP_ORDER.len());
+            rows.push((
+                rank,
+                group.to_string(),
+                info.plural.to_string(),
+                vec![
+                    info.plural.to_string(),
+                    info.short.join(","),
+                    version.to_string(),
+                    printers::bool_title(info.namespaced).to_lowercase(),
+                    info.kind.to_string(),
+                ],
+            ));
         }
     }
-    Ok(Exit::Ok)
+    rows.sort_by(|a, b| (a.0, &a.1, &a.2).cmp(&(b.0, &b.1, &b.2)));
+    let header = ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"].map(String::from).to_vec();
+    std::iter::once(header).chain(rows.into_iter().map(|r| r.3)).collect()
 }
 
 fn diff(path: &std::path::Path, files: &[String], read: &ReadOptions) -> Result<Exit> {
@@ -1126,5 +1229,16 @@ fn kubelet_condition(kind: &str) -> Option<(&'static str, &'static str, &'static
         "DiskPressure" => Some(("False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure")),
         "PIDPressure" => Some(("False", "KubeletHasSufficientPID", "kubelet has sufficient PID available")),
         _ => None,
+    }
+}
+
+/// An error as kubectl prints it: the API server's refusals as they are (`Error from server
+/// (NotFound): …`), everything else after one `error: `.
+pub fn error_line(e: &anyhow::Error) -> String {
+    let text = format!("{e:#}");
+    if text.starts_with("Error from server") || text.starts_with("error: ") {
+        text
+    } else {
+        format!("error: {text}")
     }
 }

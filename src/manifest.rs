@@ -34,6 +34,10 @@ pub struct InputError {
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.origin.doc == 0 {
+            // A file-level error (a path that does not exist or cannot be read) names its path.
+            return write!(f, "{}", self.message);
+        }
         write!(f, "{}: document {}", self.origin.file, self.origin.doc)?;
         if let Some(o) = &self.object {
             write!(f, " ({o})")?;
@@ -252,7 +256,7 @@ fn read_sources(p: &str) -> Result<Vec<(String, String)>, InputError> {
         origin: Origin { file: file.to_string(), doc: 0 },
         object: None,
         field: String::new(),
-        message: format!("cannot read: {e}"),
+        message: format!("{file}: cannot read: {e}"),
     };
     if p == "-" {
         let mut text = String::new();
@@ -260,6 +264,14 @@ fn read_sources(p: &str) -> Result<Vec<(String, String)>, InputError> {
         return Ok(vec![("-".to_string(), text)]);
     }
     let path = Path::new(p);
+    if !path.exists() {
+        return Err(InputError {
+            origin: Origin { file: p.to_string(), doc: 0 },
+            object: None,
+            field: String::new(),
+            message: format!("the path {p:?} does not exist"),
+        });
+    }
     let files = if path.is_dir() {
         let mut files = Vec::new();
         walk(path, &mut files).map_err(|e| io_err(p, e))?;

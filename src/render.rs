@@ -21,7 +21,8 @@ pub fn output_width() -> usize {
 /// Version of the JSON trace format (`"format_version"`).
 pub const TRACE_FORMAT_VERSION: &str = "1";
 
-/// Align columns like kubectl (three spaces between columns, last column unpadded).
+/// Align columns like kubectl's tabwriter (three spaces of padding, cells at least six wide
+/// padding included, last column unpadded).
 pub fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
@@ -35,7 +36,7 @@ pub fn table(rows: &[Vec<String>]) -> String {
                 line.push_str(cell);
             } else {
                 line.push_str(cell);
-                line.push_str(&" ".repeat(widths[c] - cell.chars().count() + 3));
+                line.push_str(&" ".repeat((widths[c] + 3).max(6) - cell.chars().count()));
             }
         }
         out.push_str(line.trim_end());

@@ -219,7 +219,7 @@ fn seed_4_daemonset_story() {
     let scale = s.k.code(&["scale", DS, "--replicas=3"], 1);
     assert_eq!(
         scale.stderr.trim(),
-        "error: Error from server (NotFound): the server could not find the requested resource"
+        "Error from server (NotFound): the server could not find the requested resource"
     );
     assert_eq!(s.k.state_bytes(), before);
 }
