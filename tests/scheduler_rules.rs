@@ -1,7 +1,8 @@
 //! The scheduler against upstream's own test tables (pkg/scheduler/framework/plugins:
 //! nodeaffinity/node_affinity_test.go, tainttoleration/taint_toleration_test.go,
 //! nodeunschedulable/node_unschedulable_test.go, nodeports/node_ports_test.go,
-//! noderesources/fit_test.go and least_allocated_test.go).
+//! noderesources/fit_test.go and least_allocated_test.go, podtopologyspread/filtering_test.go
+//! and scoring_test.go).
 //!
 //! Each case runs the way the scheduler runs: the pending pod, the node(s) and the pods already
 //! bound are put in a store and one `scheduler::reconcile` is run over `Facts::extract`. A
