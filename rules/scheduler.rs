@@ -1,5 +1,5 @@
-//! Scheduler: bind pending pods to nodes (upstream kube-scheduler's default filter plugins and
-//! NodeResourcesFit's LeastAllocated score, `pkg/scheduler/framework/plugins`).
+//! Scheduler: bind pending pods to nodes (upstream kube-scheduler's default profile,
+//! `pkg/scheduler/framework/plugins`: its filters and scores but InterPodAffinity's).
 //!
 //! PreEnqueue: a pod with scheduling gates is not queued ([`scheduling_gates`]).
 //!
@@ -21,6 +21,14 @@
 //! - NodeResourcesFit: a free pod slot and room for every resource the pod requests (cpu,
 //!   memory, ephemeral-storage, extended and hugepages resources) as upstream's `PodRequests`
 //!   counts them.
+//! - PodTopologySpread, for each `whenUnsatisfiable: DoNotSchedule` constraint: the node
+//!   carries the topology key ("… (missing required label)"), and the pods the constraint's
+//!   selector matches in the node's domain, plus the pod itself when it matches, exceed the
+//!   global minimum by at most `maxSkew` (the minimum is 0 while there are fewer domains than
+//!   `minDomains`). Pods count where they are bound, in the pod's namespace, unless finished or
+//!   being deleted, and only on nodes the inclusion policies admit ([`topology_spread`]:
+//!   `nodeAffinityPolicy` Honor by default, `nodeTaintsPolicy` Ignore by default) carrying
+//!   every DoNotSchedule key; `matchLabelKeys` add the pod's values to the selector.
 //!
 //! Score, the default profile's plugins with their weights, summed:
 //! - NodeResourcesFit LeastAllocated (1) over cpu and memory, with the incoming pod's own
@@ -31,28 +39,45 @@
 //! - NodeAffinity (2): the weights of the preferred terms the node matches, normalized to
 //!   0–100 against the best node (`DefaultNormalizeScore`);
 //! - TaintToleration (3): the node's PreferNoSchedule taints the pod does not tolerate,
-//!   normalized reversed (fewest 100).
+//!   normalized reversed (fewest 100);
+//! - PodTopologySpread (2), for the `ScheduleAnyway` constraints — or, for a pod that declares
+//!   no constraint, the system defaults (`kubernetes.io/hostname` maxSkew 3 and
+//!   `topology.kubernetes.io/zone` maxSkew 5) over the selectors of the Services selecting it
+//!   and of its ReplicaSet, ReplicationController or StatefulSet: per constraint the matching
+//!   pods in the node's domain (on the node itself for the hostname key) times the log of the
+//!   number of domains among the feasible nodes plus 2, plus `maxSkew - 1`, summed and rounded,
+//!   normalized so the fewest pods score 100 ([`spread_score`]).
 //!
-//! ImageLocality (nodes list no images here), PodTopologySpread and InterPodAffinity (not
-//! modelled) add nothing. Upstream picks at random among the best totals; konverge takes the
-//! highest LeastAllocated in millionths (the same mean without rounding), then the node name.
-//! The two normalized scores are scaled against the nodes feasible when the step starts.
+//! ImageLocality (nodes list no images here) and InterPodAffinity (not modelled) add nothing.
+//! Upstream picks at random among the best totals; konverge takes the highest LeastAllocated in
+//! millionths (the same mean without rounding), then the node name. NodeAffinity's and
+//! TaintToleration's normalized scores are scaled against the nodes feasible when the step
+//! starts; PodTopologySpread's against the nodes feasible for each pod as it is placed.
 //!
 //! The real scheduler places one pod at a time and each placement changes the next pod's
 //! scores. Within one step konverge places a whole queue at once: the filter rules decide which
 //! nodes a class of equal pods fits; [`placement_slots`] ranks the places ("slots") those pods
 //! would take one at a time — the k-th pod of a class on a node scores what the node scores
 //! with k such pods already added — and the [`placement`] rule binds the class's pod of queue
-//! rank `r` to slot `r`. Classes are placed in turn, each seeing the room, load and host ports
-//! the classes before it took. A node over-committed anyway is caught by the API server's bind
-//! check and the loser retries next step. Pods created with `spec.nodeName` are bound already
-//! and never queued.
+//! rank `r` to slot `r`. Classes are placed in turn, each seeing the room, load, host ports and
+//! labelled pods the classes before it took. A node over-committed anyway is caught by the API
+//! server's bind check and the loser retries next step. Pods created with `spec.nodeName` are
+//! bound already and never queued.
+//!
+//! Pods that differ only in their spread constraints (pods of different ReplicaSets, say) are
+//! different classes of one *shape*: the filters other than PodTopologySpread are decided once
+//! per shape. A class with spread constraints places its pods one at a time ([`spread_slots`]):
+//! each pod sees the domain counts the pods before it left — the class's own and the earlier
+//! classes' —, passes PodTopologySpread's filter with them (the [`SpreadSkewed`] rule's test,
+//! re-evaluated as the counts move) and is scored with them, so six replicas spread over three
+//! zones with maxSkew 1 land 2-2-2 in one step.
 
 use crate::actions::{Action, Change, EventType, Precondition};
 use crate::controllers::{node_selector, taint_toleration};
 use crate::controllers::{Controller, Proposals};
 use crate::facts::node_selector::NAME_FIELD;
 use crate::facts::sched::{self, SchedFacts};
+use crate::facts::spread;
 use crate::facts::{Facts, Id, Sym, EMPTY, NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE, TAINT_UNSCHEDULABLE};
 use crepe::crepe;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
@@ -67,6 +92,25 @@ crepe! {
     // (pod, class, rank in the class's queue).
     @input
     pub struct Pending(Id, u32, i64);
+    // (class, shape): classes of one shape differ in topology spread only; the filters other
+    // than PodTopologySpread are decided once per shape (the `u32` of the relations below).
+    @input
+    pub struct ClassShape(u32, u32);
+    // (class, constraint, topology key, maxSkew, 1 when the pod matches its own selector) of
+    // each DoNotSchedule constraint.
+    @input
+    pub struct HardSpread(u32, u32, Sym, i64, i64);
+    // (node, label key) for the topology keys of DoNotSchedule constraints.
+    @input
+    pub struct NodeKey(Id, Sym);
+    // (class, constraint, node, pods): the matching pods in the node's domain, over the nodes
+    // that count ([`topology_spread`]), for each candidate node carrying the key.
+    @input
+    pub struct DomainPods(u32, u32, Id, i64);
+    // (class, constraint, global minimum): the fewest matching pods in a domain, 0 when there
+    // are fewer domains than minDomains.
+    @input
+    pub struct GlobalMin(u32, u32, i64);
     // (class, node): the nodes NodeAffinity's PreFilter leaves the class (`node_selector`'s
     // scope). Every filter below is evaluated on candidates only, so a class pinned to one
     // node (a daemon pod) costs one node, not all of them.
@@ -152,17 +196,37 @@ crepe! {
     ShortOf(c, n) <- Short(c, n, _);
     PodsFull(n) <- NodePods(n, free), (free < 1);
 
-    // The class fits the node: every filter passes.
+    // The shape fits the node: every filter but PodTopologySpread passes.
     @output
     pub struct Feasible(u32, Id);
-    struct Schedulable(u32);
-    @output
-    pub struct Unschedulable(Id, u32);
 
     Feasible(c, n) <-
         Candidate(c, n), !PodsFull(n), !Cordoned(c, n), !Untolerated(c, n), !AffinityMiss(c, n),
         !PortClash(c, n), !ShortOf(c, n);
-    Schedulable(c) <- Feasible(c, _);
+
+    // PodTopologySpread's filter, for each DoNotSchedule constraint: the node carries the
+    // topology key, and the pods matching in its domain, plus the pod itself when it matches,
+    // exceed the global minimum by at most maxSkew.
+    @output
+    pub struct SpreadMissingKey(u32, Id);
+    @output
+    pub struct SpreadSkewed(u32, Id);
+    struct HardSpreadClass(u32);
+
+    HardSpreadClass(c) <- HardSpread(c, _, _, _, _);
+    SpreadMissingKey(c, n) <- HardSpread(c, _, key, _, _), ClassShape(c, s), Candidate(s, n), !NodeKey(n, key);
+    SpreadSkewed(c, n) <-
+        HardSpread(c, j, _, max_skew, self_match), DomainPods(c, j, n, pods), GlobalMin(c, j, min),
+        (pods + self_match - min > max_skew);
+
+    // The class fits some node: every filter passes.
+    struct Schedulable(u32);
+    @output
+    pub struct Unschedulable(Id, u32);
+
+    Schedulable(c) <- ClassShape(c, s), Feasible(s, _), !HardSpreadClass(c);
+    Schedulable(c) <-
+        HardSpreadClass(c), ClassShape(c, s), Feasible(s, n), !SpreadMissingKey(c, n), !SpreadSkewed(c, n);
     Unschedulable(pod, c) <- Pending(pod, c, _), !Schedulable(c);
 
     // The scores that do not change as pods are placed, on feasible nodes: NodeAffinity's
@@ -175,6 +239,38 @@ crepe! {
 
     PreferredHit(c, n, t, w) <- PreferredTerm(t, c, w), PreferredMatches(t, n), Feasible(c, n);
     PreferAvoided(c, n, k, v) <- UntoleratedTaint(c, n, k, v, e), (e == PREFER_NO_SCHEDULE), Feasible(c, n);
+}
+
+/// PodTopologySpread's node inclusion (`matchNodeInclusionPolicies`): which nodes' pods count
+/// in a constraint's domains. With `nodeAffinityPolicy: Honor` (the default) only nodes the
+/// pod's nodeSelector and required node affinity match; with `nodeTaintsPolicy: Honor` only
+/// nodes without a NoSchedule or NoExecute taint the pod does not tolerate (the default,
+/// Ignore, counts them).
+pub mod topology_spread {
+    use crate::facts::Id;
+    use crepe::crepe;
+
+    crepe! {
+        @input
+        pub struct Node(pub Id);
+        // (shape, node): the shape's nodeSelector and required node affinity match the node.
+        @input
+        pub struct SelectorMatches(pub u32, pub Id);
+        // (shape, node): a NoSchedule or NoExecute taint of the node is not tolerated.
+        @input
+        pub struct Untolerated(pub u32, pub Id);
+        // (shape, honor nodeAffinityPolicy, honor nodeTaintsPolicy) some constraint asks for.
+        @input
+        pub struct Policy(pub u32, pub bool, pub bool);
+
+        @output
+        pub struct Included(pub u32, pub bool, pub bool, pub Id);
+
+        Included(s, false, false, n) <- Policy(s, false, false), Node(n);
+        Included(s, true, false, n) <- Policy(s, true, false), SelectorMatches(s, n);
+        Included(s, false, true, n) <- Policy(s, false, true), Node(n), !Untolerated(s, n);
+        Included(s, true, true, n) <- Policy(s, true, true), SelectorMatches(s, n), !Untolerated(s, n);
+    }
 }
 
 /// Placement: the pending pod of queue rank `r` in its class takes the class's slot `r`.
@@ -450,32 +546,73 @@ fn pods_fitting(want: &[i64], free: &[i64], pods: i64) -> i64 {
     want.iter().zip(free).filter(|(&w, _)| w > 0).map(|(&w, &f)| (f / w).max(0)).fold(pods.max(0), i64::min)
 }
 
+/// Default profile weight of PodTopologySpread's score.
+pub const WEIGHT_POD_TOPOLOGY_SPREAD: i64 = 2;
+
+/// What placing classes with topology spread constraints reads: the pods by label group (kept
+/// current as pods are placed), the nodes each constraint counts ([`topology_spread`]), and
+/// the (class, node) pairs PodTopologySpread's filter rule refused when the step starts.
+pub struct SpreadInputs {
+    pub groups: spread::Groups,
+    pub included: FxHashSet<(u32, bool, bool, Id)>,
+    pub refused: FxHashSet<(u32, Id)>,
+}
+
+impl SpreadInputs {
+    /// The domains of each of the class's constraints, counted over the nodes the constraint
+    /// includes that carry every key it requires: the DoNotSchedule keys for a DoNotSchedule
+    /// constraint; the ScheduleAnyway keys for a ScheduleAnyway one, unless the constraints are
+    /// the system defaults (`requireAllTopologies`).
+    pub fn domains(&self, f: &Facts, class: &sched::Class) -> Vec<spread::Domains> {
+        let Some(sp) = &class.spread else { return Vec::new() };
+        let hard_keys: Vec<Sym> = sp.hard().map(|(_, c)| c.key).collect();
+        let soft_keys: Vec<Sym> =
+            if sp.system_default { Vec::new() } else { sp.soft().map(|(_, c)| c.key).collect() };
+        sp.constraints
+            .iter()
+            .map(|c| {
+                let keys = if c.hard { &hard_keys } else { &soft_keys };
+                spread::Domains::new(f, &sp.ns, c, &self.groups, |i| {
+                    let n = &f.nodes[i];
+                    self.included.contains(&(class.shape, c.honor_affinity, c.honor_taints, n.id))
+                        && keys.iter().all(|k| n.labels.iter().any(|(l, _)| l == k))
+                })
+            })
+            .collect()
+    }
+}
+
 /// Rank the places the pending pods of each class would take if scheduled one at a time:
 /// `(class, rank, node)` for ranks `0..pending`. `feasible` is what the filter rules derived
-/// (the nodes each class fits); `clashes` the pairs of classes whose host ports clash; `fixed`
+/// (the nodes each shape fits); `clashes` the pairs of shapes whose host ports clash; `fixed`
 /// the weighted scores placing pods does not change. Each node's k-th slot scores
 /// LeastAllocated and BalancedAllocation with k pods of the class already added plus the one
-/// being placed, plus `fixed`; the best total goes first, ties as the module says. Classes are placed in turn, each
-/// seeing the room, load and host ports the classes before it took, so several shapes of pods
-/// in one queue spread and fit instead of piling onto the same best nodes.
+/// being placed, plus `fixed`; the best total goes first, ties as the module says. Classes are
+/// placed in turn, each seeing the room, load, host ports and labelled pods the classes before
+/// it placed, so several shapes of pods in one queue spread and fit instead of piling onto
+/// the same best nodes. A class with topology spread constraints is placed one pod at a time
+/// ([`spread_slots`]).
 pub fn placement_slots(
     f: &Facts,
     s: &SchedFacts,
     feasible: &[(u32, Id)],
     clashes: &[(u32, u32)],
     fixed: &FxHashMap<(u32, Id), i64>,
+    mut spread: Option<&mut SpreadInputs>,
 ) -> Vec<(u32, i64, Id)> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
     let node_index: FxHashMap<Id, usize> = f.nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
     let mut pending: FxHashMap<u32, i64> = FxHashMap::default();
-    for &(_, c, _) in &s.pending {
+    let mut by_rank: FxHashMap<(u32, i64), Id> = FxHashMap::default();
+    for &(p, c, r) in &s.pending {
         *pending.entry(c).or_default() += 1;
+        by_rank.insert((c, r), p);
     }
-    let mut by_class: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
+    let mut by_shape: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
     for &(c, n) in feasible {
         if let Some(&i) = node_index.get(&n) {
-            by_class.entry(c).or_default().push(i);
+            by_shape.entry(c).or_default().push(i);
         }
     }
     let mut clash_with: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
@@ -488,7 +625,9 @@ pub fn placement_slots(
     let mut closed: FxHashSet<(u32, usize)> = FxHashSet::default();
     let mut out = Vec::new();
     for class in &s.classes {
-        let (Some(&want), Some(nodes)) = (pending.get(&class.id), by_class.get(&class.id)) else { continue };
+        let (Some(&want), Some(nodes)) = (pending.get(&class.id), by_shape.get(&class.shape)) else {
+            continue;
+        };
         let (cpu, mem) = (class.score_cpu_m, class.score_mem);
         let (cpu_req, mem_req) = (class.requests[sched::CPU], class.requests[sched::MEMORY]);
         let best_effort = cpu_req == 0 && mem_req == 0;
@@ -510,34 +649,53 @@ pub fn placement_slots(
                     n.alloc.mem,
                 )
             };
-            (least + balanced + fixed.get(&(class.id, n.id)).copied().unwrap_or(0), fine)
+            (least + balanced + fixed.get(&(class.shape, n.id)).copied().unwrap_or(0), fine)
         };
         let one_per_node = !class.host_ports.is_empty();
-        let mut heap: BinaryHeap<SlotHead> = nodes
+        let open: Vec<(usize, i64)> = nodes
             .iter()
-            .filter(|&&i| !closed.contains(&(class.id, i)))
+            .filter(|&&i| !closed.contains(&(class.shape, i)))
+            .filter(|&&i| spread.as_ref().is_none_or(|sp| !sp.refused.contains(&(class.id, f.nodes[i].id))))
             .filter_map(|&i| {
                 let mut room = pods_fitting(&class.requests, &left[i].0, left[i].1);
                 if one_per_node {
                     room = room.min(1);
                 }
-                let (up, fine) = score(&load, &left, i, 0);
-                (room > 0).then(|| (up, fine, Reverse(&f.keys[f.nodes[i].id as usize]), Reverse(0), i, room))
+                (room > 0).then_some((i, room))
             })
             .collect();
-        let mut placed: Vec<usize> = Vec::new();
-        let mut rank = 0;
-        while rank < want {
-            let Some((_, _, name, Reverse(k), i, r)) = heap.pop() else { break };
-            out.push((class.id, rank, f.nodes[i].id));
-            placed.push(i);
-            rank += 1;
-            if k + 1 < r {
-                let (up, fine) = score(&load, &left, i, k + 1);
-                heap.push((up, fine, name, Reverse(k + 1), i, r));
+        let placed: Vec<usize> = match (&class.spread, spread.as_deref_mut()) {
+            (Some(sp), Some(inputs)) => {
+                let domains = inputs.domains(f, class);
+                let base = |i: usize, k: i64| score(&load, &left, i, k);
+                spread_slots(f, sp, domains, &open, want, base)
             }
-        }
-        for i in placed {
+            _ => {
+                let mut heap: BinaryHeap<SlotHead> = open
+                    .iter()
+                    .map(|&(i, room)| {
+                        let (up, fine) = score(&load, &left, i, 0);
+                        (up, fine, Reverse(&f.keys[f.nodes[i].id as usize]), Reverse(0), i, room)
+                    })
+                    .collect();
+                let mut placed = Vec::new();
+                while (placed.len() as i64) < want {
+                    let Some((_, _, name, Reverse(k), i, r)) = heap.pop() else { break };
+                    placed.push(i);
+                    if k + 1 < r {
+                        let (up, fine) = score(&load, &left, i, k + 1);
+                        heap.push((up, fine, name, Reverse(k + 1), i, r));
+                    }
+                }
+                placed
+            }
+        };
+        for (rank, i) in placed.into_iter().enumerate() {
+            out.push((class.id, rank as i64, f.nodes[i].id));
+            if let (Some(inputs), Some(&pod)) = (spread.as_deref_mut(), by_rank.get(&(class.id, rank as i64)))
+            {
+                inputs.groups.place(pod, i);
+            }
             load[i].0 += cpu;
             load[i].1 += mem;
             let (room, pods) = &mut left[i];
@@ -545,12 +703,177 @@ pub fn placement_slots(
             for (free, want) in room.iter_mut().zip(&class.requests) {
                 *free -= want;
             }
-            for &other in clash_with.get(&class.id).into_iter().flatten() {
+            for &other in clash_with.get(&class.shape).into_iter().flatten() {
                 closed.insert((other, i));
             }
         }
     }
     out
+}
+
+/// Place the pods of a class with topology spread constraints one at a time over `open`
+/// (node index, pods of the class it has room for), as the real scheduler would: for each
+/// pod, the nodes PodTopologySpread's filter lets through with the domain counts as the
+/// class's earlier pods left them (the rule [`SpreadSkewed`] evaluates at the step's start),
+/// scored by `base` (the node's other scores with `k` pods of the class already on it) plus
+/// PodTopologySpread's score over those nodes ([`spread_score`]). Returns the node index of
+/// each pod in rank order; fewer than `want` when the constraints or the room run out.
+fn spread_slots(
+    f: &Facts,
+    sp: &spread::Spread,
+    mut domains: Vec<spread::Domains>,
+    open: &[(usize, i64)],
+    want: i64,
+    base: impl Fn(usize, i64) -> (i64, i64),
+) -> Vec<usize> {
+    let mut k: Vec<i64> = vec![0; open.len()];
+    let mut scores: Vec<(i64, i64)> = open.iter().map(|&(i, _)| base(i, 0)).collect();
+    let mut placed = Vec::new();
+    let mut allowed: Vec<usize> = Vec::with_capacity(open.len());
+    while (placed.len() as i64) < want {
+        let mins: Vec<i64> = sp
+            .constraints
+            .iter()
+            .zip(&domains)
+            .map(|(c, d)| if c.hard { d.global_min(c.min_domains) } else { 0 })
+            .collect();
+        allowed.clear();
+        allowed.extend((0..open.len()).filter(|&x| {
+            let i = open[x].0;
+            k[x] < open[x].1
+                && sp.hard().all(|(j, c)| {
+                    let d = &domains[j];
+                    d.value[i].is_some()
+                        && d.in_domain_of(i) + i64::from(c.self_match) - mins[j] <= c.max_skew
+                })
+        }));
+        let spread = spread_score(sp, &domains, allowed.iter().map(|&x| open[x].0));
+        let best = allowed.iter().enumerate().max_by(|&(a, &xa), &(b, &xb)| {
+            let ta = (scores[xa].0 + WEIGHT_POD_TOPOLOGY_SPREAD * spread[a], scores[xa].1);
+            let tb = (scores[xb].0 + WEIGHT_POD_TOPOLOGY_SPREAD * spread[b], scores[xb].1);
+            ta.cmp(&tb).then_with(|| {
+                f.keys[f.nodes[open[xb].0].id as usize].cmp(&f.keys[f.nodes[open[xa].0].id as usize])
+            })
+        });
+        let Some((_, &x)) = best else { break };
+        let i = open[x].0;
+        placed.push(i);
+        k[x] += 1;
+        scores[x] = base(i, k[x]);
+        for (c, d) in sp.constraints.iter().zip(domains.iter_mut()) {
+            if c.self_match {
+                d.add(i);
+            }
+        }
+    }
+    placed
+}
+
+/// PodTopologySpread's normalized score (0–100) of each of `nodes` (the nodes the pod passes
+/// the filters on), in order (upstream `PreScore`, `Score` and `NormalizeScore`): a node's raw
+/// score sums, over the ScheduleAnyway constraints whose key it carries, the matching pods in
+/// its domain (on the node itself for `kubernetes.io/hostname`) times the log of the number
+/// of domains among `nodes`, plus maxSkew − 1, rounded; the fewest pods score 100. A node
+/// lacking a key of constraints the pod declares itself scores 0 and is left out of the scale.
+/// All 0 without ScheduleAnyway constraints.
+pub fn spread_score(
+    sp: &spread::Spread,
+    domains: &[spread::Domains],
+    nodes: impl Iterator<Item = usize> + Clone,
+) -> Vec<i64> {
+    let soft: Vec<(usize, &spread::Constraint)> = sp.soft().collect();
+    if soft.is_empty() {
+        return nodes.map(|_| 0).collect();
+    }
+    let ignored = |i: usize| !sp.system_default && soft.iter().any(|&(j, _)| domains[j].value[i].is_none());
+    let weights: Vec<f64> = soft
+        .iter()
+        .map(|&(j, c)| {
+            let scored = nodes.clone().filter(|&i| !ignored(i));
+            let size = if c.hostname {
+                scored.count()
+            } else {
+                let mut values: Vec<Sym> = scored.map(|i| domains[j].value[i].unwrap_or(EMPTY)).collect();
+                values.sort_unstable();
+                values.dedup();
+                values.len()
+            };
+            spread::normalizing_weight(size)
+        })
+        .collect();
+    let raw: Vec<Option<i64>> = nodes
+        .clone()
+        .map(|i| {
+            (!ignored(i)).then(|| {
+                let sum: f64 = soft
+                    .iter()
+                    .zip(&weights)
+                    .filter(|((j, _), _)| domains[*j].value[i].is_some())
+                    .map(|(&(j, c), &w)| {
+                        let d = &domains[j];
+                        let count = if c.hostname { d.per_node[i] } else { d.in_domain_of(i) };
+                        spread::score_for_count(count, c.max_skew, w)
+                    })
+                    .sum();
+                sum.round() as i64
+            })
+        })
+        .collect();
+    let scored = raw.iter().flatten();
+    let (min, max) =
+        (scored.clone().copied().min().unwrap_or(i64::MAX), scored.copied().max().unwrap_or(0).max(0));
+    raw.into_iter()
+        .map(|r| match r {
+            None => 0,
+            Some(_) if max == 0 => 100,
+            Some(r) => 100 * (max + min - r) / max,
+        })
+        .collect()
+}
+
+/// PodTopologySpread's normalized score (0–100) of each of `filtered` (the nodes the pending
+/// pod `pod` passes the filters on) as the pod's class sees them when a step starts, in order.
+pub fn topology_spread_scores(f: &Facts, pod: Id, filtered: &[Id]) -> Vec<i64> {
+    let s = sched::sched_facts(f);
+    let Some(class) = s.pending.iter().find(|p| p.0 == pod).and_then(|p| s.classes.get(p.1 as usize)) else {
+        return vec![0; filtered.len()];
+    };
+    let Some(sp) = &class.spread else { return vec![0; filtered.len()] };
+    let shapes: Vec<&sched::Class> = s.classes.iter().filter(|c| c.id == c.shape).collect();
+    let (matching, tolerance) = node_filters(f, &shapes);
+    let inputs = spread_inputs(f, &s, &matching.matches, &tolerance.untolerated);
+    let domains = inputs.domains(f, class);
+    let index: FxHashMap<Id, usize> = f.nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+    spread_score(sp, &domains, filtered.iter().filter_map(|n| index.get(n).copied()))
+}
+
+/// NodeAffinity's and TaintToleration's matching of every shape against the nodes.
+fn node_filters(
+    f: &Facts,
+    shapes: &[&sched::Class],
+) -> (node_selector::Matching, taint_toleration::Tolerance) {
+    let syms = |name: &str| f.syms.get(name).unwrap_or(u32::MAX);
+    let mut selectors = node_selector::Selectors::new(syms(NAME_FIELD));
+    for c in shapes {
+        selectors.add(c.id, &c.node_selector, c.affinity.as_ref());
+    }
+    let matching = selectors.run(&f.syms, f.nodes.iter().map(|n| (n.id, n.name, n.labels.as_slice())));
+    let mut taints = taint_toleration::Taints::new();
+    for c in shapes {
+        taints.holder(c.id, &c.tolerations);
+    }
+    for n in &f.nodes {
+        taints.node(n.id, &n.taints, |e| e == NO_SCHEDULE || e == NO_EXECUTE || e == PREFER_NO_SCHEDULE);
+    }
+    let (key, value, effect) = cordon(f);
+    taints.probe(key, value, effect);
+    taints.scope(matching.scope.iter().copied());
+    (matching, taints.run())
+}
+
+/// The taint NodeUnschedulable checks tolerations against.
+fn cordon(f: &Facts) -> (Sym, Sym, u8) {
+    (f.syms.get(TAINT_UNSCHEDULABLE).unwrap_or(u32::MAX), EMPTY, NO_SCHEDULE)
 }
 
 pub fn reconcile(f: &Facts) -> Proposals {
@@ -561,22 +884,10 @@ pub fn reconcile(f: &Facts) -> Proposals {
         return volume_refusals.into();
     }
     let syms = |name: &str| f.syms.get(name).unwrap_or(u32::MAX);
-    let mut selectors = node_selector::Selectors::new(syms(NAME_FIELD));
-    for c in &s.classes {
-        selectors.add(c.id, &c.node_selector, c.affinity.as_ref());
-    }
-    let matching = selectors.run(&f.syms, f.nodes.iter().map(|n| (n.id, n.name, n.labels.as_slice())));
-    let cordon = (syms(TAINT_UNSCHEDULABLE), EMPTY, NO_SCHEDULE);
-    let mut taints = taint_toleration::Taints::new();
-    for c in &s.classes {
-        taints.holder(c.id, &c.tolerations);
-    }
-    for n in &f.nodes {
-        taints.node(n.id, &n.taints, |e| e == NO_SCHEDULE || e == NO_EXECUTE || e == PREFER_NO_SCHEDULE);
-    }
-    taints.probe(cordon.0, cordon.1, cordon.2);
-    taints.scope(matching.scope.iter().copied());
-    let tolerance = taints.run();
+    // The filters other than PodTopologySpread are decided once per shape.
+    let shapes: Vec<&sched::Class> = s.classes.iter().filter(|c| c.id == c.shape).collect();
+    let (matching, tolerance) = node_filters(f, &shapes);
+    let cordon = cordon(f);
 
     let mut rt = Crepe::new();
     rt.extend([BindAll(syms(sched::BIND_ALL))]);
@@ -593,7 +904,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
     rt.extend(tolerance.untolerated.iter().map(|&(c, n, k, v, e)| UntoleratedTaint(c, n, k, v, e)));
     let mut preferred = node_selector::Selectors::new(syms(NAME_FIELD));
     let mut term = 0u32;
-    for c in &s.classes {
+    for c in &shapes {
         for (weight, requirements) in &c.preferred {
             preferred.add_term(term, requirements);
             rt.extend([PreferredTerm(term, c.id, *weight)]);
@@ -605,7 +916,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         rt.extend(preferred.run(&f.syms, nodes).matches.into_iter().map(|(t, n)| PreferredMatches(t, n)));
     }
 
-    for c in &s.classes {
+    for c in &shapes {
         rt.extend(
             c.requests
                 .iter()
@@ -624,6 +935,11 @@ pub fn reconcile(f: &Facts) -> Proposals {
         rt.extend([NodePods(n.id, free.pods)]);
     }
     rt.extend(s.used_ports.iter().map(|&(n, p)| NodePort(n, p.ip, p.protocol, p.port)));
+    rt.extend(s.classes.iter().map(|c| ClassShape(c.id, c.shape)));
+    let mut spread = s.spreads.then(|| spread_inputs(f, &s, &matching.matches, &tolerance.untolerated));
+    if let Some(inputs) = &spread {
+        hard_spread_facts(f, &s, inputs, &mut rt);
+    }
     let (
         cordoned,
         affinity_misses,
@@ -632,6 +948,8 @@ pub fn reconcile(f: &Facts) -> Proposals {
         short,
         full,
         feasible,
+        spread_missing_key,
+        spread_skewed,
         unschedulable,
         preferred_hits,
         prefer_avoided,
@@ -650,11 +968,18 @@ pub fn reconcile(f: &Facts) -> Proposals {
         preferred_hits.into_iter().map(|PreferredHit(c, n, _, w)| (c, n, w)),
         prefer_avoided.into_iter().map(|PreferAvoided(c, n, ..)| (c, n)),
     );
+    let shape_of: FxHashMap<u32, u32> = s.classes.iter().map(|c| (c.id, c.shape)).collect();
     let class_of: FxHashMap<Id, u32> = s.pending.iter().map(|&(p, c, _)| (p, c)).collect();
+    let spread_missing_key: Set<(u32, Id)> =
+        spread_missing_key.into_iter().map(|SpreadMissingKey(c, n)| (c, n)).collect();
+    let spread_skewed: Set<(u32, Id)> = spread_skewed.into_iter().map(|SpreadSkewed(c, n)| (c, n)).collect();
+    if let Some(inputs) = spread.as_mut() {
+        inputs.refused.extend(spread_missing_key.iter().chain(&spread_skewed).copied());
+    }
     let mut place = placement::Crepe::new();
     place.extend(s.pending.iter().map(|&(p, c, r)| placement::Pending(p, c, r)));
     place.extend(
-        placement_slots(f, &s, &feasible, &clashes, &fixed)
+        placement_slots(f, &s, &feasible, &clashes, &fixed, spread.as_mut())
             .into_iter()
             .map(|(c, r, n)| placement::Slot(c, r, n)),
     );
@@ -664,7 +989,8 @@ pub fn reconcile(f: &Facts) -> Proposals {
     let mut binds: Vec<_> = binds.into_iter().collect();
     binds.sort_unstable_by_key(|b| f.key(b.0));
     for placement::Bind(pod, node) in binds {
-        let count = class_of.get(&pod).and_then(|c| feasible_count.get(c)).copied().unwrap_or(0);
+        let shape = class_of.get(&pod).and_then(|c| shape_of.get(c));
+        let count = shape.and_then(|s| feasible_count.get(s)).copied().unwrap_or(0);
         let pod_key = f.key(pod);
         let node_name = &f.key(node).name;
         out.push(
@@ -705,6 +1031,8 @@ pub fn reconcile(f: &Facts) -> Proposals {
         port_clashes: port_clashes.into_iter().map(|PortClash(c, n)| (c, n)).collect(),
         short: short.into_iter().map(|Short(c, n, r)| (c, n, r)).collect(),
         full: full.into_iter().map(|PodsFull(n)| n).collect(),
+        spread_missing_key,
+        spread_skewed,
     };
     let wanted: FxHashSet<u32> = unschedulable.iter().map(|u| u.1).collect();
     let diagnosis = Diagnosis::new(f, &s, &filters, &wanted);
@@ -744,6 +1072,65 @@ fn failed_scheduling(f: &Facts, pod: Id, message: String) -> Option<Action> {
 
 type Set<T> = std::collections::HashSet<T, FxBuildHasher>;
 
+/// PodTopologySpread's `ErrReasonConstraintsNotMatch`.
+const SPREAD_MISMATCH: &str = "node(s) didn't match pod topology spread constraints";
+
+/// The inputs of placing classes with topology spread constraints: the pods by label group,
+/// and the nodes each constraint's inclusion policies count ([`topology_spread`]), from the
+/// shapes' node selector matches and their untolerated NoSchedule/NoExecute taints.
+fn spread_inputs(
+    f: &Facts,
+    s: &SchedFacts,
+    matches: &[(u32, Id)],
+    untolerated: &[(u32, Id, Sym, Sym, u8)],
+) -> SpreadInputs {
+    let by_name: FxHashMap<Sym, usize> = f.nodes.iter().enumerate().map(|(i, n)| (n.name, i)).collect();
+    let groups = spread::Groups::new(f, &by_name, s.pending.iter().map(|p| p.0));
+    let mut rt = topology_spread::Crepe::new();
+    for c in &s.classes {
+        for k in c.spread.iter().flat_map(|sp| &sp.constraints) {
+            rt.extend([topology_spread::Policy(c.shape, k.honor_affinity, k.honor_taints)]);
+        }
+    }
+    rt.extend(f.nodes.iter().map(|n| topology_spread::Node(n.id)));
+    rt.extend(matches.iter().map(|&(c, n)| topology_spread::SelectorMatches(c, n)));
+    rt.extend(
+        untolerated
+            .iter()
+            .filter(|t| t.4 == NO_SCHEDULE || t.4 == NO_EXECUTE)
+            .map(|&(c, n, ..)| topology_spread::Untolerated(c, n)),
+    );
+    let (included,) = rt.run_with_hasher::<FxBuildHasher>();
+    let included = included.into_iter().map(|topology_spread::Included(s, a, t, n)| (s, a, t, n)).collect();
+    SpreadInputs { groups, included, refused: FxHashSet::default() }
+}
+
+/// PodTopologySpread's filter inputs for each class with DoNotSchedule constraints: the
+/// constraints, the nodes carrying their keys, each node's domain count and the global minimum.
+fn hard_spread_facts(f: &Facts, s: &SchedFacts, inputs: &SpreadInputs, rt: &mut Crepe) {
+    let mut keys: FxHashSet<Sym> = FxHashSet::default();
+    for c in &s.classes {
+        let Some(sp) = c.spread.as_ref().filter(|sp| sp.hard().next().is_some()) else { continue };
+        let domains = inputs.domains(f, c);
+        for (j, k) in sp.hard() {
+            keys.insert(k.key);
+            let d = &domains[j];
+            rt.extend([HardSpread(c.id, j as u32, k.key, k.max_skew, i64::from(k.self_match))]);
+            rt.extend([GlobalMin(c.id, j as u32, d.global_min(k.min_domains))]);
+            rt.extend(
+                f.nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, _)| d.value[i].is_some())
+                    .map(|(i, n)| DomainPods(c.id, j as u32, n.id, d.in_domain_of(i))),
+            );
+        }
+    }
+    for n in &f.nodes {
+        rt.extend(n.labels.iter().filter(|(k, _)| keys.contains(k)).map(|&(k, _)| NodeKey(n.id, k)));
+    }
+}
+
 /// What the filter rules derived, for the diagnosis.
 struct Filtered {
     cordoned: Set<(u32, Id)>,
@@ -757,6 +1144,10 @@ struct Filtered {
     port_clashes: Set<(u32, Id)>,
     short: Set<(u32, Id, u32)>,
     full: Set<Id>,
+    /// (class, node) PodTopologySpread refuses: the node lacks a topology key, or the skew
+    /// would exceed maxSkew.
+    spread_missing_key: Set<(u32, Id)>,
+    spread_skewed: Set<(u32, Id)>,
 }
 
 /// Why a class fits nowhere, in upstream's FailedScheduling words: a NodeAffinity PreFilter
@@ -773,14 +1164,14 @@ impl Diagnosis {
         let mut per_class = FxHashMap::default();
         let node_index: FxHashMap<Id, usize> = f.nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
         for c in s.classes.iter().filter(|c| wanted.contains(&c.id)) {
-            if x.conflicts.contains(&c.id) {
+            if x.conflicts.contains(&c.shape) {
                 per_class.insert(c.id, vec!["pod affinity terms conflict".to_string()]);
                 continue;
             }
             let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
             // PreFilter left out the nodes a pinned class does not name.
-            let filtered: Vec<&crate::facts::NodeF> = if x.pinned.contains(&c.id) {
-                let named = x.pinned_candidates.get(&c.id).map_or(&[][..], Vec::as_slice);
+            let filtered: Vec<&crate::facts::NodeF> = if x.pinned.contains(&c.shape) {
+                let named = x.pinned_candidates.get(&c.shape).map_or(&[][..], Vec::as_slice);
                 let nodes: Vec<&crate::facts::NodeF> =
                     named.iter().filter_map(|n| f.nodes.get(*node_index.get(n)?)).collect();
                 let outside = f.nodes.len() - nodes.len();
@@ -792,7 +1183,7 @@ impl Diagnosis {
                 f.nodes.iter().collect()
             };
             for n in filtered {
-                for r in Self::node_reasons(f, s, x, c.id, n) {
+                for r in Self::node_reasons(f, s, x, c, n) {
                     *reasons.entry(r).or_default() += 1;
                 }
             }
@@ -803,7 +1194,14 @@ impl Diagnosis {
         Diagnosis { nodes: f.nodes.len(), per_class }
     }
 
-    fn node_reasons(f: &Facts, s: &SchedFacts, x: &Filtered, c: u32, n: &crate::facts::NodeF) -> Vec<String> {
+    fn node_reasons(
+        f: &Facts,
+        s: &SchedFacts,
+        x: &Filtered,
+        class: &sched::Class,
+        n: &crate::facts::NodeF,
+    ) -> Vec<String> {
+        let c = class.shape;
         let at = (c, n.id);
         if x.cordoned.contains(&at) {
             return vec!["node(s) were unschedulable".into()];
@@ -825,6 +1223,7 @@ impl Diagnosis {
             return vec!["node(s) didn't have free ports for the requested pod ports".into()];
         }
         let mut out = Vec::new();
+        let spread_at = (class.id, n.id);
         if x.full.contains(&n.id) {
             out.push("Too many pods".to_string());
         }
@@ -832,6 +1231,11 @@ impl Diagnosis {
             if x.short.contains(&(c, n.id, r as u32)) {
                 out.push(format!("Insufficient {name}"));
             }
+        }
+        if out.is_empty() && x.spread_missing_key.contains(&spread_at) {
+            out.push(format!("{SPREAD_MISMATCH} (missing required label)"));
+        } else if out.is_empty() && x.spread_skewed.contains(&spread_at) {
+            out.push(SPREAD_MISMATCH.to_string());
         }
         out
     }

@@ -1,7 +1,8 @@
 //! The scheduler against upstream's own test tables (pkg/scheduler/framework/plugins:
 //! nodeaffinity/node_affinity_test.go, tainttoleration/taint_toleration_test.go,
 //! nodeunschedulable/node_unschedulable_test.go, nodeports/node_ports_test.go,
-//! noderesources/fit_test.go and least_allocated_test.go).
+//! noderesources/fit_test.go and least_allocated_test.go, podtopologyspread/filtering_test.go
+//! and scoring_test.go).
 //!
 //! Each case runs the way the scheduler runs: the pending pod, the node(s) and the pods already
 //! bound are put in a store and one `scheduler::reconcile` is run over `Facts::extract`. A
@@ -1390,4 +1391,438 @@ fn taint_toleration_scoring() {
         "nodeC",
     );
     assert_eq!(schedule(pod("p", json!({})), nodes(), vec![busy]), Ok("nodeC".into()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// PodTopologySpread (podtopologyspread/filtering_test.go, scoring_test.go)
+
+/// A pod labelled `foo: ""` (upstream `st.MakePod().Label("foo", "")`) with these spec fields.
+fn foo_pod(name: &str, spec: Value) -> Value {
+    let mut p = pod(name, spec);
+    p["metadata"]["labels"] = json!({"foo": ""});
+    p
+}
+
+/// A `foo` pod bound to `node`.
+fn foo_on(name: &str, node: &str) -> Value {
+    bound(foo_pod(name, json!({})), node)
+}
+
+/// A topology spread constraint; `selector` null for none.
+fn spread_constraint(max_skew: i64, key: &str, when: &str, selector: Value) -> Value {
+    let mut c = json!({"maxSkew": max_skew, "topologyKey": key, "whenUnsatisfiable": when});
+    if !selector.is_null() {
+        c["labelSelector"] = selector;
+    }
+    c
+}
+
+/// `st.MakeLabelSelector().Exists(key)`.
+fn exists(key: &str) -> Value {
+    json!({"matchExpressions": [{"key": key, "operator": "Exists"}]})
+}
+
+fn spread_pod(constraints: Value) -> Value {
+    foo_pod("p", json!({"topologySpreadConstraints": constraints}))
+}
+
+/// A node labelled `zone` and `node` (upstream's filtering tests' nodes).
+fn zone_node(name: &str, zone: &str) -> Value {
+    node(name, json!({"zone": zone, "node": name}), json!([]), Value::Null)
+}
+
+/// Each node's Filter verdict for `pending` in a cluster of `nodes` and `existing` pods: the
+/// pod is scheduled with every other node tainted NoSchedule (nodeTaintsPolicy Ignore still
+/// counts their pods), so the whole scheduler either binds it to that node (`None`) or names
+/// that node's reason.
+fn filter_verdicts(
+    pending: Value,
+    nodes: Vec<Value>,
+    existing: Vec<Value>,
+) -> BTreeMap<String, Option<String>> {
+    let names: Vec<String> =
+        nodes.iter().map(|n| n["metadata"]["name"].as_str().unwrap().to_string()).collect();
+    let mut out = BTreeMap::new();
+    for target in &names {
+        let cluster: Vec<Value> = nodes
+            .iter()
+            .map(|n| {
+                let mut n = n.clone();
+                if n["metadata"]["name"] != json!(target) {
+                    n["spec"]["taints"] = json!([{"key": "other", "value": "", "effect": "NoSchedule"}]);
+                }
+                n
+            })
+            .collect();
+        let verdict = match schedule(pending.clone(), cluster, existing.clone()) {
+            Ok(node) => {
+                assert_eq!(&node, target);
+                None
+            }
+            Err(m) => {
+                let reasons = m.split_once(": ").map(|(_, r)| r.trim_end_matches('.')).unwrap_or(&m);
+                let mine: Vec<&str> =
+                    reasons.split(", ").filter(|r| !r.contains("untolerated taint {other")).collect();
+                assert_eq!(mine.len(), 1, "{m}");
+                Some(mine[0].strip_prefix("1 ").unwrap_or(mine[0]).to_string())
+            }
+        };
+        out.insert(target.clone(), verdict);
+    }
+    out
+}
+
+const SKEWED: &str = "node(s) didn't match pod topology spread constraints";
+const NO_KEY: &str = "node(s) didn't match pod topology spread constraints (missing required label)";
+
+fn verdicts(expected: &[(&str, Option<&str>)]) -> BTreeMap<String, Option<String>> {
+    expected.iter().map(|(n, v)| (n.to_string(), v.map(str::to_string))).collect()
+}
+
+fn four_zone_nodes() -> Vec<Value> {
+    vec![
+        zone_node("node-a", "zone1"),
+        zone_node("node-b", "zone1"),
+        zone_node("node-x", "zone2"),
+        zone_node("node-y", "zone2"),
+    ]
+}
+
+/// Matching pods spread as 2/1/0/3 over node-a, node-b, node-x, node-y.
+fn two_one_zero_three() -> Vec<Value> {
+    vec![
+        foo_on("p-a1", "node-a"),
+        foo_on("p-a2", "node-a"),
+        foo_on("p-b1", "node-b"),
+        foo_on("p-y1", "node-y"),
+        foo_on("p-y2", "node-y"),
+        foo_on("p-y3", "node-y"),
+    ]
+}
+
+#[test]
+fn pod_topology_spread_single_constraint() {
+    // upstream TestSingleConstraint.
+    let zone_foo = json!([spread_constraint(1, "zone", "DoNotSchedule", exists("foo"))]);
+    let node_foo = |skew| json!([spread_constraint(skew, "node", "DoNotSchedule", exists("foo"))]);
+    let all_fit = verdicts(&[("node-a", None), ("node-b", None), ("node-x", None), ("node-y", None)]);
+
+    // "no existing pods"
+    assert_eq!(filter_verdicts(spread_pod(zone_foo.clone()), four_zone_nodes(), vec![]), all_fit);
+    // "no existing pods, incoming pod doesn't match itself"
+    let bar = json!([spread_constraint(1, "zone", "DoNotSchedule", exists("bar"))]);
+    assert_eq!(filter_verdicts(spread_pod(bar), four_zone_nodes(), vec![]), all_fit);
+    // "existing pods in a different namespace do not count"
+    let mut other_ns = vec![foo_on("p-a1", "node-a"), foo_on("p-b1", "node-a")];
+    other_ns[0]["metadata"]["namespace"] = json!("ns1");
+    other_ns[1]["metadata"]["namespace"] = json!("ns2");
+    other_ns.extend([foo_on("p-x1", "node-x"), foo_on("p-y1", "node-y")]);
+    assert_eq!(
+        filter_verdicts(spread_pod(zone_foo.clone()), four_zone_nodes(), other_ns),
+        verdicts(&[("node-a", None), ("node-b", None), ("node-x", Some(SKEWED)), ("node-y", Some(SKEWED))])
+    );
+    // "pods spread across zones as 3/3, all nodes fit"
+    assert_eq!(
+        filter_verdicts(spread_pod(zone_foo.clone()), four_zone_nodes(), two_one_zero_three()),
+        all_fit
+    );
+    // "pods spread across zones as 1/2 due to absence of label 'zone' on node-b"
+    let mut nodes = four_zone_nodes();
+    nodes[1] = node("node-b", json!({"zon": "zone1", "node": "node-b"}), json!([]), Value::Null);
+    let existing = vec![
+        foo_on("p-a1", "node-a"),
+        foo_on("p-b1", "node-b"),
+        foo_on("p-x1", "node-x"),
+        foo_on("p-y1", "node-y"),
+    ];
+    assert_eq!(
+        filter_verdicts(spread_pod(zone_foo.clone()), nodes, existing),
+        verdicts(&[
+            ("node-a", None),
+            ("node-b", Some(NO_KEY)),
+            ("node-x", Some(SKEWED)),
+            ("node-y", Some(SKEWED))
+        ])
+    );
+    // "pod cannot be scheduled as all nodes don't have label 'rack'"
+    let rack = json!([spread_constraint(1, "rack", "DoNotSchedule", exists("foo"))]);
+    assert_eq!(
+        filter_verdicts(
+            spread_pod(rack),
+            vec![zone_node("node-a", "zone1"), zone_node("node-x", "zone2")],
+            vec![]
+        ),
+        verdicts(&[("node-a", Some(NO_KEY)), ("node-x", Some(NO_KEY))])
+    );
+    // "pods spread across nodes as 2/1/0/3, only node-x fits"
+    assert_eq!(
+        filter_verdicts(spread_pod(node_foo(1)), four_zone_nodes(), two_one_zero_three()),
+        verdicts(&[
+            ("node-a", Some(SKEWED)),
+            ("node-b", Some(SKEWED)),
+            ("node-x", None),
+            ("node-y", Some(SKEWED))
+        ])
+    );
+    // "pods spread across nodes as 2/1/0/3, maxSkew is 2, node-b and node-x fit"
+    let b_and_x =
+        verdicts(&[("node-a", Some(SKEWED)), ("node-b", None), ("node-x", None), ("node-y", Some(SKEWED))]);
+    assert_eq!(filter_verdicts(spread_pod(node_foo(2)), four_zone_nodes(), two_one_zero_three()), b_and_x);
+    // "pods spread across nodes as 2/1/0/3, but pod doesn't match itself"
+    let mut bar_pod = spread_pod(node_foo(1));
+    bar_pod["metadata"]["labels"] = json!({"bar": ""});
+    assert_eq!(filter_verdicts(bar_pod, four_zone_nodes(), two_one_zero_three()), b_and_x);
+    // "incoming pod has nodeAffinity, pods spread as 2/~1~/~0~/3, hence node-a fits": the
+    // whole scheduler refuses node-b and node-x by NodeAffinity first (upstream's comment: "in
+    // real case, it's false").
+    let affine = with(
+        spread_pod(node_foo(1)),
+        json!({"spec": {"affinity": required(json!([{"matchExpressions": [expr("node", "In", &["node-a", "node-y"])]}]))["affinity"].clone(),
+                        "topologySpreadConstraints": node_foo(1),
+                        "containers": [{"name": "c", "image": "nginx"}]}}),
+    );
+    let affinity_miss = "node(s) didn't match Pod's node affinity/selector";
+    assert_eq!(
+        filter_verdicts(affine, four_zone_nodes(), two_one_zero_three()),
+        verdicts(&[
+            ("node-a", None),
+            ("node-b", Some(affinity_miss)),
+            ("node-x", Some(affinity_miss)),
+            ("node-y", Some(SKEWED))
+        ])
+    );
+    // "terminating Pods should be excluded"
+    let mut terminating = foo_on("p-a", "node-a");
+    terminating["metadata"]["deletionTimestamp"] = json!("2025-01-01T00:00:00Z");
+    let nodes = vec![
+        node("node-a", json!({"node": "node-a"}), json!([]), Value::Null),
+        node("node-b", json!({"node": "node-b"}), json!([]), Value::Null),
+    ];
+    assert_eq!(
+        filter_verdicts(spread_pod(node_foo(1)), nodes, vec![terminating, foo_on("p-b", "node-b")]),
+        verdicts(&[("node-a", None), ("node-b", Some(SKEWED))])
+    );
+}
+
+#[test]
+fn pod_topology_spread_multiple_constraints() {
+    // upstream TestMultipleConstraints.
+    let both = json!([
+        spread_constraint(1, "zone", "DoNotSchedule", exists("foo")),
+        spread_constraint(1, "node", "DoNotSchedule", exists("foo")),
+    ]);
+    // "two Constraints on zone and node, spreads = [3/3, 2/1/0/3]"
+    assert_eq!(
+        filter_verdicts(spread_pod(both.clone()), four_zone_nodes(), two_one_zero_three()),
+        verdicts(&[
+            ("node-a", Some(SKEWED)),
+            ("node-b", Some(SKEWED)),
+            ("node-x", None),
+            ("node-y", Some(SKEWED))
+        ])
+    );
+    // "two Constraints on zone and node, spreads = [3/4, 2/1/0/4]"
+    let mut existing = two_one_zero_three();
+    existing.push(foo_on("p-y4", "node-y"));
+    assert_eq!(
+        filter_verdicts(spread_pod(both), four_zone_nodes(), existing),
+        verdicts(&[
+            ("node-a", Some(SKEWED)),
+            ("node-b", Some(SKEWED)),
+            ("node-x", Some(SKEWED)),
+            ("node-y", Some(SKEWED))
+        ])
+    );
+}
+
+#[test]
+fn pod_topology_spread_min_domains() {
+    // upstream TestSingleConstraint "pods spread across nodes as 2/2/1, maxSkew is 2, and the
+    // number of domains < minDomains, then the third node fits": with fewer domains than
+    // minDomains the global minimum is 0.
+    let c = json!([{"maxSkew": 2, "topologyKey": "node", "whenUnsatisfiable": "DoNotSchedule",
+                    "labelSelector": exists("foo"), "minDomains": 4}]);
+    let nodes =
+        vec![zone_node("node-a", "zone1"), zone_node("node-b", "zone1"), zone_node("node-x", "zone2")];
+    let existing = vec![
+        foo_on("p-a1", "node-a"),
+        foo_on("p-a2", "node-a"),
+        foo_on("p-b1", "node-b"),
+        foo_on("p-b2", "node-b"),
+        foo_on("p-x1", "node-x"),
+    ];
+    assert_eq!(
+        filter_verdicts(spread_pod(c), nodes, existing),
+        verdicts(&[("node-a", Some(SKEWED)), ("node-b", Some(SKEWED)), ("node-x", None)])
+    );
+}
+
+/// PodTopologySpread's normalized scores of `filtered` (nodes labelled with their hostname)
+/// for the pending pod, `failed` nodes in the cluster but not candidates.
+fn spread_scores(
+    pending: Value,
+    filtered: &[&str],
+    failed: Vec<Value>,
+    existing: Vec<Value>,
+    extra: Vec<Value>,
+) -> Vec<(String, i64)> {
+    let mut objects: Vec<Value> = failed;
+    objects.extend(
+        filtered.iter().map(|&n| node(n, json!({"kubernetes.io/hostname": n}), json!([]), Value::Null)),
+    );
+    objects.extend(existing);
+    objects.extend(extra);
+    scores_in(pending, objects, filtered)
+}
+
+fn scores(expected: &[(&str, i64)]) -> Vec<(String, i64)> {
+    expected.iter().map(|(n, s)| (n.to_string(), *s)).collect()
+}
+
+#[test]
+fn pod_topology_spread_score() {
+    // upstream TestPodTopologySpreadScore.
+    let host = |skew| {
+        spread_pod(json!([spread_constraint(
+            skew,
+            "kubernetes.io/hostname",
+            "ScheduleAnyway",
+            exists("foo")
+        )]))
+    };
+    let hostname_node = |n: &str| node(n, json!({"kubernetes.io/hostname": n}), json!([]), Value::Null);
+    // "one constraint on node, no existing pods"
+    assert_eq!(
+        spread_scores(host(1), &["node-a", "node-b"], vec![], vec![], vec![]),
+        scores(&[("node-a", 100), ("node-b", 100)])
+    );
+    // "one constraint on node, only one node is candidate"
+    assert_eq!(
+        spread_scores(
+            host(1),
+            &["node-a"],
+            vec![hostname_node("node-b")],
+            vec![foo_on("p-a1", "node-a"), foo_on("p-a2", "node-a"), foo_on("p-b1", "node-b")],
+            vec![]
+        ),
+        scores(&[("node-a", 100)])
+    );
+    // "one constraint on node, all nodes have the same number of matching pods"
+    assert_eq!(
+        spread_scores(
+            host(1),
+            &["node-a", "node-b"],
+            vec![],
+            vec![foo_on("p-a1", "node-a"), foo_on("p-b1", "node-b")],
+            vec![]
+        ),
+        scores(&[("node-a", 100), ("node-b", 100)])
+    );
+    let abcd = ["node-a", "node-b", "node-c", "node-d"];
+    let two_one_zero_three = || {
+        vec![
+            foo_on("p-a1", "node-a"),
+            foo_on("p-a2", "node-a"),
+            foo_on("p-b1", "node-b"),
+            foo_on("p-d1", "node-d"),
+            foo_on("p-d2", "node-d"),
+            foo_on("p-d3", "node-d"),
+        ]
+    };
+    // "one constraint on node, all 4 nodes are candidates"
+    assert_eq!(
+        spread_scores(host(1), &abcd, vec![], two_one_zero_three(), vec![]),
+        scores(&[("node-a", 20), ("node-b", 60), ("node-c", 100), ("node-d", 0)])
+    );
+    // "one constraint on node, null selector"
+    let null_selector =
+        spread_pod(json!([spread_constraint(1, "kubernetes.io/hostname", "ScheduleAnyway", Value::Null)]));
+    assert_eq!(
+        spread_scores(null_selector, &abcd, vec![], two_one_zero_three(), vec![]),
+        scores(&[("node-a", 100), ("node-b", 100), ("node-c", 100), ("node-d", 100)])
+    );
+    // "one constraint on node, all 4 nodes are candidates, maxSkew=2"
+    assert_eq!(
+        spread_scores(host(2), &abcd, vec![], two_one_zero_three(), vec![]),
+        scores(&[("node-a", 33), ("node-b", 66), ("node-c", 100), ("node-d", 16)])
+    );
+    let four_three_two_one = || {
+        let mut v = Vec::new();
+        for (n, count) in [("a", 4), ("b", 3), ("c", 2), ("d", 1)] {
+            for i in 1..=count {
+                v.push(foo_on(&format!("p-{n}{i}"), &format!("node-{n}")));
+            }
+        }
+        v
+    };
+    // "one constraint on node, all 4 nodes are candidates, maxSkew=3"
+    assert_eq!(
+        spread_scores(host(3), &abcd, vec![], four_three_two_one(), vec![]),
+        scores(&[("node-a", 44), ("node-b", 66), ("node-c", 77), ("node-d", 100)])
+    );
+    // "system defaulting, nodes don't have zone, pods match service"
+    let service = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "namespace": "default"},
+                         "spec": {"selector": {"foo": ""}}});
+    assert_eq!(
+        spread_scores(foo_pod("p", json!({})), &abcd, vec![], four_three_two_one(), vec![service]),
+        scores(&[("node-a", 44), ("node-b", 66), ("node-c", 77), ("node-d", 100)])
+    );
+    // "one constraint on node, 3 out of 4 nodes are candidates"
+    let four_two_one_three = || {
+        let mut v = Vec::new();
+        for (n, count) in [("a", 4), ("b", 2), ("x", 1), ("y", 3)] {
+            for i in 1..=count {
+                v.push(foo_on(&format!("p-{n}{i}"), &format!("node-{n}")));
+            }
+        }
+        v
+    };
+    assert_eq!(
+        spread_scores(
+            host(1),
+            &["node-a", "node-b", "node-x"],
+            vec![hostname_node("node-y")],
+            four_two_one_three(),
+            vec![]
+        ),
+        scores(&[("node-a", 33), ("node-b", 83), ("node-x", 100)])
+    );
+    let zone =
+        |n: &str, z: &str| node(n, json!({"zone": z, "kubernetes.io/hostname": n}), json!([]), Value::Null);
+    // "one constraint on zone, 3 out of 4 nodes are candidates"
+    let zone_pod = spread_pod(json!([spread_constraint(1, "zone", "ScheduleAnyway", exists("foo"))]));
+    let mut objects = vec![
+        zone("node-a", "zone1"),
+        zone("node-b", "zone1"),
+        zone("node-x", "zone2"),
+        zone("node-y", "zone2"),
+    ];
+    objects.extend(four_two_one_three());
+    assert_eq!(
+        scores_in(zone_pod, objects, &["node-a", "node-b", "node-x"]),
+        scores(&[("node-a", 75), ("node-b", 75), ("node-x", 100)])
+    );
+    // "one constraint on node, 3 out of 4 nodes are candidates, one node doesn't match topology key"
+    let mut objects = vec![
+        hostname_node("node-a"),
+        node("node-b", json!({"n": "node-b"}), json!([]), Value::Null),
+        hostname_node("node-x"),
+        hostname_node("node-y"),
+    ];
+    objects.extend(four_two_one_three());
+    assert_eq!(
+        scores_in(host(1), objects, &["node-a", "node-b", "node-x"]),
+        scores(&[("node-a", 16), ("node-b", 0), ("node-x", 100)])
+    );
+}
+
+/// PodTopologySpread's scores of `filtered` for `pending` among `objects` (nodes and pods).
+fn scores_in(pending: Value, mut objects: Vec<Value>, filtered: &[&str]) -> Vec<(String, i64)> {
+    objects.push(pending.clone());
+    let store: BTreeMap<ObjKey, Value> = objects.into_iter().map(|o| (ObjKey::of(&o), o)).collect();
+    let f = Facts::extract(&store, 1_735_689_600);
+    let pod = f.by_key[&ObjKey::of(&pending)];
+    let nodes: Vec<_> = filtered.iter().map(|n| f.by_key[&ObjKey::new("Node", "", n)]).collect();
+    let scores = konverge::controllers::scheduler::topology_spread_scores(&f, pod, &nodes);
+    filtered.iter().map(|n| n.to_string()).zip(scores).collect()
 }

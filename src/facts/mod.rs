@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod node_selector;
 pub mod pods;
 pub mod sched;
+pub mod spread;
 pub mod stateful;
 pub mod volumes;
 

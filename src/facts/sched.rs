@@ -10,6 +10,7 @@
 //! their manifests list things in.
 
 use super::node_selector::{NodeRequirement, RequiredAffinity};
+use super::spread::{self, Spread};
 use super::{Facts, Id, Phase, Sym, Toleration};
 use crate::model;
 use rustc_hash::FxHashMap;
@@ -300,6 +301,11 @@ pub fn host_ports(pod: &Value, intern: &mut impl FnMut(&str) -> Sym) -> Vec<Host
 #[derive(Clone, Debug)]
 pub struct Class {
     pub id: u32,
+    /// The class whose filter verdicts this class shares: the first class with the same
+    /// requests, node selection, tolerations and host ports (it differs in spread only).
+    pub shape: u32,
+    /// The pods' topology spread constraints (their own or the system defaults), if any.
+    pub spread: Option<Spread>,
     /// Requests by resource index ([`SchedFacts::resources`]).
     pub requests: Vec<i64>,
     pub score_cpu_m: i64,
@@ -357,6 +363,8 @@ impl ResourceIndex {
 #[derive(Debug, Default)]
 pub struct SchedFacts {
     pub classes: Vec<Class>,
+    /// Whether some class has topology spread constraints.
+    pub spreads: bool,
     /// (pod, class, rank in the class's queue).
     pub pending: Vec<(Id, u32, i64)>,
     /// Resource names by index: cpu, memory, ephemeral-storage, then requested scalars.
@@ -370,9 +378,16 @@ pub struct SchedFacts {
     pub used_ports: Vec<(Id, HostPort)>,
 }
 
-/// The parts of a pending pod that decide where it fits.
+/// The parts of a pending pod that decide where it fits (its shape) and how it spreads.
 #[derive(PartialEq, Eq, Hash)]
 struct ClassKey<'a> {
+    shape: ShapeKey<'a>,
+    spread: Option<Spread>,
+}
+
+/// The parts of a pending pod the filters read.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct ShapeKey<'a> {
     requests: &'a Requests,
     node_selector: &'a [(Sym, Sym)],
     affinity: Option<&'a RequiredAffinity>,
@@ -386,7 +401,9 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
     let mut out = SchedFacts::default();
     let node_by_name: FxHashMap<Sym, usize> = f.nodes.iter().enumerate().map(|(i, n)| (n.name, i)).collect();
     let mut classes: FxHashMap<ClassKey, u32> = FxHashMap::default();
-    let mut members: Vec<&super::PodF> = Vec::new();
+    let mut shapes: FxHashMap<ShapeKey, u32> = FxHashMap::default();
+    let mut members: Vec<(&super::PodF, u32, Option<Spread>)> = Vec::new();
+    let mut services = None;
     let mut queue: Vec<(u32, i64, i64, Id)> = Vec::new();
     let mut bound: Vec<(usize, &super::PodF)> = Vec::new();
     for p in &f.pods {
@@ -400,7 +417,7 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
                 }
             }
             None if p.active() => {
-                let key = ClassKey {
+                let shape = ShapeKey {
                     requests: &p.requests,
                     node_selector: &p.node_selector,
                     affinity: p.affinity.as_ref(),
@@ -408,9 +425,12 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
                     tolerations: &p.tolerations,
                     host_ports: &p.host_ports,
                 };
+                let services = services.get_or_insert_with(|| spread::Services::new(f));
+                let key = ClassKey { shape: shape.clone(), spread: spread::pod_spread(f, services, p) };
                 let next = classes.len() as u32;
-                let class = *classes.entry(key).or_insert_with(|| {
-                    members.push(p);
+                let class = *classes.entry(key).or_insert_with_key(|key| {
+                    let shape = *shapes.entry(shape).or_insert(next);
+                    members.push((p, shape, key.spread.clone()));
                     next
                 });
                 queue.push((class, -p.priority, p.created, p.id));
@@ -420,12 +440,15 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
     }
     // Resource indexes: the named three, then every scalar a pending class requests, by name.
     let index =
-        ResourceIndex::new(&["cpu", "memory", "ephemeral-storage"], members.iter().map(|p| &p.requests));
+        ResourceIndex::new(&["cpu", "memory", "ephemeral-storage"], members.iter().map(|m| &m.0.requests));
     out.resources = index.names.clone();
     let dense = |r: &Requests| index.dense(&[r.cpu_m, r.mem, r.storage], &r.scalar);
-    for (id, p) in members.iter().enumerate() {
+    out.spreads = members.iter().any(|m| m.2.is_some());
+    for (id, (p, shape, spread)) in members.into_iter().enumerate() {
         out.classes.push(Class {
             id: id as u32,
+            shape,
+            spread,
             requests: dense(&p.requests),
             score_cpu_m: p.requests.score_cpu_m,
             score_mem: p.requests.score_mem,
