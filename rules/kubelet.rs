@@ -353,6 +353,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
 
     let now = model::fmt_time(f.now);
     let mut out: Vec<(Id, Action)> = Vec::new();
+    let mut creating_first: Vec<(usize, Value)> = Vec::new();
     let mut write =
         |p: Id, status: Value, reason: String, event: Option<(EventType, Cow<'static, str>, String)>| {
             let mut action = Action::new(
@@ -368,6 +369,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
                 action = action.with_event(f.key(p), kind, why, message);
             }
             out.push((p, action));
+            out.len() - 1
         };
     for (p, resource) in first_reasons(rejected.into_iter().map(|Rejected(p, r)| (p, r))) {
         let message = admission.insufficient(f, p, resource);
@@ -389,7 +391,17 @@ pub fn reconcile(f: &Facts) -> Proposals {
         status["startTime"] = json!(now);
         let why = if ready { "started; Running, Ready" } else { "started; Running, not Ready yet" };
         let event = (EventType::Normal, "Started".into(), "Started container".to_string());
-        write(p, status, why.into(), Some(event));
+        let at = write(p, status, why.into(), Some(event));
+        // Upstream reports the containers being created first (`ContainerCreating`).
+        let waiting = json!({"waiting": {"reason": "ContainerCreating"}});
+        let creating = pod_status(
+            pod,
+            "Pending",
+            false,
+            &now,
+            |c| json!({"state": waiting, "ready": false, "started": false, "restartCount": restart_count(c)}),
+        );
+        creating_first.push((at, json!({"status": creating})));
     }
     for PullFails(p, code) in pulls {
         let reason = if code == ERR_IMAGE_PULL { "ErrImagePull" } else { "ImagePullBackOff" };
@@ -489,13 +501,32 @@ pub fn reconcile(f: &Facts) -> Proposals {
             Some(event),
         );
     }
-    for Finish(p, killed) in finishes {
-        let why = if killed {
+    for (at, patch) in creating_first {
+        let (_, action) = &mut out[at];
+        action.interim.push(patch);
+    }
+    for Finish(p, grace_over) in finishes {
+        let why = if grace_over {
             "grace period over: containers killed, pod removed"
         } else {
             "containers stopped: pod removed"
         };
-        out.push((p, Action::new(Change::Remove { key: f.key(p).clone() }, NAME, why)));
+        let mut remove = Action::new(Change::Remove { key: f.key(p).clone() }, NAME, why);
+        let pod = f.raw(p);
+        if !matches!(model::str_at(pod, &["status", "phase"]), "Succeeded" | "Failed") {
+            // Upstream stops the containers (exit 0 on SIGTERM, 137 once the grace period is
+            // over) and reports the pod's terminal phase before the final delete
+            // (`getPhase` with `podIsTerminal`).
+            let code = if grace_over { KILLED } else { 0 };
+            let mut status = pod_status(pod, "Succeeded", false, &now, |c| stopped(c, code, &now));
+            let exits =
+                model::at(&status, &["containerStatuses"]).and_then(Value::as_array).into_iter().flatten();
+            if exits.into_iter().any(|c| model::i64_at(c, &["state", "terminated", "exitCode"]) != Some(0)) {
+                status["phase"] = json!("Failed");
+            }
+            remove = remove.with_interim(json!({"status": status}));
+        }
+        out.push((p, remove));
     }
     out.sort_by(|a, b| f.key(a.0).cmp(f.key(b.0)));
     let mut proposals = Proposals::new(out.into_iter().map(|(_, a)| a).collect(), Vec::new());
@@ -569,10 +600,17 @@ fn terminated(code: i64, started: &str, now: &str) -> Value {
 /// that already exited keeps that exit, one never started is unknown (upstream
 /// `ContainerStatusUnknown`).
 fn killed(status: Option<&Value>, now: &str) -> Value {
+    stopped(status, KILLED, now)
+}
+
+/// A container's status once the kubelet has stopped it: a running one exits with `code` (0
+/// when it stopped on SIGTERM within its grace period, 137 when killed), one that already
+/// exited keeps that exit, one never started is unknown.
+fn stopped(status: Option<&Value>, code: i64, now: &str) -> Value {
     let state = status.and_then(|s| model::at(s, &["state"]));
     let last = status.and_then(|s| model::at(s, &["lastState", "terminated"]));
     let ended = match (state.and_then(|s| s.get("running")), state.and_then(|s| s.get("terminated")), last) {
-        (Some(r), _, _) => terminated(KILLED, model::str_at(r, &["startedAt"]), now),
+        (Some(r), _, _) => terminated(code, model::str_at(r, &["startedAt"]), now),
         (_, Some(t), _) => t.clone(),
         (_, _, Some(t)) => t.clone(),
         _ => json!({

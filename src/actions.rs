@@ -122,11 +122,15 @@ pub struct Action {
     pub reason: String,
     /// The Events it records, in order.
     pub events: Vec<EventSpec>,
+    /// States the object passes through before this write (merge patches, in order), where
+    /// one write here stands for several of upstream's: watches see each (`get -w`); the store
+    /// keeps only the last.
+    pub interim: Vec<Value>,
 }
 
 impl Action {
     pub fn new(change: Change, controller: &'static str, reason: impl Into<String>) -> Action {
-        Action { change, controller, reason: reason.into(), events: Vec::new() }
+        Action { change, controller, reason: reason.into(), events: Vec::new(), interim: Vec::new() }
     }
 
     /// An action whose whole effect is an Event (see [`Change::Emit`]).
@@ -136,7 +140,13 @@ impl Action {
         since: i64,
         event: EventSpec,
     ) -> Action {
-        Action { change: Change::Emit { since }, controller, reason: reason.into(), events: vec![event] }
+        Action {
+            change: Change::Emit { since },
+            controller,
+            reason: reason.into(),
+            events: vec![event],
+            interim: Vec::new(),
+        }
     }
 
     /// Record one more Event when the action is admitted.
@@ -148,6 +158,12 @@ impl Action {
         message: impl Into<String>,
     ) -> Action {
         self.events.push(EventSpec { on: on.clone(), kind, reason: reason.into(), message: message.into() });
+        self
+    }
+
+    /// A state the object passes through before this write (see [`Action::interim`]).
+    pub fn with_interim(mut self, patch: Value) -> Action {
+        self.interim.push(patch);
         self
     }
 }

@@ -128,6 +128,16 @@ pub enum Command {
         /// Add a column per label key (repeat, or comma-separate: `-L app,tier`).
         #[arg(short = 'L', long = "label-columns", value_delimiter = ',')]
         label_columns: Vec<String>,
+        /// Replay, as kubectl's watch prints them, the objects as the most recent reconciling
+        /// command found them, then every write it made to them, in order; then exit.
+        #[arg(short = 'w', long)]
+        watch: bool,
+        /// Like `--watch`, without the list of the objects as they were found.
+        #[arg(long)]
+        watch_only: bool,
+        /// With `--watch`: an EVENT column (ADDED, MODIFIED, DELETED).
+        #[arg(long)]
+        output_watch_events: bool,
     },
     /// Show objects in detail, with their events (`describe KIND [NAME…]` or `describe TYPE/NAME…`).
     Describe {
@@ -421,9 +431,38 @@ pub fn run(cli: Cli) -> Result<Exit> {
             no_headers,
             sort_by,
             label_columns,
+            watch,
+            watch_only,
+            output_watch_events,
         } => {
             let mut s = state::load(&cli.state)?;
             let (requests, several) = get::requests(&args, |t| kind_in(&s, t))?;
+            if watch || watch_only {
+                let [request] = requests.as_slice() else {
+                    bail!("you may only specify a single resource type");
+                };
+                let wide = match output {
+                    None | Some(get::Output::Table) => false,
+                    Some(get::Output::Wide) => true,
+                    Some(_) => bail!("--watch replays tables only: the default output or -o wide"),
+                };
+                let selector = selector
+                    .as_deref()
+                    .map(crate::selector::Selector::parse)
+                    .transpose()
+                    .map_err(|e| anyhow!("unable to parse requirement: {}: {}", e.field, e.message))?;
+                let query = crate::watch::Query {
+                    info: request.info,
+                    namespace: (!all_namespaces && request.info.namespaced).then_some(ns.as_str()),
+                    names: &request.names,
+                    selector: selector.as_ref(),
+                    wide,
+                    watch_only,
+                    output_events: output_watch_events,
+                };
+                print!("{}", crate::watch::replay(&s, &query)?);
+                return Ok(Exit::Ok);
+            }
             if requests.iter().any(|r| r.info.kind == "Namespace") {
                 crate::namespaces::with_builtins(&mut s);
             }

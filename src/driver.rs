@@ -18,6 +18,7 @@ use crate::facts::Facts;
 use crate::model::{self, ObjKey};
 use crate::rollout;
 use crate::state::State;
+use crate::watch;
 use std::collections::HashMap;
 use std::io::IsTerminal;
 
@@ -103,6 +104,8 @@ pub struct Trace {
     pub outcome: Outcome,
     /// Old / new / available pods of each Deployment, whenever they changed.
     pub timelines: rollout::Timelines,
+    /// Every write as a watch would have seen it (`get -w`).
+    pub watch: watch::Log,
 }
 
 impl Trace {
@@ -129,6 +132,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     let mut max_steps = opts.max_steps.unwrap_or(DEFAULT_MAX_STEPS);
     let progress = Progress::new();
     let mut timelines = rollout::Timelines::new();
+    let mut watch = watch::Recorder::new(start);
     // Events expire as the clock runs, not only when the run ends: a long `advance` keeps an
     // hour of them, not every one it recorded.
     let mut pruned_at = start;
@@ -148,7 +152,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
             StepRecord { step: step_no, time: api.state.now, actions: vec![], conflicts: vec![] };
         api.new_step();
         if let Some(user) = pending_user.take() {
-            admit_all(&mut api, &user, &mut record);
+            admit_all(&mut api, &user, &mut record, &mut watch);
             seen.insert(api.fingerprint, 0);
             if opts.max_steps.is_none() {
                 max_steps = default_max_steps(api.state);
@@ -166,7 +170,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
             rollout::sample(&facts, step_no - 1, steps.last().map_or(start, |s| s.time), &mut timelines);
             controllers::reconcile_all(&facts)
         };
-        admit_all(&mut api, &proposals.actions, &mut record);
+        admit_all(&mut api, &proposals.actions, &mut record, &mut watch);
         if record.actions.is_empty() {
             if !record.conflicts.is_empty() {
                 // Only refused proposals: retry on the next tick.
@@ -208,7 +212,9 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     }
     prune_events(api.state);
     rollout::store_timelines(api.state, &timelines);
-    Trace { start, steps, outcome, timelines }
+    let watch = watch.finish();
+    watch::store(api.state, &watch);
+    Trace { start, steps, outcome, timelines, watch }
 }
 
 /// The step bound relative to the work: [`DEFAULT_MAX_STEPS`] plus [`STEPS_PER_POD`] for every
@@ -244,7 +250,7 @@ fn next_time(p: &controllers::Proposals, now: i64, until: Option<i64>) -> Option
     [timer, scheduled, end].into_iter().flatten().min()
 }
 
-fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord) {
+fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord, watch: &mut watch::Recorder) {
     for a in actions {
         if let Change::Emit { since } = &a.change {
             for ev in &a.events {
@@ -260,10 +266,12 @@ fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord) {
             }
             continue;
         }
-        let result = api.admit(&a.change);
         let target = target_key(&a.change);
+        let before = watch.before(api.state, &target);
+        let result = api.admit(&a.change);
         match result {
             Ok(done) => {
+                watch.after(api.state, &done.key, before.as_ref(), &a.interim);
                 for ev in &a.events {
                     api.record_event(ev, a.controller, &done.key.name);
                 }

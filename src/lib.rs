@@ -32,4 +32,5 @@ pub mod selector;
 pub mod state;
 pub mod strategic;
 pub mod validate;
+pub mod watch;
 pub mod yaml11;

@@ -193,6 +193,7 @@ fn check(c: &Case) -> Result<usize, TestCaseError> {
         steps: Vec::new(),
         outcome: Outcome::Stopped,
         timelines: Default::default(),
+        watch: Default::default(),
     };
     let mut user = vec![patch_deployment(
         json!({"spec": {"template": {"spec": {"containers": [{"name": "web", "image": "web:v2"}]}}}}),

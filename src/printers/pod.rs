@@ -132,15 +132,6 @@ pub fn pod_columns(pod: &Value, now: i64) -> PodColumns {
         {
             reason = "Completed".into();
         }
-        // konverge's kubelet reports a bound pod's containers on the step after the bind; until
-        // then the pod reads as the real kubelet reports it while it pulls and creates them.
-        if statuses.is_empty()
-            && phase == "Pending"
-            && !model::str_at(pod, &["spec", "nodeName"]).is_empty()
-            && model::str_at(pod, &["status", "reason"]).is_empty()
-        {
-            reason = "ContainerCreating".into();
-        }
     }
     if reason.is_empty() {
         reason = "Pending".into();
@@ -232,7 +223,8 @@ mod tests {
             (pod("p", NOW, waiting("ImagePullBackOff", "Pending")), "ImagePullBackOff"),
             (pod("p", NOW, waiting("CrashLoopBackOff", "Running")), "CrashLoopBackOff"),
             (pod("p", NOW, waiting("ContainerCreating", "Pending")), "ContainerCreating"),
-            (pod("p", NOW, json!({"phase": "Pending"})), "ContainerCreating"),
+            // Bound, the kubelet has not reported yet: upstream printPod shows the phase.
+            (pod("p", NOW, json!({"phase": "Pending"})), "Pending"),
             (unbound, "Pending"),
             (pod("p", NOW, json!({"phase": "Succeeded"})), "Completed"),
             (
