@@ -212,9 +212,12 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     }
     prune_events(api.state);
     rollout::store_timelines(api.state, &timelines);
-    let watch = watch.finish();
-    watch::store(api.state, &watch);
-    Trace { start, steps, outcome, timelines, watch }
+    let trace = Trace { start, steps, outcome, timelines, watch: watch.finish() };
+    if trace.changed() {
+        // A command that changed nothing leaves the state as it was, the last watch log too.
+        watch::store(api.state, &trace.watch);
+    }
+    trace
 }
 
 /// The step bound relative to the work: [`DEFAULT_MAX_STEPS`] plus [`STEPS_PER_POD`] for every

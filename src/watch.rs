@@ -11,7 +11,9 @@
 //! terminating gracefully is two events upstream — the kubelet's delete with grace period 0
 //! writes the pod once more, then the API server deletes it — so it is two rows here too.
 //!
-//! The log is stored in the state as a `WatchLog` document, replacing the previous command's.
+//! The log is stored in the state as a `WatchLog` document, replacing the previous command's; a
+//! command that changed nothing leaves the state untouched, so `get -w` replays the most
+//! recent command that changed something.
 //! It keeps at most [`MAX_EVENTS_PER_KIND`] writes of each kind: a command that changes more
 //! objects than anyone would read as a watch (a rollout of thousands of pods) records that the
 //! kind overflowed instead, and `get -w` says so.
