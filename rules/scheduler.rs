@@ -1,5 +1,5 @@
 //! Scheduler: bind pending pods to nodes (upstream kube-scheduler's default profile,
-//! `pkg/scheduler/framework/plugins`: its filters and scores but InterPodAffinity's).
+//! `pkg/scheduler/framework/plugins`: its filters and scores).
 //!
 //! PreEnqueue: a pod with scheduling gates is not queued ([`scheduling_gates`]).
 //!
@@ -29,6 +29,13 @@
 //!   being deleted, and only on nodes the inclusion policies admit ([`topology_spread`]:
 //!   `nodeAffinityPolicy` Honor by default, `nodeTaintsPolicy` Ignore by default) carrying
 //!   every DoNotSchedule key; `matchLabelKeys` add the pod's values to the selector.
+//! - InterPodAffinity ([`inter_pod_affinity`]): the pod's required affinity terms are met in
+//!   the node's domains (or no pod matches them anywhere and the pod matches them itself), no
+//!   pod matching its required anti-affinity terms is in the node's domains, and no existing
+//!   pod's required anti-affinity term matching the pod covers the node. Pods count on every
+//!   node, bound and not finished (being deleted too, as the scheduler's cache keeps them); a
+//!   term's namespaces are its `namespaces` and those its `namespaceSelector` matches, the
+//!   pod's own when neither is set.
 //!
 //! Score, the default profile's plugins with their weights, summed:
 //! - NodeResourcesFit LeastAllocated (1) over cpu and memory, with the incoming pod's own
@@ -46,9 +53,14 @@
 //!   and of its ReplicaSet, ReplicationController or StatefulSet: per constraint the matching
 //!   pods in the node's domain (on the node itself for the hostname key) times the log of the
 //!   number of domains among the feasible nodes plus 2, plus `maxSkew - 1`, summed and rounded,
-//!   normalized so the fewest pods score 100 ([`spread_score`]).
+//!   normalized so the fewest pods score 100 ([`spread_score`]);
+//! - InterPodAffinity (2): per topology domain the weights of the pod's preferred affinity
+//!   terms the pods there match, minus those of its preferred anti-affinity terms, plus the
+//!   weights of those pods' preferred terms (anti-affinity negative) and 1 for each of their
+//!   required affinity terms the pod matches; a node scores the sum over the keys it carries,
+//!   normalized min–max to 0–100 over the nodes the pod passes the filters on.
 //!
-//! ImageLocality (nodes list no images here) and InterPodAffinity (not modelled) add nothing.
+//! ImageLocality (nodes list no images here) adds nothing.
 //! Upstream picks at random among the best totals; konverge takes the highest LeastAllocated in
 //! millionths (the same mean without rounding), then the node name. NodeAffinity's and
 //! TaintToleration's normalized scores are scaled against the nodes feasible when the step
@@ -66,11 +78,16 @@
 //!
 //! Pods that differ only in their spread constraints (pods of different ReplicaSets, say) are
 //! different classes of one *shape*: the filters other than PodTopologySpread are decided once
-//! per shape. A class with spread constraints places its pods one at a time ([`spread_slots`]):
+//! per shape. A class with spread constraints places its pods one at a time ([`one_at_a_time`]):
 //! each pod sees the domain counts the pods before it left — the class's own and the earlier
 //! classes' —, passes PodTopologySpread's filter with them (the [`SpreadSkewed`] rule's test,
 //! re-evaluated as the counts move) and is scored with them, so six replicas spread over three
-//! zones with maxSkew 1 land 2-2-2 in one step.
+//! zones with maxSkew 1 land 2-2-2 in one step. While some pod has inter-pod affinity terms,
+//! classes also share namespace, labels and terms, and every class is placed one pod at a time
+//! ([`one_at_a_time`]): InterPodAffinity's rules judge each pod against the pods bound and
+//! placed before it (the earlier classes' and its own class's), so three replicas that refuse
+//! to share a host take one node each in one step. A (class, node) its filter refused when the
+//! step started stays refused for the step, so a class reported unschedulable is not placed.
 
 use crate::actions::{Action, Change, EventType, Precondition};
 use crate::controllers::{node_selector, taint_toleration};
@@ -678,7 +695,7 @@ impl SpreadInputs {
 /// placed in turn, each seeing the room, load, host ports and labelled pods the classes before
 /// it placed, so several shapes of pods in one queue spread and fit instead of piling onto
 /// the same best nodes. A class with topology spread constraints is placed one pod at a time
-/// ([`spread_slots`]).
+/// ([`one_at_a_time`]).
 pub fn placement_slots<'a>(
     f: &'a Facts,
     s: &SchedFacts,

@@ -210,9 +210,8 @@ fn required_affinity_puts_every_web_pod_beside_the_cache() {
     manifests.push_str(&deployment(3, beside_cache));
     let k = apply(&nodes(&[""], 3, 110), &manifests);
     let pods = k.live_pods();
-    let cache: Vec<&str> =
-        pods.iter().filter(|p| name(p).starts_with("cache-")).map(|p| node_of(p)).collect();
-    let web: Vec<&str> = pods.iter().filter(|p| name(p).starts_with("web-")).map(|p| node_of(p)).collect();
+    let cache: Vec<&str> = pods.iter().filter(|p| name(p).starts_with("cache-")).map(node_of).collect();
+    let web: Vec<&str> = pods.iter().filter(|p| name(p).starts_with("web-")).map(node_of).collect();
     assert_eq!(cache.len(), 1);
     assert!(!cache[0].is_empty(), "the cache pod is bound");
     assert_eq!(web, vec![cache[0]; 3], "every web pod is on the cache's node");

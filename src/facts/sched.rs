@@ -387,8 +387,11 @@ struct ClassKey<'a> {
     shape: ShapeKey<'a>,
     spread: Option<Spread>,
     /// Namespace, labels and inter-pod affinity, while some pod has inter-pod affinity terms.
-    inter_pod: Option<(&'a str, &'a [(String, String)], Option<&'a PodAffinity>)>,
+    inter_pod: Option<InterPodKey<'a>>,
 }
+
+/// What other pods' inter-pod affinity terms select a pod by, and its own terms.
+type InterPodKey<'a> = (&'a str, &'a [(String, String)], Option<&'a PodAffinity>);
 
 /// The parts of a pending pod the filters read.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -436,7 +439,7 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
                 };
                 let services = services.get_or_insert_with(|| spread::Services::new(f));
                 let inter_pod =
-                    out.inter_pod.then(|| (p.ns.as_str(), p.labels.as_slice(), p.pod_affinity.as_deref()));
+                    out.inter_pod.then_some((p.ns.as_str(), p.labels.as_slice(), p.pod_affinity.as_deref()));
                 let key =
                     ClassKey { shape: shape.clone(), spread: spread::pod_spread(f, services, p), inter_pod };
                 let next = classes.len() as u32;
