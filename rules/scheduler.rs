@@ -1,5 +1,5 @@
 //! Scheduler: bind pending pods to nodes (upstream kube-scheduler's default profile,
-//! `pkg/scheduler/framework/plugins`: its filters and scores but InterPodAffinity's).
+//! `pkg/scheduler/framework/plugins`: its filters and scores).
 //!
 //! PreEnqueue: a pod with scheduling gates is not queued ([`scheduling_gates`]).
 //!
@@ -29,6 +29,13 @@
 //!   being deleted, and only on nodes the inclusion policies admit ([`topology_spread`]:
 //!   `nodeAffinityPolicy` Honor by default, `nodeTaintsPolicy` Ignore by default) carrying
 //!   every DoNotSchedule key; `matchLabelKeys` add the pod's values to the selector.
+//! - InterPodAffinity ([`inter_pod_affinity`]): the pod's required affinity terms are met in
+//!   the node's domains (or no pod matches them anywhere and the pod matches them itself), no
+//!   pod matching its required anti-affinity terms is in the node's domains, and no existing
+//!   pod's required anti-affinity term matching the pod covers the node. Pods count on every
+//!   node, bound and not finished (being deleted too, as the scheduler's cache keeps them); a
+//!   term's namespaces are its `namespaces` and those its `namespaceSelector` matches, the
+//!   pod's own when neither is set.
 //!
 //! Score, the default profile's plugins with their weights, summed:
 //! - NodeResourcesFit LeastAllocated (1) over cpu and memory, with the incoming pod's own
@@ -46,9 +53,14 @@
 //!   and of its ReplicaSet, ReplicationController or StatefulSet: per constraint the matching
 //!   pods in the node's domain (on the node itself for the hostname key) times the log of the
 //!   number of domains among the feasible nodes plus 2, plus `maxSkew - 1`, summed and rounded,
-//!   normalized so the fewest pods score 100 ([`spread_score`]).
+//!   normalized so the fewest pods score 100 ([`spread_score`]);
+//! - InterPodAffinity (2): per topology domain the weights of the pod's preferred affinity
+//!   terms the pods there match, minus those of its preferred anti-affinity terms, plus the
+//!   weights of those pods' preferred terms (anti-affinity negative) and 1 for each of their
+//!   required affinity terms the pod matches; a node scores the sum over the keys it carries,
+//!   normalized min–max to 0–100 over the nodes the pod passes the filters on.
 //!
-//! ImageLocality (nodes list no images here) and InterPodAffinity (not modelled) add nothing.
+//! ImageLocality (nodes list no images here) adds nothing.
 //! Upstream picks at random among the best totals; konverge takes the highest LeastAllocated in
 //! millionths (the same mean without rounding), then the node name. NodeAffinity's and
 //! TaintToleration's normalized scores are scaled against the nodes feasible when the step
@@ -66,19 +78,26 @@
 //!
 //! Pods that differ only in their spread constraints (pods of different ReplicaSets, say) are
 //! different classes of one *shape*: the filters other than PodTopologySpread are decided once
-//! per shape. A class with spread constraints places its pods one at a time ([`spread_slots`]):
+//! per shape. A class with spread constraints places its pods one at a time ([`one_at_a_time`]):
 //! each pod sees the domain counts the pods before it left — the class's own and the earlier
 //! classes' —, passes PodTopologySpread's filter with them (the [`SpreadSkewed`] rule's test,
 //! re-evaluated as the counts move) and is scored with them, so six replicas spread over three
-//! zones with maxSkew 1 land 2-2-2 in one step.
+//! zones with maxSkew 1 land 2-2-2 in one step. While some pod has inter-pod affinity terms,
+//! classes also share namespace, labels and terms, and every class is placed one pod at a time
+//! ([`one_at_a_time`]): InterPodAffinity's rules judge each pod against the pods bound and
+//! placed before it (the earlier classes' and its own class's), so three replicas that refuse
+//! to share a host take one node each in one step. A (class, node) its filter refused when the
+//! step started stays refused for the step, so a class reported unschedulable is not placed.
 
 use crate::actions::{Action, Change, EventType, Precondition};
 use crate::controllers::{node_selector, taint_toleration};
 use crate::controllers::{Controller, Proposals};
 use crate::facts::node_selector::NAME_FIELD;
 use crate::facts::sched::{self, SchedFacts};
-use crate::facts::spread;
-use crate::facts::{Facts, Id, Sym, EMPTY, NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE, TAINT_UNSCHEDULABLE};
+use crate::facts::{pod_affinity, spread};
+use crate::facts::{
+    Facts, Id, Phase, PodF, Sym, EMPTY, NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE, TAINT_UNSCHEDULABLE,
+};
 use crepe::crepe;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use serde_json::json;
@@ -211,22 +230,26 @@ crepe! {
     pub struct SpreadMissingKey(u32, Id);
     @output
     pub struct SpreadSkewed(u32, Id);
-    struct HardSpreadClass(u32);
 
-    HardSpreadClass(c) <- HardSpread(c, _, _, _, _);
     SpreadMissingKey(c, n) <- HardSpread(c, _, key, _, _), ClassShape(c, s), Candidate(s, n), !NodeKey(n, key);
     SpreadSkewed(c, n) <-
         HardSpread(c, j, _, max_skew, self_match), DomainPods(c, j, n, pods), GlobalMin(c, j, min),
         (pods + self_match - min > max_skew);
 
+    // (class, node) InterPodAffinity's filter refuses ([`inter_pod_affinity`]).
+    @input
+    pub struct InterPodRefused(u32, Id);
+
     // The class fits some node: every filter passes.
+    struct Refused(u32, Id);
     struct Schedulable(u32);
     @output
     pub struct Unschedulable(Id, u32);
 
-    Schedulable(c) <- ClassShape(c, s), Feasible(s, _), !HardSpreadClass(c);
-    Schedulable(c) <-
-        HardSpreadClass(c), ClassShape(c, s), Feasible(s, n), !SpreadMissingKey(c, n), !SpreadSkewed(c, n);
+    Refused(c, n) <- SpreadMissingKey(c, n);
+    Refused(c, n) <- SpreadSkewed(c, n);
+    Refused(c, n) <- InterPodRefused(c, n);
+    Schedulable(c) <- ClassShape(c, s), Feasible(s, n), !Refused(c, n);
     Unschedulable(pod, c) <- Pending(pod, c, _), !Schedulable(c);
 
     // The scores that do not change as pods are placed, on feasible nodes: NodeAffinity's
@@ -270,6 +293,87 @@ pub mod topology_spread {
         Included(s, true, false, n) <- Policy(s, true, false), SelectorMatches(s, n);
         Included(s, false, true, n) <- Policy(s, false, true), Node(n), !Untolerated(s, n);
         Included(s, true, true, n) <- Policy(s, true, true), SelectorMatches(s, n), !Untolerated(s, n);
+    }
+}
+
+/// InterPodAffinity (upstream `framework/plugins/interpodaffinity`), for the pod a class places
+/// next, over the nodes it is judged on, from the counts per topology domain
+/// ([`pod_affinity::domain_counts`]) of the pods bound and placed before it. The filter:
+/// - every required affinity term's topology key is on the node, and pods matching all the
+///   terms are in the node's domain of each — unless no pod anywhere matches them and the pod
+///   matches its own terms (the first of a series that wants to be together goes anywhere
+///   carrying the keys); else "node(s) didn't match pod affinity rules";
+/// - no pod matching a required anti-affinity term is in the node's domain of that term's key;
+///   else "node(s) didn't match pod anti-affinity rules";
+/// - no existing pod whose required anti-affinity term matches the pod is in the node's domain
+///   of that term's key; else "node(s) didn't satisfy existing pods anti-affinity rules".
+///
+/// The score: each node's share of the weights matched per domain (the pod's preferred terms
+/// toward existing pods, existing pods' preferred terms and required affinity terms toward
+/// the pod, anti-affinity negative), summed over the keys the node carries.
+pub mod inter_pod_affinity {
+    use crate::facts::{Id, Sym};
+    use crepe::crepe;
+
+    crepe! {
+        // (class, node) judged.
+        @input
+        pub struct Candidate(pub u32, pub Id);
+        // (node, label key, value).
+        @input
+        pub struct NodeLabel(pub Id, pub Sym, pub Sym);
+        // (class, term, topology key) of each required affinity / anti-affinity term.
+        @input
+        pub struct RequiredAffinity(pub u32, pub u32, pub Sym);
+        @input
+        pub struct RequiredAntiAffinity(pub u32, pub u32, pub Sym);
+        // (class, key, value, pods) per domain: pods matching all required affinity terms;
+        // pods matching a required anti-affinity term; existing pods' required anti-affinity
+        // terms the pod matches; and the score's matched weights.
+        @input
+        pub struct AffinityPods(pub u32, pub Sym, pub Sym, pub i64);
+        @input
+        pub struct AntiAffinityPods(pub u32, pub Sym, pub Sym, pub i64);
+        @input
+        pub struct ExistingAntiAffinity(pub u32, pub Sym, pub Sym, pub i64);
+        @input
+        pub struct TopologyScore(pub u32, pub Sym, pub Sym, pub i64);
+        // The class's pod matches all of its own required affinity terms.
+        @input
+        pub struct SelfAffine(pub u32);
+
+        struct HasKey(u32, Id, u32);
+        struct TermMet(u32, Id, u32);
+        struct TermUnmet(u32, Id);
+        struct AffinityAnywhere(u32);
+        struct FirstOfSeries(u32);
+        @output
+        pub struct AffinityUnmet(pub u32, pub Id);
+        @output
+        pub struct AntiAffinityHit(pub u32, pub Id);
+        @output
+        pub struct ExistingAntiAffinityHit(pub u32, pub Id);
+        // (class, node, key, weight): the node's share of the score, per topology key.
+        @output
+        pub struct ScoreShare(pub u32, pub Id, pub Sym, pub i64);
+
+        HasKey(c, n, t) <- Candidate(c, n), RequiredAffinity(c, t, k), NodeLabel(n, k, _);
+        TermMet(c, n, t) <-
+            Candidate(c, n), RequiredAffinity(c, t, k), NodeLabel(n, k, v), AffinityPods(c, k, v, pods),
+            (pods > 0);
+        TermUnmet(c, n) <- Candidate(c, n), RequiredAffinity(c, t, _), !TermMet(c, n, t);
+        AffinityAnywhere(c) <- AffinityPods(c, _, _, pods), (pods > 0);
+        FirstOfSeries(c) <- SelfAffine(c), !AffinityAnywhere(c);
+        AffinityUnmet(c, n) <- Candidate(c, n), RequiredAffinity(c, t, _), !HasKey(c, n, t);
+        AffinityUnmet(c, n) <- TermUnmet(c, n), !FirstOfSeries(c);
+
+        AntiAffinityHit(c, n) <-
+            Candidate(c, n), RequiredAntiAffinity(c, _, k), NodeLabel(n, k, v),
+            AntiAffinityPods(c, k, v, pods), (pods > 0);
+        ExistingAntiAffinityHit(c, n) <-
+            Candidate(c, n), NodeLabel(n, k, v), ExistingAntiAffinity(c, k, v, pods), (pods > 0);
+
+        ScoreShare(c, n, k, w) <- Candidate(c, n), NodeLabel(n, k, v), TopologyScore(c, k, v, w);
     }
 }
 
@@ -591,14 +695,15 @@ impl SpreadInputs {
 /// placed in turn, each seeing the room, load, host ports and labelled pods the classes before
 /// it placed, so several shapes of pods in one queue spread and fit instead of piling onto
 /// the same best nodes. A class with topology spread constraints is placed one pod at a time
-/// ([`spread_slots`]).
-pub fn placement_slots(
-    f: &Facts,
+/// ([`one_at_a_time`]).
+pub fn placement_slots<'a>(
+    f: &'a Facts,
     s: &SchedFacts,
     feasible: &[(u32, Id)],
     clashes: &[(u32, u32)],
     fixed: &FxHashMap<(u32, Id), i64>,
     mut spread: Option<&mut SpreadInputs>,
+    mut inter_pod: Option<&mut InterPodInputs<'a>>,
 ) -> Vec<(u32, i64, Id)> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
@@ -656,6 +761,9 @@ pub fn placement_slots(
             .iter()
             .filter(|&&i| !closed.contains(&(class.shape, i)))
             .filter(|&&i| spread.as_ref().is_none_or(|sp| !sp.refused.contains(&(class.id, f.nodes[i].id))))
+            .filter(|&&i| {
+                inter_pod.as_ref().is_none_or(|ip| !ip.refused.contains(&(class.id, f.nodes[i].id)))
+            })
             .filter_map(|&i| {
                 let mut room = pods_fitting(&class.requests, &left[i].0, left[i].1);
                 if one_per_node {
@@ -664,13 +772,12 @@ pub fn placement_slots(
                 (room > 0).then_some((i, room))
             })
             .collect();
-        let placed: Vec<usize> = match (&class.spread, spread.as_deref_mut()) {
-            (Some(sp), Some(inputs)) => {
-                let domains = inputs.domains(f, class);
-                let base = |i: usize, k: i64| score(&load, &left, i, k);
-                spread_slots(f, sp, domains, &open, want, base)
-            }
-            _ => {
+        let spread_domains = match (&class.spread, spread.as_deref()) {
+            (Some(sp), Some(inputs)) => Some((sp, inputs.domains(f, class))),
+            _ => None,
+        };
+        let placed: Vec<usize> = match (spread_domains, inter_pod.as_deref_mut()) {
+            (None, None) => {
                 let mut heap: BinaryHeap<SlotHead> = open
                     .iter()
                     .map(|&(i, room)| {
@@ -688,6 +795,13 @@ pub fn placement_slots(
                     }
                 }
                 placed
+            }
+            (spread, inter_pod) => {
+                let pods: Vec<&PodF> =
+                    (0..want).filter_map(|r| by_rank.get(&(class.id, r)).and_then(|&p| f.pod(p))).collect();
+                let each = OneAtATime { spread, inter_pod: inter_pod.map(|inputs| (inputs, class.id, pods)) };
+                let base = |i: usize, k: i64| score(&load, &left, i, k);
+                one_at_a_time(f, each, &open, want, base)
             }
         };
         for (rank, i) in placed.into_iter().enumerate() {
@@ -711,17 +825,24 @@ pub fn placement_slots(
     out
 }
 
-/// Place the pods of a class with topology spread constraints one at a time over `open`
-/// (node index, pods of the class it has room for), as the real scheduler would: for each
-/// pod, the nodes PodTopologySpread's filter lets through with the domain counts as the
-/// class's earlier pods left them (the rule [`SpreadSkewed`] evaluates at the step's start),
-/// scored by `base` (the node's other scores with `k` pods of the class already on it) plus
-/// PodTopologySpread's score over those nodes ([`spread_score`]). Returns the node index of
-/// each pod in rank order; fewer than `want` when the constraints or the room run out.
-fn spread_slots(
+/// What placing a class's pods one at a time follows: its topology spread constraints with
+/// their domains, and InterPodAffinity's inputs with the class and its pending pods by rank.
+struct OneAtATime<'s, 'a> {
+    spread: Option<(&'s spread::Spread, Vec<spread::Domains>)>,
+    inter_pod: Option<(&'s mut InterPodInputs<'a>, u32, Vec<&'a PodF>)>,
+}
+
+/// Place the pods of a class one at a time over `open` (node index, pods of the class it has
+/// room for), as the real scheduler would: for each pod, the nodes PodTopologySpread's filter
+/// lets through with the domain counts as the class's earlier pods left them (the rule
+/// [`SpreadSkewed`] evaluates at the step's start) and InterPodAffinity's filter rules pass
+/// with the pods bound and placed before it ([`inter_pod_affinity`]), scored by `base` (the
+/// node's other scores with `k` pods of the class already on it) plus PodTopologySpread's
+/// ([`spread_score`]) and InterPodAffinity's scores over those nodes. Returns the node index of
+/// each pod in rank order; fewer than `want` when the filters or the room run out.
+fn one_at_a_time(
     f: &Facts,
-    sp: &spread::Spread,
-    mut domains: Vec<spread::Domains>,
+    mut each: OneAtATime,
     open: &[(usize, i64)],
     want: i64,
     base: impl Fn(usize, i64) -> (i64, i64),
@@ -731,27 +852,46 @@ fn spread_slots(
     let mut placed = Vec::new();
     let mut allowed: Vec<usize> = Vec::with_capacity(open.len());
     while (placed.len() as i64) < want {
-        let mins: Vec<i64> = sp
-            .constraints
-            .iter()
-            .zip(&domains)
-            .map(|(c, d)| if c.hard { d.global_min(c.min_domains) } else { 0 })
-            .collect();
         allowed.clear();
-        allowed.extend((0..open.len()).filter(|&x| {
-            let i = open[x].0;
-            k[x] < open[x].1
-                && sp.hard().all(|(j, c)| {
+        allowed.extend((0..open.len()).filter(|&x| k[x] < open[x].1));
+        if let Some((sp, domains)) = &each.spread {
+            let mins: Vec<i64> = sp
+                .constraints
+                .iter()
+                .zip(domains)
+                .map(|(c, d)| if c.hard { d.global_min(c.min_domains) } else { 0 })
+                .collect();
+            allowed.retain(|&x| {
+                let i = open[x].0;
+                sp.hard().all(|(j, c)| {
                     let d = &domains[j];
                     d.value[i].is_some()
                         && d.in_domain_of(i) + i64::from(c.self_match) - mins[j] <= c.max_skew
                 })
-        }));
-        let spread = spread_score(sp, &domains, allowed.iter().map(|&x| open[x].0));
+            });
+        }
+        let mut inter_pod = vec![0; allowed.len()];
+        if let Some((inputs, class, pods)) = &each.inter_pod {
+            let Some(&pod) = pods.get(placed.len()) else { break };
+            let judged: Vec<usize> = allowed.iter().map(|&x| open[x].0).collect();
+            let verdicts = inputs.judge(f, &[(*class, pod, judged)]);
+            allowed.retain(|&x| !verdicts.refused.contains_key(&(*class, f.nodes[open[x].0].id)));
+            let raw: Vec<i64> = allowed
+                .iter()
+                .map(|&x| verdicts.raw.get(&(*class, f.nodes[open[x].0].id)).copied().unwrap_or(0))
+                .collect();
+            inter_pod = pod_affinity::normalize_min_max(&raw);
+        }
+        let spread = match &each.spread {
+            Some((sp, domains)) => spread_score(sp, domains, allowed.iter().map(|&x| open[x].0)),
+            None => vec![0; allowed.len()],
+        };
+        let total = |a: usize, x: usize| {
+            let plugins = WEIGHT_POD_TOPOLOGY_SPREAD * spread[a] + WEIGHT_INTER_POD_AFFINITY * inter_pod[a];
+            (scores[x].0 + plugins, scores[x].1)
+        };
         let best = allowed.iter().enumerate().max_by(|&(a, &xa), &(b, &xb)| {
-            let ta = (scores[xa].0 + WEIGHT_POD_TOPOLOGY_SPREAD * spread[a], scores[xa].1);
-            let tb = (scores[xb].0 + WEIGHT_POD_TOPOLOGY_SPREAD * spread[b], scores[xb].1);
-            ta.cmp(&tb).then_with(|| {
+            total(a, xa).cmp(&total(b, xb)).then_with(|| {
                 f.keys[f.nodes[open[xb].0].id as usize].cmp(&f.keys[f.nodes[open[xa].0].id as usize])
             })
         });
@@ -760,10 +900,15 @@ fn spread_slots(
         placed.push(i);
         k[x] += 1;
         scores[x] = base(i, k[x]);
-        for (c, d) in sp.constraints.iter().zip(domains.iter_mut()) {
-            if c.self_match {
-                d.add(i);
+        if let Some((sp, domains)) = each.spread.as_mut() {
+            for (c, d) in sp.constraints.iter().zip(domains.iter_mut()) {
+                if c.self_match {
+                    d.add(i);
+                }
             }
+        }
+        if let Some((inputs, _, pods)) = each.inter_pod.as_mut() {
+            inputs.place(pods[placed.len() - 1], i);
         }
     }
     placed
@@ -940,6 +1085,15 @@ pub fn reconcile(f: &Facts) -> Proposals {
     if let Some(inputs) = &spread {
         hard_spread_facts(f, &s, inputs, &mut rt);
     }
+    let mut inter_pod = s.inter_pod.then(|| InterPodInputs::new(f));
+    let inter_pod_refused = inter_pod
+        .as_ref()
+        .map(|inputs| inputs.at_step_start(f, &s, &matching.scope).refused)
+        .unwrap_or_default();
+    rt.extend(inter_pod_refused.keys().map(|&(c, n)| InterPodRefused(c, n)));
+    if let Some(inputs) = inter_pod.as_mut() {
+        inputs.refused.extend(inter_pod_refused.keys().copied());
+    }
     let (
         cordoned,
         affinity_misses,
@@ -979,7 +1133,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
     let mut place = placement::Crepe::new();
     place.extend(s.pending.iter().map(|&(p, c, r)| placement::Pending(p, c, r)));
     place.extend(
-        placement_slots(f, &s, &feasible, &clashes, &fixed, spread.as_mut())
+        placement_slots(f, &s, &feasible, &clashes, &fixed, spread.as_mut(), inter_pod.as_mut())
             .into_iter()
             .map(|(c, r, n)| placement::Slot(c, r, n)),
     );
@@ -1033,6 +1187,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         full: full.into_iter().map(|PodsFull(n)| n).collect(),
         spread_missing_key,
         spread_skewed,
+        inter_pod: inter_pod_refused,
     };
     let wanted: FxHashSet<u32> = unschedulable.iter().map(|u| u.1).collect();
     let diagnosis = Diagnosis::new(f, &s, &filters, &wanted);
@@ -1105,6 +1260,142 @@ fn spread_inputs(
     SpreadInputs { groups, included, refused: FxHashSet::default() }
 }
 
+/// Default profile weight of InterPodAffinity's score.
+pub const WEIGHT_INTER_POD_AFFINITY: i64 = 2;
+
+/// InterPodAffinity's FailedScheduling reasons (upstream `ErrReasonAffinityRulesNotMatch`,
+/// `ErrReasonAntiAffinityRulesNotMatch`, `ErrReasonExistingAntiAffinityRulesNotMatch`).
+const AFFINITY_UNMET: &str = "node(s) didn't match pod affinity rules";
+const ANTI_AFFINITY_HIT: &str = "node(s) didn't match pod anti-affinity rules";
+const EXISTING_ANTI_AFFINITY_HIT: &str = "node(s) didn't satisfy existing pods anti-affinity rules";
+
+/// What InterPodAffinity reads while classes are placed: the pods bound to a node and not
+/// finished, then the pods placed earlier in the step, each with its node's index.
+pub struct InterPodInputs<'a> {
+    namespaces: pod_affinity::NamespaceLabels,
+    existing: Vec<(&'a PodF, usize)>,
+    /// (class, node) the filter refused when the step started: pods placed in the step only
+    /// add to what anti-affinity refuses, and a node affinity refused then waits for the next
+    /// step, so a class reported unschedulable is not placed.
+    pub refused: FxHashSet<(u32, Id)>,
+}
+
+/// InterPodAffinity's verdicts by (class, node): the reason of the first of its checks that
+/// refuses the node, and the raw score (before normalizing) of every node judged.
+pub struct InterPodVerdicts {
+    pub refused: FxHashMap<(u32, Id), &'static str>,
+    pub raw: FxHashMap<(u32, Id), i64>,
+}
+
+impl<'a> InterPodInputs<'a> {
+    pub fn new(f: &'a Facts) -> InterPodInputs<'a> {
+        let by_name: FxHashMap<Sym, usize> = f.nodes.iter().enumerate().map(|(i, n)| (n.name, i)).collect();
+        let existing = f
+            .pods
+            .iter()
+            .filter(|p| !matches!(p.phase, Phase::Succeeded | Phase::Failed))
+            .filter_map(|p| Some((p, *by_name.get(&p.node?)?)))
+            .collect();
+        InterPodInputs {
+            namespaces: pod_affinity::NamespaceLabels::new(f),
+            existing,
+            refused: FxHashSet::default(),
+        }
+    }
+
+    /// A pending pod placed on node `node` within the step.
+    pub fn place(&mut self, pod: &'a PodF, node: usize) {
+        self.existing.push((pod, node));
+    }
+
+    /// Run InterPodAffinity's rules for each (class, the pod it places next, node indexes
+    /// judged).
+    pub fn judge(&self, f: &Facts, asks: &[(u32, &PodF, Vec<usize>)]) -> InterPodVerdicts {
+        use inter_pod_affinity::*;
+        let sym = |k: &str| f.syms.get(k).unwrap_or(u32::MAX);
+        let mut rt = Crepe::new();
+        let mut nodes: Vec<usize> = Vec::new();
+        for (c, pod, judged) in asks {
+            let c = *c;
+            rt.extend(judged.iter().map(|&i| Candidate(c, f.nodes[i].id)));
+            nodes.extend(judged);
+            if let Some(a) = pod.pod_affinity.as_deref() {
+                let key = |(t, term): (usize, &pod_affinity::Term)| (t as u32, sym(&term.topology_key));
+                rt.extend(a.required.iter().enumerate().map(key).map(|(t, k)| RequiredAffinity(c, t, k)));
+                rt.extend(
+                    a.required_anti.iter().enumerate().map(key).map(|(t, k)| RequiredAntiAffinity(c, t, k)),
+                );
+            }
+            let counts = pod_affinity::domain_counts(f, &self.namespaces, pod, &self.existing);
+            if counts.self_affine {
+                rt.extend([SelfAffine(c)]);
+            }
+            rt.extend(counts.affinity.iter().map(|(&(k, v), &n)| AffinityPods(c, k, v, n)));
+            rt.extend(counts.anti_affinity.iter().map(|(&(k, v), &n)| AntiAffinityPods(c, k, v, n)));
+            rt.extend(
+                counts.existing_anti_affinity.iter().map(|(&(k, v), &n)| ExistingAntiAffinity(c, k, v, n)),
+            );
+            rt.extend(counts.score.iter().map(|(&(k, v), &w)| TopologyScore(c, k, v, w)));
+        }
+        nodes.sort_unstable();
+        nodes.dedup();
+        for i in nodes {
+            let n = &f.nodes[i];
+            rt.extend(n.labels.iter().map(|&(k, v)| NodeLabel(n.id, k, v)));
+        }
+        let (unmet, anti, existing, shares) = rt.run_with_hasher::<FxBuildHasher>();
+        // Upstream checks the pod's affinity, then its anti-affinity, then the existing pods'
+        // anti-affinity: the first that fails names the reason.
+        let mut refused: FxHashMap<(u32, Id), &'static str> = FxHashMap::default();
+        refused.extend(
+            existing.into_iter().map(|ExistingAntiAffinityHit(c, n)| ((c, n), EXISTING_ANTI_AFFINITY_HIT)),
+        );
+        refused.extend(anti.into_iter().map(|AntiAffinityHit(c, n)| ((c, n), ANTI_AFFINITY_HIT)));
+        refused.extend(unmet.into_iter().map(|AffinityUnmet(c, n)| ((c, n), AFFINITY_UNMET)));
+        let mut raw: FxHashMap<(u32, Id), i64> = FxHashMap::default();
+        for ScoreShare(c, n, _, w) in shares {
+            *raw.entry((c, n)).or_default() += w;
+        }
+        InterPodVerdicts { refused, raw }
+    }
+
+    /// The verdicts when the step starts, for the first pod in each class's queue over the
+    /// nodes its shape is judged on (`scope`: NodeAffinity's PreFilter's candidates).
+    fn at_step_start(&self, f: &Facts, s: &SchedFacts, scope: &[(u32, Id)]) -> InterPodVerdicts {
+        let node_index: FxHashMap<Id, usize> = f.nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+        let mut by_shape: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
+        for (c, n) in scope {
+            by_shape.entry(*c).or_default().extend(node_index.get(n));
+        }
+        let asks: Vec<(u32, &PodF, Vec<usize>)> = s
+            .pending
+            .iter()
+            .filter(|&&(_, _, rank)| rank == 0)
+            .filter_map(|&(p, c, _)| {
+                let class = s.classes.get(c as usize)?;
+                Some((c, f.pod(p)?, by_shape.get(&class.shape).cloned().unwrap_or_default()))
+            })
+            .collect();
+        self.judge(f, &asks)
+    }
+}
+
+/// InterPodAffinity's normalized score (0–100) of each of `filtered` (the nodes the pending pod
+/// `pod` passes the filters on) as the pod sees them when a step starts, in order.
+pub fn inter_pod_affinity_scores(f: &Facts, pod: Id, filtered: &[Id]) -> Vec<i64> {
+    let (Some(p), Some(class)) =
+        (f.pod(pod), sched::sched_facts(f).pending.iter().find(|x| x.0 == pod).map(|x| x.1))
+    else {
+        return vec![0; filtered.len()];
+    };
+    let index: FxHashMap<Id, usize> = f.nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+    let judged: Vec<usize> = filtered.iter().filter_map(|n| index.get(n).copied()).collect();
+    let verdicts = InterPodInputs::new(f).judge(f, &[(class, p, judged)]);
+    let raw: Vec<i64> =
+        filtered.iter().map(|&n| verdicts.raw.get(&(class, n)).copied().unwrap_or(0)).collect();
+    pod_affinity::normalize_min_max(&raw)
+}
+
 /// PodTopologySpread's filter inputs for each class with DoNotSchedule constraints: the
 /// constraints, the nodes carrying their keys, each node's domain count and the global minimum.
 fn hard_spread_facts(f: &Facts, s: &SchedFacts, inputs: &SpreadInputs, rt: &mut Crepe) {
@@ -1148,6 +1439,8 @@ struct Filtered {
     /// would exceed maxSkew.
     spread_missing_key: Set<(u32, Id)>,
     spread_skewed: Set<(u32, Id)>,
+    /// (class, node) InterPodAffinity refuses, with the reason.
+    inter_pod: FxHashMap<(u32, Id), &'static str>,
 }
 
 /// Why a class fits nowhere, in upstream's FailedScheduling words: a NodeAffinity PreFilter
@@ -1236,6 +1529,8 @@ impl Diagnosis {
             out.push(format!("{SPREAD_MISMATCH} (missing required label)"));
         } else if out.is_empty() && x.spread_skewed.contains(&spread_at) {
             out.push(SPREAD_MISMATCH.to_string());
+        } else if let Some(reason) = x.inter_pod.get(&spread_at).filter(|_| out.is_empty()) {
+            out.push(reason.to_string());
         }
         out
     }

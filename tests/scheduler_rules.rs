@@ -1826,3 +1826,734 @@ fn scores_in(pending: Value, mut objects: Vec<Value>, filtered: &[&str]) -> Vec<
     let scores = konverge::controllers::scheduler::topology_spread_scores(&f, pod, &nodes);
     filtered.iter().map(|n| n.to_string()).zip(scores).collect()
 }
+
+// InterPodAffinity (interpodaffinity/filtering_test.go and scoring_test.go). Upstream's
+// default namespace "" is "default" here.
+
+const AFFINITY_UNMET: &str = "node(s) didn't match pod affinity rules";
+const ANTI_AFFINITY_HIT: &str = "node(s) didn't match pod anti-affinity rules";
+const EXISTING_ANTI_AFFINITY_HIT: &str = "node(s) didn't satisfy existing pods anti-affinity rules";
+
+/// A pod affinity term: `op` on label `key` with `values` (none for Exists), over `topology`
+/// (upstream `st.PodAffinityIn` / `NotIn` / `Exists`).
+fn pod_term(key: &str, op: &str, values: &[&str], topology: &str) -> Value {
+    let mut e = json!({"key": key, "operator": op});
+    if !values.is_empty() {
+        e["values"] = json!(values);
+    }
+    json!({"labelSelector": {"matchExpressions": [e]}, "topologyKey": topology})
+}
+
+/// `spec.affinity` with these required podAffinity and podAntiAffinity terms.
+fn required_terms(affinity: Vec<Value>, anti: Vec<Value>) -> Value {
+    let mut a = json!({});
+    if !affinity.is_empty() {
+        a["podAffinity"] = json!({"requiredDuringSchedulingIgnoredDuringExecution": affinity});
+    }
+    if !anti.is_empty() {
+        a["podAntiAffinity"] = json!({"requiredDuringSchedulingIgnoredDuringExecution": anti});
+    }
+    a
+}
+
+/// A pod `name` of namespace `ns` with `labels` and `spec.affinity` (none when null).
+fn affinity_pod(name: &str, ns: &str, labels: Value, affinity: Value) -> Value {
+    let spec = if affinity.is_null() { json!({}) } else { json!({"affinity": affinity}) };
+    let mut p = pod(name, spec);
+    p["metadata"]["namespace"] = json!(ns);
+    p["metadata"]["labels"] = labels;
+    p
+}
+
+fn labelled_node(name: &str, labels: Value) -> Value {
+    node(name, labels, json!([]), Value::Null)
+}
+
+/// The one-node verdict: `None` when the pod binds to node1, else the reason.
+fn single_node_verdict(pending: Value, existing: Vec<Value>) -> Option<String> {
+    let node1 = labelled_node("node1", json!({"region": "r1", "zone": "z11"}));
+    match schedule(pending, vec![node1], existing) {
+        Ok(_) => None,
+        Err(m) => Some(m.trim_start_matches("0/1 nodes are available: 1 ").trim_end_matches('.').to_string()),
+    }
+}
+
+/// upstream `TestRequiredAffinitySingleNode`.
+#[test]
+fn inter_pod_affinity_required_single_node() {
+    let securityscan = json!({"service": "securityscan"});
+    let s1 = json!({"security": "S1"});
+    let existing = || vec![bound(affinity_pod("p0", "default", securityscan.clone(), Value::Null), "node1")];
+    let in_region = pod_term("service", "In", &["securityscan", "value2"], "region");
+    let reason = |r: &str| Some(r.to_string());
+    // "A pod that has no required pod affinity scheduling rules can schedule onto a node with no existing pods"
+    assert_eq!(single_node_verdict(affinity_pod("p", "default", json!({}), Value::Null), vec![]), None);
+    // "satisfies with requiredDuringSchedulingIgnoredDuringExecution in PodAffinity using In operator that matches the existing pod"
+    let p = affinity_pod("p", "default", s1.clone(), required_terms(vec![in_region.clone()], vec![]));
+    assert_eq!(single_node_verdict(p, existing()), None);
+    // "satisfies the pod with requiredDuringSchedulingIgnoredDuringExecution in PodAffinity using not in operator in labelSelector that matches the existing pod"
+    let not_in = pod_term("service", "NotIn", &["securityscan3", "value3"], "region");
+    let p = affinity_pod("p", "default", s1.clone(), required_terms(vec![not_in], vec![]));
+    assert_eq!(single_node_verdict(p, existing()), None);
+    // "Does not satisfy the PodAffinity with labelSelector because of diff Namespace"
+    let mut other_ns = pod_term("service", "In", &["securityscan", "value2"], "");
+    other_ns["namespaces"] = json!(["DiffNameSpace"]);
+    let p = affinity_pod("p", "default", s1.clone(), required_terms(vec![other_ns], vec![]));
+    let in_ns = bound(affinity_pod("p0", "ns", securityscan.clone(), Value::Null), "node1");
+    assert_eq!(single_node_verdict(p, vec![in_ns]), reason(AFFINITY_UNMET));
+    // "Doesn't satisfy the PodAffinity because of unmatching labelSelector with the existing pod"
+    let antivirus = pod_term("service", "In", &["antivirusscan", "value2"], "");
+    let p = affinity_pod("p", "default", securityscan.clone(), required_terms(vec![antivirus], vec![]));
+    assert_eq!(single_node_verdict(p, existing()), reason(AFFINITY_UNMET));
+    // "satisfies the PodAffinity with different label Operators in multiple RequiredDuringSchedulingIgnoredDuringExecution "
+    let exists_term = json!({"labelSelector": {"matchExpressions": [
+        {"key": "service", "operator": "Exists"}, {"key": "wrongkey", "operator": "DoesNotExist"}]},
+        "topologyKey": "region"});
+    let in_not_in = |value: &str| {
+        json!({"labelSelector": {"matchExpressions": [
+            {"key": "service", "operator": "In", "values": [value]},
+            {"key": "service", "operator": "NotIn", "values": ["WrongValue"]}]},
+            "topologyKey": "region"})
+    };
+    let p = affinity_pod(
+        "p",
+        "default",
+        s1.clone(),
+        required_terms(vec![exists_term.clone(), in_not_in("securityscan")], vec![]),
+    );
+    assert_eq!(single_node_verdict(p, existing()), None);
+    // "The labelSelector requirements(items of matchExpressions) are ANDed, the pod cannot schedule onto the node because one of the matchExpression item don't match."
+    let p = affinity_pod(
+        "p",
+        "default",
+        s1.clone(),
+        required_terms(vec![exists_term, in_not_in("securityscan2")], vec![]),
+    );
+    assert_eq!(single_node_verdict(p, existing()), reason(AFFINITY_UNMET));
+    // "satisfies the PodAffinity and PodAntiAffinity with the existing pod"
+    let antivirus_node = pod_term("service", "In", &["antivirusscan", "value2"], "node");
+    let both = required_terms(vec![in_region.clone()], vec![antivirus_node.clone()]);
+    assert_eq!(single_node_verdict(affinity_pod("p", "default", s1.clone(), both.clone()), existing()), None);
+    // "satisfies the PodAffinity and PodAntiAffinity and PodAntiAffinity symmetry with the existing pod"
+    let anti_existing = bound(
+        affinity_pod(
+            "p0",
+            "default",
+            securityscan.clone(),
+            required_terms(vec![], vec![antivirus_node.clone()]),
+        ),
+        "node1",
+    );
+    assert_eq!(
+        single_node_verdict(affinity_pod("p", "default", s1.clone(), both), vec![anti_existing]),
+        None
+    );
+    // "satisfies the PodAffinity but doesn't satisfy the PodAntiAffinity with the existing pod"
+    let securityscan_zone = pod_term("service", "In", &["securityscan", "value2"], "zone");
+    let p = affinity_pod(
+        "p",
+        "default",
+        s1.clone(),
+        required_terms(vec![in_region.clone()], vec![securityscan_zone.clone()]),
+    );
+    assert_eq!(single_node_verdict(p, existing()), reason(ANTI_AFFINITY_HIT));
+    // "satisfies the PodAffinity and PodAntiAffinity but doesn't satisfy PodAntiAffinity symmetry with the existing pod"
+    let p = affinity_pod(
+        "p",
+        "default",
+        securityscan.clone(),
+        required_terms(vec![in_region.clone()], vec![antivirus_node]),
+    );
+    let zone_anti = || {
+        bound(
+            affinity_pod(
+                "p0",
+                "default",
+                securityscan.clone(),
+                required_terms(vec![], vec![securityscan_zone.clone()]),
+            ),
+            "node1",
+        )
+    };
+    assert_eq!(single_node_verdict(p, vec![zone_anti()]), reason(EXISTING_ANTI_AFFINITY_HIT));
+    // "pod matches its own Label in PodAffinity and that matches the existing pod Labels" (the
+    // existing pod is on a node that is not in the cluster)
+    let not_securityscan = pod_term("service", "NotIn", &["securityscan", "value2"], "region");
+    let p =
+        affinity_pod("p", "default", securityscan.clone(), required_terms(vec![not_securityscan], vec![]));
+    let elsewhere = bound(affinity_pod("p0", "default", securityscan.clone(), Value::Null), "node2");
+    assert_eq!(single_node_verdict(p, vec![elsewhere]), reason(AFFINITY_UNMET));
+    // "verify that PodAntiAffinity from existing pod is respected when pod has no AntiAffinity constraints. doesn't satisfy PodAntiAffinity symmetry with the existing pod"
+    let plain = || affinity_pod("p", "default", securityscan.clone(), Value::Null);
+    assert_eq!(single_node_verdict(plain(), vec![zone_anti()]), reason(EXISTING_ANTI_AFFINITY_HIT));
+    // "verify that PodAntiAffinity from existing pod is respected when pod has no AntiAffinity constraints. satisfy PodAntiAffinity symmetry with the existing pod"
+    let not_in_zone = pod_term("service", "NotIn", &["securityscan", "value2"], "zone");
+    let existing_not_in = bound(
+        affinity_pod("p0", "default", securityscan.clone(), required_terms(vec![], vec![not_in_zone])),
+        "node1",
+    );
+    assert_eq!(single_node_verdict(plain(), vec![existing_not_in]), None);
+    // "satisfies the PodAntiAffinity with existing pod but doesn't satisfy PodAntiAffinity symmetry with incoming pod"
+    let exists = |key: &str, topology: &str| pod_term(key, "Exists", &[], topology);
+    let p = affinity_pod(
+        "p",
+        "default",
+        securityscan.clone(),
+        required_terms(vec![], vec![exists("service", "region"), exists("security", "region")]),
+    );
+    let s1_anti = |terms: Vec<Value>, labels: &Value| {
+        bound(affinity_pod("p0", "default", labels.clone(), required_terms(vec![], terms)), "node1")
+    };
+    assert_eq!(
+        single_node_verdict(p, vec![s1_anti(vec![exists("security", "zone")], &s1)]),
+        reason(ANTI_AFFINITY_HIT)
+    );
+    // "PodAntiAffinity symmetry check a1: incoming pod and existing pod partially match each other on AffinityTerms"
+    let p = affinity_pod(
+        "p",
+        "default",
+        securityscan.clone(),
+        required_terms(vec![], vec![exists("service", "zone"), exists("security", "zone")]),
+    );
+    assert_eq!(
+        single_node_verdict(p, vec![s1_anti(vec![exists("security", "zone")], &s1)]),
+        reason(ANTI_AFFINITY_HIT)
+    );
+    // "PodAntiAffinity symmetry check a2: incoming pod and existing pod partially match each other on AffinityTerms"
+    let p =
+        affinity_pod("p", "default", s1.clone(), required_terms(vec![], vec![exists("security", "zone")]));
+    assert_eq!(
+        single_node_verdict(
+            p,
+            vec![s1_anti(vec![exists("service", "zone"), exists("security", "zone")], &securityscan)]
+        ),
+        reason(EXISTING_ANTI_AFFINITY_HIT)
+    );
+    // "PodAntiAffinity symmetry check b1: incoming pod and existing pod partially match each other on AffinityTerms"
+    let abc_def = || vec![exists("abc", "zone"), exists("def", "zone")];
+    let p = affinity_pod("p", "default", json!({"abc": "", "xyz": ""}), required_terms(vec![], abc_def()));
+    assert_eq!(
+        single_node_verdict(p, vec![s1_anti(abc_def(), &json!({"def": "", "xyz": ""}))]),
+        reason(ANTI_AFFINITY_HIT)
+    );
+    // "PodAntiAffinity symmetry check b2: incoming pod and existing pod partially match each other on AffinityTerms"
+    let p = affinity_pod("p", "default", json!({"def": "", "xyz": ""}), required_terms(vec![], abc_def()));
+    assert_eq!(
+        single_node_verdict(p, vec![s1_anti(abc_def(), &json!({"abc": "", "xyz": ""}))]),
+        reason(ANTI_AFFINITY_HIT)
+    );
+}
+
+/// upstream `TestRequiredAffinityMultipleNodes` (each node's verdict as [`filter_verdicts`]
+/// takes it; the case whose incoming pod already names a node is left out).
+#[test]
+fn inter_pod_affinity_required_multiple_nodes() {
+    let china = |n: &str| labelled_node(n, json!({"region": "China"}));
+    let china_az1 = |n: &str| labelled_node(n, json!({"region": "China", "az": "az1"}));
+    let india = |n: &str| labelled_node(n, json!({"region": "India"}));
+    let on = |name: &str, node: &str, ns: &str, labels: Value, affinity: Value| {
+        bound(affinity_pod(name, ns, labels, affinity), node)
+    };
+    let exists = |key: &str, topology: &str| pod_term(key, "Exists", &[], topology);
+    let rzh = |n: &str, zone: &str| labelled_node(n, json!({"region": "r1", "zone": zone, "hostname": n}));
+    // "A pod can be scheduled onto all the nodes that have the same topology key & label value with one of them has an existing pod that matches the affinity rules"
+    let p = affinity_pod(
+        "p",
+        "default",
+        json!({}),
+        required_terms(vec![pod_term("foo", "In", &["bar"], "region")], vec![]),
+    );
+    assert_eq!(
+        filter_verdicts(
+            p,
+            vec![china("node1"), china_az1("node2"), india("node3")],
+            vec![on("p1", "node1", "default", json!({"foo": "bar"}), Value::Null)]
+        ),
+        verdicts(&[("node1", None), ("node2", None), ("node3", Some(AFFINITY_UNMET))])
+    );
+    // "The affinity rule is to schedule all of the pods of this collection to the same zone. The first pod of the collection should not be blocked from being scheduled onto any node, even there's no existing pod that matches the rule anywhere."
+    let collection = || {
+        affinity_pod(
+            "p",
+            "default",
+            json!({"foo": "bar", "service": "securityscan"}),
+            required_terms(
+                vec![
+                    pod_term("foo", "In", &["bar"], "zone"),
+                    pod_term("service", "In", &["securityscan"], "zone"),
+                ],
+                vec![],
+            ),
+        )
+    };
+    let foo_bar_on_a = || vec![on("p1", "nodeA", "default", json!({"foo": "bar"}), Value::Null)];
+    assert_eq!(
+        filter_verdicts(
+            collection(),
+            vec![
+                labelled_node("nodeA", json!({"zone": "az1", "hostname": "h1"})),
+                labelled_node("nodeB", json!({"zone": "az2", "hostname": "h2"}))
+            ],
+            foo_bar_on_a()
+        ),
+        verdicts(&[("nodeA", None), ("nodeB", None)])
+    );
+    // "The first pod of the collection can only be scheduled on nodes labelled with the requested topology keys"
+    assert_eq!(
+        filter_verdicts(
+            collection(),
+            vec![
+                labelled_node("nodeA", json!({"zoneLabel": "az1", "hostname": "h1"})),
+                labelled_node("nodeB", json!({"zoneLabel": "az2", "hostname": "h2"}))
+            ],
+            foo_bar_on_a()
+        ),
+        verdicts(&[("nodeA", Some(AFFINITY_UNMET)), ("nodeB", Some(AFFINITY_UNMET))])
+    );
+    // "NodeA and nodeB have same topologyKey and label value. NodeA has an existing pod that matches the inter pod affinity rule. The pod can not be scheduled onto nodeA and nodeB."
+    let away_from_abc = || required_terms(vec![], vec![pod_term("foo", "In", &["abc"], "region")]);
+    let region_host = |n: &str| labelled_node(n, json!({"region": "r1", "hostname": n}));
+    assert_eq!(
+        filter_verdicts(
+            affinity_pod("p", "default", json!({}), away_from_abc()),
+            vec![region_host("nodeA"), region_host("nodeB")],
+            vec![on("p1", "nodeA", "default", json!({"foo": "abc"}), Value::Null)]
+        ),
+        verdicts(&[("nodeA", Some(ANTI_AFFINITY_HIT)), ("nodeB", Some(ANTI_AFFINITY_HIT))])
+    );
+    // "This test ensures that anti-affinity matches a pod when any term of the anti-affinity rule matches a pod."
+    let two_terms = required_terms(
+        vec![],
+        vec![pod_term("foo", "In", &["abc"], "region"), pod_term("service", "In", &["securityscan"], "zone")],
+    );
+    assert_eq!(
+        filter_verdicts(
+            affinity_pod("p", "default", json!({}), two_terms),
+            vec![rzh("nodeA", "z1"), rzh("nodeB", "z2")],
+            vec![on("p1", "nodeA", "default", json!({"foo": "abc", "service": "securityscan"}), Value::Null)]
+        ),
+        verdicts(&[("nodeA", Some(ANTI_AFFINITY_HIT)), ("nodeB", Some(ANTI_AFFINITY_HIT))])
+    );
+    // "NodeA and nodeB have same topologyKey and label value. NodeA has an existing pod that matches the inter pod affinity rule. The pod can not be scheduled onto nodeA and nodeB but can be scheduled onto nodeC"
+    assert_eq!(
+        filter_verdicts(
+            affinity_pod("p", "default", json!({}), away_from_abc()),
+            vec![china("nodeA"), china_az1("nodeB"), india("nodeC")],
+            vec![on("p1", "nodeA", "default", json!({"foo": "abc"}), Value::Null)]
+        ),
+        verdicts(&[("nodeA", Some(ANTI_AFFINITY_HIT)), ("nodeB", Some(ANTI_AFFINITY_HIT)), ("nodeC", None)])
+    );
+    // "… The pod can not be scheduled onto nodeA, nodeB, but can be scheduled onto nodeC (NodeC has an existing pod that match the inter pod affinity rule but in different namespace)"
+    let p = affinity_pod(
+        "p",
+        "ns1",
+        json!({"foo": "123"}),
+        required_terms(vec![], vec![pod_term("foo", "In", &["bar"], "region")]),
+    );
+    let other_ns = required_terms(vec![], vec![pod_term("foo", "In", &["123"], "region")]);
+    assert_eq!(
+        filter_verdicts(
+            p,
+            vec![china("nodeA"), china_az1("nodeB"), india("nodeC")],
+            vec![
+                on("p1", "nodeA", "ns1", json!({"foo": "bar"}), Value::Null),
+                on("p2", "nodeC", "ns2", json!({}), other_ns)
+            ]
+        ),
+        verdicts(&[("nodeA", Some(ANTI_AFFINITY_HIT)), ("nodeB", Some(ANTI_AFFINITY_HIT)), ("nodeC", None)])
+    );
+    // "Test existing pod's anti-affinity: if an existing pod has a term with invalid topologyKey, labelSelector of the term is firstly checked, and then topologyKey of the term is also checked"
+    let zz = || vec![rzh("nodeA", "z1"), rzh("nodeB", "z1")];
+    let invalid_key = required_terms(vec![], vec![exists("foo", "invalid-node-label")]);
+    assert_eq!(
+        filter_verdicts(
+            affinity_pod("p", "default", json!({"foo": ""}), Value::Null),
+            zz(),
+            vec![on("p1", "nodeA", "default", json!({}), invalid_key)]
+        ),
+        verdicts(&[("nodeA", None), ("nodeB", None)])
+    );
+    let z12 = || vec![rzh("nodeA", "z1"), rzh("nodeB", "z2")];
+    let foo_bar = || json!({"foo": "", "bar": ""});
+    // "Test existing pod's anti-affinity: incoming pod wouldn't considered as a fit as it violates each existingPod's terms on all nodes"
+    assert_eq!(
+        filter_verdicts(
+            affinity_pod("p", "default", foo_bar(), Value::Null),
+            z12(),
+            vec![
+                on("p1", "nodeA", "default", json!({}), required_terms(vec![], vec![exists("foo", "zone")])),
+                on(
+                    "p2",
+                    "nodeA",
+                    "default",
+                    json!({}),
+                    required_terms(vec![], vec![exists("bar", "region")])
+                )
+            ]
+        ),
+        verdicts(&[("nodeA", Some(EXISTING_ANTI_AFFINITY_HIT)), ("nodeB", Some(EXISTING_ANTI_AFFINITY_HIT))])
+    );
+    // "Test incoming pod's anti-affinity: incoming pod wouldn't considered as a fit as it at least violates one anti-affinity rule of existingPod"
+    assert_eq!(
+        filter_verdicts(
+            affinity_pod(
+                "p",
+                "default",
+                json!({}),
+                required_terms(vec![], vec![exists("foo", "zone"), exists("bar", "region")])
+            ),
+            z12(),
+            vec![
+                on("p1", "nodeA", "default", json!({"foo": ""}), Value::Null),
+                on("p2", "nodeB", "default", json!({"bar": ""}), Value::Null)
+            ]
+        ),
+        verdicts(&[("nodeA", Some(ANTI_AFFINITY_HIT)), ("nodeB", Some(ANTI_AFFINITY_HIT))])
+    );
+    // "Test existing pod's anti-affinity: only when labelSelector and topologyKey both match, it's counted as a single term match - case when one term has invalid topologyKey"
+    let invalid_and_zone =
+        required_terms(vec![], vec![exists("foo", "invalid-node-label"), exists("bar", "zone")]);
+    assert_eq!(
+        filter_verdicts(
+            affinity_pod("p", "default", foo_bar(), Value::Null),
+            z12(),
+            vec![on("p1", "nodeA", "default", json!({}), invalid_and_zone.clone())]
+        ),
+        verdicts(&[("nodeA", Some(EXISTING_ANTI_AFFINITY_HIT)), ("nodeB", None)])
+    );
+    // "Test incoming pod's anti-affinity: only when labelSelector and topologyKey both match, it's counted as a single term match - case when one term has invalid topologyKey"
+    assert_eq!(
+        filter_verdicts(
+            affinity_pod("p", "default", json!({}), invalid_and_zone),
+            z12(),
+            vec![on("podA", "nodeA", "default", foo_bar(), Value::Null)]
+        ),
+        verdicts(&[("nodeA", Some(ANTI_AFFINITY_HIT)), ("nodeB", None)])
+    );
+    // "Test existing pod's anti-affinity: only when labelSelector and topologyKey both match, it's counted as a single term match - case when all terms have valid topologyKey"
+    let region_and_zone = required_terms(vec![], vec![exists("foo", "region"), exists("bar", "zone")]);
+    assert_eq!(
+        filter_verdicts(
+            affinity_pod("p", "default", foo_bar(), Value::Null),
+            z12(),
+            vec![on("p1", "nodeA", "default", json!({}), region_and_zone.clone())]
+        ),
+        verdicts(&[("nodeA", Some(EXISTING_ANTI_AFFINITY_HIT)), ("nodeB", Some(EXISTING_ANTI_AFFINITY_HIT))])
+    );
+    // "Test incoming pod's anti-affinity: only when labelSelector and topologyKey both match, it's counted as a single term match - case when all terms have valid topologyKey"
+    assert_eq!(
+        filter_verdicts(
+            affinity_pod("p", "default", json!({}), region_and_zone),
+            z12(),
+            vec![on("p1", "nodeA", "default", foo_bar(), Value::Null)]
+        ),
+        verdicts(&[("nodeA", Some(ANTI_AFFINITY_HIT)), ("nodeB", Some(ANTI_AFFINITY_HIT))])
+    );
+}
+
+/// InterPodAffinity's scores of `filtered` for `pending` among `objects`.
+fn inter_pod_scores(pending: Value, mut objects: Vec<Value>, filtered: &[&str]) -> Vec<(String, i64)> {
+    objects.push(pending.clone());
+    let store: BTreeMap<ObjKey, Value> = objects.into_iter().map(|o| (ObjKey::of(&o), o)).collect();
+    let f = Facts::extract(&store, 1_735_689_600);
+    let pod = f.by_key[&ObjKey::of(&pending)];
+    let nodes: Vec<_> = filtered.iter().map(|n| f.by_key[&ObjKey::new("Node", "", n)]).collect();
+    let scores = konverge::controllers::scheduler::inter_pod_affinity_scores(&f, pod, &nodes);
+    filtered.iter().map(|n| n.to_string()).zip(scores).collect()
+}
+
+/// A preferred (weight, term) list entry.
+fn weighted(weight: i64, term: Value) -> Value {
+    json!({"weight": weight, "podAffinityTerm": term})
+}
+
+fn preferred_terms(affinity: Vec<Value>, anti: Vec<Value>) -> Value {
+    let mut a = json!({});
+    if !affinity.is_empty() {
+        a["podAffinity"] = json!({"preferredDuringSchedulingIgnoredDuringExecution": affinity});
+    }
+    if !anti.is_empty() {
+        a["podAntiAffinity"] = json!({"preferredDuringSchedulingIgnoredDuringExecution": anti});
+    }
+    a
+}
+
+/// upstream `TestPreferredAffinity` (the cases about the plugin's configuration and about
+/// selectors validation refuses are left out).
+#[test]
+fn inter_pod_affinity_preferred_scoring() {
+    let s1 = || json!({"security": "S1"});
+    let s2 = || json!({"security": "S2"});
+    let security = |v: &str, key: &str| pod_term("security", "In", &[v], key);
+    let stay_with_s1_in_region = || preferred_terms(vec![weighted(5, security("S1", "region"))], vec![]);
+    let stay_with_s2_in_region = || preferred_terms(vec![weighted(6, security("S2", "region"))], vec![]);
+    let affinity3 = preferred_terms(
+        vec![
+            weighted(
+                8,
+                json!({"labelSelector": {"matchExpressions": [
+                {"key": "security", "operator": "NotIn", "values": ["S1"]},
+                {"key": "security", "operator": "In", "values": ["S2"]}]}, "topologyKey": "region"}),
+            ),
+            weighted(
+                2,
+                json!({"labelSelector": {"matchExpressions": [
+                {"key": "security", "operator": "Exists"},
+                {"key": "wrongkey", "operator": "DoesNotExist"}]}, "topologyKey": "region"}),
+            ),
+        ],
+        vec![],
+    );
+    let hard_affinity = || {
+        required_terms(
+            vec![
+                pod_term("security", "In", &["S1", "value2"], "region"),
+                json!({"labelSelector": {"matchExpressions": [
+                    {"key": "security", "operator": "Exists"},
+                    {"key": "wrongkey", "operator": "DoesNotExist"}]}, "topologyKey": "region"}),
+            ],
+            vec![],
+        )
+    };
+    let away_from_s1_in_az = || preferred_terms(vec![], vec![weighted(5, security("S1", "az"))]);
+    let away_from_s2_in_az = || preferred_terms(vec![], vec![weighted(5, security("S2", "az"))]);
+    let stay_s1_away_s2 = || {
+        preferred_terms(vec![weighted(8, security("S1", "region"))], vec![weighted(5, security("S2", "az"))])
+    };
+    let mut ns_term = security("S1", "region");
+    ns_term["namespaces"] = json!(["subteam2.team2"]);
+    ns_term["namespaceSelector"] =
+        json!({"matchExpressions": [{"key": "team", "operator": "In", "values": ["team1"]}]});
+    let namespaces = || {
+        [("subteam1.team1", "team1"), ("subteam2.team1", "team1"), ("subteam1.team2", "team2"), ("subteam2.team2", "team2")]
+            .into_iter()
+            .map(|(n, team)| {
+                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n, "labels": {"team": team}}})
+            })
+            .collect::<Vec<Value>>()
+    };
+    let china = |n: &str| labelled_node(n, json!({"region": "China"}));
+    let india = |n: &str| labelled_node(n, json!({"region": "India"}));
+    let az = |n: &str, z: &str| labelled_node(n, json!({"az": z}));
+    let china_az1 = |n: &str| labelled_node(n, json!({"region": "China", "az": "az1"}));
+    let on = |name: &str, node: &str, labels: Value, affinity: Value| {
+        bound(affinity_pod(name, "default", labels, affinity), node)
+    };
+    let incoming = |labels: Value, affinity: Value| affinity_pod("p", "default", labels, affinity);
+    let cluster = |nodes: Vec<Value>, pods: Vec<Value>| nodes.into_iter().chain(pods).collect::<Vec<Value>>();
+    let n123 = ["node1", "node2", "node3"];
+    let n12 = ["node1", "node2"];
+    let n12345 = ["node1", "node2", "node3", "node4", "node5"];
+
+    // "all nodes are same priority as Affinity is nil"
+    assert_eq!(
+        inter_pod_scores(
+            incoming(s1(), Value::Null),
+            cluster(vec![china("node1"), india("node2"), az("node3", "az1")], vec![]),
+            &n123
+        ),
+        scores(&[("node1", 0), ("node2", 0), ("node3", 0)])
+    );
+    // "Affinity: pod that matches topology key & pods in nodes will get high score comparing to otherswhich doesn't match either pods in nodes or in topology key"
+    let s1_s2_s1 = || {
+        vec![
+            on("p1", "node1", s1(), Value::Null),
+            on("p2", "node2", s2(), Value::Null),
+            on("p3", "node3", s1(), Value::Null),
+        ]
+    };
+    let china_india_az1 = || vec![china("node1"), india("node2"), az("node3", "az1")];
+    assert_eq!(
+        inter_pod_scores(
+            incoming(s1(), stay_with_s1_in_region()),
+            cluster(china_india_az1(), s1_s2_s1()),
+            &n123
+        ),
+        scores(&[("node1", 100), ("node2", 0), ("node3", 0)])
+    );
+    // "All the nodes that have the same topology key & label value with one of them has an existing pod that match the affinity rules, have the same score"
+    assert_eq!(
+        inter_pod_scores(
+            incoming(json!({}), stay_with_s1_in_region()),
+            cluster(
+                vec![china("node1"), china_az1("node2"), india("node3")],
+                vec![on("p1", "node1", s1(), Value::Null)]
+            ),
+            &n123
+        ),
+        scores(&[("node1", 100), ("node2", 100), ("node3", 0)])
+    );
+    // "Affinity: nodes in one region has more matching pods comparing to other region, so the region which has more matches will get high score"
+    let s2_pods: Vec<Value> = ["node1", "node1", "node2", "node3", "node4", "node5"]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| on(&format!("p{i}"), n, s2(), Value::Null))
+        .collect();
+    let five = || vec![china("node1"), india("node2"), china("node3"), china("node4"), india("node5")];
+    assert_eq!(
+        inter_pod_scores(incoming(s1(), stay_with_s2_in_region()), cluster(five(), s2_pods), &n12345),
+        scores(&[("node1", 100), ("node2", 0), ("node3", 100), ("node4", 100), ("node5", 0)])
+    );
+    // "Affinity: different Label operators and values for pod affinity scheduling preference, including some match failures "
+    assert_eq!(
+        inter_pod_scores(incoming(s1(), affinity3), cluster(china_india_az1(), s1_s2_s1()), &n123),
+        scores(&[("node1", 20), ("node2", 100), ("node3", 0)])
+    );
+    // "Affinity symmetry: considered only the preferredDuringSchedulingIgnoredDuringExecution in pod affinity symmetry"
+    let symmetric = || {
+        vec![
+            on("p1", "node1", s1(), stay_with_s1_in_region()),
+            on("p2", "node2", s2(), stay_with_s2_in_region()),
+        ]
+    };
+    assert_eq!(
+        inter_pod_scores(incoming(s2(), Value::Null), cluster(china_india_az1(), symmetric()), &n123),
+        scores(&[("node1", 0), ("node2", 100), ("node3", 0)])
+    );
+    // "Affinity symmetry with namespace selector"
+    let team1_pod = || affinity_pod("p", "subteam1.team1", s1(), Value::Null);
+    let mut objects = cluster(
+        china_india_az1(),
+        vec![
+            on("p1", "node1", s1(), preferred_terms(vec![weighted(5, ns_term.clone())], vec![])),
+            on("p2", "node2", s2(), stay_with_s2_in_region()),
+        ],
+    );
+    objects.extend(namespaces());
+    assert_eq!(
+        inter_pod_scores(team1_pod(), objects, &n123),
+        scores(&[("node1", 100), ("node2", 0), ("node3", 0)])
+    );
+    // "AntiAffinity symmetry with namespace selector"
+    let mut objects = cluster(
+        china_india_az1(),
+        vec![
+            on("p1", "node1", s1(), preferred_terms(vec![], vec![weighted(5, ns_term.clone())])),
+            on("p2", "node2", s2(), stay_with_s2_in_region()),
+        ],
+    );
+    objects.extend(namespaces());
+    assert_eq!(
+        inter_pod_scores(team1_pod(), objects, &n123),
+        scores(&[("node1", 0), ("node2", 100), ("node3", 100)])
+    );
+    // "Affinity symmetry: considered RequiredDuringSchedulingIgnoredDuringExecution in pod affinity symmetry"
+    assert_eq!(
+        inter_pod_scores(
+            incoming(s1(), Value::Null),
+            cluster(
+                china_india_az1(),
+                vec![on("p1", "node1", s1(), hard_affinity()), on("p2", "node2", s2(), hard_affinity())]
+            ),
+            &n123
+        ),
+        scores(&[("node1", 100), ("node2", 100), ("node3", 0)])
+    );
+    // "Anti Affinity: pod that does not match existing pods in node will get high score "
+    assert_eq!(
+        inter_pod_scores(
+            incoming(s1(), away_from_s1_in_az()),
+            cluster(
+                vec![az("node1", "az1"), china("node2")],
+                vec![on("p1", "node1", s1(), Value::Null), on("p2", "node2", s2(), Value::Null)]
+            ),
+            &n12
+        ),
+        scores(&[("node1", 0), ("node2", 100)])
+    );
+    // "Anti Affinity: pod that does not match topology key & match the pods in nodes will get higher score comparing to others "
+    assert_eq!(
+        inter_pod_scores(
+            incoming(s1(), away_from_s1_in_az()),
+            cluster(
+                vec![az("node1", "az1"), china("node2")],
+                vec![on("p1", "node1", s1(), Value::Null), on("p2", "node2", s1(), Value::Null)]
+            ),
+            &n12
+        ),
+        scores(&[("node1", 0), ("node2", 100)])
+    );
+    // "Anti Affinity: one node has more matching pods comparing to other node, so the node which has more unmatches will get high score"
+    assert_eq!(
+        inter_pod_scores(
+            incoming(s1(), away_from_s1_in_az()),
+            cluster(
+                vec![az("node1", "az1"), india("node2")],
+                vec![
+                    on("p1", "node1", s1(), Value::Null),
+                    on("p2", "node1", s1(), Value::Null),
+                    on("p3", "node2", s2(), Value::Null)
+                ]
+            ),
+            &n12
+        ),
+        scores(&[("node1", 0), ("node2", 100)])
+    );
+    // "Anti Affinity symmetry: the existing pods in node which has anti affinity match will get high score"
+    assert_eq!(
+        inter_pod_scores(
+            incoming(s2(), Value::Null),
+            cluster(
+                vec![az("node1", "az1"), az("node2", "az2")],
+                vec![
+                    on("p1", "node1", s1(), away_from_s2_in_az()),
+                    on("p2", "node2", s2(), away_from_s1_in_az())
+                ]
+            ),
+            &n12
+        ),
+        scores(&[("node1", 0), ("node2", 100)])
+    );
+    // "Affinity and Anti Affinity: considered only preferredDuringSchedulingIgnoredDuringExecution in both pod affinity & anti affinity"
+    assert_eq!(
+        inter_pod_scores(
+            incoming(s1(), stay_s1_away_s2()),
+            cluster(
+                vec![china("node1"), az("node2", "az1")],
+                vec![on("p1", "node1", s1(), Value::Null), on("p2", "node2", s1(), Value::Null)]
+            ),
+            &n12
+        ),
+        scores(&[("node1", 100), ("node2", 0)])
+    );
+    // "Affinity and Anti Affinity: considering both affinity and anti-affinity, the pod to schedule and existing pods have the same labels"
+    let s1_pods: Vec<Value> = ["node1", "node1", "node2", "node3", "node3", "node4", "node5"]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| on(&format!("p{i}"), n, s1(), Value::Null))
+        .collect();
+    let five_az = vec![china_az1("node1"), india("node2"), china("node3"), china("node4"), india("node5")];
+    assert_eq!(
+        inter_pod_scores(incoming(s1(), stay_s1_away_s2()), cluster(five_az, s1_pods), &n12345),
+        scores(&[("node1", 100), ("node2", 0), ("node3", 100), ("node4", 100), ("node5", 0)])
+    );
+    // "Affinity and Anti Affinity and symmetry: considered only preferredDuringSchedulingIgnoredDuringExecution in both pod affinity & anti affinity & symmetry"
+    assert_eq!(
+        inter_pod_scores(
+            incoming(s1(), stay_s1_away_s2()),
+            cluster(
+                vec![china("node1"), az("node2", "az1"), india("node3"), az("node4", "az2")],
+                vec![
+                    on("p1", "node1", s1(), Value::Null),
+                    on("p2", "node2", s2(), Value::Null),
+                    on("p3", "node3", json!({}), stay_s1_away_s2()),
+                    on("p4", "node4", json!({}), away_from_s1_in_az()),
+                ]
+            ),
+            &["node1", "node2", "node3", "node4"]
+        ),
+        scores(&[("node1", 100), ("node2", 0), ("node3", 100), ("node4", 0)])
+    );
+    // "Avoid panic when partial nodes in a topology don't have pods with affinity"
+    assert_eq!(
+        inter_pod_scores(
+            incoming(s1(), Value::Null),
+            cluster(
+                vec![china("node1"), china("node2")],
+                vec![on("p1", "node1", s1(), Value::Null), on("p2", "node2", json!({}), stay_s1_away_s2())]
+            ),
+            &n12
+        ),
+        scores(&[("node1", 0), ("node2", 0)])
+    );
+}

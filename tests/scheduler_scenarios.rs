@@ -1,7 +1,8 @@
 //! Where the default scheduler puts a workload's pods, through the `konverge` binary:
-//! PodTopologySpread's DoNotSchedule constraints and its system default spreading, with pods
-//! placed earlier in the same step counting, and upstream's FailedScheduling message when a
-//! constraint cannot be met.
+//! PodTopologySpread's DoNotSchedule constraints and its system default spreading, and
+//! InterPodAffinity's required and preferred (anti-)affinity, with pods placed earlier in the
+//! same step counting, and upstream's FailedScheduling message when a constraint cannot be
+//! met.
 
 mod common;
 
@@ -165,4 +166,88 @@ fn a_constraint_that_cannot_be_met_leaves_pods_pending_with_upstreams_message() 
             "0/2 nodes are available: 2 node(s) didn't match pod topology spread constraints (missing required label)."
         );
     }
+}
+
+/// A Deployment named `name` (pods labelled `app: name`) of `replicas` pods with these pod
+/// spec lines.
+fn named_deployment(name: &str, replicas: usize, pod_spec: &str) -> String {
+    deployment(replicas, pod_spec).replace("web", name)
+}
+
+const AWAY_FROM_WEB_ON_HOST: &str = "      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - labelSelector: {matchLabels: {app: web}}
+            topologyKey: kubernetes.io/hostname
+";
+
+#[test]
+fn required_anti_affinity_on_hostname_leaves_the_third_replica_pending() {
+    let k = Cluster::new();
+    let n = k.write("nodes.yaml", &nodes(&[""], 2, 110));
+    let d = k.write("web.yaml", &deployment(3, AWAY_FROM_WEB_ON_HOST));
+    let applied = k.ok(&["apply", "-f", &n, "-f", &d]).stdout;
+    assert_eq!(per_node(&k), BTreeMap::from([("".into(), 1), ("node-0".into(), 1), ("node-1".into(), 1)]));
+    let message = "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules.";
+    let pods = k.live_pods();
+    let pending: Vec<_> = pods.iter().filter(|p| node_of(p).is_empty()).collect();
+    assert_eq!(str_at(pending[0], "/status/conditions/0/message"), message);
+    let described = k.ok(&["describe", "pod", name(pending[0])]).stdout;
+    assert!(described.contains("FailedScheduling") && described.contains(message), "{described}");
+    assert!(applied.contains("didn't match pod anti-affinity rules"), "{applied}");
+}
+
+#[test]
+fn required_affinity_puts_every_web_pod_beside_the_cache() {
+    let beside_cache = "      affinity:
+        podAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - labelSelector: {matchLabels: {app: cache}}
+            topologyKey: kubernetes.io/hostname
+";
+    let mut manifests = named_deployment("cache", 1, "");
+    manifests.push_str("---\n");
+    manifests.push_str(&deployment(3, beside_cache));
+    let k = apply(&nodes(&[""], 3, 110), &manifests);
+    let pods = k.live_pods();
+    let cache: Vec<&str> = pods.iter().filter(|p| name(p).starts_with("cache-")).map(node_of).collect();
+    let web: Vec<&str> = pods.iter().filter(|p| name(p).starts_with("web-")).map(node_of).collect();
+    assert_eq!(cache.len(), 1);
+    assert!(!cache[0].is_empty(), "the cache pod is bound");
+    assert_eq!(web, vec![cache[0]; 3], "every web pod is on the cache's node");
+}
+
+#[test]
+fn preferred_anti_affinity_spreads_replicas_over_racks() {
+    // Four empty nodes, two per rack. Without the preference the second replica would take
+    // node-1 (hostname spreading ties, names order), in the first replica's rack; preferring
+    // racks without a web pod sends it to the other rack, in the same step.
+    let mut nodes_yaml = nodes(&[""], 4, 110);
+    for (i, rack) in ["r1", "r1", "r2", "r2"].iter().enumerate() {
+        let host = format!("kubernetes.io/hostname: node-{i}}}");
+        nodes_yaml = nodes_yaml.replace(&host, &format!("kubernetes.io/hostname: node-{i}, rack: {rack}}}"));
+    }
+    let away_by_rack = "      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100
+            podAffinityTerm:
+              labelSelector: {matchLabels: {app: web}}
+              topologyKey: rack
+";
+    let k = apply(&nodes_yaml, &deployment(2, away_by_rack));
+    let spread = per_node(&k);
+    let racks: Vec<&str> = spread
+        .keys()
+        .map(|n| {
+            if n == "node-0" || n == "node-1" {
+                "r1"
+            } else if n.is_empty() {
+                ""
+            } else {
+                "r2"
+            }
+        })
+        .collect();
+    assert_eq!(racks, vec!["r1", "r2"], "{spread:?}");
 }

@@ -13,6 +13,7 @@ pub mod history;
 pub mod intervals;
 pub mod jobs;
 pub mod node_selector;
+pub mod pod_affinity;
 pub mod pods;
 pub mod sched;
 pub mod spread;
@@ -330,6 +331,8 @@ pub struct PodF {
     pub preferred: Vec<(i64, Vec<node_selector::NodeRequirement>)>,
     /// `spec.tolerations`, interned, in a canonical order.
     pub tolerations: Vec<Toleration>,
+    /// Inter-pod affinity and anti-affinity terms; `None` when the pod has none.
+    pub pod_affinity: Option<Box<pod_affinity::PodAffinity>>,
     /// Host ports of the pod's containers (NodePorts).
     pub host_ports: Vec<sched::HostPort>,
     pub knobs: Knobs,
@@ -740,11 +743,13 @@ impl<'s> Facts<'s> {
         } else {
             model::i64_at(obj, &["metadata", "deletionGracePeriodSeconds"]).unwrap_or(0)
         };
+        let labels = model::labels(obj);
+        let pod_affinity = pod_affinity::pod_affinity(obj, &key.namespace, &labels).map(Box::new);
         self.pod_index.insert(id, self.pods.len());
         self.pods.push(PodF {
             id,
             ns: key.namespace.clone(),
-            labels: model::labels(obj),
+            labels,
             controller: owner,
             has_controller_ref: controller.is_some(),
             node,
@@ -764,6 +769,7 @@ impl<'s> Facts<'s> {
             affinity,
             preferred,
             tolerations,
+            pod_affinity,
             host_ports,
             knobs,
             restart_policy,

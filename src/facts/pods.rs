@@ -404,6 +404,7 @@ mod tests {
             affinity: None,
             preferred: vec![],
             tolerations: vec![],
+            pod_affinity: None,
             host_ports: vec![],
             knobs: Knobs::default(),
             restart_policy: RestartPolicy::Always,

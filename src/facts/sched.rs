@@ -10,6 +10,7 @@
 //! their manifests list things in.
 
 use super::node_selector::{NodeRequirement, RequiredAffinity};
+use super::pod_affinity::PodAffinity;
 use super::spread::{self, Spread};
 use super::{Facts, Id, Phase, Sym, Toleration};
 use crate::model;
@@ -365,6 +366,8 @@ pub struct SchedFacts {
     pub classes: Vec<Class>,
     /// Whether some class has topology spread constraints.
     pub spreads: bool,
+    /// Whether some pod (pending, or bound and not finished) has inter-pod affinity terms.
+    pub inter_pod: bool,
     /// (pod, class, rank in the class's queue).
     pub pending: Vec<(Id, u32, i64)>,
     /// Resource names by index: cpu, memory, ephemeral-storage, then requested scalars.
@@ -383,7 +386,12 @@ pub struct SchedFacts {
 struct ClassKey<'a> {
     shape: ShapeKey<'a>,
     spread: Option<Spread>,
+    /// Namespace, labels and inter-pod affinity, while some pod has inter-pod affinity terms.
+    inter_pod: Option<InterPodKey<'a>>,
 }
+
+/// What other pods' inter-pod affinity terms select a pod by, and its own terms.
+type InterPodKey<'a> = (&'a str, &'a [(String, String)], Option<&'a PodAffinity>);
 
 /// The parts of a pending pod the filters read.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -406,6 +414,10 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
     let mut services = None;
     let mut queue: Vec<(u32, i64, i64, Id)> = Vec::new();
     let mut bound: Vec<(usize, &super::PodF)> = Vec::new();
+    out.inter_pod = f
+        .pods
+        .iter()
+        .any(|p| p.pod_affinity.is_some() && !matches!(p.phase, Phase::Succeeded | Phase::Failed));
     for p in &f.pods {
         match p.node {
             Some(n) => {
@@ -426,7 +438,10 @@ pub fn sched_facts(f: &Facts) -> SchedFacts {
                     host_ports: &p.host_ports,
                 };
                 let services = services.get_or_insert_with(|| spread::Services::new(f));
-                let key = ClassKey { shape: shape.clone(), spread: spread::pod_spread(f, services, p) };
+                let inter_pod =
+                    out.inter_pod.then_some((p.ns.as_str(), p.labels.as_slice(), p.pod_affinity.as_deref()));
+                let key =
+                    ClassKey { shape: shape.clone(), spread: spread::pod_spread(f, services, p), inter_pod };
                 let next = classes.len() as u32;
                 let class = *classes.entry(key).or_insert_with_key(|key| {
                     let shape = *shapes.entry(shape).or_insert(next);

@@ -28,6 +28,7 @@ pub(super) fn pod_spec(obj: &Value, path: &str) -> Result<(), FieldError> {
     for (i, t) in spec.get("tolerations").and_then(Value::as_array).into_iter().flatten().enumerate() {
         toleration(t, &format!("{path}.tolerations[{i}]"))?;
     }
+    inter_pod_affinity(spec, path)?;
     one_of(obj, &join(path, "restartPolicy"), &["Always", "OnFailure", "Never"])?;
     one_of(obj, &join(path, "dnsPolicy"), &["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"])?;
     if let Some(v) = spec.get("activeDeadlineSeconds").filter(|v| !v.is_null()) {
@@ -174,6 +175,55 @@ fn toleration(t: &Value, tpath: &str) -> Validation {
         .map_err(|e| FieldError { field: join(tpath, &e.field), message: e.message })
 }
 
+/// `validatePodAffinity` and `validatePodAntiAffinity`: every term, required or preferred,
+/// has valid selectors and namespaces and a non-empty `topologyKey` that is a label name; a
+/// preferred term's weight is 1–100.
+fn inter_pod_affinity(spec: &Value, path: &str) -> Validation {
+    for kind in ["podAffinity", "podAntiAffinity"] {
+        let Some(a) = model::at(spec, &["affinity", kind]) else { continue };
+        let kpath = join(path, &format!("affinity.{kind}"));
+        for (i, t) in numbered(a, "requiredDuringSchedulingIgnoredDuringExecution") {
+            affinity_term(t, &format!("{kpath}.requiredDuringSchedulingIgnoredDuringExecution[{i}]"))?;
+        }
+        for (i, w) in numbered(a, "preferredDuringSchedulingIgnoredDuringExecution") {
+            let wpath = format!("{kpath}.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
+            let weight = w.get("weight").unwrap_or(&Value::Null);
+            if weight.as_i64().is_none_or(|x| !(1..=100).contains(&x)) {
+                return invalid(&join(&wpath, "weight"), weight, "must be in the range 1-100");
+            }
+            affinity_term(
+                w.get("podAffinityTerm").unwrap_or(&Value::Null),
+                &join(&wpath, "podAffinityTerm"),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The items of the list at `v.key`, numbered.
+fn numbered<'v>(v: &'v Value, key: &str) -> impl Iterator<Item = (usize, &'v Value)> {
+    v.get(key).and_then(Value::as_array).into_iter().flatten().enumerate()
+}
+
+/// `validatePodAffinityTerm`: label and namespace selectors, namespace names (reported on
+/// `namespace`, as upstream names the field), then the topology key.
+fn affinity_term(t: &Value, tpath: &str) -> Validation {
+    for field in ["labelSelector", "namespaceSelector"] {
+        if let Some(sel) = t.get(field).filter(|s| !s.is_null()) {
+            crate::selector::Selector::from_label_selector(sel)
+                .map_err(|e| FieldError { field: join(&join(tpath, field), &e.field), message: e.message })?;
+        }
+    }
+    for ns in t.get("namespaces").and_then(Value::as_array).into_iter().flatten() {
+        let name = ns.as_str().unwrap_or_default();
+        super::field::check(&join(tpath, "namespace"), name, names::dns1123_label(name))?;
+    }
+    match t.get("topologyKey").and_then(Value::as_str).unwrap_or_default() {
+        "" => required(&join(tpath, "topologyKey"), "can not be empty"),
+        key => super::field::check(&join(tpath, "topologyKey"), key, names::label_key(key)),
+    }
+}
+
 fn pod(obj: &Value) -> Result<(), FieldError> {
     pod_spec(obj, "spec")
 }
@@ -234,6 +284,66 @@ mod tests {
         }
         let p = pod_with(json!({"containers": []}));
         assert_eq!(error(p), Some(("spec.containers".into(), "Required value".into())));
+    }
+
+    /// core validation's `validatePodAffinityTerm` and `validateWeightedPodAffinityTerms`: a
+    /// valid term passes; an empty topologyKey (required or preferred) is `can not be empty`, a
+    /// key that is no label name, a weight out of 1–100, a bad label selector and a namespace
+    /// that is no DNS label are refused on their fields.
+    #[test]
+    fn inter_pod_affinity_terms() {
+        let with = |affinity: Value| {
+            let mut p = container_with(json!({}));
+            p["spec"]["affinity"] = affinity;
+            error(p)
+        };
+        let term = |key: &str| json!({"labelSelector": {"matchLabels": {"app": "web"}}, "topologyKey": key});
+        let required = "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]";
+        let preferred = "spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]";
+        assert_eq!(
+            with(
+                json!({"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term("kubernetes.io/hostname")]}})
+            ),
+            None
+        );
+        assert_eq!(
+            with(json!({"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term("")]}})),
+            Some((format!("{required}.topologyKey"), "Required value: can not be empty".into()))
+        );
+        assert_eq!(
+            with(
+                json!({"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term("bad key!")]}})
+            )
+            .map(|e| e.0),
+            Some(format!("{required}.topologyKey"))
+        );
+        assert_eq!(
+            with(json!({"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 10, "podAffinityTerm": term("")}]}})),
+            Some((
+                format!("{preferred}.podAffinityTerm.topologyKey"),
+                "Required value: can not be empty".into()
+            ))
+        );
+        assert_eq!(
+            with(json!({"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 120, "podAffinityTerm": term("zone")}]}})),
+            Some((format!("{preferred}.weight"), "Invalid value: 120: must be in the range 1-100".into()))
+        );
+        let bad_selector = json!({"labelSelector": {"matchExpressions": [{"key": "app", "operator": "Near"}]},
+                                  "topologyKey": "zone"});
+        assert!(with(
+            json!({"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [bad_selector]}})
+        )
+        .is_some_and(|e| e.0.starts_with(
+            "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector"
+        )));
+        let bad_ns = json!({"labelSelector": {}, "namespaces": ["Not_A_Name"], "topologyKey": "zone"});
+        assert_eq!(
+            with(json!({"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [bad_ns]}}))
+                .map(|e| e.0),
+            Some(format!("{required}.namespace"))
+        );
     }
 
     /// core `TestValidateContainers` error cases "zero-length name", "name > 63 characters",
