@@ -833,7 +833,7 @@ fn sync_rollout_status() {
     let cases: Vec<Case> = vec![
         (
             "General: remove Progressing condition and do not estimate progress if deployment has no Progress Deadline",
-            current_deployment(None, 3, (2, 2, 2), &[updated.clone()]),
+            current_deployment(None, 3, (2, 2, 2), std::slice::from_ref(&updated)),
             vec![bar(0, 1, 1), foo(3, 2, 2)],
             None,
             false,
@@ -841,7 +841,7 @@ fn sync_rollout_status() {
         ),
         (
             "General: do not estimate progress of deployment with only one active ReplicaSet",
-            current_deployment(Some(60), 3, (3, 3, 3), &[available.clone()]),
+            current_deployment(Some(60), 3, (3, 3, 3), std::slice::from_ref(&available)),
             vec![bar(3, 3, 3)],
             Some(("True", "NewReplicaSetAvailable")),
             true,
@@ -849,7 +849,7 @@ fn sync_rollout_status() {
         ),
         (
             "DeploymentProgressing: dont update lastTransitionTime if deployment already has Progressing=True",
-            current_deployment(Some(60), 3, (2, 2, 2), &[updated.clone()]),
+            current_deployment(Some(60), 3, (2, 2, 2), std::slice::from_ref(&updated)),
             vec![bar(0, 1, 1), foo(3, 2, 2)],
             Some(("True", "ReplicaSetUpdated")),
             false,
@@ -857,7 +857,7 @@ fn sync_rollout_status() {
         ),
         (
             "DeploymentProgressing: update everything if deployment has Progressing=False",
-            current_deployment(Some(60), 3, (2, 2, 2), &[timed_out.clone()]),
+            current_deployment(Some(60), 3, (2, 2, 2), std::slice::from_ref(&timed_out)),
             vec![bar(0, 1, 1), foo(3, 2, 2)],
             Some(("True", "ReplicaSetUpdated")),
             false,
@@ -873,7 +873,7 @@ fn sync_rollout_status() {
         ),
         (
             "DeploymentComplete: dont update lastTransitionTime if deployment already has Progressing=True",
-            current_deployment(Some(60), 3, (3, 3, 3), &[updated.clone()]),
+            current_deployment(Some(60), 3, (3, 3, 3), std::slice::from_ref(&updated)),
             vec![foo(3, 3, 3)],
             Some(("True", "NewReplicaSetAvailable")),
             false,
@@ -881,7 +881,7 @@ fn sync_rollout_status() {
         ),
         (
             "DeploymentComplete: update everything if deployment has Progressing=False",
-            current_deployment(Some(60), 3, (3, 3, 3), &[timed_out.clone()]),
+            current_deployment(Some(60), 3, (3, 3, 3), std::slice::from_ref(&timed_out)),
             vec![foo(3, 3, 3)],
             Some(("True", "NewReplicaSetAvailable")),
             false,
@@ -897,7 +897,7 @@ fn sync_rollout_status() {
         ),
         (
             "DeploymentComplete: defend against NPE when newRS=nil",
-            current_deployment(Some(60), 0, (3, 3, 3), &[updated.clone()]),
+            current_deployment(Some(60), 0, (3, 3, 3), std::slice::from_ref(&updated)),
             vec![rs_with_available("foo-old", "old", 0, 0, 0)],
             Some(("True", "NewReplicaSetAvailable")),
             false,
@@ -905,7 +905,7 @@ fn sync_rollout_status() {
         ),
         (
             "DeploymentTimedOut: update status if rollout exceeds Progress Deadline",
-            current_deployment(Some(60), 3, (2, 2, 2), &[updated.clone()]),
+            current_deployment(Some(60), 3, (2, 2, 2), std::slice::from_ref(&updated)),
             vec![foo(3, 2, 2)],
             Some(("False", "ProgressDeadlineExceeded")),
             false,
@@ -913,7 +913,7 @@ fn sync_rollout_status() {
         ),
         (
             "DeploymentTimedOut: do not update status if deployment has existing timedOut condition",
-            current_deployment(Some(60), 3, (2, 2, 2), &[timed_out.clone()]),
+            current_deployment(Some(60), 3, (2, 2, 2), std::slice::from_ref(&timed_out)),
             vec![foo(3, 2, 2)],
             Some(("False", "ProgressDeadlineExceeded")),
             true,
@@ -951,7 +951,7 @@ fn requeue_stuck_deployment() {
     let cases: Vec<(&str, Value, Rs, &str, Vec<i64>)> = vec![
         (
             "infinite progressDeadlineSeconds specified",
-            current_deployment(None, 4, (3, 3, 2), &[stuck.clone()]),
+            current_deployment(None, 4, (3, 3, 2), std::slice::from_ref(&stuck)),
             rs_with_available("foo-new", "new", 4, 3, 2),
             "2017-02-15T18:49:30Z",
             vec![],
@@ -974,14 +974,14 @@ fn requeue_stuck_deployment() {
         ),
         (
             "stuck deployment - 30s",
-            current_deployment(Some(60), 3, (3, 3, 1), &[stuck.clone()]),
+            current_deployment(Some(60), 3, (3, 3, 1), std::slice::from_ref(&stuck)),
             foo(1),
             "2017-02-15T18:49:30Z",
             vec![deadline],
         ),
         (
             "stuck deployment - 1s",
-            current_deployment(Some(60), 3, (3, 3, 1), &[stuck.clone()]),
+            current_deployment(Some(60), 3, (3, 3, 1), std::slice::from_ref(&stuck)),
             foo(1),
             "2017-02-15T18:49:59Z",
             vec![deadline],
