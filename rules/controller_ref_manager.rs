@@ -9,8 +9,8 @@
 //! - A child it controls and that matches is **owned**.
 //! - A child it controls that no longer matches is **released** (its reference removed), unless
 //!   the owner is being deleted.
-//! - An orphan (no controller reference at all, not being deleted) that matches is **adopted**
-//!   by an owner that is not being deleted. Upstream every matching owner tries and the API
+//! - An orphan (no controller reference at all) that matches is **adopted** by an owner that
+//!   is not being deleted, unless the orphan itself is being deleted. Upstream every matching owner tries and the API
 //!   server lets the first adoption through; here the claimant is chosen up front: the first
 //!   matching owner in key order (ids follow key order), so no orphan is counted twice.
 
@@ -31,9 +31,12 @@ crepe! {
     // (child, owner): the child's controller reference resolves to this owner.
     @input
     pub struct ControlledBy(pub Id, pub Id);
-    // A child with no controller reference that is not being deleted.
+    // A child with no controller reference.
     @input
     pub struct Orphan(pub Id);
+    // A child with a deletionTimestamp.
+    @input
+    pub struct ChildDeleting(pub Id);
     // (owner, child): the owner's selector and filters match the child.
     @input
     pub struct Matches(pub Id, pub Id);
@@ -51,7 +54,7 @@ crepe! {
 
     Owned(o, c) <- ControlledBy(c, o), Considered(c), Matches(o, c);
     Release(o, c) <- ControlledBy(c, o), Considered(c), Owner(o, false), !Matches(o, c);
-    Offered(o, c) <- Orphan(c), Considered(c), Matches(o, c), Owner(o, false);
+    Offered(o, c) <- Orphan(c), Considered(c), !ChildDeleting(c), Matches(o, c), Owner(o, false);
     OfferedEarlier(o, c) <- Offered(o, c), Offered(earlier, c), (earlier < o);
     Adopt(o, c) <- Offered(o, c), !OfferedEarlier(o, c);
 }
@@ -65,6 +68,8 @@ pub struct ClaimInputs {
     /// (child, owner).
     pub controlled_by: Vec<(Id, Id)>,
     pub orphans: Vec<Id>,
+    /// Children being deleted.
+    pub deleting: Vec<Id>,
     /// (owner, child).
     pub matches: Vec<(Id, Id)>,
 }
@@ -98,6 +103,7 @@ pub fn claim(inputs: &ClaimInputs) -> Claims {
     rt.extend(inputs.considered.iter().map(|&c| Considered(c)));
     rt.extend(inputs.controlled_by.iter().map(|&(c, o)| ControlledBy(c, o)));
     rt.extend(inputs.orphans.iter().map(|&c| Orphan(c)));
+    rt.extend(inputs.deleting.iter().map(|&c| ChildDeleting(c)));
     rt.extend(inputs.matches.iter().map(|&(o, c)| Matches(o, c)));
     let (owned, adopt, release) = rt.run_with_hasher::<FxBuildHasher>();
     let sorted = |v: Vec<(Id, Id)>| {
@@ -169,8 +175,7 @@ mod tests {
 
     /// upstream `TestClaimPods` ("Claim pods with correct label", "Controller releases claimed
     /// pods when selector doesn't match", "Controller deletes claimed pods when selector doesn't
-    /// match": a deleting owner keeps what it has but releases nothing, "Controller does not
-    /// claim orphaned pods marked for deletion": orphans being deleted are never `Orphan`).
+    /// match": a deleting owner keeps what it has but releases nothing).
     #[test]
     fn owned_adopted_and_released_like_claim_object() {
         // Owner 1 live, owner 2 being deleted; children 10..=14.
@@ -179,11 +184,45 @@ mod tests {
             considered: vec![10, 11, 12, 13, 14],
             controlled_by: vec![(10, 1), (11, 1), (13, 2)],
             orphans: vec![12, 14],
+            deleting: vec![],
             matches: vec![(1, 10), (1, 12), (2, 14)],
         });
         assert_eq!(c.owned, [(1, 10)], "controlled and matching");
         assert_eq!(c.release, [(1, 11)], "controlled, not matching, owner live");
         assert_eq!(c.adopt, [(1, 12)], "orphan matching a live owner; never a deleting one");
+    }
+
+    /// upstream `TestClaimPods` "Controller does not claim orphaned pods marked for deletion":
+    /// a controlled child being deleted stays owned, an orphan being deleted is not adopted
+    /// (`ClaimObject`: "Ignore if the object is being deleted").
+    #[test]
+    fn orphans_being_deleted_are_not_adopted() {
+        let c = run(ClaimInputs {
+            owners: vec![(1, false)],
+            considered: vec![10, 11],
+            controlled_by: vec![(10, 1)],
+            orphans: vec![11],
+            deleting: vec![10, 11],
+            matches: vec![(1, 10), (1, 11)],
+        });
+        assert_eq!(c.owned, [(1, 10)]);
+        assert!(c.adopt.is_empty() && c.release.is_empty());
+    }
+
+    /// upstream `TestClaimPods` "Controller marked for deletion can not claim new pods": a
+    /// deleting owner keeps the children it controls and adopts no orphan.
+    #[test]
+    fn a_deleting_owner_adopts_nothing() {
+        let c = run(ClaimInputs {
+            owners: vec![(1, true)],
+            considered: vec![10, 11],
+            controlled_by: vec![(10, 1)],
+            orphans: vec![11],
+            matches: vec![(1, 10), (1, 11)],
+            ..ClaimInputs::default()
+        });
+        assert_eq!(c.owned, [(1, 10)]);
+        assert!(c.adopt.is_empty() && c.release.is_empty());
     }
 
     /// Children the controller does not look at are neither claimed nor released (the
@@ -196,6 +235,7 @@ mod tests {
             controlled_by: vec![(10, 1)],
             orphans: vec![11],
             matches: vec![(1, 11)],
+            ..ClaimInputs::default()
         });
         assert!(c.owned.is_empty() && c.adopt.is_empty() && c.release.is_empty());
     }

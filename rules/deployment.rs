@@ -33,15 +33,82 @@ use crepe::crepe;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 use serde_json::{json, Map, Value};
 
-/// Progressing condition reasons, as codes.
-pub const NO_REASON: u8 = 0;
-pub const NEW_RS_CREATED: u8 = 1;
-pub const FOUND_NEW_RS: u8 = 2;
-pub const RS_UPDATED: u8 = 3;
-pub const NEW_RS_AVAILABLE: u8 = 4;
-pub const TIMED_OUT: u8 = 5;
-pub const PAUSED: u8 = 6;
-pub const RESUMED: u8 = 7;
+/// The Progressing condition's reasons (upstream deploymentutil's `*Reason` constants).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reason {
+    /// No Progressing condition, or one with a reason the controller never sets.
+    Unset,
+    NewReplicaSetCreated,
+    FoundNewReplicaSet,
+    ReplicaSetUpdated,
+    NewReplicaSetAvailable,
+    ProgressDeadlineExceeded,
+    DeploymentPaused,
+    DeploymentResumed,
+}
+
+impl Reason {
+    /// The reason a stored Progressing condition carries.
+    pub fn parse(reason: &str) -> Reason {
+        match reason {
+            "NewReplicaSetCreated" => Reason::NewReplicaSetCreated,
+            "FoundNewReplicaSet" => Reason::FoundNewReplicaSet,
+            "ReplicaSetUpdated" => Reason::ReplicaSetUpdated,
+            "NewReplicaSetAvailable" => Reason::NewReplicaSetAvailable,
+            "ProgressDeadlineExceeded" => Reason::ProgressDeadlineExceeded,
+            "DeploymentPaused" => Reason::DeploymentPaused,
+            "DeploymentResumed" => Reason::DeploymentResumed,
+            _ => Reason::Unset,
+        }
+    }
+
+    /// The Progressing condition a reason sets, (status, reason), as upstream builds it with
+    /// `NewDeploymentCondition`: Unknown while paused or just resumed (checkPausedConditions),
+    /// False once the deadline is exceeded, True otherwise.
+    pub fn condition(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Reason::Unset => None,
+            Reason::DeploymentPaused => Some(("Unknown", "DeploymentPaused")),
+            Reason::DeploymentResumed => Some(("Unknown", "DeploymentResumed")),
+            Reason::NewReplicaSetCreated => Some(("True", "NewReplicaSetCreated")),
+            Reason::FoundNewReplicaSet => Some(("True", "FoundNewReplicaSet")),
+            Reason::ReplicaSetUpdated => Some(("True", "ReplicaSetUpdated")),
+            Reason::NewReplicaSetAvailable => Some(("True", "NewReplicaSetAvailable")),
+            Reason::ProgressDeadlineExceeded => Some(("False", "ProgressDeadlineExceeded")),
+        }
+    }
+}
+
+/// The Available condition's reasons (`calculateStatus`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Availability {
+    MinimumReplicasAvailable,
+    MinimumReplicasUnavailable,
+}
+
+impl Availability {
+    /// The Available condition: (status, reason, message).
+    pub fn condition(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Availability::MinimumReplicasAvailable => {
+                ("True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
+            }
+            Availability::MinimumReplicasUnavailable => {
+                ("False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
+            }
+        }
+    }
+}
+
+/// Where in one sync a Progressing condition is set; a later one is set over an earlier one,
+/// and the Available condition between `GetNewReplicaSet` and `SyncRolloutStatus` (as
+/// `calculateStatus` sets it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Stage {
+    CheckPausedConditions,
+    GetNewReplicaSet,
+    SyncRolloutStatus,
+}
 
 /// `ResolveFenceposts` (0, 0 for Recreate): surge rounds up, unavailable down, and both zero
 /// means one unavailable.
@@ -139,18 +206,20 @@ crepe! {
     // (deployment, progressDeadlineSeconds) when it has one.
     @input
     pub struct Deadline(Id, i64);
-    // Status the Deployment shows now, and its Progressing condition: (reason, lastUpdateTime).
+    // Status the Deployment shows now, and its Progressing condition: (deployment, reason,
+    // lastUpdateTime).
     @input
     pub struct Observed(Id, DeployStatus);
     @input
-    pub struct CurrentProgress(Id, u8, i64);
+    pub struct CurrentProgress(Id, Reason, i64);
     // A claimed ReplicaSet: (deployment, rs, spec.replicas, availableReplicas).
     @input
     pub struct DRs(Id, Id, i64, i64);
     // (rs, status.replicas, revision, desired-replicas or -1, max-replicas or -1).
     @input
     pub struct RsState(Id, i64, i64, i64, i64);
-    // (rs, annotations stale, minReadySeconds differs, idle: spec, status and observedGeneration settled at 0).
+    // (rs, annotations stale, minReadySeconds differs, status.observedGeneration caught up
+    // with metadata.generation).
     @input
     pub struct RsFlags(Id, bool, bool, bool);
     @input
@@ -173,11 +242,14 @@ crepe! {
     pub struct Cleanable(Id, i64);
     @input
     pub struct Sums(Id, Totals);
+    // A ReplicaSet of a Recreate Deployment with a pod not Succeeded or Failed (terminating
+    // pods count).
     @input
-    pub struct OldPodsRunning(Id);
-    // The name of the ReplicaSet to create is taken by another object (hash collision).
+    pub struct LivePods(Id);
+    // (deployment, object): the ReplicaSet holding the name of the one to create
+    // (`<deployment>-<pod-template-hash>` with the collision count).
     @input
-    pub struct NameTaken(Id);
+    pub struct NameHolder(Id, Id);
     // (deployment, time) one of its Ready pods becomes available (minReadySeconds).
     @input
     pub struct PodAvailableAt(Id, i64);
@@ -185,6 +257,9 @@ crepe! {
     pub struct Now(i64);
 
     struct HasNew(Id);
+    struct NameTaken(Id);
+    struct OldPodsRunning(Id);
+    struct Idle(Id);
     struct OldRs(Id, Id);
     struct Active(Id, Id);
     struct ScalingEvent(Id);
@@ -218,10 +293,10 @@ crepe! {
     struct Settled(Id);
     struct Complete(Id);
     struct NewStatusOf(Id, DeployStatus);
-    struct EarlyProgress(Id, u8, u8);
+    struct EarlyProgress(Id, Reason, Stage);
     struct EarlyChanged(Id);
     struct EarlyStage1(Id);
-    struct Cond(Id, u8, i64);
+    struct Cond(Id, Reason, i64);
 
     // Create the new ReplicaSet with n replicas.
     @output
@@ -241,14 +316,12 @@ crepe! {
     pub struct SetRevision(Id, i64);
     @output
     pub struct DeleteRs(Id, Id);
-    // (deployment, status, Progressing reason this sync or NO_REASON, stage).
+    // (deployment, status, the Available condition's reason).
     @output
-    pub struct WriteStatus(Id, DeployStatus, bool);
-    // A Progressing condition this sync sets: (deployment, reason code, stage) — stage 0
-    // checkPausedConditions, 1 getNewReplicaSet, 2 syncRolloutStatus; the Available condition
-    // (WriteStatus) is set between stages 1 and 2, as calculateStatus does.
+    pub struct WriteStatus(Id, DeployStatus, Availability);
+    // A Progressing condition this sync sets: (deployment, reason, stage).
     @output
-    pub struct Progress(Id, u8, u8);
+    pub struct Progress(Id, Reason, Stage);
     // Without progressDeadlineSeconds the Deployment carries no Progressing condition.
     @output
     pub struct DropProgressing(Id);
@@ -277,6 +350,8 @@ crepe! {
     SetRevision(d, rev) <-
         NewRs(d, rs), !SyncNewRs(d, rs, _), RsState(rs, _, rev, _, _), DeployMeta(d, _, cur, _), (rev != cur);
     SetRevision(d, t.max_old_revision + 1) <- CreateRs(d, _), Sums(d, t);
+    // A hash collision: the name is held by a ReplicaSet other than the new one.
+    NameTaken(d) <- NameHolder(d, rs), !NewRs(d, rs);
     CreateRs(d, n) <- WantRs(d, n), !NameTaken(d);
     BumpCollision(d) <- WantRs(d, _), NameTaken(d);
 
@@ -322,6 +397,9 @@ crepe! {
     // rolloutRecreate.
     ScaleRs(d, rs, 0) <- RecreateD(d, _), OldRs(d, rs), Active(d, rs);
     OldZeroed(d) <- RecreateD(d, _), OldRs(d, rs), Active(d, rs);
+    // oldPodsRunning: old ReplicaSets still report pods, or one of their pods has not finished.
+    OldPodsRunning(d) <- RecreateD(d, _), Sums(d, t), (t.status_old > 0);
+    OldPodsRunning(d) <- RecreateD(d, _), OldRs(d, rs), LivePods(rs);
     RecreateReady(d, r) <- RecreateD(d, r), !OldZeroed(d), !OldPodsRunning(d);
     WantRs(d, r) <- RecreateReady(d, r), !HasNew(d);
     ScaleRs(d, rs, r) <- RecreateReady(d, r), NewRs(d, rs), DRs(d, rs, spec, _), (spec != r);
@@ -364,7 +442,9 @@ crepe! {
         (desired != r || annotated_max != r + max_surge(st, r));
 
     // cleanupDeployment: complete rollouts (and paused Deployments) drop their oldest idle
-    // ReplicaSets beyond revisionHistoryLimit.
+    // ReplicaSets beyond revisionHistoryLimit; idle: no replicas wanted or reported, and its
+    // status observed its latest generation.
+    Idle(rs) <- DRs(_, rs, 0, _), RsState(rs, 0, _, _, _), RsFlags(rs, _, _, true);
     Settled(d) <- RollingD(d, _, _), !NewScaled(d), !OldScaled(d), HasNew(d);
     Settled(d) <- RecreateD(d, _), !OldZeroed(d), HasNew(d);
     Settled(d) <- Deploy(d, _, true, false, _);
@@ -373,10 +453,10 @@ crepe! {
         (s.updated == r), (s.replicas == r), (s.available == r), (s.observed_generation >= generation);
     DeleteRs(d, rs) <-
         Settled(d), Complete(d), DeployMeta(d, _, _, limit), Cleanable(d, n), ByRevision(d, rs, rank),
-        (rank < n - limit), RsFlags(rs, _, _, true);
+        (rank < n - limit), Idle(rs);
     DeleteRs(d, rs) <-
         Deploy(d, _, true, false, _), DeployMeta(d, _, _, limit), Cleanable(d, n), ByRevision(d, rs, rank),
-        (rank < n - limit), RsFlags(rs, _, _, true);
+        (rank < n - limit), Idle(rs);
 
     // calculateStatus and syncRolloutStatus.
     // A ReplicaSet created in this sync counts with its initial size (upstream keeps it in allRSs).
@@ -385,44 +465,52 @@ crepe! {
         DeployMeta(d, generation, _, _), Sums(d, t), NewRs(d, rs), RsState(rs, updated, _, _, _);
     NewStatusOf(d, status_of(generation, t, 0, n)) <- DeployMeta(d, generation, _, _), !HasNew(d), Sums(d, t), CreateRs(d, n);
     NewStatusOf(d, status_of(generation, t, 0, 0)) <- DeployMeta(d, generation, _, _), !HasNew(d), Sums(d, t), !Creating(d);
-    WriteStatus(d, s, s.available >= r - max_unavailable(st, r)) <- NewStatusOf(d, s), Deploy(d, r, _, _, st);
+    WriteStatus(d, s, Availability::MinimumReplicasAvailable) <-
+        NewStatusOf(d, s), Deploy(d, r, _, _, st), (s.available >= r - max_unavailable(st, r));
+    WriteStatus(d, s, Availability::MinimumReplicasUnavailable) <-
+        NewStatusOf(d, s), Deploy(d, r, _, _, st), (s.available < r - max_unavailable(st, r));
 
     // checkPausedConditions.
-    EarlyProgress(d, PAUSED, 0) <- Deploy(d, _, true, false, _), Deadline(d, _), CurrentProgress(d, cur, _), (cur != PAUSED), (cur != TIMED_OUT);
-    EarlyProgress(d, RESUMED, 0) <- Deploy(d, _, false, false, _), Deadline(d, _), CurrentProgress(d, PAUSED, _);
+    EarlyProgress(d, Reason::DeploymentPaused, Stage::CheckPausedConditions) <-
+        Deploy(d, _, true, false, _), Deadline(d, _), CurrentProgress(d, cur, _),
+        (cur != Reason::DeploymentPaused), (cur != Reason::ProgressDeadlineExceeded);
+    EarlyProgress(d, Reason::DeploymentResumed, Stage::CheckPausedConditions) <-
+        Deploy(d, _, false, false, _), Deadline(d, _), CurrentProgress(d, Reason::DeploymentPaused, _);
     // getNewReplicaSet (FoundNewReplicaSet only when there was no condition and the new
     // ReplicaSet's annotations were already in sync).
-    EarlyProgress(d, NEW_RS_CREATED, 1) <- CreateRs(d, _), Deadline(d, _);
-    EarlyProgress(d, FOUND_NEW_RS, 1) <-
-        Deploy(d, _, false, _, _), NewRs(d, rs), !SyncNewRs(d, rs, _), Deadline(d, _), CurrentProgress(d, NO_REASON, _);
+    EarlyProgress(d, Reason::NewReplicaSetCreated, Stage::GetNewReplicaSet) <- CreateRs(d, _), Deadline(d, _);
+    EarlyProgress(d, Reason::FoundNewReplicaSet, Stage::GetNewReplicaSet) <-
+        Deploy(d, _, false, _, _), NewRs(d, rs), !SyncNewRs(d, rs, _), Deadline(d, _),
+        CurrentProgress(d, Reason::Unset, _);
     Progress(d, code, stage) <- EarlyProgress(d, code, stage);
     DropProgressing(d) <- Deploy(d, _, _, _, _), !Deadline(d, _);
     // The Progressing condition syncRolloutStatus reads: the one set earlier in this sync (with
     // lastUpdateTime now), else the stored one. A resumed or newly created rollout's clock
     // starts now, so an old lastUpdateTime cannot time it out.
     EarlyChanged(d) <- EarlyProgress(d, _, _);
-    EarlyStage1(d) <- EarlyProgress(d, _, 1);
+    EarlyStage1(d) <- EarlyProgress(d, _, Stage::GetNewReplicaSet);
     Cond(d, cur, since) <- CurrentProgress(d, cur, since), !EarlyChanged(d);
-    Cond(d, code, now) <- EarlyProgress(d, code, 1), Now(now);
-    Cond(d, code, now) <- EarlyProgress(d, code, 0), !EarlyStage1(d), Now(now);
+    Cond(d, reason, now) <- EarlyProgress(d, reason, Stage::GetNewReplicaSet), Now(now);
+    Cond(d, reason, now) <- EarlyProgress(d, reason, Stage::CheckPausedConditions), !EarlyStage1(d), Now(now);
     // syncRolloutStatus, for rollouts with a deadline that have not completed yet.
-    Progress(d, NEW_RS_AVAILABLE, 2) <-
+    Progress(d, Reason::NewReplicaSetAvailable, Stage::SyncRolloutStatus) <-
         Rollout(d), Deadline(d, _), NewStatusOf(d, s), Cond(d, cur, _), Deploy(d, r, _, _, _),
         DeployMeta(d, generation, _, _),
-        (!(s.replicas == s.updated && cur == NEW_RS_AVAILABLE)),
+        (!(s.replicas == s.updated && cur == Reason::NewReplicaSetAvailable)),
         (s.updated == r && s.replicas == r && s.available == r && s.observed_generation >= generation);
-    Progress(d, RS_UPDATED, 2) <-
+    Progress(d, Reason::ReplicaSetUpdated, Stage::SyncRolloutStatus) <-
         Rollout(d), Deadline(d, _), NewStatusOf(d, s), Observed(d, old), Cond(d, cur, _), Deploy(d, r, _, _, _),
         DeployMeta(d, generation, _, _),
-        (!(s.replicas == s.updated && cur == NEW_RS_AVAILABLE)),
+        (!(s.replicas == s.updated && cur == Reason::NewReplicaSetAvailable)),
         (!(s.updated == r && s.replicas == r && s.available == r && s.observed_generation >= generation)),
         (s.updated > old.updated || s.replicas - s.updated < old.replicas - old.updated
             || s.ready > old.ready || s.available > old.available);
-    Progress(d, TIMED_OUT, 2) <-
+    Progress(d, Reason::ProgressDeadlineExceeded, Stage::SyncRolloutStatus) <-
         Rollout(d), Deadline(d, secs), NewStatusOf(d, s), Observed(d, old), Cond(d, cur, since), Deploy(d, r, _, _, _),
         DeployMeta(d, generation, _, _), Now(now),
-        (cur != NO_REASON), (cur != NEW_RS_AVAILABLE), (cur == TIMED_OUT || since + secs < now),
-        (!(s.replicas == s.updated && cur == NEW_RS_AVAILABLE)),
+        (cur != Reason::Unset), (cur != Reason::NewReplicaSetAvailable),
+        (cur == Reason::ProgressDeadlineExceeded || since + secs < now),
+        (!(s.replicas == s.updated && cur == Reason::NewReplicaSetAvailable)),
         (!(s.updated == r && s.replicas == r && s.available == r && s.observed_generation >= generation)),
         (!(s.updated > old.updated || s.replicas - s.updated < old.replicas - old.updated
             || s.ready > old.ready || s.available > old.available));
@@ -432,7 +520,8 @@ crepe! {
     // requeueStuckDeployment: look again when the deadline passes.
     Wake(since + secs + 1) <-
         Rollout(d), Deadline(d, secs), Cond(d, cur, since), Now(now),
-        (cur != NO_REASON), (cur != NEW_RS_AVAILABLE), (cur != TIMED_OUT), (since + secs + 1 > now);
+        (cur != Reason::Unset), (cur != Reason::NewReplicaSetAvailable), (cur != Reason::ProgressDeadlineExceeded),
+        (since + secs + 1 > now);
 }
 
 /// Run the Deployment controller over one snapshot.
@@ -442,25 +531,19 @@ pub fn reconcile(f: &Facts) -> Proposals {
         return Proposals::default();
     }
     let mut rt = Crepe::new();
-    let mut names_taken = Vec::new();
     let new_rs_of: FxHashMap<Id, Id> = d.new_rs.iter().copied().collect();
     for x in &d.deployments {
         rt.extend([Deploy(x.id, x.replicas, x.paused, x.deleting, x.strategy)]);
         rt.extend([DeployMeta(x.id, x.generation, x.revision, x.history_limit)]);
         rt.extend(x.progress_deadline.map(|s| Deadline(x.id, s)));
         rt.extend([Observed(x.id, x.observed)]);
-        let (code, since) =
-            x.progressing.as_ref().map_or((NO_REASON, 0), |(_, reason, t)| (reason_code(reason), *t));
-        rt.extend([CurrentProgress(x.id, code, since)]);
+        let (reason, since) =
+            x.progressing.as_ref().map_or((Reason::Unset, 0), |(_, reason, t)| (Reason::parse(reason), *t));
+        rt.extend([CurrentProgress(x.id, reason, since)]);
         let name = new_rs_name(f, x.id, x.collision_count);
-        if let Some(existing) = f.store.get(&model::ObjKey::new("ReplicaSet", &x.ns, &name)) {
-            let ours = new_rs_of.get(&x.id).is_some_and(|&rs| f.key(rs).name == name);
-            if !ours && model::at(existing, &["metadata"]).is_some() {
-                names_taken.push(NameTaken(x.id));
-            }
-        }
+        let holder = f.by_key.get(&model::ObjKey::new("ReplicaSet", &x.ns, &name));
+        rt.extend(holder.map(|&rs| NameHolder(x.id, rs)));
     }
-    rt.extend(names_taken);
     for r in &d.replica_sets {
         rt.extend([DRs(r.deployment, r.rs, r.spec, r.available)]);
         let obj = f.raw(r.rs);
@@ -472,8 +555,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
             ann(df::DESIRED_REPLICAS),
             ann(df::MAX_REPLICAS),
         )]);
-        let idle = r.spec == 0 && r.status_replicas == 0 && r.observed;
-        rt.extend([RsFlags(r.rs, r.annotations_stale, r.min_ready_differs, idle)]);
+        rt.extend([RsFlags(r.rs, r.annotations_stale, r.min_ready_differs, r.observed)]);
     }
     rt.extend(d.new_rs.iter().map(|&(a, b)| NewRs(a, b)));
     rt.extend(d.old_head.iter().map(|&(a, b)| OldHead(a, b)));
@@ -485,7 +567,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
     rt.extend(d.by_revision.iter().map(|&(a, b, c)| ByRevision(a, b, c)));
     rt.extend(d.cleanable.iter().map(|&(a, b)| Cleanable(a, b)));
     rt.extend(d.totals.iter().map(|&(a, t)| Sums(a, t)));
-    rt.extend(d.old_pods_running.iter().map(|&a| OldPodsRunning(a)));
+    rt.extend(d.live_pods.iter().map(|&rs| LivePods(rs)));
     rt.extend(d.pods_available_at.iter().map(|&(a, t)| PodAvailableAt(a, t)));
     rt.extend([Now(f.now)]);
     let (
@@ -558,15 +640,15 @@ pub fn reconcile(f: &Facts) -> Proposals {
             ),
         ));
     }
-    let mut progress_of: FxHashMap<Id, Vec<(u8, u8)>> = FxHashMap::default();
-    for Progress(dep, code, stage) in progress {
-        progress_of.entry(dep).or_default().push((stage, code));
+    let mut progress_of: FxHashMap<Id, Vec<(Stage, Reason)>> = FxHashMap::default();
+    for Progress(dep, reason, stage) in progress {
+        progress_of.entry(dep).or_default().push((stage, reason));
     }
     let dropped: rustc_hash::FxHashSet<Id> = dropped.into_iter().map(|DropProgressing(d)| d).collect();
-    for WriteStatus(dep, s, available) in statuses {
+    for WriteStatus(dep, s, availability) in statuses {
         let mut progress = progress_of.remove(&dep).unwrap_or_default();
         progress.sort_unstable();
-        if let Some(a) = glue.status(dep, s, available, &progress, dropped.contains(&dep)) {
+        if let Some(a) = glue.status(dep, s, availability, &progress, dropped.contains(&dep)) {
             out.push((4, dep, dep, a));
         }
     }
@@ -578,19 +660,6 @@ pub fn reconcile(f: &Facts) -> Proposals {
     let mut wakes: Vec<i64> = wakes.into_iter().map(|Wake(t)| t).collect();
     wakes.sort_unstable();
     Proposals::new(out.into_iter().map(|x| x.3).collect(), wakes)
-}
-
-fn reason_code(reason: &str) -> u8 {
-    match reason {
-        "NewReplicaSetCreated" => NEW_RS_CREATED,
-        "FoundNewReplicaSet" => FOUND_NEW_RS,
-        "ReplicaSetUpdated" => RS_UPDATED,
-        "NewReplicaSetAvailable" => NEW_RS_AVAILABLE,
-        "ProgressDeadlineExceeded" => TIMED_OUT,
-        "DeploymentPaused" => PAUSED,
-        "DeploymentResumed" => RESUMED,
-        _ => NO_REASON,
-    }
 }
 
 fn new_rs_name(f: &Facts, d: Id, collision_count: i64) -> String {
@@ -768,16 +837,15 @@ impl<'a, 's> Glue<'a, 's> {
         )
     }
 
-    /// The status patch, when it changes anything: the counts, and the conditions set in the
-    /// order upstream's sync sets them — the Progressing conditions of stages 0 and 1
-    /// (`progress`: (stage, reason) in stage order), Available, then stage 2's — each with
-    /// `SetDeploymentCondition`.
+    /// The status patch, when it changes anything: the counts, and the conditions in the order
+    /// the sync sets them (`progress`: (stage, reason) in stage order, Available before
+    /// `SyncRolloutStatus`), each with `SetDeploymentCondition`.
     fn status(
         &self,
         dep: Id,
         s: DeployStatus,
-        available: bool,
-        progress: &[(u8, u8)],
+        availability: Availability,
+        progress: &[(Stage, Reason)],
         drop_progressing: bool,
     ) -> Option<Action> {
         let obj = self.f.raw(dep);
@@ -785,31 +853,21 @@ impl<'a, 's> Glue<'a, 's> {
         let now = model::fmt_time(self.f.now);
         let mut conditions: Vec<Value> =
             model::at(obj, &["status", "conditions"]).and_then(Value::as_array).cloned().unwrap_or_default();
-        let set_progressing = |conditions: &mut Vec<Value>, code: u8| {
-            if let Some((st, why, msg)) = self.progressing(dep, code) {
-                set_condition(conditions, "Progressing", st, why, &msg, &now, code == RS_UPDATED);
+        let set_progressing = |conditions: &mut Vec<Value>, reason: Reason| {
+            if let Some(((st, why), msg)) = reason.condition().zip(self.progressing_message(dep, reason)) {
+                // syncRolloutStatus rewrites ReplicaSetUpdated even with the same reason, so that
+                // its lastUpdateTime moves with the progress made.
+                let refresh = reason == Reason::ReplicaSetUpdated;
+                set_condition(conditions, "Progressing", st, why, &msg, &now, refresh);
             }
         };
-        for &(_, code) in progress.iter().filter(|(stage, _)| *stage < 2) {
-            set_progressing(&mut conditions, code);
+        for &(_, reason) in progress.iter().filter(|(stage, _)| *stage < Stage::SyncRolloutStatus) {
+            set_progressing(&mut conditions, reason);
         }
-        if available {
-            let msg = "Deployment has minimum availability.";
-            set_condition(&mut conditions, "Available", "True", "MinimumReplicasAvailable", msg, &now, false);
-        } else {
-            let msg = "Deployment does not have minimum availability.";
-            set_condition(
-                &mut conditions,
-                "Available",
-                "False",
-                "MinimumReplicasUnavailable",
-                msg,
-                &now,
-                false,
-            );
-        }
-        for &(_, code) in progress.iter().filter(|(stage, _)| *stage >= 2) {
-            set_progressing(&mut conditions, code);
+        let (st, why, msg) = availability.condition();
+        set_condition(&mut conditions, "Available", st, why, msg, &now, false);
+        for &(_, reason) in progress.iter().filter(|(stage, _)| *stage == Stage::SyncRolloutStatus) {
+            set_progressing(&mut conditions, reason);
         }
         if drop_progressing {
             conditions.retain(|c| model::str_at(c, &["type"]) != "Progressing");
@@ -832,8 +890,8 @@ impl<'a, 's> Glue<'a, 's> {
         if after == *obj {
             return None;
         }
-        let last = progress.last().and_then(|&(_, code)| self.progressing(dep, code));
-        let progress_word = last.map(|p| format!(", Progressing {}", p.1)).unwrap_or_default();
+        let last = progress.last().and_then(|&(_, reason)| reason.condition());
+        let progress_word = last.map(|(_, why)| format!(", Progressing {why}")).unwrap_or_default();
         Some(patch(
             self.f,
             dep,
@@ -845,8 +903,8 @@ impl<'a, 's> Glue<'a, 's> {
         ))
     }
 
-    /// The Progressing condition of a reason code: (status, reason, message).
-    fn progressing(&self, dep: Id, code: u8) -> Option<(&'static str, &'static str, String)> {
+    /// The message of the Progressing condition a reason sets (progress.go, sync.go).
+    fn progressing_message(&self, dep: Id, reason: Reason) -> Option<String> {
         let x = self.deployment(dep);
         let new_rs = self.new_rs_of.get(&dep).map(|rs| self.f.key(*rs).name.clone());
         let name = &self.f.key(dep).name;
@@ -854,27 +912,19 @@ impl<'a, 's> Glue<'a, 's> {
             Some(rs) => format!("ReplicaSet {rs:?}"),
             None => format!("Deployment {name:?}"),
         };
-        match code {
-            PAUSED => Some(("Unknown", "DeploymentPaused", "Deployment is paused".to_string())),
-            RESUMED => Some(("Unknown", "DeploymentResumed", "Deployment is resumed".to_string())),
-            NEW_RS_CREATED => Some((
-                "True",
-                "NewReplicaSetCreated",
-                format!("Created new replica set {:?}", new_rs_name(self.f, dep, x.collision_count)),
-            )),
-            FOUND_NEW_RS => Some((
-                "True",
-                "FoundNewReplicaSet",
-                format!("Found new replica set {:?}", new_rs.unwrap_or_default()),
-            )),
-            RS_UPDATED => Some(("True", "ReplicaSetUpdated", format!("{subject} is progressing."))),
-            NEW_RS_AVAILABLE => {
-                Some(("True", "NewReplicaSetAvailable", format!("{subject} has successfully progressed.")))
+        match reason {
+            Reason::Unset => None,
+            Reason::DeploymentPaused => Some("Deployment is paused".to_string()),
+            Reason::DeploymentResumed => Some("Deployment is resumed".to_string()),
+            Reason::NewReplicaSetCreated => {
+                Some(format!("Created new replica set {:?}", new_rs_name(self.f, dep, x.collision_count)))
             }
-            TIMED_OUT => {
-                Some(("False", "ProgressDeadlineExceeded", format!("{subject} has timed out progressing.")))
+            Reason::FoundNewReplicaSet => {
+                Some(format!("Found new replica set {:?}", new_rs.unwrap_or_default()))
             }
-            _ => None,
+            Reason::ReplicaSetUpdated => Some(format!("{subject} is progressing.")),
+            Reason::NewReplicaSetAvailable => Some(format!("{subject} has successfully progressed.")),
+            Reason::ProgressDeadlineExceeded => Some(format!("{subject} has timed out progressing.")),
         }
     }
 }

@@ -18,6 +18,9 @@
 //! `foregroundDeletion` until no dependent that blocks owner deletion is left
 //! (`processDeletingDependentsItem`).
 //!
+//! An owner carrying both finalizers is orphaned: `orphan` is handled first (the API server's
+//! `deletionFinalizersForGarbageCollection` never leaves both).
+//!
 //! Removing the `orphan` or `foregroundDeletion` finalizer ends the deletion only when nothing
 //! else holds the object: another finalizer, or a pod on a node whose kubelet still has to stop
 //! its containers (graceful deletion). Then only the finalizer goes and the object stays
@@ -48,15 +51,22 @@ crepe! {
     // (object, its uid).
     @input
     pub struct Uid(pub Id, pub Sym);
-    // Objects with a deletionTimestamp: (object, uid, how).
+    // Objects with a deletionTimestamp: (object, uid).
     @input
-    pub struct Deleting(pub Id, pub Sym, pub Finalizing);
-    // Objects being deleted that something besides the garbage collector's finalizer still
-    // holds: other finalizers, or a graceful pod deletion the kubelet has not finished.
+    pub struct BeingDeleted(pub Id, pub Sym);
+    // (object being deleted, a finalizer it carries).
     @input
-    pub struct HeldElsewhere(pub Id);
+    pub struct HasFinalizer(pub Id, pub Finalizing);
+    // A pod being deleted with a grace period: its kubelet finishes the deletion.
+    @input
+    pub struct GracefulDeletion(pub Id);
 
-    struct BeingDeleted(Id);
+    // (owner, uid, how): deleted with the garbage collector's orphan or foregroundDeletion
+    // finalizer.
+    struct Deleting(Id, Sym, Finalizing);
+    // Something besides that finalizer still holds the object.
+    struct HeldElsewhere(Id, Finalizing);
+    struct Terminating(Id);
     struct DeletingDependents(Id);
     struct Attempted(Id);
     struct Dangling(Id, Sym);
@@ -87,14 +97,19 @@ crepe! {
     @output
     pub struct DropFinalizer(pub Id, pub Finalizing);
 
-    BeingDeleted(o) <- Deleting(o, _, _);
+    Terminating(o) <- BeingDeleted(o, _);
+    Deleting(o, u, Finalizing::Orphan) <- BeingDeleted(o, u), HasFinalizer(o, Finalizing::Orphan);
+    Deleting(o, u, Finalizing::Foreground) <-
+        BeingDeleted(o, u), HasFinalizer(o, Finalizing::Foreground), !HasFinalizer(o, Finalizing::Orphan);
+    HeldElsewhere(o, how) <- Deleting(o, _, how), HasFinalizer(o, other), (other != how);
+    HeldElsewhere(o, how) <- Deleting(o, _, how), GracefulDeletion(o);
     DeletingDependents(o) <- Deleting(o, _, Finalizing::Foreground);
     HasDependent(u) <- OwnerRef(_, u, _);
     HasBlockingDependent(u) <- OwnerRef(_, u, true);
     OwnsDependents(d) <- Uid(d, u), HasDependent(u);
 
     // attemptToDeleteItem: an object being deleted is left alone; classifyReferences.
-    Attempted(d) <- OwnerRef(d, _, _), !BeingDeleted(d);
+    Attempted(d) <- OwnerRef(d, _, _), !Terminating(d);
     Dangling(d, u) <- Attempted(d), OwnerRef(d, u, _), !Resolved(d, u, _);
     Waiting(d, u) <- Attempted(d), Resolved(d, u, o), DeletingDependents(o);
     Solid(d) <- Attempted(d), Resolved(d, _, o), !DeletingDependents(o);
@@ -111,8 +126,8 @@ crepe! {
     DropRef(d, u) <- Deleting(_, u, Finalizing::Orphan), OwnerRef(d, u, _);
     Unblocked(o, Finalizing::Orphan) <- Deleting(o, u, Finalizing::Orphan), !HasDependent(u);
     Unblocked(o, Finalizing::Foreground) <- Deleting(o, u, Finalizing::Foreground), !HasBlockingDependent(u);
-    Finalize(o, how) <- Unblocked(o, how), !HeldElsewhere(o);
-    DropFinalizer(o, how) <- Unblocked(o, how), HeldElsewhere(o);
+    Finalize(o, how) <- Unblocked(o, how), !HeldElsewhere(o, how);
+    DropFinalizer(o, how) <- Unblocked(o, how), HeldElsewhere(o, how);
 }
 
 /// The finalizer the garbage collector owns for a way of deleting.
@@ -128,10 +143,9 @@ pub fn reconcile(f: &Facts) -> Proposals {
     rt.extend(f.owner_refs.iter().map(|r| OwnerRef(r.child, r.owner_uid, r.block)));
     rt.extend(f.owner_refs.iter().filter_map(|r| Some(Resolved(r.child, r.owner_uid, r.owner?))));
     rt.extend(f.by_uid.iter().map(|(&u, &id)| Uid(id, u)));
-    rt.extend(f.deleting.iter().map(|&(id, how)| Deleting(id, f.uids[id as usize], how)));
-    rt.extend(
-        f.deleting.iter().filter(|&&(id, how)| held_elsewhere(f, id, how)).map(|&(id, _)| HeldElsewhere(id)),
-    );
+    rt.extend(f.deleting.iter().map(|&id| BeingDeleted(id, f.uids[id as usize])));
+    rt.extend(f.finalizers.iter().map(|&(id, kind)| HasFinalizer(id, kind)));
+    rt.extend(f.graceful_deletions.iter().map(|&id| GracefulDeletion(id)));
     let (collects, drops, cascades, finals, dropped_finalizers) = rt.run_with_hasher::<FxBuildHasher>();
 
     let mut out: Vec<(u8, Id, Action)> = Vec::new();
@@ -207,20 +221,4 @@ pub fn reconcile(f: &Facts) -> Proposals {
     }
     out.sort_by(|a, b| (a.0, f.key(a.1)).cmp(&(b.0, f.key(b.1))));
     out.into_iter().map(|(_, _, a)| a).collect::<Vec<_>>().into()
-}
-
-/// Whether an object being deleted stays once the garbage collector's finalizer for `how` is
-/// removed: it carries another finalizer, or it is a pod deleted with a grace period (its
-/// kubelet finishes the graceful deletion).
-fn held_elsewhere(f: &Facts, id: Id, how: Finalizing) -> bool {
-    let obj = f.raw(id);
-    let own = finalizer_name(how);
-    let other_finalizers = model::at(obj, &["metadata", "finalizers"])
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .any(|x| x.as_str() != Some(own));
-    let graceful_pod = f.key(id).kind == "Pod"
-        && model::i64_at(obj, &["metadata", "deletionGracePeriodSeconds"]).is_some_and(|g| g > 0);
-    other_finalizers || graceful_pod
 }

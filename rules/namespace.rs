@@ -38,11 +38,11 @@ pub const CONTROLLER: Controller =
 /// Deletes for the content of terminating namespaces, then the removal of those left empty.
 pub fn reconcile(f: &Facts) -> Proposals {
     let terminating: Vec<Id> =
-        f.deleting.iter().map(|(id, _)| *id).filter(|id| f.key(*id).kind == "Namespace").collect();
+        f.deleting.iter().copied().filter(|id| f.key(*id).kind == "Namespace").collect();
     if terminating.is_empty() {
         return Proposals::default();
     }
-    let deleting: FxHashSet<Id> = f.deleting.iter().map(|(id, _)| *id).collect();
+    let deleting: FxHashSet<Id> = f.deleting.iter().copied().collect();
     // Namespace names as small local symbols (the snapshot does not intern them).
     let mut names: FxHashMap<&str, Sym> = FxHashMap::default();
     let mut rt = Crepe::new();

@@ -744,3 +744,280 @@ fn history_cleanup() {
     d.status = Some((1, 2));
     assert!(sync(&d, &sets).deleted.is_empty());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Conditions (progress_test.go, sync.go's calculateStatus)
+// ---------------------------------------------------------------------------------------------
+
+/// upstream progress_test.go's `testTime`: when the stored conditions were last written.
+const TEST_TIME: &str = "2017-02-15T18:49:00Z";
+
+/// A Progressing condition as progress_test.go writes them, stamped at `TEST_TIME`.
+fn progressing(status: &str, reason: &str) -> Value {
+    json!({"type": "Progressing", "status": status, "reason": reason, "message": "stored",
+           "lastUpdateTime": TEST_TIME, "lastTransitionTime": TEST_TIME})
+}
+
+/// upstream `currentDeployment(pds, replicas, statusReplicas, updatedReplicas,
+/// availableReplicas, conditions)`: a Recreate Deployment `foo` with that status.
+fn current_deployment(
+    pds: Option<i64>,
+    replicas: i64,
+    status: (i64, i64, i64),
+    conditions: &[Value],
+) -> Value {
+    let mut d = Dep {
+        status_replicas: status.0,
+        status: Some((status.1, status.2)),
+        ..dep(replicas, json!(0), json!(0))
+    };
+    d.strategy = json!({"type": "Recreate"});
+    let mut obj = d.object();
+    obj["spec"]["progressDeadlineSeconds"] = json!(pds.unwrap_or(i32::MAX as i64));
+    obj["status"]["conditions"] = json!(conditions);
+    obj
+}
+
+/// upstream `newRSWithAvailable(name, specReplicas, statusReplicas, availableReplicas)`; the
+/// new ReplicaSet runs the Deployment's image ("new"), an old one another.
+fn rs_with_available(name: &'static str, image: &'static str, spec: i64, status: i64, available: i64) -> Rs {
+    let revision = if image == "new" { 2 } else { 1 };
+    rs(name, image, spec, revision, revision).pods(status).available(available)
+}
+
+/// One sync of `d` over `sets` at `now`: the conditions of its status write (the stored ones
+/// when it writes no status) and the times it asks to look again.
+fn sync_conditions(d: Value, sets: &[Rs], now: &str) -> (Vec<Value>, Vec<i64>) {
+    let replicas = model::replicas(&d);
+    let mut objects = BTreeMap::new();
+    for r in sets {
+        let r = r.clone().sized_for(replicas, replicas);
+        objects.insert(ObjKey::new("ReplicaSet", "default", r.name), r.object());
+    }
+    let stored = d["status"]["conditions"].as_array().cloned().unwrap_or_default();
+    objects.insert(ObjKey::new("Deployment", "default", "foo"), d);
+    let proposals = reconcile(&Facts::extract(&objects, model::parse_time(now).unwrap()));
+    let written = proposals.actions.into_iter().find_map(|a| match a.change {
+        Change::Patch { key, patch, .. } if key.kind == "Deployment" && patch.get("status").is_some() => {
+            patch["status"]["conditions"].as_array().cloned()
+        }
+        _ => None,
+    });
+    (written.unwrap_or(stored), proposals.wakes)
+}
+
+fn condition_of<'a>(conditions: &'a [Value], kind: &str) -> Option<&'a Value> {
+    conditions.iter().find(|c| c["type"] == kind)
+}
+
+/// upstream `TestSyncRolloutStatus` (progress_test.go), each case through a whole sync of a
+/// Recreate Deployment (upstream calls `syncRolloutStatus` alone): the Progressing condition's
+/// status and reason, and which of its times stay at the stored `testTime`. Upstream's
+/// "no Progress Deadline" is a nil field, which the API server defaults to 600; here it is
+/// MaxInt32, the other spelling of "no deadline" (`HasProgressDeadline`).
+#[test]
+fn sync_rollout_status() {
+    let now = "2017-02-15T19:00:00Z";
+    let (updated, timed_out, available) = (
+        progressing("True", "ReplicaSetUpdated"),
+        progressing("False", "ProgressDeadlineExceeded"),
+        progressing("True", "NewReplicaSetAvailable"),
+    );
+    // upstream's ReplicaSets "foo" (new) and "bar" (old); named apart from the Deployment here,
+    // whose uid would otherwise be theirs too.
+    let foo = |spec, status, avail| rs_with_available("foo-new", "new", spec, status, avail);
+    let bar = |spec, status, avail| rs_with_available("foo-old", "old", spec, status, avail);
+    // (name, deployment, ReplicaSets, expected (status, reason), lastUpdateTime kept,
+    // lastTransitionTime kept); None: no Progressing condition.
+    type Case = (&'static str, Value, Vec<Rs>, Option<(&'static str, &'static str)>, bool, bool);
+    let cases: Vec<Case> = vec![
+        (
+            "General: remove Progressing condition and do not estimate progress if deployment has no Progress Deadline",
+            current_deployment(None, 3, (2, 2, 2), std::slice::from_ref(&updated)),
+            vec![bar(0, 1, 1), foo(3, 2, 2)],
+            None,
+            false,
+            false,
+        ),
+        (
+            "General: do not estimate progress of deployment with only one active ReplicaSet",
+            current_deployment(Some(60), 3, (3, 3, 3), std::slice::from_ref(&available)),
+            vec![bar(3, 3, 3)],
+            Some(("True", "NewReplicaSetAvailable")),
+            true,
+            true,
+        ),
+        (
+            "DeploymentProgressing: dont update lastTransitionTime if deployment already has Progressing=True",
+            current_deployment(Some(60), 3, (2, 2, 2), std::slice::from_ref(&updated)),
+            vec![bar(0, 1, 1), foo(3, 2, 2)],
+            Some(("True", "ReplicaSetUpdated")),
+            false,
+            true,
+        ),
+        (
+            "DeploymentProgressing: update everything if deployment has Progressing=False",
+            current_deployment(Some(60), 3, (2, 2, 2), std::slice::from_ref(&timed_out)),
+            vec![bar(0, 1, 1), foo(3, 2, 2)],
+            Some(("True", "ReplicaSetUpdated")),
+            false,
+            false,
+        ),
+        (
+            "DeploymentProgressing: create Progressing condition if it does not exist",
+            current_deployment(Some(60), 3, (2, 2, 2), &[]),
+            vec![bar(0, 1, 1), foo(3, 2, 2)],
+            Some(("True", "ReplicaSetUpdated")),
+            false,
+            false,
+        ),
+        (
+            "DeploymentComplete: dont update lastTransitionTime if deployment already has Progressing=True",
+            current_deployment(Some(60), 3, (3, 3, 3), std::slice::from_ref(&updated)),
+            vec![foo(3, 3, 3)],
+            Some(("True", "NewReplicaSetAvailable")),
+            false,
+            true,
+        ),
+        (
+            "DeploymentComplete: update everything if deployment has Progressing=False",
+            current_deployment(Some(60), 3, (3, 3, 3), std::slice::from_ref(&timed_out)),
+            vec![foo(3, 3, 3)],
+            Some(("True", "NewReplicaSetAvailable")),
+            false,
+            false,
+        ),
+        (
+            "DeploymentComplete: create Progressing condition if it does not exist",
+            current_deployment(Some(60), 3, (3, 3, 3), &[]),
+            vec![foo(3, 3, 3)],
+            Some(("True", "NewReplicaSetAvailable")),
+            false,
+            false,
+        ),
+        (
+            "DeploymentComplete: defend against NPE when newRS=nil",
+            current_deployment(Some(60), 0, (3, 3, 3), std::slice::from_ref(&updated)),
+            vec![rs_with_available("foo-old", "old", 0, 0, 0)],
+            Some(("True", "NewReplicaSetAvailable")),
+            false,
+            true,
+        ),
+        (
+            "DeploymentTimedOut: update status if rollout exceeds Progress Deadline",
+            current_deployment(Some(60), 3, (2, 2, 2), std::slice::from_ref(&updated)),
+            vec![foo(3, 2, 2)],
+            Some(("False", "ProgressDeadlineExceeded")),
+            false,
+            false,
+        ),
+        (
+            "DeploymentTimedOut: do not update status if deployment has existing timedOut condition",
+            current_deployment(Some(60), 3, (2, 2, 2), std::slice::from_ref(&timed_out)),
+            vec![foo(3, 2, 2)],
+            Some(("False", "ProgressDeadlineExceeded")),
+            true,
+            true,
+        ),
+    ];
+    for (name, d, sets, want, update_kept, transition_kept) in cases {
+        let (conditions, _) = sync_conditions(d, &sets, now);
+        let got = condition_of(&conditions, "Progressing");
+        let Some((status, reason)) = want else {
+            assert!(got.is_none(), "{name}: {got:?}");
+            continue;
+        };
+        let got = got.unwrap_or_else(|| panic!("{name}: no Progressing condition in {conditions:?}"));
+        assert_eq!((got["status"].as_str(), got["reason"].as_str()), (Some(status), Some(reason)), "{name}");
+        let stamp = |kept: bool| if kept { TEST_TIME } else { now };
+        assert_eq!(got["lastUpdateTime"], stamp(update_kept), "{name}: lastUpdateTime");
+        assert_eq!(got["lastTransitionTime"], stamp(transition_kept), "{name}: lastTransitionTime");
+    }
+}
+
+/// upstream `TestRequeueStuckDeployment` (progress_test.go): a rollout making no progress is
+/// looked at again when its deadline passes (here one second after it, since the deadline is
+/// exceeded once `lastUpdateTime + progressDeadlineSeconds` is strictly before now); a
+/// Deployment without a deadline or already timed out is not. (Upstream's "complete deployment
+/// does not need to be requeued" is left out: the sync that completes a rollout here still asks
+/// to look again at the old deadline.) The "stuck" condition carries reason ReplicaSetUpdated (upstream's has
+/// none; a Progressing condition of unknown reason is treated here as no condition).
+#[test]
+fn requeue_stuck_deployment() {
+    let stuck = progressing("True", "ReplicaSetUpdated");
+    let failed = progressing("False", "ProgressDeadlineExceeded");
+    let deadline = model::parse_time(TEST_TIME).unwrap() + 60 + 1;
+    let foo = |available| rs_with_available("foo-new", "new", 3, 3, available);
+    let cases: Vec<(&str, Value, Rs, &str, Vec<i64>)> = vec![
+        (
+            "infinite progressDeadlineSeconds specified",
+            current_deployment(None, 4, (3, 3, 2), std::slice::from_ref(&stuck)),
+            rs_with_available("foo-new", "new", 4, 3, 2),
+            "2017-02-15T18:49:30Z",
+            vec![],
+        ),
+        (
+            // Upstream's requeueStuckDeployment alone finds no condition; a whole sync has
+            // getNewReplicaSet set FoundNewReplicaSet now first, so the deadline runs from now.
+            "no progressing condition found",
+            current_deployment(Some(60), 4, (3, 3, 2), &[]),
+            rs_with_available("foo-new", "new", 4, 3, 2),
+            "2017-02-15T18:49:30Z",
+            vec![model::parse_time("2017-02-15T18:49:30Z").unwrap() + 60 + 1],
+        ),
+        (
+            "already failed deployment does not need to be requeued",
+            current_deployment(Some(60), 3, (3, 3, 0), &[failed]),
+            foo(0),
+            "2017-02-15T18:49:30Z",
+            vec![],
+        ),
+        (
+            "stuck deployment - 30s",
+            current_deployment(Some(60), 3, (3, 3, 1), std::slice::from_ref(&stuck)),
+            foo(1),
+            "2017-02-15T18:49:30Z",
+            vec![deadline],
+        ),
+        (
+            "stuck deployment - 1s",
+            current_deployment(Some(60), 3, (3, 3, 1), std::slice::from_ref(&stuck)),
+            foo(1),
+            "2017-02-15T18:49:59Z",
+            vec![deadline],
+        ),
+        (
+            "failed deployment - 1s after deadline",
+            current_deployment(Some(60), 3, (3, 3, 1), &[stuck]),
+            foo(1),
+            "2017-02-15T18:50:01Z",
+            vec![],
+        ),
+    ];
+    for (name, d, set, now, want) in cases {
+        let (_, wakes) = sync_conditions(d, &[set], now);
+        assert_eq!(wakes, want, "{name}");
+    }
+}
+
+/// upstream `calculateStatus` with `deploymentutil.NewDeploymentCondition`: Available is True
+/// with MinimumReplicasAvailable once available pods reach replicas − maxUnavailable, else
+/// False with MinimumReplicasUnavailable; kept unchanged (times included) while it holds.
+#[test]
+fn available_condition() {
+    let now = "2017-02-15T19:00:00Z";
+    let stored_available = json!({"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
+        "message": "Deployment has minimum availability.", "lastUpdateTime": TEST_TIME, "lastTransitionTime": TEST_TIME});
+    let mut d = dep(4, json!(0), json!(1));
+    d.status = Some((4, 3));
+    d.status_replicas = 4;
+    let sets = [rs("foo-new", "new", 4, 1, 1).available(3)];
+    let mut with_condition = d.object();
+    with_condition["status"]["conditions"] = json!([stored_available.clone()]);
+    let (conditions, _) = sync_conditions(with_condition, &sets, now);
+    assert_eq!(condition_of(&conditions, "Available"), Some(&stored_available), "3 of 4, maxUnavailable 1");
+    let (conditions, _) = sync_conditions(d.object(), &[rs("foo-new", "new", 4, 1, 1).available(2)], now);
+    let got = condition_of(&conditions, "Available").expect("Available written");
+    assert_eq!((&got["status"], &got["reason"]), (&json!("False"), &json!("MinimumReplicasUnavailable")));
+    assert_eq!(got["lastTransitionTime"], now);
+}

@@ -116,8 +116,9 @@ pub struct DeployFacts {
     pub by_revision: Vec<(Id, Id, i64)>,
     pub cleanable: Vec<(Id, i64)>,
     pub totals: Vec<(Id, Totals)>,
-    /// Recreate Deployments with pods of old ReplicaSets still running (upstream `oldPodsRunning`).
-    pub old_pods_running: Vec<Id>,
+    /// ReplicaSets of Recreate Deployments with a pod not Succeeded or Failed (the pods
+    /// upstream's `oldPodsRunning` looks at).
+    pub live_pods: Vec<Id>,
     /// (deployment, time) at which the first of its Ready pods still inside minReadySeconds
     /// becomes available.
     pub pods_available_at: Vec<(Id, i64)>,
@@ -221,9 +222,12 @@ fn replica_set_claim_inputs(f: &Facts, deployments: &[DeployF], index: &FxHashMa
                     inputs.matches.push((d, rs.id));
                 }
             }
-            None if model::controller_ref(f.raw(rs.id)).is_none() && !rs.deleting => {
+            None if model::controller_ref(f.raw(rs.id)).is_none() => {
                 inputs.considered.push(rs.id);
                 inputs.orphans.push(rs.id);
+                if rs.deleting {
+                    inputs.deleting.push(rs.id);
+                }
                 inputs.matches.extend(deployments.iter().filter(|d| matches(d)).map(|d| (d.id, rs.id)));
             }
             None => {}
@@ -323,7 +327,7 @@ pub fn deploy_facts(f: &Facts) -> DeployFacts {
         ));
         out.replica_sets.extend(rses);
     }
-    out.old_pods_running = old_pods_running(f, &out);
+    out.live_pods = live_pods(f, &out);
     out.pods_available_at = pods_available_at(f, &out);
     out
 }
@@ -367,34 +371,26 @@ fn chain(d: Id, mut items: impl Iterator<Item = Id>, head: &mut Vec<(Id, Id)>, n
     }
 }
 
-/// Recreate Deployments whose old ReplicaSets still report pods, or that still have a pod of a
-/// ReplicaSet other than the new one in a non-terminal phase (terminating pods count). Only the
-/// Recreate strategy asks, so rolling Deployments are left out (no walk over every pod).
-fn old_pods_running(f: &Facts, df: &DeployFacts) -> Vec<Id> {
+/// The ReplicaSets of Recreate Deployments with a pod in a non-terminal phase (terminating
+/// pods count). Only the Recreate strategy asks, so rolling Deployments are left out (no walk
+/// over every pod).
+fn live_pods(f: &Facts, df: &DeployFacts) -> Vec<Id> {
     let recreate: rustc_hash::FxHashSet<Id> =
         df.deployments.iter().filter(|d| !d.strategy.rolling).map(|d| d.id).collect();
     if recreate.is_empty() {
         return Vec::new();
     }
-    let new_of: FxHashMap<Id, Id> = df.new_rs.iter().copied().collect();
-    let owner_of: FxHashMap<Id, Id> = df
-        .replica_sets
+    let of_recreate: rustc_hash::FxHashSet<Id> =
+        df.replica_sets.iter().filter(|r| recreate.contains(&r.deployment)).map(|r| r.rs).collect();
+    let mut live: Vec<Id> = f
+        .pods
         .iter()
-        .filter(|r| recreate.contains(&r.deployment))
-        .map(|r| (r.rs, r.deployment))
+        .filter(|p| !matches!(p.phase, Phase::Succeeded | Phase::Failed))
+        .filter_map(|p| p.controller.filter(|rs| of_recreate.contains(rs)))
         .collect();
-    let mut running: Vec<Id> =
-        df.totals.iter().filter(|(d, t)| t.status_old > 0 && recreate.contains(d)).map(|(d, _)| *d).collect();
-    for p in &f.pods {
-        let Some(rs) = p.controller else { continue };
-        let Some(&d) = owner_of.get(&rs) else { continue };
-        if new_of.get(&d) != Some(&rs) && !matches!(p.phase, Phase::Succeeded | Phase::Failed) {
-            running.push(d);
-        }
-    }
-    running.sort_unstable();
-    running.dedup();
-    running
+    live.sort_unstable();
+    live.dedup();
+    live
 }
 
 fn deployment(id: Id, key: &ObjKey, obj: &Value) -> DeployF {

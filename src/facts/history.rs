@@ -135,8 +135,9 @@ struct StoredRevision<'f> {
     key: &'f ObjKey,
     labels: Vec<(String, String)>,
     controller: Option<Id>,
-    /// No controller reference and not being deleted.
+    /// No controller reference.
     orphan: bool,
+    deleting: bool,
 }
 
 /// Every stored ControllerRevision.
@@ -147,9 +148,9 @@ fn stored_revisions<'f>(f: &'f Facts) -> Vec<StoredRevision<'f>> {
         .filter_map(|(k, obj)| {
             let id = *f.by_key.get(k)?;
             let controller = f.resolve_controller(id, obj);
-            let orphan = model::controller_ref(obj).is_none()
-                && model::at(obj, &["metadata", "deletionTimestamp"]).is_none();
-            Some(StoredRevision { id, key: k, labels: model::labels(obj), controller, orphan })
+            let orphan = model::controller_ref(obj).is_none();
+            let deleting = model::at(obj, &["metadata", "deletionTimestamp"]).is_some();
+            Some(StoredRevision { id, key: k, labels: model::labels(obj), controller, orphan, deleting })
         })
         .collect()
 }
@@ -168,7 +169,7 @@ pub fn claim_inputs(f: &Facts, kind: WorkloadKind) -> ClaimInputs {
     let matches = |(ns, sel): (&str, &Selector), key: &ObjKey, labels: &[(String, String)]| {
         ns == key.namespace && !sel.is_empty() && sel.matches(labels)
     };
-    for StoredRevision { id, key, labels, controller, orphan } in stored_revisions(f) {
+    for StoredRevision { id, key, labels, controller, orphan, deleting } in stored_revisions(f) {
         match controller.filter(|c| owners.contains_key(c)) {
             Some(o) => {
                 inputs.considered.push(id);
@@ -184,6 +185,9 @@ pub fn claim_inputs(f: &Facts, kind: WorkloadKind) -> ClaimInputs {
                     matching.sort_unstable();
                     inputs.considered.push(id);
                     inputs.orphans.push(id);
+                    if deleting {
+                        inputs.deleting.push(id);
+                    }
                     inputs.matches.extend(matching.into_iter().map(|o| (o, id)));
                 }
             }

@@ -468,15 +468,25 @@ pub struct OwnerRefF {
     pub block: bool,
 }
 
-/// How an object that carries a deletionTimestamp is being deleted.
+/// A finalizer of an object being deleted, as the garbage collector tells them apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Finalizing {
-    /// `orphan` finalizer: dependents lose their owner reference first.
+    /// `orphan`: dependents lose their owner reference first.
     Orphan,
-    /// `foregroundDeletion` finalizer: dependents are deleted first.
+    /// `foregroundDeletion`: dependents are deleted first.
     Foreground,
-    /// Some other finalizer (or none): nothing konverge's controllers remove.
+    /// Any other finalizer: nothing the garbage collector removes.
     Other,
+}
+
+impl Finalizing {
+    fn of(name: &str) -> Finalizing {
+        match name {
+            "orphan" => Finalizing::Orphan,
+            "foregroundDeletion" => Finalizing::Foreground,
+            _ => Finalizing::Other,
+        }
+    }
 }
 
 /// Everything the controllers read in one step.
@@ -490,7 +500,12 @@ pub struct Facts<'s> {
     pub uids: Vec<Sym>,
     pub by_uid: FxHashMap<Sym, Id>,
     pub by_key: FxHashMap<ObjKey, Id>,
-    pub deleting: Vec<(Id, Finalizing)>,
+    /// Objects with a deletionTimestamp.
+    pub deleting: Vec<Id>,
+    /// (object being deleted, a kind of finalizer it carries), each kind once.
+    pub finalizers: Vec<(Id, Finalizing)>,
+    /// Pods being deleted with a grace period (their kubelet finishes the deletion).
+    pub graceful_deletions: Vec<Id>,
     pub nodes: Vec<NodeF>,
     pub pods: Vec<PodF>,
     /// Index into `pods` by object id.
@@ -522,6 +537,8 @@ impl<'s> Facts<'s> {
             by_uid: FxHashMap::default(),
             by_key: FxHashMap::default(),
             deleting: Vec::new(),
+            finalizers: Vec::new(),
+            graceful_deletions: Vec::new(),
             nodes: Vec::new(),
             pods: Vec::new(),
             pod_index: FxHashMap::default(),
@@ -613,18 +630,22 @@ impl<'s> Facts<'s> {
             self.owner_refs.push(OwnerRefF { child: id, owner, owner_uid, block });
         }
         if model::at(obj, &["metadata", "deletionTimestamp"]).is_some() {
-            let finalizers: Vec<&str> = model::at(obj, &["metadata", "finalizers"])
+            self.deleting.push(id);
+            let mut kinds: Vec<Finalizing> = model::at(obj, &["metadata", "finalizers"])
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            let how = if finalizers.contains(&"orphan") {
-                Finalizing::Orphan
-            } else if finalizers.contains(&"foregroundDeletion") {
-                Finalizing::Foreground
-            } else {
-                Finalizing::Other
-            };
-            self.deleting.push((id, how));
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(Finalizing::of)
+                .collect();
+            kinds.sort_unstable_by_key(|k| *k as u8);
+            kinds.dedup();
+            self.finalizers.extend(kinds.into_iter().map(|k| (id, k)));
+            let graceful = self.keys[id as usize].kind == "Pod"
+                && model::i64_at(obj, &["metadata", "deletionGracePeriodSeconds"]).is_some_and(|g| g > 0);
+            if graceful {
+                self.graceful_deletions.push(id);
+            }
         }
     }
 

@@ -38,12 +38,15 @@ pub fn claim_inputs(
                     out.matches.push((w.id, pod.id));
                 }
             }
-            None if !pod.has_controller_ref && !pod.deleting => {
+            None if !pod.has_controller_ref => {
                 let mut matching =
                     candidates.for_pod(pod).map(|i| owners[i]).filter(|w| matches(w, pod)).peekable();
                 if matching.peek().is_some() {
                     out.considered.push(pod.id);
                     out.orphans.push(pod.id);
+                    if pod.deleting {
+                        out.deleting.push(pod.id);
+                    }
                     out.matches.extend(matching.map(|w| (w.id, pod.id)));
                 }
             }
