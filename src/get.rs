@@ -468,47 +468,52 @@ mod tests {
     use super::*;
 
     #[test]
-    fn field_selectors_match_and_refuse_like_the_api_server() {
+    fn field_selectors_match_and_refuse_like_the_api_server() -> Result<()> {
         let pod = json!({"kind": "Pod", "metadata": {"name": "a", "namespace": "default"},
                          "spec": {"nodeName": "n1"}, "status": {"phase": "Running"}});
-        let sel = FieldSelector::parse("status.phase=Running,spec.nodeName!=n2").unwrap();
+        let sel = FieldSelector::parse("status.phase=Running,spec.nodeName!=n2")?;
         assert!(sel.matches(&pod));
-        assert!(!FieldSelector::parse("status.phase==Pending").unwrap().matches(&pod));
-        assert!(FieldSelector::parse("spec.hostNetwork=false").unwrap().matches(&pod));
-        let info = model::kind_info("Deployment").unwrap();
-        let err = FieldSelector::parse("status.phase=Running").unwrap().check(info).unwrap_err().to_string();
+        assert!(!FieldSelector::parse("status.phase==Pending")?.matches(&pod));
+        assert!(FieldSelector::parse("spec.hostNetwork=false")?.matches(&pod));
+        let info = model::kind_info("Deployment").ok_or_else(|| anyhow!("no Deployment kind"))?;
+        let err = FieldSelector::parse("status.phase=Running")?.check(info).unwrap_err().to_string();
         assert!(err.ends_with("field label not supported: status.phase"), "{err}");
         assert!(FieldSelector::parse("oops").is_err());
+        Ok(())
     }
 
     #[test]
-    fn custom_columns_specs_and_files() {
-        let cols = columns_spec("Name:metadata.name,Image:spec.containers[0].image").unwrap();
+    fn custom_columns_specs_and_files() -> Result<()> {
+        let cols =
+            columns_spec("Name:metadata.name,Image:spec.containers[0].image").map_err(|e| anyhow!(e))?;
         assert_eq!(cols.iter().map(|(h, _)| h.as_str()).collect::<Vec<_>>(), ["Name", "Image"]);
         assert!(columns_spec("Name").is_err());
-        let cols = columns_file("NAME   RSRC\nmetadata.name   metadata.resourceVersion\n").unwrap();
+        let cols = columns_file("NAME   RSRC\nmetadata.name   metadata.resourceVersion\n")
+            .map_err(|e| anyhow!(e))?;
         assert_eq!(cols.len(), 2);
         assert!(columns_file("A B\n.x\n").is_err());
         assert!(matches!(Output::parse("wide"), Ok(Output::Wide)));
         assert!(Output::parse("table").is_err());
         assert!(Output::parse("jsonpath=").is_err());
+        Ok(())
     }
 
     #[test]
-    fn argument_forms() {
+    fn argument_forms() -> Result<()> {
         let resolve = |t: &str| model::resolve_kind(t).ok_or_else(|| anyhow!("unknown {t}"));
         let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let (r, several) = requests(&args(&["rs,deploy"]), resolve).unwrap();
+        let (r, several) = requests(&args(&["rs,deploy"]), resolve)?;
         assert_eq!(r.iter().map(|r| r.info.kind).collect::<Vec<_>>(), ["ReplicaSet", "Deployment"]);
         assert!(several);
-        let (r, several) = requests(&args(&["deploy/x", "rs/y", "deploy/z"]), resolve).unwrap();
+        let (r, several) = requests(&args(&["deploy/x", "rs/y", "deploy/z"]), resolve)?;
         assert_eq!(r.len(), 2);
         assert_eq!(r[0].names, ["x", "z"]);
         assert!(several);
-        let (r, several) = requests(&args(&["pods", "a", "b"]), resolve).unwrap();
+        let (r, several) = requests(&args(&["pods", "a", "b"]), resolve)?;
         assert_eq!((r.len(), r[0].names.len(), several), (1, 2, false));
-        let (r, _) = requests(&args(&["all"]), resolve).unwrap();
+        let (r, _) = requests(&args(&["all"]), resolve)?;
         assert_eq!(r.len(), ALL_CATEGORY.len());
         assert!(requests(&args(&["pod/x", "y"]), resolve).is_err());
+        Ok(())
     }
 }

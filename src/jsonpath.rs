@@ -1199,10 +1199,10 @@ mod tests {
     }
 
     #[test]
-    fn relaxed_paths_and_orders() {
+    fn relaxed_paths_and_orders() -> Result<(), String> {
         let pod = json!({"metadata": {"name": "p"}});
         for path in [".metadata.name", "metadata.name", "{.metadata.name}", "{metadata.name}"] {
-            assert_eq!(Template::parse_relaxed(path).unwrap().execute(&pod, true).unwrap(), "p", "{path}");
+            assert_eq!(Template::parse_relaxed(path)?.execute(&pod, true)?, "p", "{path}");
         }
         assert!(Template::parse_relaxed("{a}{b}").is_err());
         assert_eq!(natural_order("pod-2", "pod-10"), Ordering::Less);
@@ -1210,5 +1210,6 @@ mod tests {
         assert_eq!(sort_order(&json!("500m"), &json!("2")), Ordering::Less);
         assert_eq!(sort_order(&json!(10), &json!(9)), Ordering::Greater);
         assert_eq!(go_text(&json!({"b": [1, "x"], "a": null})), "map[a:<nil> b:[1 x]]");
+        Ok(())
     }
 }
