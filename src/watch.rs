@@ -283,11 +283,11 @@ pub fn replay(state: &State, q: &Query) -> Result<String> {
         return Err(crate::get::not_found(q.info, name));
     }
     let namespaced = q.namespace.is_none() && q.info.namespaced;
+    // Rows keep the `-o wide` cells; the default columns are their first ones.
+    let columns = printers::rows(kind, &[], 0, q.wide, false, false).swap_remove(0).len();
     let line = |event: Option<EventType>, r: &Row| {
         let mut cells = r.cells.clone();
-        if !q.wide {
-            cells.truncate(printers::rows(kind, &[], 0, false, false, false)[0].len());
-        }
+        cells.truncate(columns);
         if namespaced {
             cells.insert(0, r.key.namespace.clone());
         }
