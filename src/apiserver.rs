@@ -187,6 +187,10 @@ impl<'a> ApiServer<'a> {
         crate::defaults::apply(&mut obj);
         if kind == "Pod" {
             default_pod(&mut obj);
+            crate::priority::admit_pod(&crate::priority::classes(self.state), &mut obj)?;
+        }
+        if kind == "PriorityClass" {
+            crate::priority::admit_class(&crate::priority::classes(self.state), &obj)?;
         }
         admit_storage(self.state, &kind, &mut obj);
         crate::defaults::on_create(&kind, &mut obj, &self.state.objects);
@@ -262,7 +266,10 @@ impl<'a> ApiServer<'a> {
         let now = model::fmt_time(self.state.now);
         let patch = json!({
             "spec": {"nodeName": node},
-            "status": {"conditions": [{"type": "PodScheduled", "status": "True", "lastTransitionTime": now}]},
+            "status": {
+                "conditions": [{"type": "PodScheduled", "status": "True", "lastTransitionTime": now}],
+                "nominatedNodeName": null,
+            },
         });
         self.patch(pod, &patch, &Precondition::None)?;
         Ok(Admitted { key: pod.clone(), detail: Some(node.to_string()) })

@@ -26,6 +26,8 @@ pub mod namespace;
 pub mod node_lifecycle;
 #[path = "../rules/node_selector.rs"]
 pub mod node_selector;
+#[path = "../rules/preemption.rs"]
+pub mod preemption;
 #[path = "../rules/provisioner.rs"]
 pub mod provisioner;
 #[path = "../rules/replicaset.rs"]

@@ -25,6 +25,7 @@ pub mod namespaces;
 pub mod ordering;
 pub mod podtemplate;
 pub mod printers;
+pub mod priority;
 pub mod quantity;
 pub mod render;
 pub mod rollout;
