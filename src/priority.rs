@@ -162,3 +162,144 @@ pub fn admit_manifests<'a>(state: &State, new: impl Iterator<Item = &'a Value>) 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn class(name: &str, value: i64, global_default: bool, policy: Option<&str>) -> Class {
+        Class {
+            name: name.into(),
+            value,
+            global_default,
+            preemption_policy: policy.unwrap_or(PREEMPT_LOWER_PRIORITY).into(),
+        }
+    }
+
+    fn default1() -> Class {
+        class("default1", 1000, true, None)
+    }
+    fn default2() -> Class {
+        class("default2", 2000, true, None)
+    }
+    fn nondefault1() -> Class {
+        class("nondefault1", 2000, false, None)
+    }
+    fn system_cluster_critical() -> Class {
+        class("system-cluster-critical", SYSTEM_CRITICAL, false, None)
+    }
+    fn preemption_policy_class() -> Class {
+        class("nopreemptionpolicy", 2000, true, Some(PREEMPT_LOWER_PRIORITY))
+    }
+
+    fn pod(class: &str, priority: Option<i64>, policy: Option<&str>) -> Value {
+        let mut p = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "namespace"},
+                           "spec": {"containers": [{"name": "container"}]}});
+        if !class.is_empty() {
+            p["spec"]["priorityClassName"] = json!(class);
+        }
+        if let Some(v) = priority {
+            p["spec"]["priority"] = json!(v);
+        }
+        if let Some(v) = policy {
+            p["spec"]["preemptionPolicy"] = json!(v);
+        }
+        p
+    }
+
+    /// Admit `pod` against `classes`: the priority and policy written, or the refusal.
+    fn admit(classes: &[Class], mut pod: Value) -> Result<(i64, String), String> {
+        admit_pod(classes, &mut pod)?;
+        Ok((
+            model::i64_at(&pod, &["spec", "priority"]).unwrap_or(-1),
+            model::str_at(&pod, &["spec", "preemptionPolicy"]).to_string(),
+        ))
+    }
+
+    /// Upstream `TestPodAdmission` (plugin/pkg/admission/priority/admission_test.go), case by
+    /// case (the mirror-pod cases behave as the plain ones here: konverge has no static pods).
+    #[test]
+    fn pod_admission_like_upstream() {
+        let lower = PREEMPT_LOWER_PRIORITY.to_string();
+        // "Pod with priority class"
+        assert_eq!(admit(&[default1(), nondefault1()], pod("default1", None, None)), Ok((1000, lower.clone())));
+        // "Pod without priority class"
+        assert_eq!(admit(&[default1()], pod("", None, None)), Ok((1000, lower.clone())));
+        // "pod without priority class and no existing priority class"
+        assert_eq!(admit(&[], pod("", None, None)), Ok((0, lower.clone())));
+        // "pod without priority class and no default class"
+        assert_eq!(admit(&[nondefault1()], pod("", None, None)), Ok((0, lower.clone())));
+        // "pod with a system priority class"
+        assert_eq!(
+            admit(&[system_cluster_critical()], pod("system-cluster-critical", None, None)),
+            Ok((SYSTEM_CRITICAL, lower.clone()))
+        );
+        // "Pod with non-existing priority class"
+        assert_eq!(
+            admit(&[default1(), nondefault1()], pod("non-existing", None, None)),
+            Err("pods \"p\" is forbidden: no PriorityClass with name non-existing was found".into())
+        );
+        // "pod with integer priority": its class does not exist.
+        assert!(admit(&[], pod("default1", Some(1000), None)).is_err());
+        // "pod with priority that matches computed priority"
+        assert_eq!(admit(&[nondefault1()], pod("", Some(0), None)), Ok((0, lower.clone())));
+        // "pod with priority that matches default priority"
+        assert_eq!(admit(&[default2()], pod("", Some(2000), None)), Ok((2000, lower.clone())));
+        // "pod with priority that matches resolved priority"
+        assert_eq!(
+            admit(&[system_cluster_critical()], pod("system-cluster-critical", Some(SYSTEM_CRITICAL), None)),
+            Ok((SYSTEM_CRITICAL, lower.clone()))
+        );
+        // "pod with nil preemtpion policy"
+        assert_eq!(
+            admit(&[preemption_policy_class()], pod("nopreemptionpolicy", Some(2000), None)),
+            Ok((2000, lower.clone()))
+        );
+        // "pod with preemtpion policy that matches resolved preemtpion policy"
+        assert_eq!(
+            admit(&[preemption_policy_class()], pod("nopreemptionpolicy", Some(2000), Some(PREEMPT_LOWER_PRIORITY))),
+            Ok((2000, lower.clone()))
+        );
+        // "pod with preemtpion policy that does't matches resolved preemtpion policy"
+        assert_eq!(
+            admit(&[preemption_policy_class()], pod("nopreemptionpolicy", Some(2000), Some(PREEMPT_NEVER))),
+            Err("pods \"p\" is forbidden: the string value of PreemptionPolicy (Never) must not be provided in pod spec; priority admission controller computed PreemptLowerPriority from the given PriorityClass name".into())
+        );
+        // A priority that differs from the class's.
+        assert_eq!(
+            admit(&[default1()], pod("default1", Some(5), None)),
+            Err("pods \"p\" is forbidden: the integer value of priority (5) must not be provided in pod spec; priority admission controller computed 1000 from the given PriorityClass name".into())
+        );
+        // A Never class gives its policy to the pod.
+        assert_eq!(
+            admit(&[class("batch", 10, false, Some(PREEMPT_NEVER))], pod("batch", None, None)),
+            Ok((10, PREEMPT_NEVER.to_string()))
+        );
+    }
+
+    /// Upstream `TestDefaultPriority`: the default is the global default class, the lowest
+    /// value among several, 0 without one.
+    #[test]
+    fn default_priority_like_upstream() {
+        assert_eq!(default_class(&[default1()]).map(|c| c.value), Some(1000));
+        assert_eq!(default_class(&[nondefault1()]), None);
+        assert_eq!(default_class(&[default1(), default2()]).map(|c| c.name.as_str()), Some("default1"));
+        assert_eq!(default_class(&[default2()]).map(|c| c.name.as_str()), Some("default2"));
+    }
+
+    /// Upstream `TestPriorityClassAdmission`: one default class is admitted, a second is
+    /// refused; re-applying the default itself is not a second one.
+    #[test]
+    fn priority_class_admission_like_upstream() {
+        let obj = |name: &str, value: i64| {
+            json!({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
+                   "metadata": {"name": name}, "value": value, "globalDefault": true})
+        };
+        assert_eq!(admit_class(&[], &obj("default1", 1000)), Ok(()));
+        assert_eq!(
+            admit_class(&[default1()], &obj("default2", 2000)),
+            Err("priorityclasses.scheduling.k8s.io \"default2\" is forbidden: PriorityClass default1 is already marked as default. Only one default can exist".into())
+        );
+        assert_eq!(admit_class(&[default1()], &obj("default1", 1000)), Ok(()));
+    }
+}
