@@ -298,12 +298,13 @@ fn nominated_node(f: &Facts, pod: Id, by_name: &FxHashMap<&str, Id>) -> Option<I
 fn terminating_by_preemption(f: &Facts, pod: Id) -> bool {
     f.pod(pod).is_some_and(|p| p.deleting)
         && model::condition(f.raw(pod), "DisruptionTarget").is_some_and(|c| {
-            model::str_at(c, &["status"]) == "True" && model::str_at(c, &["reason"]) == "PreemptionByScheduler"
+            model::str_at(c, &["status"]) == "True"
+                && model::str_at(c, &["reason"]) == "PreemptionByScheduler"
         })
 }
 
-/// `util.MoreImportantPod`'s order key: higher priority, then earlier start (not started:
-/// now), then the pod's key.
+/// A pod's start as `util.GetPodStartTime` reads it (`status.startTime`; not started: now).
+/// `util.MoreImportantPod` orders by higher priority, then earlier start; konverge then by key.
 fn start_time(f: &Facts, p: &crate::facts::PodF) -> i64 {
     if p.started > 0 {
         p.started
@@ -330,7 +331,8 @@ pub fn post_filter(f: &Facts, s: &SchedFacts, failures: &Failures) -> Outcome {
     let mut group_of: FxHashMap<GroupKey, usize> = FxHashMap::default();
     for &(pod, class) in &queue {
         let Some(p) = f.pod(pod) else { continue };
-        let never = model::str_at(f.raw(pod), &["spec", "preemptionPolicy"]) == crate::priority::PREEMPT_NEVER;
+        let never =
+            model::str_at(f.raw(pod), &["spec", "preemptionPolicy"]) == crate::priority::PREEMPT_NEVER;
         let key = (class, p.priority, never, nominated_node(f, pod, &by_name));
         let g = *group_of.entry(key).or_insert_with(|| {
             groups.push((key, Vec::new()));
@@ -367,7 +369,9 @@ pub fn post_filter(f: &Facts, s: &SchedFacts, failures: &Failures) -> Outcome {
         v
     };
     let mut by_node: FxHashMap<Id, Vec<&crate::facts::PodF>> = FxHashMap::default();
-    for p in f.pods.iter().filter(|p| p.priority < top && !matches!(p.phase, Phase::Succeeded | Phase::Failed)) {
+    for p in
+        f.pods.iter().filter(|p| p.priority < top && !matches!(p.phase, Phase::Succeeded | Phase::Failed))
+    {
         if let Some(n) = node_of(p) {
             by_node.entry(n).or_default().push(p);
         }
@@ -376,7 +380,9 @@ pub fn post_filter(f: &Facts, s: &SchedFacts, failures: &Failures) -> Outcome {
     chains.sort_unstable_by_key(|c| c.0);
     for (n, pods) in &mut chains {
         pods.sort_by(|a, b| {
-            (-a.priority, start_time(f, a)).cmp(&(-b.priority, start_time(f, b))).then_with(|| f.key(a.id).cmp(f.key(b.id)))
+            (-a.priority, start_time(f, a))
+                .cmp(&(-b.priority, start_time(f, b)))
+                .then_with(|| f.key(a.id).cmp(f.key(b.id)))
         });
         let mut suffix = vec![0i64; names.len() + 1];
         for (i, p) in pods.iter().enumerate().rev() {
@@ -408,18 +414,30 @@ pub fn post_filter(f: &Facts, s: &SchedFacts, failures: &Failures) -> Outcome {
         rt.extend([victims::Want(g, pods_slot, 1)]);
         rt.extend(c.host_ports.iter().map(|hp| victims::GroupPort(g, hp.ip, hp.protocol, hp.port)));
     }
-    if groups.iter().any(|((class, ..), _)| s.classes.get(*class as usize).is_some_and(|c| !c.host_ports.is_empty())) {
+    if groups
+        .iter()
+        .any(|((class, ..), _)| s.classes.get(*class as usize).is_some_and(|c| !c.host_ports.is_empty()))
+    {
         rt.extend([victims::BindAll(f.syms.get(sched::BIND_ALL).unwrap_or(u32::MAX))]);
-        for p in f.pods.iter().filter(|p| !p.host_ports.is_empty() && !matches!(p.phase, Phase::Succeeded | Phase::Failed)) {
+        for p in f
+            .pods
+            .iter()
+            .filter(|p| !p.host_ports.is_empty() && !matches!(p.phase, Phase::Succeeded | Phase::Failed))
+        {
             let Some(n) = node_of(p) else { continue };
-            rt.extend(p.host_ports.iter().map(|hp| victims::PodPort(p.id, n, p.priority, hp.ip, hp.protocol, hp.port)));
+            rt.extend(
+                p.host_ports
+                    .iter()
+                    .map(|hp| victims::PodPort(p.id, n, p.priority, hp.ip, hp.protocol, hp.port)),
+            );
         }
     }
     let (waits, eligible, potential, not_rechecked, no_victims, port_blocked, short, victim_rows, candidates) =
         rt.run_with_hasher::<FxBuildHasher>();
 
     // Aggregates pickOneNodeForPreemption compares, per candidate.
-    let candidates: FxHashSet<(u32, Id)> = candidates.into_iter().map(|victims::Candidate(g, n)| (g, n)).collect();
+    let candidates: FxHashSet<(u32, Id)> =
+        candidates.into_iter().map(|victims::Candidate(g, n)| (g, n)).collect();
     let mut chosen: FxHashMap<(u32, Id), Vec<&crate::facts::PodF>> = FxHashMap::default();
     for victims::Victim(g, n, v) in victim_rows {
         if candidates.contains(&(g, n)) {
@@ -436,7 +454,9 @@ pub fn post_filter(f: &Facts, s: &SchedFacts, failures: &Failures) -> Outcome {
     let mut picker = pick::Crepe::new();
     for ((g, n), victims) in &mut chosen {
         victims.sort_by(|a, b| {
-            (-a.priority, start_time(f, a)).cmp(&(-b.priority, start_time(f, b))).then_with(|| f.key(a.id).cmp(f.key(b.id)))
+            (-a.priority, start_time(f, a))
+                .cmp(&(-b.priority, start_time(f, b)))
+                .then_with(|| f.key(a.id).cmp(f.key(b.id)))
         });
         let summary = victim_summary(f, victims);
         let rank = name_rank.get(n).copied().unwrap_or(0);
@@ -450,10 +470,12 @@ pub fn post_filter(f: &Facts, s: &SchedFacts, failures: &Failures) -> Outcome {
     let waits: FxHashSet<u32> = waits.into_iter().map(|victims::WaitsForVictims(g)| g).collect();
     let eligible: FxHashSet<u32> = eligible.into_iter().map(|victims::Eligible(g)| g).collect();
     let best: FxHashSet<u32> = best.into_iter().map(|pick::Best(g, _)| g).collect();
-    let potential: FxHashSet<(u32, Id)> = potential.into_iter().map(|victims::Potential(g, n)| (g, n)).collect();
+    let potential: FxHashSet<(u32, Id)> =
+        potential.into_iter().map(|victims::Potential(g, n)| (g, n)).collect();
     let not_rechecked: FxHashSet<(u32, Id)> =
         not_rechecked.into_iter().map(|victims::NotRechecked(g, n)| (g, n)).collect();
-    let no_victims: FxHashSet<(u32, Id)> = no_victims.into_iter().map(|victims::NoVictims(g, n)| (g, n)).collect();
+    let no_victims: FxHashSet<(u32, Id)> =
+        no_victims.into_iter().map(|victims::NoVictims(g, n)| (g, n)).collect();
     let port_blocked: FxHashSet<(u32, Id)> =
         port_blocked.into_iter().map(|victims::PortBlocked(g, n)| (g, n)).collect();
     let short: FxHashSet<(u32, Id, u32)> =
@@ -569,8 +591,17 @@ fn preempt_victims(f: &Facts, preemptor: Id, node: &str, victims: &[&crate::fact
             why.clone(),
         ));
         out.push(
-            Action::new(Change::Delete { key: key.clone(), propagation: Propagation::Background }, super::scheduler::NAME, why)
-                .with_event(key, EventType::Normal, "Preempted", format!("Preempted by pod {uid} on node {node}")),
+            Action::new(
+                Change::Delete { key: key.clone(), propagation: Propagation::Background },
+                super::scheduler::NAME,
+                why,
+            )
+            .with_event(
+                key,
+                EventType::Normal,
+                "Preempted",
+                format!("Preempted by pod {uid} on node {node}"),
+            ),
         );
     }
     out

@@ -60,6 +60,10 @@
 //!   required affinity terms the pod matches; a node scores the sum over the keys it carries,
 //!   normalized min–max to 0–100 over the nodes the pod passes the filters on.
 //!
+//! PostFilter: a class that fits nowhere goes to DefaultPreemption ([`preemption`]), whose
+//! words end the FailedScheduling message and whose victims, nomination and events the step
+//! proposes. Classes are placed in queue order: the class of the highest-priority pod first.
+//!
 //! ImageLocality (nodes list no images here) adds nothing.
 //! Upstream picks at random among the best totals; konverge takes the highest LeastAllocated in
 //! millionths (the same mean without rounding), then the node name. NodeAffinity's and
@@ -548,7 +552,12 @@ pub mod volume_binding {
             .into_iter()
             .filter_map(|(p, why)| {
                 let suffix = super::preemption::prefilter_suffix(f, p);
-                super::failed_scheduling(f, p, format!("0/{nodes} nodes are available: {why}. {suffix}"), None)
+                super::failed_scheduling(
+                    f,
+                    p,
+                    format!("0/{nodes} nodes are available: {why}. {suffix}"),
+                    None,
+                )
             })
             .collect()
     }
@@ -1202,7 +1211,11 @@ pub fn reconcile(f: &Facts) -> Proposals {
     let diagnosis = Diagnosis::new(f, &s, &filters, &wanted);
     unschedulable.sort_unstable_by_key(|u| f.key(u.0));
     let (fails, not_rechecked) = filters.failures(f, &s, &wanted);
-    let failures = preemption::Failures { pods: unschedulable.iter().map(|u| (u.0, u.1)).collect(), fails, not_rechecked };
+    let failures = preemption::Failures {
+        pods: unschedulable.iter().map(|u| (u.0, u.1)).collect(),
+        fails,
+        not_rechecked,
+    };
     let post = preemption::post_filter(f, &s, &failures);
     for Unschedulable(pod, class) in unschedulable {
         let mut message = diagnosis.message(class);
@@ -1238,7 +1251,11 @@ fn failed_scheduling(f: &Facts, pod: Id, message: String, nominate: Option<&str>
     }
     Some(
         Action::new(
-            Change::Patch { key: pod_key.clone(), patch: json!({ "status": status }), precondition: Precondition::None },
+            Change::Patch {
+                key: pod_key.clone(),
+                patch: json!({ "status": status }),
+                precondition: Precondition::None,
+            },
             NAME,
             message.clone(),
         )
@@ -1486,13 +1503,17 @@ impl Filtered {
             for n in &f.nodes {
                 let node = n.id;
                 let mut fail = |order: u32, status: u8| out.push((id, node, order, status));
-                if self.conflicts.contains(&shape) || (self.pinned.contains(&shape) && !named.contains(&node)) {
+                if self.conflicts.contains(&shape) || (self.pinned.contains(&shape) && !named.contains(&node))
+                {
                     fail(ORDER_PREFILTER, UNRESOLVABLE);
                 }
                 if self.cordoned.contains(&(shape, node)) {
                     fail(ORDER_UNSCHEDULABLE, UNRESOLVABLE);
                 }
-                if n.taints.iter().any(|t| self.untolerated_taints.contains(&(shape, node, t.key, t.value, t.effect))) {
+                if n.taints
+                    .iter()
+                    .any(|t| self.untolerated_taints.contains(&(shape, node, t.key, t.value, t.effect)))
+                {
                     fail(ORDER_TAINTS, UNRESOLVABLE);
                 }
                 if self.affinity_misses.contains(&(shape, node)) {
@@ -1501,7 +1522,9 @@ impl Filtered {
                 if self.port_clashes.contains(&(shape, node)) {
                     fail(ORDER_PORTS, RESOLVABLE);
                 }
-                if self.full.contains(&node) || (0..s.resources.len()).any(|r| self.short.contains(&(shape, node, r as u32))) {
+                if self.full.contains(&node)
+                    || (0..s.resources.len()).any(|r| self.short.contains(&(shape, node, r as u32)))
+                {
                     fail(ORDER_RESOURCES, RESOLVABLE);
                 }
                 if self.spread_missing_key.contains(&(id, node)) {

@@ -62,7 +62,12 @@ pub fn classes(state: &State) -> Vec<Class> {
 }
 
 fn system_class(name: &str, value: i64) -> Class {
-    Class { name: name.into(), value, global_default: false, preemption_policy: PREEMPT_LOWER_PRIORITY.into() }
+    Class {
+        name: name.into(),
+        value,
+        global_default: false,
+        preemption_policy: PREEMPT_LOWER_PRIORITY.into(),
+    }
 }
 
 /// Upstream `getDefaultPriorityClass`: among the global defaults, the lowest value (ties by
@@ -144,7 +149,10 @@ fn forbidden(pod: &Value, why: &str) -> String {
 
 /// The plugin over the objects one apply creates: each new pod and PriorityClass is checked
 /// against the cluster's classes and the classes the same apply creates before it.
-pub fn admit_manifests<'a>(state: &State, new: impl Iterator<Item = &'a Value>) -> Result<(), (usize, String)> {
+pub fn admit_manifests<'a>(
+    state: &State,
+    new: impl Iterator<Item = &'a Value>,
+) -> Result<(), (usize, String)> {
     let mut known = classes(state);
     for (i, obj) in new.enumerate() {
         match model::str_at(obj, &["kind"]) {
@@ -222,7 +230,10 @@ mod tests {
     fn pod_admission_like_upstream() {
         let lower = PREEMPT_LOWER_PRIORITY.to_string();
         // "Pod with priority class"
-        assert_eq!(admit(&[default1(), nondefault1()], pod("default1", None, None)), Ok((1000, lower.clone())));
+        assert_eq!(
+            admit(&[default1(), nondefault1()], pod("default1", None, None)),
+            Ok((1000, lower.clone()))
+        );
         // "Pod without priority class"
         assert_eq!(admit(&[default1()], pod("", None, None)), Ok((1000, lower.clone())));
         // "pod without priority class and no existing priority class"
@@ -257,7 +268,10 @@ mod tests {
         );
         // "pod with preemtpion policy that matches resolved preemtpion policy"
         assert_eq!(
-            admit(&[preemption_policy_class()], pod("nopreemptionpolicy", Some(2000), Some(PREEMPT_LOWER_PRIORITY))),
+            admit(
+                &[preemption_policy_class()],
+                pod("nopreemptionpolicy", Some(2000), Some(PREEMPT_LOWER_PRIORITY))
+            ),
             Ok((2000, lower.clone()))
         );
         // "pod with preemtpion policy that does't matches resolved preemtpion policy"

@@ -125,7 +125,8 @@ fn select_nodes_medium_priority_pod_is_preempted_but_lower_priority_one_stays_as
     };
     let got = preempt(pod("p", HIGH, LARGE), &["node1", "node2"], existing());
     assert_eq!((got.node.as_deref(), got.victims), (Some("node1"), names(&["p1.2"])));
-    let only_node2: Vec<Value> = existing().into_iter().filter(|p| p["spec"]["nodeName"] == "node2").collect();
+    let only_node2: Vec<Value> =
+        existing().into_iter().filter(|p| p["spec"]["nodeName"] == "node2").collect();
     let got = preempt(pod("p", HIGH, LARGE), &["node2"], only_node2);
     assert_eq!((got.node.as_deref(), got.victims), (Some("node2"), names(&["p2"])));
 }
@@ -351,7 +352,8 @@ fn best_candidate_different_priority_same_number_of_victims_different_start_time
 fn a_never_preempting_pod_preempts_nothing_and_says_so() {
     let mut p = pod("p", HIGH, LARGE);
     p["spec"]["preemptionPolicy"] = json!("Never");
-    let got = preempt(p, &["node1"], vec![on("node1", "p1", LOW, LARGE, 0), on("node1", "p2", LOW, LARGE, 0)]);
+    let got =
+        preempt(p, &["node1"], vec![on("node1", "p1", LOW, LARGE, 0), on("node1", "p2", LOW, LARGE, 0)]);
     assert_eq!((got.node, got.victims.len()), (None, 0));
     assert_eq!(
         got.message,
@@ -402,11 +404,18 @@ fn nodes_where_preemption_cannot_help_are_counted_apart() {
 
 #[test]
 fn victims_get_the_disruption_target_condition_and_the_preempted_event() {
-    let actions = run(vec![node("node1"), on("node1", "p1", LOW, LARGE, 0), on("node1", "p2", LOW, SMALL, 0), pod("p", HIGH, LARGE)]);
+    let actions = run(vec![
+        node("node1"),
+        on("node1", "p1", LOW, LARGE, 0),
+        on("node1", "p2", LOW, SMALL, 0),
+        pod("p", HIGH, LARGE),
+    ]);
     let condition = actions
         .iter()
         .find_map(|a| match &a.change {
-            Change::Patch { key, patch, .. } if key.name == "p1" => Some(patch["status"]["conditions"].clone()),
+            Change::Patch { key, patch, .. } if key.name == "p1" => {
+                Some(patch["status"]["conditions"].clone())
+            }
             _ => None,
         })
         .expect("the victim's condition");
@@ -419,7 +428,10 @@ fn victims_get_the_disruption_target_condition_and_the_preempted_event() {
         .find(|a| matches!(&a.change, Change::Delete { key, .. } if key.name == "p1"))
         .expect("the victim is deleted");
     let event = &delete.events[0];
-    assert_eq!((event.reason.as_ref(), event.message.as_str()), ("Preempted", "Preempted by pod p on node node1"));
+    assert_eq!(
+        (event.reason.as_ref(), event.message.as_str()),
+        ("Preempted", "Preempted by pod p on node node1")
+    );
     let got = outcome(actions);
     assert_eq!((got.node.as_deref(), got.victims), (Some("node1"), names(&["p1"])), "p2 is reprieved");
     // Preemption succeeded: the message has no preemption suffix.

@@ -78,7 +78,10 @@ fn schedule(pending: Value, nodes: Vec<Value>, existing: Vec<Value>) -> Result<S
             Change::Bind { pod, node } if pod.name == name => return Ok(node.clone()),
             Change::Patch { key, patch, .. } if key.name == name => {
                 let message = patch["status"]["conditions"][0]["message"].as_str().unwrap_or_default();
-                return Err(message.split_once(" preemption: ").map_or(message, |(filters, _)| filters).to_string());
+                return Err(message
+                    .split_once(" preemption: ")
+                    .map_or(message, |(filters, _)| filters)
+                    .to_string());
             }
             _ => {}
         }

@@ -42,7 +42,8 @@ const FAMILIES: &[&[(&str, KindValidator)]] =
     &[pod::KINDS, workloads::KINDS, node::KINDS, storage::KINDS, job::KINDS, cronjob::KINDS, priority::KINDS];
 
 /// Every kind family's update checks.
-const UPDATE_FAMILIES: &[&[(&str, UpdateValidator)]] = &[workloads::UPDATES, storage::UPDATES, job::UPDATES, priority::UPDATES];
+const UPDATE_FAMILIES: &[&[(&str, UpdateValidator)]] =
+    &[workloads::UPDATES, storage::UPDATES, job::UPDATES, priority::UPDATES];
 
 fn kind_validator(kind: &str) -> Option<KindValidator> {
     FAMILIES.iter().flat_map(|f| f.iter()).find(|(k, _)| *k == kind).map(|(_, v)| *v)

@@ -28,7 +28,10 @@ fn priority_class(obj: &Value) -> Result<(), FieldError> {
             );
         }
     } else if value > HIGHEST_USER_DEFINABLE {
-        return forbidden("value", &format!("maximum allowed value of a user defined priority is {HIGHEST_USER_DEFINABLE}"));
+        return forbidden(
+            "value",
+            &format!("maximum allowed value of a user defined priority is {HIGHEST_USER_DEFINABLE}"),
+        );
     }
     match model::at(obj, &["preemptionPolicy"]) {
         None | Some(Value::Null) => Ok(()),
@@ -77,7 +80,11 @@ mod tests {
         assert_eq!(priority_class(&class("system-node-critical", priority::SYSTEM_CRITICAL + 1000)), Ok(()));
         let e = priority_class(&class("system-something", 100)).unwrap_err();
         assert_eq!(e.field, "metadata.name");
-        assert!(e.message.ends_with("system-something is not a known system priority class"), "{}", e.message);
+        assert!(
+            e.message.ends_with("system-something is not a known system priority class"),
+            "{}",
+            e.message
+        );
         assert_eq!(priority_class(&class("system-cluster-critical", 5)).unwrap_err().field, "metadata.name");
         let e = priority_class(&class("huge", HIGHEST_USER_DEFINABLE + 1)).unwrap_err();
         assert_eq!(
@@ -98,7 +105,10 @@ mod tests {
         described["description"] = json!("now described");
         assert_eq!(priority_class_update(&old, &described), Ok(()));
         let e = priority_class_update(&old, &class("tier1", 200)).unwrap_err();
-        assert_eq!((e.field.as_str(), e.message.as_str()), ("value", "Forbidden: may not be changed in an update."));
+        assert_eq!(
+            (e.field.as_str(), e.message.as_str()),
+            ("value", "Forbidden: may not be changed in an update.")
+        );
         let mut never = old.clone();
         never["preemptionPolicy"] = json!("Never");
         assert_eq!(priority_class_update(&old, &never).unwrap_err().field, "preemptionPolicy");
