@@ -12,7 +12,7 @@
 //! state repeats (a cycle, exit 3).
 
 use crate::actions::{Action, Change};
-use crate::apiserver::ApiServer;
+use crate::apiserver::{ApiServer, Write};
 use crate::controllers;
 use crate::facts::Facts;
 use crate::model::{self, ObjKey};
@@ -70,6 +70,8 @@ pub struct Recorded {
     pub reason: String,
     /// The node of a bind, the replicas of a scale, or "removed" for a finished deletion.
     pub detail: Option<String>,
+    /// What it did to the store: a change admitted without a write is no change.
+    pub write: Write,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,8 +115,9 @@ impl Trace {
         self.outcome == Outcome::Converged
     }
 
+    /// Whether any admitted action wrote to the store (a scale to the current replicas did not).
     pub fn changed(&self) -> bool {
-        self.steps.iter().any(|s| !s.actions.is_empty())
+        self.steps.iter().flat_map(|s| &s.actions).any(|a| a.write != Write::Nothing)
     }
 }
 
@@ -264,6 +267,7 @@ fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord, w
                         controller: a.controller.to_string(),
                         reason: a.reason.clone(),
                         detail: None,
+                        write: Write::Stored,
                     });
                 }
             }
@@ -278,8 +282,8 @@ fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord, w
                 for ev in &a.events {
                     api.record_event(ev, a.controller, &done.key.name);
                 }
-                let detail = match &a.change {
-                    Change::Remove { .. } => Some("removed".to_string()),
+                let detail = match done.write {
+                    Write::Removed => Some("removed".to_string()),
                     _ => done.detail,
                 };
                 record.actions.push(Recorded {
@@ -288,6 +292,7 @@ fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord, w
                     controller: a.controller.to_string(),
                     reason: a.reason.clone(),
                     detail,
+                    write: done.write,
                 });
             }
             Err(why) => record.conflicts.push(Recorded {
@@ -296,6 +301,7 @@ fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord, w
                 controller: a.controller.to_string(),
                 reason: format!("conflict: {why}"),
                 detail: None,
+                write: Write::Nothing,
             }),
         }
     }
