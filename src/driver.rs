@@ -81,6 +81,18 @@ pub struct StepRecord {
     pub actions: Vec<Recorded>,
     /// Proposals refused at admission (proposed again next step).
     pub conflicts: Vec<Recorded>,
+    /// Why the clock jumped to this step's time, when it did (nothing was left to do before).
+    pub woken: Option<Woken>,
+}
+
+/// What the clock jumped to a step's time for: controllers' timers or schedules (a pod's ready
+/// delay, an eviction timeout, a grace period, a CronJob's run), or the end of an `advance`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Woken {
+    /// These controllers asked to look again at this time.
+    By(Vec<&'static str>),
+    /// The time an `advance` lets the clock run to.
+    AdvanceEnd,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,6 +151,8 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     // Events expire as the clock runs, not only when the run ends: a long `advance` keeps an
     // hour of them, not every one it recorded.
     let mut pruned_at = start;
+    // Why the clock last jumped, for the next step recorded.
+    let mut woken = None;
     let outcome = loop {
         if api.state.now - pruned_at >= PRUNE_EVERY {
             prune_events(api.state);
@@ -151,8 +165,13 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
         if steps.len() >= max_steps {
             break Outcome::MaxSteps;
         }
-        let mut record =
-            StepRecord { step: step_no, time: api.state.now, actions: vec![], conflicts: vec![] };
+        let mut record = StepRecord {
+            step: step_no,
+            time: api.state.now,
+            actions: vec![],
+            conflicts: vec![],
+            woken: woken.take(),
+        };
         api.new_step();
         if let Some(user) = pending_user.take() {
             admit_all(&mut api, &user, &mut record, &mut watch);
@@ -168,7 +187,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
             }
             break Outcome::OverBudget(runaway);
         }
-        let proposals = {
+        let (proposals, waiters) = {
             let facts = Facts::extract(&api.state.objects, api.state.now);
             rollout::sample(&facts, step_no - 1, steps.last().map_or(start, |s| s.time), &mut timelines);
             controllers::reconcile_all(&facts)
@@ -184,6 +203,10 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
             match next_time(&proposals, api.state.now, opts.until) {
                 Some(t) => {
                     api.state.now = t;
+                    woken = Some(match waiters.get(&t) {
+                        Some(names) => Woken::By(names.clone()),
+                        None => Woken::AdvanceEnd,
+                    });
                     continue;
                 }
                 None => break Outcome::Converged,

@@ -2,7 +2,7 @@
 //! kubectl-shaped tables.
 
 use crate::apiserver::Write;
-use crate::driver::{Outcome, Recorded, Trace};
+use crate::driver::{Outcome, Recorded, StepRecord, Trace, Woken, TICK};
 use crate::model::{self, ObjKey};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -86,6 +86,11 @@ pub fn trace_json(trace: &Trace) -> Value {
             if !s.conflicts.is_empty() {
                 v["conflicts"] = json!(s.conflicts.iter().map(action).collect::<Vec<_>>());
             }
+            match &s.woken {
+                Some(Woken::By(names)) => v["woken_by"] = json!(names),
+                Some(Woken::AdvanceEnd) => v["woken_by"] = json!(["advance"]),
+                None => {}
+            }
             v
         })
         .collect();
@@ -117,8 +122,10 @@ const RUN_SHOWN: usize = 6;
 /// The trace for a person: one block per step, one line per action, and a summary.
 pub fn trace_text(trace: &Trace) -> String {
     let mut out = String::new();
+    let mut clock = trace.start;
     for s in &trace.steps {
-        out.push_str(&format!("step {}  +{}s\n", s.step, s.time - trace.start));
+        out.push_str(&format!("step {}  +{}s{}\n", s.step, s.time - trace.start, jump_note(s, clock)));
+        clock = s.time + TICK;
         let mut rows: Vec<Vec<String>> = Vec::new();
         let mut i = 0;
         while i < s.actions.len() {
@@ -190,6 +197,21 @@ fn marker(a: &Recorded) -> &'static str {
         ("delete", _) => "-",
         (_, Write::Removed) => "x",
         _ => "~",
+    }
+}
+
+/// Why the clock jumped to a step, for its header: `clock` is where it stood when the step
+/// before ended.
+fn jump_note(s: &StepRecord, clock: i64) -> String {
+    let jumped = s.time - clock;
+    match &s.woken {
+        Some(Woken::By(names)) if jumped > 0 => {
+            format!("  (clock jumped {jumped}s, woken by {})", names.join(", "))
+        }
+        Some(Woken::AdvanceEnd) if jumped > 0 => {
+            format!("  (clock jumped {jumped}s to the end of the advance)")
+        }
+        _ => String::new(),
     }
 }
 
@@ -311,7 +333,13 @@ mod tests {
         let steps = steps
             .into_iter()
             .enumerate()
-            .map(|(i, actions)| StepRecord { step: i + 1, time: i as i64, actions, conflicts: vec![] })
+            .map(|(i, actions)| StepRecord {
+                step: i + 1,
+                time: i as i64,
+                actions,
+                conflicts: vec![],
+                woken: None,
+            })
             .collect();
         Trace {
             start: 0,
@@ -385,6 +413,27 @@ mod tests {
         let text = trace_text(&t);
         assert!(text.starts_with("step 1  +0s\n  = Deployment   default/d"), "{text}");
         assert!(text.contains("  (= admitted, nothing changed)\n"), "{text}");
+    }
+
+    /// A step the clock jumped to names who woke it and by how much the clock jumped; a step
+    /// one tick after the last says nothing.
+    #[test]
+    fn a_jump_names_who_woke_the_clock() {
+        let step = |time, woken| StepRecord { step: 2, time, actions: vec![], conflicts: vec![], woken };
+        let by = |names: &[&'static str]| Some(Woken::By(names.to_vec()));
+        assert_eq!(
+            jump_note(&step(301, by(&["node-lifecycle"])), 3),
+            "  (clock jumped 298s, woken by node-lifecycle)"
+        );
+        assert_eq!(
+            jump_note(&step(20, by(&["deployment", "replicaset"])), 10),
+            "  (clock jumped 10s, woken by deployment, replicaset)"
+        );
+        assert_eq!(
+            jump_note(&step(130, Some(Woken::AdvanceEnd)), 10),
+            "  (clock jumped 120s to the end of the advance)"
+        );
+        assert_eq!(jump_note(&step(3, None), 3), "");
     }
 
     #[test]
