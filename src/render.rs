@@ -254,7 +254,8 @@ pub fn summary(trace: &Trace) -> String {
 
 /// What a run did, counted in objects: each object once per column, whatever number of writes
 /// it took. An object created or deleted during the run counts there and not again as scaled
-/// or updated; a scaled object not again as updated; a deletion once whether it took one write
+/// or updated; a scaled object, or a pod bound, not again as updated (a pod created and bound
+/// counts as both: it is new, and it was placed); a deletion once whether it took one write
 /// (removed at once) or two (marked, then removed after its grace period or finalizers); a
 /// change admitted without a write (a scale to the current replicas) not at all. Events are
 /// counted apart from the objects they tell of.
@@ -289,7 +290,7 @@ impl Totals {
         }
         let new_or_gone: BTreeSet<&ObjKey> = created.union(&deleted).copied().collect();
         scaled.retain(|k| !new_or_gone.contains(k));
-        updated.retain(|k| !new_or_gone.contains(k) && !scaled.contains(k));
+        updated.retain(|k| !new_or_gone.contains(k) && !scaled.contains(k) && !bound.contains(k));
         Totals {
             created: created.len(),
             bound: bound.len(),
@@ -383,6 +384,11 @@ mod tests {
                     vec![act("update", "Deployment", "d", Stored), act("update", "Deployment", "d", Stored)],
                 ],
                 "0 created, 0 bound, 0 deleted, 1 scaled, 1 updated",
+            ),
+            (
+                "a pending pod bound, then started",
+                vec![vec![act("bind", "Pod", "a", Stored)], vec![act("update", "Pod", "a", Stored)]],
+                "0 created, 1 bound, 0 deleted, 0 scaled, 0 updated",
             ),
             (
                 "a scale to the current replicas",
