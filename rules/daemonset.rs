@@ -803,7 +803,8 @@ fn sync(
         let mut pod = base.clone();
         fd::pin_to_node(&mut pod, &node);
         let action = Action::new(Change::Create { object: pod }, NAME, create_reason(why, &node, s.scaled))
-            .with_event(f.key(ds), EventType::Normal, "SuccessfulCreate", "Created pod: {name}");
+            .with_event(f.key(ds), EventType::Normal, "SuccessfulCreate", "Created pod: {name}")
+            .or_when_forbidden(podtemplate::failed_create(NAME, f.key(ds), f.now));
         out.push((ds, PHASE_CREATE, ds, action));
     }
     let pod_node: FxHashMap<Id, &DaemonPod> =

@@ -1124,12 +1124,9 @@ fn created(f: &Facts, s: &Synced, index: Option<i64>, reason: String) -> Action 
         model::obj_mut(&mut pod, &["spec"]).insert("hostname".into(), json!(format!("{}-{ix}", key.name)));
         add_completion_index_env(&mut pod);
     }
-    Action::new(Change::Create { object: pod }, NAME, reason).with_event(
-        key,
-        EventType::Normal,
-        "SuccessfulCreate",
-        "Created pod: {name}",
-    )
+    Action::new(Change::Create { object: pod }, NAME, reason)
+        .with_event(key, EventType::Normal, "SuccessfulCreate", "Created pod: {name}")
+        .or_when_forbidden(podtemplate::failed_create(NAME, key, f.now))
 }
 
 /// upstream `getNewIndexFailureCounts`: the failure counts a replacement of `index` carries.

@@ -7,8 +7,15 @@
 //! order. `claimPods`: adopt matching orphans, release owned pods whose labels stopped matching.
 //! `calculateStatus`: replicas, fullyLabeled, ready, available, observedGeneration. A set being
 //! deleted neither creates, deletes nor adopts. Changing the template touches no existing pod.
+//!
+//! A create the API server forbids (the template names an unknown PriorityClass) is recorded
+//! as upstream records `manageReplicas`' error: a `FailedCreate` Warning ("Error creating: …")
+//! and, unless the set already has one, the `ReplicaFailure` condition (reason FailedCreate,
+//! the error as message); the set's other creates of the step are not tried (`slowStartBatch`).
+//! The condition is removed by a sync that has nothing to create — upstream removes it on the
+//! first sync without an error, which can be the one whose creates succeed.
 
-use crate::actions::{Action, Change, EventType, Precondition, Propagation};
+use crate::actions::{Action, Change, EventType, Precondition, Propagation, FORBIDDEN_PLACEHOLDER};
 use crate::controllers::{controller_ref_manager, Controller, Proposals};
 use crate::facts::{pods, Facts, Id, PodF, SetStatus, WorkloadKind};
 use crate::podtemplate;
@@ -46,6 +53,9 @@ crepe! {
     pub struct AvailableFrom(Id, i64);
     @input
     pub struct Now(i64);
+    // The set carries a ReplicaFailure condition.
+    @input
+    pub struct Failing(Id);
 
     // Create `n` pods: (set, n, replicas, claimed).
     @output
@@ -59,6 +69,13 @@ crepe! {
     // minReadySeconds so that availableReplicas catches up.
     @output
     pub struct Wake(i64);
+    struct Creating(Id);
+    // A forbidden create sets the ReplicaFailure condition (the set has none yet).
+    @output
+    pub struct SetFailureOnRefusal(Id);
+    // A sync with nothing to create clears the condition.
+    @output
+    pub struct ClearFailure(Id);
 
     CreatePods(set, n, want, have) <-
         PodSet(set, want, false), Claimed(set, have), (have < want),
@@ -66,6 +83,9 @@ crepe! {
     DeletePod(set, pod, want, have) <-
         PodSet(set, want, false), Claimed(set, have), (have > want),
         DeletionRank(set, pod, rank), (rank < (have - want).min(BURST_REPLICAS));
+    Creating(set) <- CreatePods(set, _, _, _);
+    SetFailureOnRefusal(set) <- Creating(set), !Failing(set);
+    ClearFailure(set) <- Failing(set), !Creating(set);
     WriteStatus(set, status) <- Counted(set, status), !Observed(set, status);
     Wake(t) <- AvailableFrom(_, t), Now(now), (t > now);
 }
@@ -92,6 +112,9 @@ pub fn reconcile(f: &Facts) -> Proposals {
         rt.extend([PodSet(s.id, s.replicas, deleting)]);
         rt.extend([Claimed(s.id, count(s.id))]);
         rt.extend([Observed(s.id, s.observed)]);
+        if s.failing {
+            rt.extend([Failing(s.id)]);
+        }
     }
     rt.extend(pods::deletion_ranks(f, &surplus).into_iter().map(|(s, p, r)| DeletionRank(s, p, r)));
     rt.extend(pods::set_status(f, &claimed).into_iter().map(|(s, st)| Counted(s, st)));
@@ -103,7 +126,8 @@ pub fn reconcile(f: &Facts) -> Proposals {
         }
     }
     rt.extend([Now(f.now)]);
-    let (creates, deletes, statuses, wakes) = rt.run_with_hasher::<FxBuildHasher>();
+    let (creates, deletes, statuses, wakes, set_failure, clear_failure) =
+        rt.run_with_hasher::<FxBuildHasher>();
 
     let mut out = Vec::new();
     let mut creates: Vec<_> = creates.into_iter().collect();
@@ -112,6 +136,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         let key = f.key(set);
         let owner = f.raw(set);
         let pod = podtemplate::pod_from_template(owner, &format!("{}-", key.name));
+        let refused = refused_create(f, set, set_failure.contains(&SetFailureOnRefusal(set)));
         for _ in 0..n {
             out.push(
                 Action::new(
@@ -119,14 +144,23 @@ pub fn reconcile(f: &Facts) -> Proposals {
                     NAME,
                     format!("replicas {want}, pods {have}: create {n}"),
                 )
-                .with_event(
-                    key,
-                    EventType::Normal,
-                    "SuccessfulCreate",
-                    "Created pod: {name}",
-                ),
+                .with_event(key, EventType::Normal, "SuccessfulCreate", "Created pod: {name}")
+                .or_when_forbidden(refused.clone()),
             );
         }
+    }
+    let mut cleared: Vec<_> = clear_failure.into_iter().map(|ClearFailure(set)| set).collect();
+    cleared.sort_unstable_by_key(|&set| f.key(set));
+    for set in cleared {
+        out.push(Action::new(
+            Change::Patch {
+                key: f.key(set).clone(),
+                patch: json!({"status": {"conditions": null}}),
+                precondition: Precondition::None,
+            },
+            NAME,
+            "nothing to create: ReplicaFailure cleared",
+        ));
     }
     let mut deletes: Vec<_> = deletes.into_iter().collect();
     deletes.sort_unstable_by_key(|d| (f.key(d.0), f.key(d.1)));
@@ -164,6 +198,29 @@ pub fn reconcile(f: &Facts) -> Proposals {
     let mut wakes: Vec<i64> = wakes.into_iter().map(|Wake(t)| t).collect();
     wakes.sort_unstable();
     Proposals::new(out, wakes)
+}
+
+/// What the set does when the API server forbids one of its creates: the `FailedCreate` Event,
+/// and the `ReplicaFailure` condition when `set_condition`.
+fn refused_create(f: &Facts, set: Id, set_condition: bool) -> Action {
+    let key = f.key(set);
+    let failed = podtemplate::failed_create(NAME, key, f.now);
+    if !set_condition {
+        return failed;
+    }
+    let condition = json!({
+        "type": "ReplicaFailure",
+        "status": "True",
+        "lastTransitionTime": crate::model::fmt_time(f.now),
+        "reason": "FailedCreate",
+        "message": FORBIDDEN_PLACEHOLDER,
+    });
+    let patch = json!({"status": {"conditions": [condition]}});
+    Action {
+        change: Change::Patch { key: key.clone(), patch, precondition: Precondition::None },
+        reason: "create forbidden: ReplicaFailure".into(),
+        ..failed
+    }
 }
 
 /// The status as upstream serializes it: zero counts other than `replicas` are omitted.

@@ -56,7 +56,9 @@
 //!
 //! The walks upstream does in loops are recursions along the ordinal chains the facts give.
 
-use crate::actions::{Action, Change, EventType, Precondition, Propagation};
+use crate::actions::{
+    Action, Change, EventSpec, EventType, Precondition, Propagation, FORBIDDEN_PLACEHOLDER,
+};
 use crate::controllers::{controller_ref_manager, Controller, Proposals};
 use crate::facts::history::{self, History, HASH_LABEL, REVISION_LABEL};
 use crate::facts::stateful::{self as sf, ClaimRefs, SetPods, StsF, UpdateStrategy};
@@ -893,12 +895,27 @@ impl Glue<'_> {
             acts.push((
                 PODS,
                 key.clone(),
-                Action::new(Change::Create { object: pod }, NAME, why).with_event(
-                    f.key(set),
-                    EventType::Normal,
-                    "SuccessfulCreate",
-                    format!("create Pod {} in StatefulSet {} successful", key.name, v.set.name),
-                ),
+                Action::new(Change::Create { object: pod }, NAME, why)
+                    .with_event(
+                        f.key(set),
+                        EventType::Normal,
+                        "SuccessfulCreate",
+                        format!("create Pod {} in StatefulSet {} successful", key.name, v.set.name),
+                    )
+                    .or_when_forbidden(Action::event_only(
+                        NAME,
+                        "create forbidden",
+                        f.now,
+                        EventSpec {
+                            on: f.key(set).clone(),
+                            kind: EventType::Warning,
+                            reason: "FailedCreate".into(),
+                            message: format!(
+                                "create Pod {} in StatefulSet {} failed error: {FORBIDDEN_PLACEHOLDER}",
+                                key.name, v.set.name
+                            ),
+                        },
+                    )),
             ));
         }
         for DeleteFinished(set, p) in finished {

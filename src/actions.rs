@@ -114,6 +114,9 @@ pub struct EventSpec {
     pub message: String,
 }
 
+/// Stands, in an [`Action::or_when_forbidden`] action, for the API server's refusal.
+pub const FORBIDDEN_PLACEHOLDER: &str = "{forbidden}";
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Action {
     pub change: Change,
@@ -126,11 +129,21 @@ pub struct Action {
     /// one write here stands for several of upstream's: watches see each (`get -w`); the store
     /// keeps only the last.
     pub interim: Vec<Value>,
+    /// What the controller does instead when admission forbids this action (see
+    /// [`Action::or_when_forbidden`]).
+    pub when_forbidden: Option<Box<Action>>,
 }
 
 impl Action {
     pub fn new(change: Change, controller: &'static str, reason: impl Into<String>) -> Action {
-        Action { change, controller, reason: reason.into(), events: Vec::new(), interim: Vec::new() }
+        Action {
+            change,
+            controller,
+            reason: reason.into(),
+            events: Vec::new(),
+            interim: Vec::new(),
+            when_forbidden: None,
+        }
     }
 
     /// An action whose whole effect is an Event (see [`Change::Emit`]).
@@ -146,6 +159,7 @@ impl Action {
             reason: reason.into(),
             events: vec![event],
             interim: Vec::new(),
+            when_forbidden: None,
         }
     }
 
@@ -158,6 +172,18 @@ impl Action {
         message: impl Into<String>,
     ) -> Action {
         self.events.push(EventSpec { on: on.clone(), kind, reason: reason.into(), message: message.into() });
+        self
+    }
+
+    /// What the controller does when admission forbids this action (a pod its template makes
+    /// that names an unknown PriorityClass): `instead` is admitted in its place, with
+    /// [`FORBIDDEN_PLACEHOLDER`] in its patch's strings and its Events' messages replaced by the
+    /// API server's words — upstream's controllers record the error as a `FailedCreate` Event
+    /// (and a ReplicaSet as its `ReplicaFailure` condition). Later actions of the step that
+    /// carry an `instead` for the same object are not tried, as upstream's `slowStartBatch`
+    /// stops creating at the first failure.
+    pub fn or_when_forbidden(mut self, instead: Action) -> Action {
+        self.when_forbidden = Some(Box::new(instead));
         self
     }
 

@@ -68,6 +68,37 @@ pub enum Write {
     Removed,
 }
 
+/// Why the API server refused a change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The change conflicts with the store as it is now (HTTP 409: a stale write, a name taken,
+    /// an object gone): the controller proposes it again on the next step.
+    Conflict(String),
+    /// An admission plugin forbids it (HTTP 403: an unknown PriorityClass): proposing it again
+    /// gets the same answer until something else changes.
+    Forbidden(String),
+}
+
+impl Refusal {
+    pub fn message(&self) -> &str {
+        match self {
+            Refusal::Conflict(m) | Refusal::Forbidden(m) => m,
+        }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl From<String> for Refusal {
+    fn from(message: String) -> Refusal {
+        Refusal::Conflict(message)
+    }
+}
+
 impl Admitted {
     fn new(key: &ObjKey, write: Write) -> Admitted {
         Admitted { key: key.clone(), detail: None, write }
@@ -118,12 +149,12 @@ impl<'a> ApiServer<'a> {
         self.node_room = None;
     }
 
-    /// Admit one change, or say why it conflicts.
-    pub fn admit(&mut self, change: &Change) -> Result<Admitted, String> {
+    /// Admit one change, or say why it is refused.
+    pub fn admit(&mut self, change: &Change) -> Result<Admitted, Refusal> {
         match change {
             Change::Create { object } => self.create(object.clone()),
-            Change::Delete { key, propagation } => self.delete(key, *propagation),
-            Change::Bind { pod, node } => self.bind(pod, node),
+            Change::Delete { key, propagation } => Ok(self.delete(key, *propagation)?),
+            Change::Bind { pod, node } => Ok(self.bind(pod, node)?),
             Change::Scale { key, replicas, patch } => {
                 let mut p = patch.clone().unwrap_or_else(|| json!({}));
                 model::obj_mut(&mut p, &["spec"]).insert("replicas".into(), json!(replicas));
@@ -136,11 +167,13 @@ impl<'a> ApiServer<'a> {
             }
             Change::Remove { key } => {
                 if self.remove(key).is_none() {
-                    return Err(format!("{key} not found"));
+                    return Err(Refusal::Conflict(format!("{key} not found")));
                 }
                 Ok(Admitted::new(key, Write::Removed))
             }
-            Change::Emit { .. } => Err("an Emit is admitted with its Event (emit_event)".into()),
+            Change::Emit { .. } => {
+                Err(Refusal::Conflict("an Emit is admitted with its Event (emit_event)".into()))
+            }
         }
     }
 
@@ -173,14 +206,22 @@ impl<'a> ApiServer<'a> {
     }
 
     /// Create: name from generateName, uid, resourceVersion, creationTimestamp, defaults.
-    pub fn create(&mut self, mut obj: Value) -> Result<Admitted, String> {
+    pub fn create(&mut self, mut obj: Value) -> Result<Admitted, Refusal> {
         let kind = model::str_at(&obj, &["kind"]).to_string();
+        // Mutating admission sees the object before its name is generated: a refusal names a
+        // pod by its `generateName`, as the API server's does.
+        if kind == "Pod" {
+            crate::priority::admit_pod(&crate::priority::classes(self.state), &mut obj)
+                .map_err(Refusal::Forbidden)?;
+        }
         let ns = model::str_at(&obj, &["metadata", "namespace"]).to_string();
         let mut name = model::name(&obj).to_string();
         if name.is_empty() {
             let prefix = model::str_at(&obj, &["metadata", "generateName"]).to_string();
             if prefix.is_empty() {
-                return Err("neither metadata.name nor metadata.generateName is set".into());
+                return Err(Refusal::Conflict(
+                    "neither metadata.name nor metadata.generateName is set".into(),
+                ));
             }
             name = loop {
                 let candidate = format!("{prefix}{}", random_suffix(&prefix, self.state.next_seq()));
@@ -191,7 +232,7 @@ impl<'a> ApiServer<'a> {
         }
         let key = ObjKey::new(&kind, &ns, &name);
         if self.state.objects.contains_key(&key) {
-            return Err(format!("{key} already exists"));
+            return Err(Refusal::Conflict(format!("{key} already exists")));
         }
         let seq = self.state.next_seq();
         let now = model::fmt_time(self.state.now);
@@ -208,10 +249,10 @@ impl<'a> ApiServer<'a> {
         crate::defaults::apply(&mut obj);
         if kind == "Pod" {
             default_pod(&mut obj);
-            crate::priority::admit_pod(&crate::priority::classes(self.state), &mut obj)?;
         }
         if kind == "PriorityClass" {
-            crate::priority::admit_class(&crate::priority::classes(self.state), &obj)?;
+            crate::priority::admit_class(&crate::priority::classes(self.state), &obj)
+                .map_err(Refusal::Forbidden)?;
         }
         admit_storage(self.state, &kind, &mut obj);
         crate::defaults::on_create(&kind, &mut obj, &self.state.objects);

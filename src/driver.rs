@@ -11,14 +11,15 @@
 //! pending (converged), after `--steps` steps (on purpose), at `--max-steps` (exit 3), or when a
 //! state repeats (a cycle, exit 3).
 
-use crate::actions::{Action, Change};
-use crate::apiserver::{ApiServer, Write};
+use crate::actions::{Action, Change, FORBIDDEN_PLACEHOLDER};
+use crate::apiserver::{ApiServer, Refusal, Write};
 use crate::controllers;
 use crate::facts::Facts;
 use crate::model::{self, ObjKey};
 use crate::rollout;
 use crate::state::State;
 use crate::watch;
+use serde_json::Value;
 use std::collections::HashMap;
 use std::io::IsTerminal;
 
@@ -79,8 +80,10 @@ pub struct StepRecord {
     pub step: usize,
     pub time: i64,
     pub actions: Vec<Recorded>,
-    /// Proposals refused at admission (proposed again next step).
+    /// Proposals refused at admission for a conflict (proposed again next step).
     pub conflicts: Vec<Recorded>,
+    /// Proposals an admission plugin forbade (see [`Refusal::Forbidden`]).
+    pub forbidden: Vec<Recorded>,
     /// Why the clock jumped to this step's time, when it did (nothing was left to do before).
     pub woken: Option<Woken>,
 }
@@ -170,6 +173,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
             time: api.state.now,
             actions: vec![],
             conflicts: vec![],
+            forbidden: vec![],
             woken: woken.take(),
         };
         api.new_step();
@@ -193,12 +197,24 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
             controllers::reconcile_all(&facts)
         };
         admit_all(&mut api, &proposals.actions, &mut record, &mut watch);
-        if record.actions.is_empty() {
+        // Forbidden proposals with nothing written but what they record (an Event, a condition
+        // already set): proposing them again would be forbidden again until something else
+        // changes, so the run waits for the next timer as if nothing were left to do.
+        let stalled = !record.forbidden.is_empty()
+            && record.conflicts.is_empty()
+            && record.actions[by_user..].iter().all(|a| a.key.kind == "Event" || a.write == Write::Nothing);
+        if record.actions.is_empty() || stalled {
             if !record.conflicts.is_empty() {
                 // Only refused proposals: retry on the next tick.
                 steps.push(record);
                 api.state.now += TICK;
                 continue;
+            }
+            // Shown when it wrote something new: a repeat of a refusal only counts its Event again.
+            let news =
+                |a: &Recorded| a.write != Write::Nothing && !(a.key.kind == "Event" && a.verb == "update");
+            if stalled && record.actions.iter().any(news) {
+                steps.push(record);
             }
             match next_time(&proposals, api.state.now, opts.until) {
                 Some(t) => {
@@ -280,7 +296,13 @@ fn next_time(p: &controllers::Proposals, now: i64, until: Option<i64>) -> Option
 }
 
 fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord, watch: &mut watch::Recorder) {
+    // Objects whose controller saw one of its actions forbidden this step (`slowStartBatch`).
+    let mut failed_for: Vec<ObjKey> = Vec::new();
     for a in actions {
+        let failure_subject = a.when_forbidden.as_deref().map(subject);
+        if failure_subject.as_ref().is_some_and(|s| failed_for.contains(s)) {
+            continue;
+        }
         if let Change::Emit { since } = &a.change {
             for ev in &a.events {
                 if let Some((verb, key)) = api.emit_event(ev, a.controller, *since) {
@@ -318,7 +340,7 @@ fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord, w
                     write: done.write,
                 });
             }
-            Err(why) => record.conflicts.push(Recorded {
+            Err(Refusal::Conflict(why)) => record.conflicts.push(Recorded {
                 verb: a.change.verb(),
                 key: target,
                 controller: a.controller.to_string(),
@@ -326,8 +348,52 @@ fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord, w
                 detail: None,
                 write: Write::Nothing,
             }),
+            Err(Refusal::Forbidden(why)) => {
+                record.forbidden.push(Recorded {
+                    verb: a.change.verb(),
+                    key: target,
+                    controller: a.controller.to_string(),
+                    reason: why.clone(),
+                    detail: None,
+                    write: Write::Nothing,
+                });
+                if let (Some(instead), Some(subject)) = (&a.when_forbidden, failure_subject) {
+                    failed_for.push(subject);
+                    admit_all(api, &[with_refusal(instead, &why)], record, watch);
+                }
+            }
         }
     }
+}
+
+/// The object an action is about: its target, or for an Event-only action the Event's object.
+fn subject(a: &Action) -> ObjKey {
+    match (&a.change, a.events.first()) {
+        (Change::Emit { .. }, Some(ev)) => ev.on.clone(),
+        (change, _) => target_key(change),
+    }
+}
+
+/// `instead` with the API server's words in place of [`FORBIDDEN_PLACEHOLDER`].
+fn with_refusal(instead: &Action, why: &str) -> Action {
+    fn fill(v: &mut Value, why: &str) {
+        match v {
+            Value::String(s) if s.contains(FORBIDDEN_PLACEHOLDER) => {
+                *s = s.replace(FORBIDDEN_PLACEHOLDER, why)
+            }
+            Value::Array(items) => items.iter_mut().for_each(|x| fill(x, why)),
+            Value::Object(map) => map.values_mut().for_each(|x| fill(x, why)),
+            _ => {}
+        }
+    }
+    let mut a = instead.clone();
+    if let Change::Patch { patch, .. } = &mut a.change {
+        fill(patch, why);
+    }
+    for ev in &mut a.events {
+        ev.message = ev.message.replace(FORBIDDEN_PLACEHOLDER, why);
+    }
+    a
 }
 
 fn target_key(change: &Change) -> ObjKey {

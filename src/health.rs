@@ -11,6 +11,8 @@
 //!   fewer updated or available replicas than asked (an old ReplicaSet still holding pods);
 //! - StatefulSets, DaemonSets and ReplicaSets/ReplicationControllers no Deployment owns with
 //!   fewer ready (DaemonSets: scheduled, available) pods than desired;
+//! - workloads whose latest pod create the API server refused (their `FailedCreate` Event, e.g.
+//!   a template naming an unknown PriorityClass);
 //! - Jobs with a `Failed` condition;
 //! - claims not Bound, with the PersistentVolume controller's last word on them;
 //! - pods that cannot run, grouped by owner and cause: unschedulable (with what each asks for
@@ -66,6 +68,7 @@ pub fn verdict(s: &State) -> Verdict {
     nodes(s, &mut v);
     deployments(s, &mut v);
     workloads(s, &mut v);
+    refused_creates(s, &mut v);
     jobs(s, &mut v);
     claims(s, &mut v);
     pods(s, &mut v);
@@ -220,6 +223,35 @@ fn workloads(s: &State, v: &mut Verdict) {
             if available < replicas {
                 push(v, rs, "NotReady", format!("{available} of {replicas} replicas available"));
             }
+        }
+    }
+}
+
+/// Objects whose latest create Event is a `FailedCreate` (none of their creates succeeded
+/// since), with the API server's words.
+fn refused_creates(s: &State, v: &mut Verdict) {
+    // (kind, namespace, name) → ((time, resourceVersion), failed, message) of the object's
+    // latest create Event: the store's order tells apart Events of one second.
+    let mut last: BTreeMap<(&str, &str, &str), ((&str, u64), bool, &str)> = BTreeMap::new();
+    for ev in s.of_kind("Event", None) {
+        let failed = match model::str_at(ev, &["reason"]) {
+            "FailedCreate" => true,
+            "SuccessfulCreate" => false,
+            _ => continue,
+        };
+        let about = |f: &str| model::str_at(ev, &["involvedObject", f]);
+        let version = model::str_at(ev, &["metadata", "resourceVersion"]).parse().unwrap_or(0);
+        let when = (model::str_at(ev, &["lastTimestamp"]), version);
+        let entry =
+            last.entry((about("kind"), about("namespace"), about("name"))).or_insert((("", 0), false, ""));
+        if when >= entry.0 {
+            *entry = (when, failed, model::str_at(ev, &["message"]));
+        }
+    }
+    for ((kind, ns, name), (_, failed, message)) in last {
+        let obj = s.objects.get(&model::ObjKey::new(kind, ns, name));
+        if let Some(obj) = obj.filter(|o| failed && !deleting(o)) {
+            push(v, obj, "FailedCreate", message.to_string());
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Building objects from the templates controllers carry: a pod from a pod template, with the
 //! controller owner reference upstream's `GetPodFromTemplate` sets, and a Job from a CronJob's
-//! job template.
+//! job template; and what a controller does when the API server forbids such a pod.
 
-use crate::model;
+use crate::actions::{Action, EventSpec, EventType, FORBIDDEN_PLACEHOLDER};
+use crate::model::{self, ObjKey};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -16,6 +17,20 @@ pub fn controller_ref(owner: &Value) -> Value {
         "controller": true,
         "blockOwnerDeletion": true,
     })
+}
+
+/// The `FailedCreate` Warning upstream's `PodControl.CreatePods` records on `owner` when the
+/// API server refuses a pod ("Error creating: …"), as an action a create carries for that case
+/// ([`Action::or_when_forbidden`]). Recorded again on every refused attempt, each a later
+/// step (`now`), as the event recorder counts repeats.
+pub fn failed_create(controller: &'static str, owner: &ObjKey, now: i64) -> Action {
+    let event = EventSpec {
+        on: owner.clone(),
+        kind: EventType::Warning,
+        reason: "FailedCreate".into(),
+        message: format!("Error creating: {FORBIDDEN_PLACEHOLDER}"),
+    };
+    Action::event_only(controller, "create forbidden", now, event)
 }
 
 /// A new pod from `owner`'s `spec.template`, named by the API server from `generate_name`.

@@ -86,6 +86,9 @@ pub fn trace_json(trace: &Trace) -> Value {
             if !s.conflicts.is_empty() {
                 v["conflicts"] = json!(s.conflicts.iter().map(action).collect::<Vec<_>>());
             }
+            if !s.forbidden.is_empty() {
+                v["forbidden"] = json!(s.forbidden.iter().map(action).collect::<Vec<_>>());
+            }
             match &s.woken {
                 Some(Woken::By(names)) => v["woken_by"] = json!(names),
                 Some(Woken::AdvanceEnd) => v["woken_by"] = json!(["advance"]),
@@ -149,7 +152,7 @@ pub fn trace_text(trace: &Trace) -> String {
             }
             i += run;
         }
-        for c in &s.conflicts {
+        for c in s.conflicts.iter().chain(&s.forbidden) {
             let mut row = action_row(c);
             row[0].replace_range(..1, "!");
             rows.push(row);
@@ -180,10 +183,17 @@ fn legend(trace: &Trace) -> String {
     let used: BTreeSet<&str> = trace
         .steps
         .iter()
-        .flat_map(|s| s.actions.iter().map(|a| marker(a)).chain(s.conflicts.iter().map(|_| "!")))
+        .flat_map(|s| {
+            s.actions.iter().map(|a| marker(a)).chain(s.conflicts.iter().chain(&s.forbidden).map(|_| "!"))
+        })
         .collect();
-    let shown: Vec<String> =
-        MARKERS.iter().filter(|(m, _)| used.contains(m)).map(|(m, what)| format!("{m} {what}")).collect();
+    // A forbidden proposal is not proposed again next step (only when something changes).
+    let forbidden = trace.steps.iter().any(|s| !s.forbidden.is_empty());
+    let shown: Vec<String> = MARKERS
+        .iter()
+        .filter(|(m, _)| used.contains(m))
+        .map(|&(m, what)| if m == "!" && forbidden { "! refused".to_string() } else { format!("{m} {what}") })
+        .collect();
     if shown.is_empty() {
         return String::new();
     }
@@ -339,6 +349,7 @@ mod tests {
                 time: i as i64,
                 actions,
                 conflicts: vec![],
+                forbidden: vec![],
                 woken: None,
             })
             .collect();
@@ -425,7 +436,14 @@ mod tests {
     /// one tick after the last says nothing.
     #[test]
     fn a_jump_names_who_woke_the_clock() {
-        let step = |time, woken| StepRecord { step: 2, time, actions: vec![], conflicts: vec![], woken };
+        let step = |time, woken| StepRecord {
+            step: 2,
+            time,
+            actions: vec![],
+            conflicts: vec![],
+            forbidden: vec![],
+            woken,
+        };
         let by = |names: &[&'static str]| Some(Woken::By(names.to_vec()));
         assert_eq!(
             jump_note(&step(301, by(&["node-lifecycle"])), 3),

@@ -8,6 +8,7 @@
 mod common;
 
 use common::*;
+use serde_json::Value;
 
 const CLUSTER: &str = "apiVersion: v1
 kind: Node
@@ -141,4 +142,126 @@ fn an_unknown_priority_class_is_refused_with_upstreams_words() {
         out.stderr
     );
     assert_eq!(k.state_bytes(), before, "the state is untouched");
+}
+
+/// A workload whose pod template names a PriorityClass that does not exist: upstream's
+/// controllers get the admission plugin's 403 from every create and record it —
+/// `PodControl.CreatePods`' "Error creating: …" (ReplicaSet, DaemonSet, Job) or the
+/// StatefulSet's "create Pod … failed error: …" as a `FailedCreate` Warning, the ReplicaSet
+/// also as its `ReplicaFailure` condition (`calculateStatus`) — and try again later, one pod
+/// first (`slowStartBatch`). The run converges instead of proposing the refused creates until
+/// `--max-steps`; once the class exists the pods are created and the condition is cleared.
+#[test]
+fn a_template_naming_an_unknown_class_fails_its_creates_until_the_class_exists() {
+    let template = "metadata: {labels: {app: web}}
+    spec:
+      priorityClassName: gold
+      restartPolicy: RESTART
+      containers:
+      - {name: web, image: nginx:1.27, resources: {requests: {cpu: 100m}}}";
+    let workload = |kind: &str, api: &str, spec: &str, restart: &str| {
+        format!(
+            "apiVersion: {api}\nkind: {kind}\nmetadata: {{name: web, namespace: default}}\nspec:\n{spec}  selector: {{matchLabels: {{app: web}}}}\n  template:\n    {}\n",
+            template.replace("RESTART", restart)
+        )
+    };
+    let cases = [
+        // (kind, manifest, the Warning's message, the object the health verdict names)
+        (
+            "Deployment",
+            workload("Deployment", "apps/v1", "  replicas: 3\n", "Always"),
+            "Error creating: pods \"web-",
+            "replicaset.apps/web-",
+        ),
+        (
+            "DaemonSet",
+            workload("DaemonSet", "apps/v1", "", "Always"),
+            "Error creating: pods \"web-\" is forbidden",
+            "daemonset.apps/web",
+        ),
+        (
+            "StatefulSet",
+            workload("StatefulSet", "apps/v1", "  replicas: 2\n  serviceName: web\n", "Always"),
+            "create Pod web-0 in StatefulSet web failed error: pods \"web-0\" is forbidden",
+            "statefulset.apps/web",
+        ),
+        (
+            "Job",
+            workload("Job", "batch/v1", "  completions: 2\n  parallelism: 2\n", "Never")
+                .replace("  selector: {matchLabels: {app: web}}\n", ""),
+            "Error creating: pods \"web-\" is forbidden",
+            "job.batch/web",
+        ),
+    ];
+    for (kind, manifest, message, subject) in cases {
+        let k = full_node();
+        let f = k.write("web.yaml", &manifest);
+        let (run, trace, _) = k.replay(&["apply", "-f", &f]);
+        assert!(run.stdout.contains("\nconverged after"), "{kind}: the run converges\n{}", run.stdout);
+        let steps = trace["steps"].as_array().expect("steps");
+        let per_step: Vec<usize> =
+            steps.iter().map(|s| s["forbidden"].as_array().map_or(0, Vec::len)).collect();
+        assert!(
+            per_step.iter().all(|&n| n <= 1),
+            "{kind}: one create tried per step, the rest skipped: {per_step:?}"
+        );
+        let refused: Vec<&Value> = steps.iter().flat_map(|s| s["forbidden"].as_array()).flatten().collect();
+        assert!(!refused.is_empty(), "{kind}");
+        for r in &refused {
+            let why = r["reason"].as_str().unwrap_or_default();
+            assert!(
+                why.ends_with("is forbidden: no PriorityClass with name gold was found"),
+                "{kind}: {why}"
+            );
+        }
+        let events = k.items("event");
+        let failed: Vec<&Value> = events.iter().filter(|e| e["reason"] == "FailedCreate").collect();
+        assert_eq!(failed.len(), 1, "{kind}: repeats are counted on one Event: {failed:?}");
+        // Retries in steps that wrote nothing else are counted without being shown again.
+        assert!(
+            failed[0]["count"].as_i64() >= Some(refused.len() as i64),
+            "{kind}: {:?}",
+            failed[0]["count"]
+        );
+        assert_eq!(failed[0]["type"], "Warning");
+        let text = str_at(failed[0], "/message");
+        assert!(
+            text.starts_with(message) && text.ends_with("no PriorityClass with name gold was found"),
+            "{kind}: {text}"
+        );
+        let verdict = run.stdout.lines().find(|l| l.contains("FailedCreate:")).unwrap_or_default();
+        assert!(
+            verdict.trim_start().starts_with(subject),
+            "{kind}: the verdict names {subject}:\n{}",
+            run.stdout
+        );
+        let web_pods =
+            || -> Vec<Value> { k.live_pods().into_iter().filter(|p| name(p).starts_with("web")).collect() };
+        let web_rs =
+            || k.items("rs").into_iter().find(|r| name(r).starts_with("web")).expect("web's ReplicaSet");
+        assert!(web_pods().is_empty(), "{kind}: no pod of the workload exists");
+        if kind == "Deployment" {
+            let rs = &web_rs();
+            assert_eq!(str_at(rs, "/status/conditions/0/type"), "ReplicaFailure");
+            assert_eq!(str_at(rs, "/status/conditions/0/reason"), "FailedCreate");
+            assert!(str_at(rs, "/status/conditions/0/message")
+                .ends_with("no PriorityClass with name gold was found"));
+        }
+
+        let class = k.write(
+            "gold.yaml",
+            "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: gold}\nvalue: 10\n",
+        );
+        let after = k.ok(&["apply", "-f", &class]);
+        assert!(!after.stdout.contains("FailedCreate"), "{kind}: healthy again\n{}", after.stdout);
+        let ours = web_pods();
+        assert!(!ours.is_empty(), "{kind}: pods created once the class exists");
+        assert!(ours.iter().all(|p| p["spec"]["priority"] == 10), "{kind}");
+        if kind == "Deployment" {
+            assert!(
+                web_rs()["status"]["conditions"].is_null(),
+                "a sync with nothing to create clears ReplicaFailure"
+            );
+        }
+    }
 }

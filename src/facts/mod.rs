@@ -445,6 +445,8 @@ pub struct PodSetF {
     pub id: Id,
     pub replicas: i64,
     pub observed: SetStatus,
+    /// The set carries a `ReplicaFailure` condition with status True.
+    pub failing: bool,
 }
 
 /// The status a ReplicaSet controller writes: replicas, fullyLabeled, ready, available,
@@ -843,6 +845,8 @@ impl<'s> Facts<'s> {
                     available: st("availableReplicas"),
                     observed_generation: st("observedGeneration"),
                 },
+                failing: model::condition(obj, "ReplicaFailure")
+                    .is_some_and(|c| model::str_at(c, &["status"]) == "True"),
             });
         }
     }
