@@ -622,7 +622,10 @@ pub fn run(cli: Cli) -> Result<Exit> {
                 "Client Version: v{} (konverge: kubectl-shaped, simulating the cluster)",
                 env!("CARGO_PKG_VERSION")
             );
-            println!("Server Version: none (the cluster is the state file)");
+            println!(
+                "Server Version: {} (simulated: the cluster is the state file)",
+                crate::defaults::KUBERNETES_VERSION
+            );
             Ok(Exit::Ok)
         }
         Command::Create { what: CreateCommand::Job { name, from, run } } => {

@@ -22,6 +22,7 @@ mod node;
 mod pod;
 mod service;
 mod storage;
+pub mod yaml;
 #[cfg(test)]
 mod test_fixtures;
 
