@@ -60,6 +60,10 @@
 //!   required affinity terms the pod matches; a node scores the sum over the keys it carries,
 //!   normalized min–max to 0–100 over the nodes the pod passes the filters on.
 //!
+//! PostFilter: a class that fits nowhere goes to DefaultPreemption ([`preemption`]), whose
+//! words end the FailedScheduling message and whose victims, nomination and events the step
+//! proposes. Classes are placed in queue order: the class of the highest-priority pod first.
+//!
 //! ImageLocality (nodes list no images here) adds nothing.
 //! Upstream picks at random among the best totals; konverge takes the highest LeastAllocated in
 //! millionths (the same mean without rounding), then the node name. NodeAffinity's and
@@ -90,7 +94,7 @@
 //! step started stays refused for the step, so a class reported unschedulable is not placed.
 
 use crate::actions::{Action, Change, EventType, Precondition};
-use crate::controllers::{node_selector, taint_toleration};
+use crate::controllers::{node_selector, preemption, taint_toleration};
 use crate::controllers::{Controller, Proposals};
 use crate::facts::node_selector::NAME_FIELD;
 use crate::facts::sched::{self, SchedFacts};
@@ -100,7 +104,7 @@ use crate::facts::{
 };
 use crepe::crepe;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// The name this controller's actions carry in the trace.
 pub const NAME: &str = "scheduler";
@@ -547,7 +551,13 @@ pub mod volume_binding {
         refused
             .into_iter()
             .filter_map(|(p, why)| {
-                super::failed_scheduling(f, p, format!("0/{nodes} nodes are available: {why}."))
+                let suffix = super::preemption::prefilter_suffix(f, p);
+                super::failed_scheduling(
+                    f,
+                    p,
+                    format!("0/{nodes} nodes are available: {why}. {suffix}"),
+                    None,
+                )
             })
             .collect()
     }
@@ -729,7 +739,15 @@ pub fn placement_slots<'a>(
     let mut load = s.load.clone();
     let mut closed: FxHashSet<(u32, usize)> = FxHashSet::default();
     let mut out = Vec::new();
-    for class in &s.classes {
+    // Classes go in queue order: the class of the highest-priority pod first (PrioritySort).
+    let mut top: FxHashMap<u32, i64> = FxHashMap::default();
+    for &(p, c, _) in &s.pending {
+        let priority = f.pod(p).map_or(0, |p| p.priority);
+        top.entry(c).and_modify(|t| *t = (*t).max(priority)).or_insert(priority);
+    }
+    let mut classes: Vec<&sched::Class> = s.classes.iter().collect();
+    classes.sort_by_key(|c| (Reverse(top.get(&c.id).copied().unwrap_or(i64::MIN)), c.id));
+    for class in classes {
         let (Some(&want), Some(nodes)) = (pending.get(&class.id), by_shape.get(&class.shape)) else {
             continue;
         };
@@ -1192,30 +1210,50 @@ pub fn reconcile(f: &Facts) -> Proposals {
     let wanted: FxHashSet<u32> = unschedulable.iter().map(|u| u.1).collect();
     let diagnosis = Diagnosis::new(f, &s, &filters, &wanted);
     unschedulable.sort_unstable_by_key(|u| f.key(u.0));
+    let (fails, not_rechecked) = filters.failures(f, &s, &wanted);
+    let failures = preemption::Failures {
+        pods: unschedulable.iter().map(|u| (u.0, u.1)).collect(),
+        fails,
+        not_rechecked,
+    };
+    let post = preemption::post_filter(f, &s, &failures);
     for Unschedulable(pod, class) in unschedulable {
-        out.extend(failed_scheduling(f, pod, diagnosis.message(class)));
+        let mut message = diagnosis.message(class);
+        if let Some(suffix) = post.suffix.get(&pod) {
+            message = format!("{message} {suffix}");
+        }
+        out.extend(failed_scheduling(f, pod, message, post.nominate.get(&pod).map(String::as_str)));
     }
+    out.extend(post.actions);
     out.into()
 }
 
-/// The pod's PodScheduled condition and the FailedScheduling event for `message`, unless the
-/// pod already says so.
-fn failed_scheduling(f: &Facts, pod: Id, message: String) -> Option<Action> {
-    let current = crate::model::condition(f.raw(pod), "PodScheduled")
+/// The pod's PodScheduled condition and the FailedScheduling event for `message`, with the
+/// nomination PostFilter wrote (`Some("")` clears it), unless the pod already says so.
+fn failed_scheduling(f: &Facts, pod: Id, message: String, nominate: Option<&str>) -> Option<Action> {
+    let raw = f.raw(pod);
+    let current = crate::model::condition(raw, "PodScheduled")
         .map(|c| crate::model::str_at(c, &["message"]).to_string())
         .unwrap_or_default();
-    if current == message {
+    let nominated = crate::model::str_at(raw, &["status", "nominatedNodeName"]);
+    if current == message && nominate.is_none_or(|n| n == nominated) {
         return None;
     }
     let pod_key = f.key(pod);
+    let mut status = json!({"phase": "Pending", "conditions": [{
+        "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+        "message": message, "lastTransitionTime": crate::model::fmt_time(f.now),
+    }]});
+    match nominate {
+        Some("") => status["nominatedNodeName"] = Value::Null,
+        Some(node) => status["nominatedNodeName"] = json!(node),
+        None => {}
+    }
     Some(
         Action::new(
             Change::Patch {
                 key: pod_key.clone(),
-                patch: json!({"status": {"phase": "Pending", "conditions": [{
-                    "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                    "message": message, "lastTransitionTime": crate::model::fmt_time(f.now),
-                }]}}),
+                patch: json!({ "status": status }),
                 precondition: Precondition::None,
             },
             NAME,
@@ -1441,6 +1479,72 @@ struct Filtered {
     spread_skewed: Set<(u32, Id)>,
     /// (class, node) InterPodAffinity refuses, with the reason.
     inter_pod: FxHashMap<(u32, Id), &'static str>,
+}
+
+impl Filtered {
+    /// Each (class, node, filter order, status) refusal of the `wanted` classes, for PostFilter
+    /// ([`preemption::victims`]), as upstream's filters return them: NodeAffinity's PreFilter,
+    /// NodeUnschedulable, TaintToleration, NodeAffinity, a missing topology key and unmet pod
+    /// affinity are unresolvable; NodePorts and NodeResourcesFit resolvable; PodTopologySpread's
+    /// skew and (existing pods') anti-affinity resolvable but not re-run, with their reasons.
+    #[allow(clippy::type_complexity)]
+    fn failures(
+        &self,
+        f: &Facts,
+        s: &SchedFacts,
+        wanted: &FxHashSet<u32>,
+    ) -> (Vec<(u32, Id, u32, u8)>, FxHashMap<(u32, Id), String>) {
+        use preemption::*;
+        let mut out = Vec::new();
+        let mut reasons = FxHashMap::default();
+        for c in s.classes.iter().filter(|c| wanted.contains(&c.id)) {
+            let (shape, id) = (c.shape, c.id);
+            let named = self.pinned_candidates.get(&shape).map_or(&[][..], Vec::as_slice);
+            for n in &f.nodes {
+                let node = n.id;
+                let mut fail = |order: u32, status: u8| out.push((id, node, order, status));
+                if self.conflicts.contains(&shape) || (self.pinned.contains(&shape) && !named.contains(&node))
+                {
+                    fail(ORDER_PREFILTER, UNRESOLVABLE);
+                }
+                if self.cordoned.contains(&(shape, node)) {
+                    fail(ORDER_UNSCHEDULABLE, UNRESOLVABLE);
+                }
+                if n.taints
+                    .iter()
+                    .any(|t| self.untolerated_taints.contains(&(shape, node, t.key, t.value, t.effect)))
+                {
+                    fail(ORDER_TAINTS, UNRESOLVABLE);
+                }
+                if self.affinity_misses.contains(&(shape, node)) {
+                    fail(ORDER_AFFINITY, UNRESOLVABLE);
+                }
+                if self.port_clashes.contains(&(shape, node)) {
+                    fail(ORDER_PORTS, RESOLVABLE);
+                }
+                if self.full.contains(&node)
+                    || (0..s.resources.len()).any(|r| self.short.contains(&(shape, node, r as u32)))
+                {
+                    fail(ORDER_RESOURCES, RESOLVABLE);
+                }
+                if self.spread_missing_key.contains(&(id, node)) {
+                    fail(ORDER_SPREAD, UNRESOLVABLE);
+                } else if self.spread_skewed.contains(&(id, node)) {
+                    fail(ORDER_SPREAD, NOT_RECHECKED);
+                    reasons.insert((id, node), SPREAD_MISMATCH.to_string());
+                }
+                match self.inter_pod.get(&(id, node)) {
+                    Some(&AFFINITY_UNMET) => fail(ORDER_INTER_POD, UNRESOLVABLE),
+                    Some(reason) => {
+                        fail(ORDER_INTER_POD, NOT_RECHECKED);
+                        reasons.entry((id, node)).or_insert_with(|| reason.to_string());
+                    }
+                    None => {}
+                }
+            }
+        }
+        (out, reasons)
+    }
 }
 
 /// Why a class fits nowhere, in upstream's FailedScheduling words: a NodeAffinity PreFilter

@@ -51,6 +51,27 @@ pub struct Admitted {
     pub key: ObjKey,
     /// Extra detail for the trace (the node of a bind, the replicas of a scale).
     pub detail: Option<String>,
+    /// What became of the stored object.
+    pub write: Write,
+}
+
+/// What an admitted action did to the store: the API server admits a change that changes
+/// nothing without writing (no new resourceVersion), and a write that ends a deletion (the
+/// last finalizer gone, the grace period over) removes the object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Write {
+    /// Admitted, nothing changed (a scale to the current replicas, a patch already applied).
+    Nothing,
+    /// The object was created or changed.
+    Stored,
+    /// The object is gone from the store.
+    Removed,
+}
+
+impl Admitted {
+    fn new(key: &ObjKey, write: Write) -> Admitted {
+        Admitted { key: key.clone(), detail: None, write }
+    }
 }
 
 /// The API server over one state, for one step.
@@ -106,18 +127,18 @@ impl<'a> ApiServer<'a> {
             Change::Scale { key, replicas, patch } => {
                 let mut p = patch.clone().unwrap_or_else(|| json!({}));
                 model::obj_mut(&mut p, &["spec"]).insert("replicas".into(), json!(replicas));
-                self.patch(key, &p, &Precondition::None)?;
-                Ok(Admitted { key: key.clone(), detail: Some(format!("replicas {replicas}")) })
+                let write = self.patch(key, &p, &Precondition::None)?;
+                Ok(Admitted { detail: Some(format!("replicas {replicas}")), ..Admitted::new(key, write) })
             }
             Change::Patch { key, patch, precondition } => {
-                self.patch(key, patch, precondition)?;
-                Ok(Admitted { key: key.clone(), detail: None })
+                let write = self.patch(key, patch, precondition)?;
+                Ok(Admitted::new(key, write))
             }
             Change::Remove { key } => {
                 if self.remove(key).is_none() {
                     return Err(format!("{key} not found"));
                 }
-                Ok(Admitted { key: key.clone(), detail: None })
+                Ok(Admitted::new(key, Write::Removed))
             }
             Change::Emit { .. } => Err("an Emit is admitted with its Event (emit_event)".into()),
         }
@@ -187,11 +208,15 @@ impl<'a> ApiServer<'a> {
         crate::defaults::apply(&mut obj);
         if kind == "Pod" {
             default_pod(&mut obj);
+            crate::priority::admit_pod(&crate::priority::classes(self.state), &mut obj)?;
+        }
+        if kind == "PriorityClass" {
+            crate::priority::admit_class(&crate::priority::classes(self.state), &obj)?;
         }
         admit_storage(self.state, &kind, &mut obj);
         crate::defaults::on_create(&kind, &mut obj, &self.state.objects);
         self.put(key.clone(), obj);
-        Ok(Admitted { key, detail: None })
+        Ok(Admitted::new(&key, Write::Stored))
     }
 
     /// Delete as the registry store does: the garbage collector's finalizer for the
@@ -221,7 +246,7 @@ impl<'a> ApiServer<'a> {
         };
         if grace == 0 && finalizer.is_none() && !has_other_finalizers && !terminating_namespace {
             self.remove(key);
-            return Ok(Admitted { key: key.clone(), detail: None });
+            return Ok(Admitted::new(key, Write::Removed));
         }
         let mut obj = self.state.objects[key].clone();
         let seq = self.state.next_seq();
@@ -240,7 +265,7 @@ impl<'a> ApiServer<'a> {
             }
         }
         self.put(key.clone(), obj);
-        Ok(Admitted { key: key.clone(), detail: None })
+        Ok(Admitted::new(key, Write::Stored))
     }
 
     fn bind(&mut self, pod: &ObjKey, node: &str) -> Result<Admitted, String> {
@@ -262,15 +287,18 @@ impl<'a> ApiServer<'a> {
         let now = model::fmt_time(self.state.now);
         let patch = json!({
             "spec": {"nodeName": node},
-            "status": {"conditions": [{"type": "PodScheduled", "status": "True", "lastTransitionTime": now}]},
+            "status": {
+                "conditions": [{"type": "PodScheduled", "status": "True", "lastTransitionTime": now}],
+                "nominatedNodeName": null,
+            },
         });
-        self.patch(pod, &patch, &Precondition::None)?;
-        Ok(Admitted { key: pod.clone(), detail: Some(node.to_string()) })
+        let write = self.patch(pod, &patch, &Precondition::None)?;
+        Ok(Admitted { detail: Some(node.to_string()), ..Admitted::new(pod, write) })
     }
 
     /// JSON merge patch, in place: a patch that changes nothing is admitted without a write (no
     /// new resourceVersion), like the API server's no-op updates.
-    fn patch(&mut self, key: &ObjKey, patch: &Value, precondition: &Precondition) -> Result<(), String> {
+    fn patch(&mut self, key: &ObjKey, patch: &Value, precondition: &Precondition) -> Result<Write, String> {
         let resolved;
         let patch = if *precondition == Precondition::ResolveReferences {
             resolved = self.resolve_references(patch)?;
@@ -281,7 +309,7 @@ impl<'a> ApiServer<'a> {
         let Some(obj) = self.state.objects.get(key) else { return Err(format!("{key} not found")) };
         check_precondition(&self.state.objects, key, obj, precondition)?;
         if !merge_changes(obj, patch) {
-            return Ok(());
+            return Ok(Write::Nothing);
         }
         let spec_changed = if patch.is_object() {
             match (obj.get("spec"), patch.get("spec")) {
@@ -312,8 +340,9 @@ impl<'a> ApiServer<'a> {
         }
         if deletion_finished(key, obj) {
             self.remove(key);
+            return Ok(Write::Removed);
         }
-        Ok(())
+        Ok(Write::Stored)
     }
 
     /// `patch` with each [`crate::actions::object_reference`] placeholder replaced by an

@@ -911,6 +911,23 @@ fn apply_actions(s: &State, manifests: &[manifest::Manifest]) -> Result<(Vec<Act
 /// namespaces that do not exist (NamespaceLifecycle) and changes to immutable fields.
 fn admission(s: &State, manifests: &[manifest::Manifest]) -> Result<()> {
     crate::namespaces::admit_manifests(s, manifests).map_err(|e| anyhow!(e))?;
+    // Priority admission, in the order the apply creates objects (a PriorityClass first).
+    let order = crate::ordering::apply_order(manifests);
+    let admitted = order.iter().map(|&i| &manifests[i]).filter(|m| {
+        let kind = model::str_at(&m.object, &["kind"]);
+        kind == "PriorityClass" || (kind == "Pod" && !s.objects.contains_key(&m.key()))
+    });
+    let checked: Vec<&manifest::Manifest> = admitted.collect();
+    crate::priority::admit_manifests(s, checked.iter().map(|m| &m.object)).map_err(|(i, message)| {
+        let m = checked[i];
+        let key = m.key();
+        anyhow!(InputError {
+            origin: m.origin.clone(),
+            object: Some(format!("{} {}", key.kind, key.name)),
+            field: if key.kind == "Pod" { "spec.priorityClassName".into() } else { "globalDefault".into() },
+            message,
+        })
+    })?;
     for m in manifests {
         let key = m.key();
         let Some(live) = s.objects.get(&key) else { continue };

@@ -26,6 +26,8 @@ pub mod namespace;
 pub mod node_lifecycle;
 #[path = "../rules/node_selector.rs"]
 pub mod node_selector;
+#[path = "../rules/preemption.rs"]
+pub mod preemption;
 #[path = "../rules/provisioner.rs"]
 pub mod provisioner;
 #[path = "../rules/replicaset.rs"]
@@ -45,6 +47,7 @@ pub mod volume_protection;
 
 use crate::actions::Action;
 use crate::facts::Facts;
+use std::collections::BTreeMap;
 
 /// What one controller proposes for one snapshot.
 #[derive(Debug, Default)]
@@ -104,12 +107,23 @@ pub const CONTROLLERS: &[Controller] = &[
     kubelet::CONTROLLER,
 ];
 
-/// Every controller's proposals for one snapshot, in admission order, and the times at which
-/// some controller wants to look again (sorted, each once).
-pub fn reconcile_all(f: &Facts) -> Proposals {
+/// Which controllers asked for each time they want to look again (a timer or a schedule), in
+/// [`CONTROLLERS`] order: what the step log names when the clock jumps there.
+pub type Waiters = BTreeMap<i64, Vec<&'static str>>;
+
+/// Every controller's proposals for one snapshot, in admission order, the times at which
+/// some controller wants to look again (sorted, each once), and who asked for each.
+pub fn reconcile_all(f: &Facts) -> (Proposals, Waiters) {
     let mut all = Proposals::default();
+    let mut waiters = Waiters::new();
     for c in CONTROLLERS {
         let p = (c.reconcile)(f);
+        for &t in p.wakes.iter().chain(&p.schedules) {
+            let names = waiters.entry(t).or_default();
+            if names.last() != Some(&c.name) {
+                names.push(c.name);
+            }
+        }
         all.actions.extend(p.actions);
         all.wakes.extend(p.wakes);
         all.schedules.extend(p.schedules);
@@ -118,7 +132,7 @@ pub fn reconcile_all(f: &Facts) -> Proposals {
         times.sort_unstable();
         times.dedup();
     }
-    all
+    (all, waiters)
 }
 
 /// The Event component of a controller name; a name no controller has (the user's own

@@ -12,7 +12,7 @@
 //! state repeats (a cycle, exit 3).
 
 use crate::actions::{Action, Change};
-use crate::apiserver::ApiServer;
+use crate::apiserver::{ApiServer, Write};
 use crate::controllers;
 use crate::facts::Facts;
 use crate::model::{self, ObjKey};
@@ -70,6 +70,8 @@ pub struct Recorded {
     pub reason: String,
     /// The node of a bind, the replicas of a scale, or "removed" for a finished deletion.
     pub detail: Option<String>,
+    /// What it did to the store: a change admitted without a write is no change.
+    pub write: Write,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,6 +81,18 @@ pub struct StepRecord {
     pub actions: Vec<Recorded>,
     /// Proposals refused at admission (proposed again next step).
     pub conflicts: Vec<Recorded>,
+    /// Why the clock jumped to this step's time, when it did (nothing was left to do before).
+    pub woken: Option<Woken>,
+}
+
+/// What the clock jumped to a step's time for: controllers' timers or schedules (a pod's ready
+/// delay, an eviction timeout, a grace period, a CronJob's run), or the end of an `advance`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Woken {
+    /// These controllers asked to look again at this time.
+    By(Vec<&'static str>),
+    /// The time an `advance` lets the clock run to.
+    AdvanceEnd,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,8 +127,9 @@ impl Trace {
         self.outcome == Outcome::Converged
     }
 
+    /// Whether any admitted action wrote to the store (a scale to the current replicas did not).
     pub fn changed(&self) -> bool {
-        self.steps.iter().any(|s| !s.actions.is_empty())
+        self.steps.iter().flat_map(|s| &s.actions).any(|a| a.write != Write::Nothing)
     }
 }
 
@@ -136,6 +151,8 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     // Events expire as the clock runs, not only when the run ends: a long `advance` keeps an
     // hour of them, not every one it recorded.
     let mut pruned_at = start;
+    // Why the clock last jumped, for the next step recorded.
+    let mut woken = None;
     let outcome = loop {
         if api.state.now - pruned_at >= PRUNE_EVERY {
             prune_events(api.state);
@@ -148,8 +165,13 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
         if steps.len() >= max_steps {
             break Outcome::MaxSteps;
         }
-        let mut record =
-            StepRecord { step: step_no, time: api.state.now, actions: vec![], conflicts: vec![] };
+        let mut record = StepRecord {
+            step: step_no,
+            time: api.state.now,
+            actions: vec![],
+            conflicts: vec![],
+            woken: woken.take(),
+        };
         api.new_step();
         if let Some(user) = pending_user.take() {
             admit_all(&mut api, &user, &mut record, &mut watch);
@@ -165,7 +187,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
             }
             break Outcome::OverBudget(runaway);
         }
-        let proposals = {
+        let (proposals, waiters) = {
             let facts = Facts::extract(&api.state.objects, api.state.now);
             rollout::sample(&facts, step_no - 1, steps.last().map_or(start, |s| s.time), &mut timelines);
             controllers::reconcile_all(&facts)
@@ -181,6 +203,10 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
             match next_time(&proposals, api.state.now, opts.until) {
                 Some(t) => {
                     api.state.now = t;
+                    woken = Some(match waiters.get(&t) {
+                        Some(names) => Woken::By(names.clone()),
+                        None => Woken::AdvanceEnd,
+                    });
                     continue;
                 }
                 None => break Outcome::Converged,
@@ -264,6 +290,7 @@ fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord, w
                         controller: a.controller.to_string(),
                         reason: a.reason.clone(),
                         detail: None,
+                        write: Write::Stored,
                     });
                 }
             }
@@ -278,8 +305,8 @@ fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord, w
                 for ev in &a.events {
                     api.record_event(ev, a.controller, &done.key.name);
                 }
-                let detail = match &a.change {
-                    Change::Remove { .. } => Some("removed".to_string()),
+                let detail = match done.write {
+                    Write::Removed => Some("removed".to_string()),
                     _ => done.detail,
                 };
                 record.actions.push(Recorded {
@@ -288,6 +315,7 @@ fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord, w
                     controller: a.controller.to_string(),
                     reason: a.reason.clone(),
                     detail,
+                    write: done.write,
                 });
             }
             Err(why) => record.conflicts.push(Recorded {
@@ -296,6 +324,7 @@ fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord, w
                 controller: a.controller.to_string(),
                 reason: format!("conflict: {why}"),
                 detail: None,
+                write: Write::Nothing,
             }),
         }
     }

@@ -26,6 +26,7 @@ pub mod network;
 pub mod ordering;
 pub mod podtemplate;
 pub mod printers;
+pub mod priority;
 pub mod quantity;
 pub mod render;
 pub mod rollout;

@@ -37,6 +37,9 @@ pub fn apply_order(manifests: &[Manifest]) -> Vec<usize> {
         for r in model::owner_refs(o) {
             needs.extend(providers(model::str_at(r, &["kind"]), model::str_at(r, &["name"])));
         }
+        if kind == "Pod" {
+            needs.extend(providers("PriorityClass", model::str_at(o, &["spec", "priorityClassName"])));
+        }
         if matches!(kind, "PersistentVolumeClaim" | "PersistentVolume") {
             needs.extend(providers("StorageClass", model::str_at(o, &["spec", "storageClassName"])));
         }

@@ -1,9 +1,11 @@
 //! Output for people and for programs: the step-by-step trace (text and versioned JSON) and
 //! kubectl-shaped tables.
 
-use crate::driver::{Outcome, Recorded, Trace};
-use crate::model;
+use crate::apiserver::Write;
+use crate::driver::{Outcome, Recorded, StepRecord, Trace, Woken, TICK};
+use crate::model::{self, ObjKey};
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 
 /// Columns of the terminal stdout writes to, or 80 when stdout is not a terminal: piped output
 /// is the same whatever window it came from.
@@ -67,6 +69,9 @@ pub fn trace_json(trace: &Trace) -> Value {
                 _ => json!(d),
             };
         }
+        if a.write == Write::Nothing {
+            v["changed"] = json!(false);
+        }
         v
     };
     let steps: Vec<Value> = trace
@@ -80,6 +85,11 @@ pub fn trace_json(trace: &Trace) -> Value {
             });
             if !s.conflicts.is_empty() {
                 v["conflicts"] = json!(s.conflicts.iter().map(action).collect::<Vec<_>>());
+            }
+            match &s.woken {
+                Some(Woken::By(names)) => v["woken_by"] = json!(names),
+                Some(Woken::AdvanceEnd) => v["woken_by"] = json!(["advance"]),
+                None => {}
             }
             v
         })
@@ -112,8 +122,10 @@ const RUN_SHOWN: usize = 6;
 /// The trace for a person: one block per step, one line per action, and a summary.
 pub fn trace_text(trace: &Trace) -> String {
     let mut out = String::new();
+    let mut clock = trace.start;
     for s in &trace.steps {
-        out.push_str(&format!("step {}  +{}s\n", s.step, s.time - trace.start));
+        out.push_str(&format!("step {}  +{}s{}\n", s.step, s.time - trace.start, jump_note(s, clock)));
+        clock = s.time + TICK;
         let mut rows: Vec<Vec<String>> = Vec::new();
         let mut i = 0;
         while i < s.actions.len() {
@@ -122,6 +134,7 @@ pub fn trace_text(trace: &Trace) -> String {
                 .iter()
                 .take_while(|b| {
                     b.verb == a.verb
+                        && b.write == a.write
                         && b.key.kind == a.key.kind
                         && b.controller == a.controller
                         && b.reason == a.reason
@@ -147,18 +160,63 @@ pub fn trace_text(trace: &Trace) -> String {
             out.push('\n');
         }
     }
+    out.push_str(&legend(trace));
     out.push_str(&summary(trace));
     out.push('\n');
     out
 }
 
-fn action_row(a: &Recorded) -> Vec<String> {
-    let symbol = match (a.verb, a.detail.as_deref()) {
+/// What each marker of the step log means, for the markers this trace uses (none when it
+/// has no steps).
+fn legend(trace: &Trace) -> String {
+    const MARKERS: [(&str, &str); 6] = [
+        ("+", "created"),
+        ("~", "changed"),
+        ("-", "deletion begun"),
+        ("x", "removed"),
+        ("=", "admitted, nothing changed"),
+        ("!", "refused, proposed again next step"),
+    ];
+    let used: BTreeSet<&str> = trace
+        .steps
+        .iter()
+        .flat_map(|s| s.actions.iter().map(|a| marker(a)).chain(s.conflicts.iter().map(|_| "!")))
+        .collect();
+    let shown: Vec<String> =
+        MARKERS.iter().filter(|(m, _)| used.contains(m)).map(|(m, what)| format!("{m} {what}")).collect();
+    if shown.is_empty() {
+        return String::new();
+    }
+    format!("  ({})\n", shown.join(", "))
+}
+
+fn marker(a: &Recorded) -> &'static str {
+    match (a.verb, a.write) {
+        (_, Write::Nothing) => "=",
         ("create", _) => "+",
         ("delete", _) => "-",
-        (_, Some("removed")) => "x",
+        (_, Write::Removed) => "x",
         _ => "~",
-    };
+    }
+}
+
+/// Why the clock jumped to a step, for its header: `clock` is where it stood when the step
+/// before ended.
+fn jump_note(s: &StepRecord, clock: i64) -> String {
+    let jumped = s.time - clock;
+    match &s.woken {
+        Some(Woken::By(names)) if jumped > 0 => {
+            format!("  (clock jumped {jumped}s, woken by {})", names.join(", "))
+        }
+        Some(Woken::AdvanceEnd) if jumped > 0 => {
+            format!("  (clock jumped {jumped}s to the end of the advance)")
+        }
+        _ => String::new(),
+    }
+}
+
+fn action_row(a: &Recorded) -> Vec<String> {
+    let symbol = marker(a);
     let target = match (a.verb, &a.detail) {
         ("bind", Some(node)) => format!("{} → {node}", a.key.ns_name()),
         _ => a.key.ns_name(),
@@ -168,20 +226,12 @@ fn action_row(a: &Recorded) -> Vec<String> {
 
 /// One line: how the run ended and what it did.
 pub fn summary(trace: &Trace) -> String {
-    let count = |verb: &str| trace.steps.iter().flat_map(|s| &s.actions).filter(|a| a.verb == verb).count();
     let n = trace.steps.len();
     let elapsed = trace.steps.last().map_or(0, |s| s.time - trace.start);
     if !trace.changed() && trace.converged() {
         return "no changes: the cluster is converged".into();
     }
-    let totals = format!(
-        "{} created, {} bound, {} deleted, {} scaled, {} updated",
-        count("create"),
-        count("bind"),
-        count("delete"),
-        count("scale"),
-        count("update")
-    );
+    let totals = Totals::of(trace).to_string();
     let steps = if n == 1 { "1 step".to_string() } else { format!("{n} steps") };
     match &trace.outcome {
         Outcome::OverBudget(r) => format!(
@@ -202,9 +252,195 @@ pub fn summary(trace: &Trace) -> String {
     }
 }
 
+/// What a run did, counted in objects: each object once per column, whatever number of writes
+/// it took. An object created or deleted during the run counts there and not again as scaled
+/// or updated; a scaled object, or a pod bound, not again as updated (a pod created and bound
+/// counts as both: it is new, and it was placed); a deletion once whether it took one write
+/// (removed at once) or two (marked, then removed after its grace period or finalizers); a
+/// change admitted without a write (a scale to the current replicas) not at all. Events are
+/// counted apart from the objects they tell of.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Totals {
+    created: usize,
+    bound: usize,
+    deleted: usize,
+    scaled: usize,
+    updated: usize,
+    events: usize,
+}
+
+impl Totals {
+    fn of(trace: &Trace) -> Totals {
+        let mut created = BTreeSet::new();
+        let mut bound = BTreeSet::new();
+        let mut deleted = BTreeSet::new();
+        let mut scaled = BTreeSet::new();
+        let mut updated = BTreeSet::new();
+        let mut events = BTreeSet::new();
+        for a in trace.steps.iter().flat_map(|s| &s.actions).filter(|a| a.write != Write::Nothing) {
+            let set = match (a.key.kind.as_str(), a.verb, a.write) {
+                ("Event", ..) => &mut events,
+                (_, "delete", _) | (_, _, Write::Removed) => &mut deleted,
+                (_, "create", _) => &mut created,
+                (_, "bind", _) => &mut bound,
+                (_, "scale", _) => &mut scaled,
+                _ => &mut updated,
+            };
+            set.insert(&a.key);
+        }
+        let new_or_gone: BTreeSet<&ObjKey> = created.union(&deleted).copied().collect();
+        scaled.retain(|k| !new_or_gone.contains(k));
+        updated.retain(|k| !new_or_gone.contains(k) && !scaled.contains(k) && !bound.contains(k));
+        Totals {
+            created: created.len(),
+            bound: bound.len(),
+            deleted: deleted.len(),
+            scaled: scaled.len(),
+            updated: updated.len(),
+            events: events.len(),
+        }
+    }
+}
+
+impl std::fmt::Display for Totals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Totals { created, bound, deleted, scaled, updated, events } = self;
+        write!(f, "{created} created, {bound} bound, {deleted} deleted, {scaled} scaled, {updated} updated")?;
+        match events {
+            0 => Ok(()),
+            1 => write!(f, ", 1 event"),
+            n => write!(f, ", {n} events"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::driver::StepRecord;
+
+    fn act(verb: &'static str, kind: &str, name: &str, write: Write) -> Recorded {
+        Recorded {
+            verb,
+            key: ObjKey::new(kind, "default", name),
+            controller: "test".into(),
+            reason: String::new(),
+            detail: None,
+            write,
+        }
+    }
+
+    fn trace(steps: Vec<Vec<Recorded>>) -> Trace {
+        let steps = steps
+            .into_iter()
+            .enumerate()
+            .map(|(i, actions)| StepRecord {
+                step: i + 1,
+                time: i as i64,
+                actions,
+                conflicts: vec![],
+                woken: None,
+            })
+            .collect();
+        Trace {
+            start: 0,
+            steps,
+            outcome: Outcome::Converged,
+            timelines: Default::default(),
+            watch: Default::default(),
+        }
+    }
+
+    /// Each object once per column; a deletion once however many writes it took; no-ops not at
+    /// all; created or deleted objects not again as scaled or updated.
+    #[test]
+    fn totals_count_objects_not_writes() {
+        use Write::*;
+        let cases: Vec<(&str, Vec<Vec<Recorded>>, &str)> = vec![
+            (
+                "a graceful deletion: marked, then removed",
+                vec![vec![act("delete", "Pod", "a", Stored)], vec![act("update", "Pod", "a", Removed)]],
+                "0 created, 0 bound, 1 deleted, 0 scaled, 0 updated",
+            ),
+            (
+                "a finalizer removal that ends a deletion begun earlier",
+                vec![vec![act("update", "Pod", "a", Removed)]],
+                "0 created, 0 bound, 1 deleted, 0 scaled, 0 updated",
+            ),
+            (
+                "a pod created, bound, started and updated again",
+                vec![
+                    vec![act("create", "Pod", "a", Stored)],
+                    vec![act("bind", "Pod", "a", Stored)],
+                    vec![act("update", "Pod", "a", Stored), act("update", "Pod", "a", Stored)],
+                ],
+                "1 created, 1 bound, 0 deleted, 0 scaled, 0 updated",
+            ),
+            (
+                "a ReplicaSet scaled twice with status writes between",
+                vec![
+                    vec![act("scale", "ReplicaSet", "rs", Stored), act("update", "ReplicaSet", "rs", Stored)],
+                    vec![act("scale", "ReplicaSet", "rs", Stored)],
+                    vec![act("update", "Deployment", "d", Stored), act("update", "Deployment", "d", Stored)],
+                ],
+                "0 created, 0 bound, 0 deleted, 1 scaled, 1 updated",
+            ),
+            (
+                "a pending pod bound, then started",
+                vec![vec![act("bind", "Pod", "a", Stored)], vec![act("update", "Pod", "a", Stored)]],
+                "0 created, 1 bound, 0 deleted, 0 scaled, 0 updated",
+            ),
+            (
+                "a scale to the current replicas",
+                vec![vec![act("scale", "Deployment", "d", Nothing)]],
+                "0 created, 0 bound, 0 deleted, 0 scaled, 0 updated",
+            ),
+            (
+                "a pod created and deleted in one run",
+                vec![vec![act("create", "Pod", "a", Stored)], vec![act("delete", "Pod", "a", Removed)]],
+                "1 created, 0 bound, 1 deleted, 0 scaled, 0 updated",
+            ),
+            (
+                "events apart",
+                vec![vec![act("create", "Event", "e1", Stored), act("update", "Event", "e2", Stored)]],
+                "0 created, 0 bound, 0 deleted, 0 scaled, 0 updated, 2 events",
+            ),
+        ];
+        for (name, steps, want) in cases {
+            assert_eq!(Totals::of(&trace(steps)).to_string(), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_run_of_no_ops_is_no_change() {
+        let t = trace(vec![vec![act("scale", "Deployment", "d", Write::Nothing)]]);
+        assert!(!t.changed());
+        assert_eq!(summary(&t), "no changes: the cluster is converged");
+        let text = trace_text(&t);
+        assert!(text.starts_with("step 1  +0s\n  = Deployment   default/d"), "{text}");
+        assert!(text.contains("  (= admitted, nothing changed)\n"), "{text}");
+    }
+
+    /// A step the clock jumped to names who woke it and by how much the clock jumped; a step
+    /// one tick after the last says nothing.
+    #[test]
+    fn a_jump_names_who_woke_the_clock() {
+        let step = |time, woken| StepRecord { step: 2, time, actions: vec![], conflicts: vec![], woken };
+        let by = |names: &[&'static str]| Some(Woken::By(names.to_vec()));
+        assert_eq!(
+            jump_note(&step(301, by(&["node-lifecycle"])), 3),
+            "  (clock jumped 298s, woken by node-lifecycle)"
+        );
+        assert_eq!(
+            jump_note(&step(20, by(&["deployment", "replicaset"])), 10),
+            "  (clock jumped 10s, woken by deployment, replicaset)"
+        );
+        assert_eq!(
+            jump_note(&step(130, Some(Woken::AdvanceEnd)), 10),
+            "  (clock jumped 120s to the end of the advance)"
+        );
+        assert_eq!(jump_note(&step(3, None), 3), "");
+    }
 
     #[test]
     fn table_aligns_like_kubectl() {

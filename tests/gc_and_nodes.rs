@@ -417,7 +417,7 @@ fn node_selector_restricts_the_nodes() {
     assert_eq!(node_of(&ps[0]), "", "fits nowhere: stays Pending");
     assert_eq!(
         pending_reason(&c, name(&ps[0])),
-        "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."
+        "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
     );
     // Labelling a node lets it schedule.
     c.ok(&["patch", "node", "k8s-node2", "-p", r#"{"metadata":{"labels":{"disktype":"nvme"}}}"#]);
@@ -459,7 +459,7 @@ fn no_schedule_taints_need_a_toleration() {
     assert_eq!(node_of(&ps[0]), "");
     assert_eq!(
         pending_reason(&c, name(&ps[0])),
-        "0/2 nodes are available: 2 node(s) had untolerated taint {dedicated: db}."
+        "0/2 nodes are available: 2 node(s) had untolerated taint {dedicated: db}. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
     );
 }
 
@@ -497,7 +497,7 @@ fn requests_larger_than_any_node_stay_pending() {
     assert_eq!(node_of(&ps[0]), "");
     assert_eq!(
         pending_reason(&c, name(&ps[0])),
-        "0/2 nodes are available: 2 Insufficient cpu, 2 Insufficient memory."
+        "0/2 nodes are available: 2 Insufficient cpu, 2 Insufficient memory. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod."
     );
     assert!(c.ok(&["get", "pods"]).stdout.contains("Pending"));
     snap!("scheduler__describe_pending", c.ok(&["describe", "pod", name(&ps[0])]).transcript());
@@ -517,7 +517,7 @@ fn cpu_requests_and_pod_slots_bound_how_many_pods_fit() {
     assert_eq!(bound.len(), 2, "one per node");
     assert_ne!(bound[0], bound[1]);
     let pending = ps.iter().find(|p| node_of(p).is_empty()).unwrap();
-    assert_eq!(pending_reason(&c, name(pending)), "0/2 nodes are available: 2 Insufficient cpu.");
+    assert_eq!(pending_reason(&c, name(pending)), "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.");
 
     // Pod slots: 3 per node, 6 in all.
     let c = small_cluster();
@@ -531,7 +531,7 @@ fn cpu_requests_and_pod_slots_bound_how_many_pods_fit() {
     }
     assert_eq!(per, [("", 2), ("small-a", 3), ("small-b", 3)].into_iter().collect());
     let pending = ps.iter().find(|p| node_of(p).is_empty()).unwrap();
-    assert_eq!(pending_reason(&c, name(pending)), "0/2 nodes are available: 2 Too many pods.");
+    assert_eq!(pending_reason(&c, name(pending)), "0/2 nodes are available: 2 Too many pods. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.");
     // Room appears: the pending pods schedule.
     c.ok(&["node", "add", "small-c", "--pods", "3"]);
     let ps = pods_of(&c, "many");
@@ -597,7 +597,7 @@ fn required_node_affinity_places_pods_only_on_matching_nodes() {
     assert_eq!(node_of(&ps[0]), "");
     assert_eq!(
         pending_reason(&c, name(&ps[0])),
-        "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."
+        "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
     );
 }
 
@@ -622,7 +622,7 @@ fn match_fields_on_the_node_name_pins_a_pod_to_that_node() {
     assert_eq!(pending.len(), 1, "3 pod slots on small-b");
     assert_eq!(
         pending_reason(&c, name(pending[0])),
-        "0/2 nodes are available: 1 Too many pods, 1 node(s) didn't satisfy plugin(s) [NodeAffinity]."
+        "0/2 nodes are available: 1 Too many pods, 1 node(s) didn't satisfy plugin(s) [NodeAffinity]. preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling."
     );
     snap!("scheduler__describe_pinned_pending", c.ok(&["describe", "pod", name(pending[0])]).transcript());
 }
@@ -653,7 +653,7 @@ fn an_unschedulable_node_gets_nothing_unless_tolerated() {
     let f = c.write("late.yaml", &rs("late", 1, json!({})));
     c.ok(&["apply", "-f", &f]);
     let ps = pods_of(&c, "late");
-    assert_eq!(pending_reason(&c, name(&ps[0])), "0/2 nodes are available: 2 node(s) were unschedulable.");
+    assert_eq!(pending_reason(&c, name(&ps[0])), "0/2 nodes are available: 2 node(s) were unschedulable. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.");
 
     // Uncordoned: the taint goes and the pod schedules.
     c.ok(&["patch", "node", "k8s-node1", "-p", r#"{"spec":{"unschedulable":false}}"#]);
@@ -688,7 +688,7 @@ fn a_not_ready_node_gets_nothing() {
     let ps = pods_of(&c, "late");
     assert_eq!(
         pending_reason(&c, name(&ps[0])),
-        "0/2 nodes are available: 2 node(s) had untolerated taint {node.kubernetes.io/unreachable: }."
+        "0/2 nodes are available: 2 node(s) had untolerated taint {node.kubernetes.io/unreachable: }. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
     );
 }
 
@@ -705,7 +705,7 @@ fn host_ports_keep_pods_apart() {
     let pending = ps.iter().find(|p| node_of(p).is_empty()).unwrap();
     assert_eq!(
         pending_reason(&c, name(pending)),
-        "0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports."
+        "0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod."
     );
 }
 
@@ -752,7 +752,7 @@ status:
     let on_gpu = ps.iter().filter(|p| node_of(p) == "gpu-node").count();
     assert_eq!(on_gpu, 2, "two GPUs, two pods");
     let pending = ps.iter().find(|p| node_of(p).is_empty()).unwrap();
-    assert_eq!(pending_reason(&c, name(pending)), "0/2 nodes are available: 2 Insufficient example.com/gpu.");
+    assert_eq!(pending_reason(&c, name(pending)), "0/2 nodes are available: 2 Insufficient example.com/gpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.");
 }
 
 // ---------------------------------------------------------------------------------------------

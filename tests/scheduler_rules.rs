@@ -66,7 +66,8 @@ fn run(objects: Vec<Value>) -> Vec<Action> {
 }
 
 /// Schedule `pending` among `nodes` with `existing` pods bound: the node it binds to, or the
-/// FailedScheduling message.
+/// FailedScheduling message the filters give (PostFilter's " preemption: …" suffix left out:
+/// tests/preemption_rules.rs covers it).
 fn schedule(pending: Value, nodes: Vec<Value>, existing: Vec<Value>) -> Result<String, String> {
     let name = pending["metadata"]["name"].as_str().unwrap_or_default().to_string();
     let mut objects = nodes;
@@ -76,10 +77,11 @@ fn schedule(pending: Value, nodes: Vec<Value>, existing: Vec<Value>) -> Result<S
         match &a.change {
             Change::Bind { pod, node } if pod.name == name => return Ok(node.clone()),
             Change::Patch { key, patch, .. } if key.name == name => {
-                return Err(patch["status"]["conditions"][0]["message"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string())
+                let message = patch["status"]["conditions"][0]["message"].as_str().unwrap_or_default();
+                return Err(message
+                    .split_once(" preemption: ")
+                    .map_or(message, |(filters, _)| filters)
+                    .to_string());
             }
             _ => {}
         }

@@ -120,7 +120,7 @@ fn zone_spread_holds_while_one_zone_is_short_of_room() {
     for p in &pending {
         assert_eq!(
             str_at(p, "/status/conditions/0/message"),
-            "0/6 nodes are available: 2 Too many pods, 4 node(s) didn't match pod topology spread constraints."
+            "0/6 nodes are available: 2 Too many pods, 4 node(s) didn't match pod topology spread constraints. preemption: 0/6 nodes are available: 6 No preemption victims found for incoming pod."
         );
     }
 }
@@ -151,7 +151,7 @@ fn a_constraint_that_cannot_be_met_leaves_pods_pending_with_upstreams_message() 
     assert_eq!(pending.len(), 1);
     assert_eq!(
         str_at(pending[0], "/status/conditions/0/message"),
-        "0/2 nodes are available: 2 node(s) didn't match pod topology spread constraints."
+        "0/2 nodes are available: 2 node(s) didn't match pod topology spread constraints. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod."
     );
     let described = k.ok(&["describe", "pod", name(pending[0])]).stdout;
     assert!(described.contains("FailedScheduling"), "{described}");
@@ -163,7 +163,7 @@ fn a_constraint_that_cannot_be_met_leaves_pods_pending_with_upstreams_message() 
         assert_eq!(node_of(&p), "");
         assert_eq!(
             str_at(&p, "/status/conditions/0/message"),
-            "0/2 nodes are available: 2 node(s) didn't match pod topology spread constraints (missing required label)."
+            "0/2 nodes are available: 2 node(s) didn't match pod topology spread constraints (missing required label). preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
         );
     }
 }
@@ -188,7 +188,7 @@ fn required_anti_affinity_on_hostname_leaves_the_third_replica_pending() {
     let d = k.write("web.yaml", &deployment(3, AWAY_FROM_WEB_ON_HOST));
     let applied = k.ok(&["apply", "-f", &n, "-f", &d]).stdout;
     assert_eq!(per_node(&k), BTreeMap::from([("".into(), 1), ("node-0".into(), 1), ("node-1".into(), 1)]));
-    let message = "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules.";
+    let message = "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.";
     let pods = k.live_pods();
     let pending: Vec<_> = pods.iter().filter(|p| node_of(p).is_empty()).collect();
     assert_eq!(str_at(pending[0], "/status/conditions/0/message"), message);

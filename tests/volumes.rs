@@ -155,7 +155,7 @@ fn pods_wait_for_their_claims() {
     let pending = c.object("pod", "web").unwrap();
     assert_eq!(
         str_at(&pending, "/status/conditions/0/message"),
-        "0/2 nodes are available: persistentvolumeclaim \"data\" not found."
+        "0/2 nodes are available: persistentvolumeclaim \"data\" not found. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
     );
     // A claim no volume fits yet: unbound immediate.
     let data = c.write("data.yaml", &claim("data", "1Gi", "[ReadWriteOnce]", ""));
@@ -163,7 +163,7 @@ fn pods_wait_for_their_claims() {
     let pending = c.object("pod", "web").unwrap();
     assert_eq!(
         str_at(&pending, "/status/conditions/0/message"),
-        "0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims."
+        "0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
     );
     assert_eq!(str_at(&pending, "/spec/nodeName"), "");
     // A volume appears: the claim binds, then the pod is scheduled and runs.

@@ -361,6 +361,19 @@ impl ResourceIndex {
     }
 }
 
+/// What `r` requests of each resource of `names` (a [`SchedFacts::resources`] index).
+pub fn requests_by_index(names: &[String], r: &Requests) -> Vec<i64> {
+    names
+        .iter()
+        .map(|name| match name.as_str() {
+            "cpu" => r.cpu_m,
+            "memory" => r.mem,
+            "ephemeral-storage" => r.storage,
+            scalar => r.scalar.iter().find(|(n, _)| n == scalar).map_or(0, |s| s.1),
+        })
+        .collect()
+}
+
 #[derive(Debug, Default)]
 pub struct SchedFacts {
     pub classes: Vec<Class>,

@@ -19,6 +19,7 @@ mod meta;
 pub mod names;
 mod node;
 mod pod;
+mod priority;
 pub mod schema;
 mod statefulset;
 mod storage;
@@ -38,10 +39,11 @@ pub type UpdateValidator = fn(&Value, &Value) -> Validation;
 
 /// Every kind family's validators. A family adds its kinds to its own table.
 const FAMILIES: &[&[(&str, KindValidator)]] =
-    &[pod::KINDS, workloads::KINDS, node::KINDS, storage::KINDS, job::KINDS, cronjob::KINDS];
+    &[pod::KINDS, workloads::KINDS, node::KINDS, storage::KINDS, job::KINDS, cronjob::KINDS, priority::KINDS];
 
 /// Every kind family's update checks.
-const UPDATE_FAMILIES: &[&[(&str, UpdateValidator)]] = &[workloads::UPDATES, storage::UPDATES, job::UPDATES];
+const UPDATE_FAMILIES: &[&[(&str, UpdateValidator)]] =
+    &[workloads::UPDATES, storage::UPDATES, job::UPDATES, priority::UPDATES];
 
 fn kind_validator(kind: &str) -> Option<KindValidator> {
     FAMILIES.iter().flat_map(|f| f.iter()).find(|(k, _)| *k == kind).map(|(_, v)| *v)
