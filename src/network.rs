@@ -119,10 +119,16 @@ fn nodes(objects: &BTreeMap<ObjKey, Value>) -> impl Iterator<Item = &Value> {
 /// The lowest `/NODE_CIDR_MASK` of the cluster CIDR overlapping none of `taken`.
 fn lowest_free_node_cidr(taken: &[Cidr]) -> Option<Cidr> {
     let step = 1u32 << (32 - NODE_CIDR_MASK);
-    let count = 1u32 << (NODE_CIDR_MASK - CLUSTER_CIDR.prefix);
-    (0..count)
-        .map(|i| Cidr { base: CLUSTER_CIDR.base + i * step, prefix: NODE_CIDR_MASK })
-        .find(|c| !taken.iter().any(|t| t.overlaps(*c)))
+    let mut used = vec![false; 1usize << (NODE_CIDR_MASK - CLUSTER_CIDR.prefix)];
+    for t in taken.iter().filter(|t| t.overlaps(CLUSTER_CIDR)) {
+        let first = (t.base.max(CLUSTER_CIDR.base) - CLUSTER_CIDR.base) / step;
+        let last = (t.last().min(CLUSTER_CIDR.last()) - CLUSTER_CIDR.base) / step;
+        for slot in &mut used[first as usize..=last as usize] {
+            *slot = true;
+        }
+    }
+    let free = used.iter().position(|u| !u)?;
+    Some(Cidr { base: CLUSTER_CIDR.base + free as u32 * step, prefix: NODE_CIDR_MASK })
 }
 
 /// Each node's pod CIDR: the declared one, or the one the range allocator gives it (nodes
@@ -142,9 +148,9 @@ pub fn node_pod_cidrs(objects: &BTreeMap<ObjKey, Value>) -> BTreeMap<String, Cid
     undeclared.sort_unstable();
     for (_, name) in undeclared {
         let taken: Vec<Cidr> = out.values().copied().collect();
-        if let Some(c) = lowest_free_node_cidr(&taken) {
-            out.insert(name.to_string(), c);
-        }
+        // The cluster CIDR is full: the range allocator gives later nodes none either.
+        let Some(c) = lowest_free_node_cidr(&taken) else { break };
+        out.insert(name.to_string(), c);
     }
     out
 }
@@ -284,6 +290,24 @@ mod tests {
             node_pod_cidrs(&objects).into_iter().map(|(n, c)| (n, c.to_string())).collect();
         let want = [("a", "10.244.4.0/24"), ("b", "10.244.1.0/24"), ("c", "10.244.0.0/24"), ("d", "10.244.2.0/23")];
         assert_eq!(cidrs, want.map(|(n, c)| (n.to_string(), c.to_string())));
+    }
+
+    /// 10.244.0.0/16 holds 256 node ranges; a range declared across the cluster CIDR's edge
+    /// takes the /24s it overlaps, and the 257th node gets none.
+    #[test]
+    fn the_cluster_cidr_runs_out_after_256_nodes() {
+        let mut objects: BTreeMap<ObjKey, Value> =
+            [node("edge", "2024-01-01T00:00:00Z", json!({"podCIDR": "10.244.254.0/23"}))].into();
+        for i in 0..300 {
+            let (k, v) = node(&format!("n{i:03}"), "2024-01-01T00:00:01Z", json!({}));
+            objects.insert(k, v);
+        }
+        let cidrs = node_pod_cidrs(&objects);
+        assert_eq!(cidrs.len(), 256 - 1);
+        assert_eq!(cidrs["n000"].to_string(), "10.244.0.0/24");
+        assert_eq!(cidrs["n253"].to_string(), "10.244.253.0/24");
+        assert!(!cidrs.contains_key("n254"));
+        assert_eq!(lowest_free_node_cidr(&cidrs.values().copied().collect::<Vec<_>>()), None);
     }
 
     #[test]
