@@ -273,7 +273,8 @@ mod tests {
     }
 
     fn node(name: &str, created: &str, spec: Value) -> (ObjKey, Value) {
-        let obj = json!({"kind": "Node", "metadata": {"name": name, "creationTimestamp": created}, "spec": spec});
+        let obj =
+            json!({"kind": "Node", "metadata": {"name": name, "creationTimestamp": created}, "spec": spec});
         (ObjKey::new("Node", "", name), obj)
     }
 
@@ -288,7 +289,8 @@ mod tests {
         .into();
         let cidrs: Vec<(String, String)> =
             node_pod_cidrs(&objects).into_iter().map(|(n, c)| (n, c.to_string())).collect();
-        let want = [("a", "10.244.4.0/24"), ("b", "10.244.1.0/24"), ("c", "10.244.0.0/24"), ("d", "10.244.2.0/23")];
+        let want =
+            [("a", "10.244.4.0/24"), ("b", "10.244.1.0/24"), ("c", "10.244.0.0/24"), ("d", "10.244.2.0/23")];
         assert_eq!(cidrs, want.map(|(n, c)| (n.to_string(), c.to_string())));
     }
 

@@ -310,10 +310,54 @@ fn nodes_show_their_kubelet_version_and_system_info() {
     let r = c.ok(&["get", "nodes", "-o", "wide"]);
     let debian = "Debian GNU/Linux 12 (bookworm)";
     let want = aligned(&[
-        &["NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"],
-        &["k8s-node1", "Ready", "<none>", "2s", "v1.34.0", "172.18.0.2", "<none>", debian, "6.8.0-generic", "containerd://2.1.3"],
-        &["k8s-node2", "Ready", "<none>", "2s", "v1.34.0", "172.18.0.3", "<none>", debian, "6.8.0-generic", "containerd://2.1.3"],
-        &["k8s-node3", "Ready", "<none>", "1s", "v1.30.2", "192.168.1.37", "<none>", "Ubuntu 22.04.4 LTS", "6.8.0-generic", "containerd://2.1.3"],
+        &[
+            "NAME",
+            "STATUS",
+            "ROLES",
+            "AGE",
+            "VERSION",
+            "INTERNAL-IP",
+            "EXTERNAL-IP",
+            "OS-IMAGE",
+            "KERNEL-VERSION",
+            "CONTAINER-RUNTIME",
+        ],
+        &[
+            "k8s-node1",
+            "Ready",
+            "<none>",
+            "2s",
+            "v1.34.0",
+            "172.18.0.2",
+            "<none>",
+            debian,
+            "6.8.0-generic",
+            "containerd://2.1.3",
+        ],
+        &[
+            "k8s-node2",
+            "Ready",
+            "<none>",
+            "2s",
+            "v1.34.0",
+            "172.18.0.3",
+            "<none>",
+            debian,
+            "6.8.0-generic",
+            "containerd://2.1.3",
+        ],
+        &[
+            "k8s-node3",
+            "Ready",
+            "<none>",
+            "1s",
+            "v1.30.2",
+            "192.168.1.37",
+            "<none>",
+            "Ubuntu 22.04.4 LTS",
+            "6.8.0-generic",
+            "containerd://2.1.3",
+        ],
     ]);
     assert_eq!(r.stdout, want);
     // pod CIDRs: the range allocator's /24s of 10.244.0.0/16 in creation order; a declared one stays
@@ -342,15 +386,13 @@ fn pods_get_the_lowest_free_address_of_their_nodes_range() {
     let first = c.write("first.yaml", &[pod("a", ""), pod("b", ""), pod("c", "")].join("---\n"));
     c.ok(&["apply", "-f", &first]);
     let ip = |n: &str| format!("10.244.0.{n}");
-    assert_eq!(
-        pod_ips(&c),
-        [("a".into(), ip("2")), ("b".into(), ip("3")), ("c".into(), ip("4"))]
-    );
+    assert_eq!(pod_ips(&c), [("a".into(), ip("2")), ("b".into(), ip("3")), ("c".into(), ip("4"))]);
     c.ok(&["delete", "pod", "a"]);
     let more = [
         pod("d", ""),
         pod("e", "  hostNetwork: true\n"),
-        pod("f", "  restartPolicy: Never\n").replace("metadata: {name: f}", "metadata: {name: f, annotations: {konverge.io/run-for: 1s}}"),
+        pod("f", "  restartPolicy: Never\n")
+            .replace("metadata: {name: f}", "metadata: {name: f, annotations: {konverge.io/run-for: 1s}}"),
         pod("g", ""),
     ];
     let second = c.write("second.yaml", &more.join("---\n"));

@@ -25,7 +25,9 @@ const NODE_INFO: &[(&str, &str)] = &[
 /// A Node as it is once registered: its kubelet's `nodeInfo` (the fields it does not declare,
 /// from [`NODE_INFO`]), and a pod CIDR and addresses ([`crate::network::register_node`]).
 pub(super) fn register_node(obj: &mut Value, objects: &BTreeMap<ObjKey, Value>) {
-    if let Some(info) = obj.as_object_mut().and_then(|m| child(m, "status")).and_then(|s| child(s, "nodeInfo")) {
+    if let Some(info) =
+        obj.as_object_mut().and_then(|m| child(m, "status")).and_then(|s| child(s, "nodeInfo"))
+    {
         for (key, value) in NODE_INFO {
             set_str(info, key, value);
         }

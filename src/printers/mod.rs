@@ -22,9 +22,9 @@ mod node;
 mod pod;
 mod service;
 mod storage;
-pub mod yaml;
 #[cfg(test)]
 mod test_fixtures;
+pub mod yaml;
 
 use batch::{cron_job_cells, job_completions, job_duration, job_status};
 use events::event_cells;

@@ -238,7 +238,8 @@ impl Emitter {
 
 /// libyaml's `is_printable` (go-yaml's port: four-byte UTF-8 characters are not).
 fn printable(c: char) -> bool {
-    matches!(c, '\n' | '\u{20}'..='\u{7E}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}') && c != '\u{FEFF}'
+    matches!(c, '\n' | '\u{20}'..='\u{7E}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+        && c != '\u{FEFF}'
 }
 
 fn is_break(c: char) -> bool {
@@ -314,7 +315,8 @@ fn analyze(s: &str) -> Allowed {
     }
     let chars: Vec<char> = s.chars().collect();
     let mut block_indicators = s.starts_with("---") || s.starts_with("...");
-    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) = (false, false, false, false);
+    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
+        (false, false, false, false);
     let (mut break_space, mut space_break, mut special, mut line_breaks) = (false, false, false, false);
     let (mut previous_space, mut previous_break) = (false, false);
     let mut preceded_by_whitespace = true;
@@ -366,8 +368,8 @@ fn analyze(s: &str) -> Allowed {
 fn resolves_as_string(s: &str) -> bool {
     const SPECIAL: &[&str] = &[
         "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "n", "N", "no", "No", "NO",
-        "false", "False", "FALSE", "off", "Off", "OFF", "", "~", "null", "Null", "NULL", ".nan", ".NaN", ".NAN",
-        ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", "<<",
+        "false", "False", "FALSE", "off", "Off", "OFF", "", "~", "null", "Null", "NULL", ".nan", ".NaN",
+        ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", "<<",
     ];
     if SPECIAL.contains(&s) {
         return false;
@@ -464,11 +466,7 @@ fn is_clock(t: &str, space_separated: bool) -> bool {
         && matches!(parts[1], Some(0..=59))
         && matches!(parts[2], Some(0..=59))
         && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
-    let zone_ok = if space_separated {
-        zone.is_empty()
-    } else {
-        zone == "Z" || is_offset(zone)
-    };
+    let zone_ok = if space_separated { zone.is_empty() } else { zone == "Z" || is_offset(zone) };
     clock_ok && zone_ok
 }
 
@@ -483,7 +481,9 @@ fn is_offset(zone: &str) -> bool {
 
 /// A field of `min..=max` digits.
 fn short_number(f: &str, min: usize, max: usize) -> Option<u32> {
-    (f.len() >= min && f.len() <= max && f.bytes().all(|b| b.is_ascii_digit())).then(|| f.parse().ok()).flatten()
+    (f.len() >= min && f.len() <= max && f.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| f.parse().ok())
+        .flatten()
 }
 
 /// go-yaml's `isBase60Float`: `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`.
@@ -495,7 +495,8 @@ fn is_base60_float(s: &str) -> bool {
     };
     let mut parts = main.split(':');
     let head = parts.next().unwrap_or("");
-    let head_ok = head.starts_with(|c: char| c.is_ascii_digit()) && head.bytes().all(|b| b.is_ascii_digit() || b == b'_');
+    let head_ok = head.starts_with(|c: char| c.is_ascii_digit())
+        && head.bytes().all(|b| b.is_ascii_digit() || b == b'_');
     let sixties: Vec<&str> = parts.collect();
     let sixty_ok = |p: &&str| match p.as_bytes() {
         [d] => d.is_ascii_digit(),
@@ -705,8 +706,12 @@ spec:
     /// runs by value.
     #[test]
     fn keys_sort_as_go_yaml_sorts_them() {
-        let mut keys = vec!["b", "a10", "a9", "a_b", "aB", "app.kubernetes.io/name", "apps", "A", "a", "a09", "a1"];
+        let mut keys =
+            vec!["b", "a10", "a9", "a_b", "aB", "app.kubernetes.io/name", "apps", "A", "a", "a09", "a1"];
         keys.sort_by(|a, b| key_order(a, b));
-        assert_eq!(keys, ["A", "a", "a_b", "a1", "a9", "a09", "a10", "aB", "app.kubernetes.io/name", "apps", "b"]);
+        assert_eq!(
+            keys,
+            ["A", "a", "a_b", "a1", "a9", "a09", "a10", "aB", "app.kubernetes.io/name", "apps", "b"]
+        );
     }
 }
