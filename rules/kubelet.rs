@@ -27,6 +27,12 @@
 //! progress (the clock jumps to them); a crash-looping restartPolicy Always pod loops for ever,
 //! so its timers are only visited while an `advance` lets the clock run.
 //!
+//! The pod sandbox is created when the kubelet first starts the pod's containers or tries to
+//! pull their images (`kuberuntime_manager.go`'s `SyncPod`: `createPodSandbox` before the
+//! containers); its network gives a pod without an IP one (`status.podIP`, `podIPs`, with the
+//! node's `hostIP`): a `hostNetwork` pod its node's InternalIP, any other the lowest free
+//! address of the node's pod CIDR ([`crate::network`] picks which).
+//!
 //! `spec.activeDeadlineSeconds` past `status.startTime`: the pod fails with reason
 //! DeadlineExceeded. A terminating pod on a Ready node is removed once its containers have
 //! stopped: at once after SIGTERM, or `konverge.io/stop-after` later, but never later than its
@@ -41,7 +47,7 @@ use crate::actions::{Action, Change, EventType, Precondition};
 use crate::controllers::{Controller, Proposals};
 use crate::facts::volumes::ClaimUse;
 use crate::facts::{pods, sched, ContainerState, Facts, Id, Phase, RestartPolicy, Sym};
-use crate::model;
+use crate::{model, network};
 use crepe::crepe;
 use rustc_hash::FxBuildHasher;
 use serde_json::{json, Map, Value};
@@ -187,6 +193,18 @@ crepe! {
     struct Exiting(Id);
     struct Down(Id, i64, i64);
 
+    // The pod's sandbox network: pods that already have an IP, pods on the node's network.
+    @input
+    pub struct HasPodIp(Id);
+    @input
+    pub struct HostNetwork(Id);
+    struct Sandbox(Id);
+    // The sandbox gives the pod an address of the node's pod CIDR, or the node's own.
+    @output
+    pub struct AssignPodIp(Id);
+    @output
+    pub struct UseNodeIp(Id);
+
     // Start the containers: (pod, ready at once).
     @output
     pub struct Start(Id, bool);
@@ -235,6 +253,12 @@ crepe! {
         Mountable(p), Knobs(p, _, true), Waiting(p, NOT_WAITING), !Expired(p);
     PullFails(p, IMAGE_PULL_BACKOFF) <-
         Mountable(p), Knobs(p, _, true), Waiting(p, ERR_IMAGE_PULL), !Expired(p);
+
+    // The sandbox, created with the first start or image pull, and its network.
+    Sandbox(p) <- Start(p, _);
+    Sandbox(p) <- PullFails(p, _);
+    AssignPodIp(p) <- Sandbox(p), !HasPodIp(p), !HostNetwork(p);
+    UseNodeIp(p) <- Sandbox(p), !HasPodIp(p), HostNetwork(p);
 
     // The code a run exits with.
     AttemptLimited(p) <- FailAttempts(p, _);
@@ -302,6 +326,13 @@ pub fn reconcile(f: &Facts) -> Proposals {
         rt.extend([Knobs(p.id, p.knobs.ready_after, p.knobs.image_pull_fails)]);
         rt.extend([Waiting(p.id, waiting_code(p.waiting_reason))]);
         rt.extend([Policy(p.id, p.restart_policy)]);
+        let raw = f.raw(p.id);
+        if !model::str_at(raw, &["status", "podIP"]).is_empty() {
+            rt.extend([HasPodIp(p.id)]);
+        }
+        if model::at(raw, &["spec", "hostNetwork"]).and_then(Value::as_bool) == Some(true) {
+            rt.extend([HostNetwork(p.id)]);
+        }
         let (state, since) = match p.container {
             ContainerState::NotStarted => (NOT_STARTED, 0),
             ContainerState::Running(t) => (RUNNING, t),
@@ -348,8 +379,32 @@ pub fn reconcile(f: &Facts) -> Proposals {
     rt.extend(admission.node_use.iter().map(|&(n, r, cap, used)| NodeUse(n, r, cap, used)));
     rt.extend(f.nodes.iter().filter(|n| n.ready && !n.kubelet_stopped).map(|n| NodeUp(n.name)));
     rt.extend([Now(f.now)]);
-    let (rejected, starts, pulls, readies, exits, back_offs, restarts, deadlines, stops, finishes, timers) =
-        rt.run_with_hasher::<FxBuildHasher>();
+    let (
+        rejected,
+        pod_network,
+        node_network,
+        starts,
+        pulls,
+        readies,
+        exits,
+        back_offs,
+        restarts,
+        deadlines,
+        stops,
+        finishes,
+        timers,
+    ) = rt.run_with_hasher::<FxBuildHasher>();
+    let addresses = network::pod_addresses(
+        f,
+        &pod_network.into_iter().map(|AssignPodIp(p)| p).collect::<Vec<_>>(),
+        &node_network.into_iter().map(|UseNodeIp(p)| p).collect::<Vec<_>>(),
+    );
+    let with_address = |p: Id, mut status: Value| {
+        if let (Some(Value::Object(fields)), Value::Object(s)) = (addresses.get(&p), &mut status) {
+            s.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        status
+    };
 
     let now = model::fmt_time(f.now);
     let mut out: Vec<(Id, Action)> = Vec::new();
@@ -389,6 +444,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         let pod = f.raw(p);
         let mut status = pod_status(pod, "Running", ready, &now, |_| running(&now, ready, 0, None));
         status["startTime"] = json!(now);
+        let status = with_address(p, status);
         let why = if ready { "started; Running, Ready" } else { "started; Running, not Ready yet" };
         let event = (EventType::Normal, "Started".into(), "Started container".to_string());
         let at = write(p, status, why.into(), Some(event));
@@ -401,7 +457,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
             &now,
             |c| json!({"state": waiting, "ready": false, "started": false, "restartCount": restart_count(c)}),
         );
-        creating_first.push((at, json!({"status": creating})));
+        creating_first.push((at, json!({"status": with_address(p, creating)})));
     }
     for PullFails(p, code) in pulls {
         let reason = if code == ERR_IMAGE_PULL { "ErrImagePull" } else { "ImagePullBackOff" };
@@ -413,6 +469,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
             &now,
             |c| json!({"state": waiting, "ready": false, "started": false, "restartCount": restart_count(c)}),
         );
+        let status = with_address(p, status);
         let event = (EventType::Warning, "Failed".into(), format!("Failed to pull image: {reason}"));
         write(p, status, format!("image pull fails: {reason}"), Some(event));
     }

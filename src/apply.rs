@@ -31,7 +31,7 @@ pub fn plan_apply(manifest: &Value, live: Option<&Value>) -> Applied {
             m.remove("status");
         }
     }
-    let last_applied = serde_json::to_string(&desired).unwrap_or_default();
+    let last_applied = last_applied_configuration(&desired);
     model::obj_mut(&mut desired, &["metadata", "annotations"])
         .insert(LAST_APPLIED.into(), json!(last_applied));
     let Some(live) = live else { return Applied::Create(desired) };
@@ -46,6 +46,42 @@ pub fn plan_apply(manifest: &Value, live: Option<&Value>) -> Applied {
         Applied::Unchanged
     } else {
         Applied::Configure(merge_diff(live, &merged))
+    }
+}
+
+/// The annotation's text as kubectl writes it (`GetModifiedConfiguration`): the manifest
+/// without the annotation but with `metadata.annotations` (`{}` when it has none), encoded as
+/// Go's `json.Encoder` encodes a map: keys sorted, `<`, `>`, `&`, U+2028 and U+2029 escaped,
+/// a final newline (so `get -o yaml` shows it as a `|` block, as kubectl does).
+fn last_applied_configuration(desired: &Value) -> String {
+    let mut manifest = desired.clone();
+    model::obj_mut(&mut manifest, &["metadata", "annotations"]).remove(LAST_APPLIED);
+    let text = serde_json::to_string(&sorted_keys(&manifest)).unwrap_or_default();
+    let mut out = String::with_capacity(text.len() + 1);
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// `value` with every map's keys in byte order (Go's `encoding/json` order for maps).
+fn sorted_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(m) => {
+            let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k.clone(), sorted_keys(v))).collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().map(sorted_keys).collect()),
+        other => other.clone(),
     }
 }
 
@@ -103,5 +139,17 @@ mod tests {
         assert_eq!(after["metadata"]["uid"], json!("u1"));
         assert_eq!(after["metadata"]["annotations"]["controller/owned"], json!("yes"));
         assert_eq!(plan_apply(&v2, Some(&after)), Applied::Unchanged);
+    }
+
+    /// The annotation `kubectl apply` writes for a manifest without annotations: keys sorted,
+    /// `"annotations":{}`, HTML characters escaped, a final newline.
+    #[test]
+    fn the_last_applied_annotation_is_kubectls_encoding() {
+        let m = json!({"kind": "ConfigMap", "apiVersion": "v1", "metadata": {"name": "c", "namespace": "default"},
+                       "data": {"b": "<&>", "a": "1"}});
+        let Applied::Create(obj) = plan_apply(&m, None) else { panic!() };
+        let want = r#"{"apiVersion":"v1","data":{"a":"1","b":"\u003c\u0026\u003e"},"kind":"ConfigMap","metadata":{"annotations":{},"name":"c","namespace":"default"}}"#;
+        assert_eq!(obj["metadata"]["annotations"][LAST_APPLIED], format!("{want}\n"));
+        assert_eq!(plan_apply(&m, Some(&obj)), Applied::Unchanged);
     }
 }

@@ -622,7 +622,10 @@ pub fn run(cli: Cli) -> Result<Exit> {
                 "Client Version: v{} (konverge: kubectl-shaped, simulating the cluster)",
                 env!("CARGO_PKG_VERSION")
             );
-            println!("Server Version: none (the cluster is the state file)");
+            println!(
+                "Server Version: {} (simulated: the cluster is the state file)",
+                crate::defaults::KUBERNETES_VERSION
+            );
             Ok(Exit::Ok)
         }
         Command::Create { what: CreateCommand::Job { name, from, run } } => {
@@ -1152,8 +1155,8 @@ fn diff(path: &std::path::Path, files: &[String], read: &ReadOptions) -> Result<
             let generation = model::i64_at(live, &["metadata", "generation"]).unwrap_or(1);
             model::obj_mut(&mut merged, &["metadata"]).insert("generation".into(), json!(generation + 1));
         }
-        let live_text = live.map(serde_yaml::to_string).transpose()?.unwrap_or_default();
-        let merged_text = serde_yaml::to_string(&merged)?;
+        let live_text = live.map(crate::printers::yaml::to_yaml).unwrap_or_default();
+        let merged_text = crate::printers::yaml::to_yaml(&merged);
         if live_text == merged_text {
             continue;
         }

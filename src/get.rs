@@ -199,7 +199,7 @@ pub fn get(s: &State, requests: &[Request], several: bool, opts: &Options) -> Re
             let doc = if single && all.len() == 1 { all[0].clone() } else { list(&all) };
             match &opts.output {
                 Some(Output::Json) => format!("{}\n", serde_json::to_string_pretty(&doc)?),
-                Some(Output::Yaml) => serde_yaml::to_string(&doc)?,
+                Some(Output::Yaml) => printers::yaml::to_yaml(&doc),
                 Some(Output::JsonPath(t)) => t.execute(&doc, true).map_err(|e| anyhow!("{e}"))?,
                 _ => String::new(),
             }

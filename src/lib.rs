@@ -22,6 +22,7 @@ pub mod jsonpath;
 pub mod manifest;
 pub mod model;
 pub mod namespaces;
+pub mod network;
 pub mod ordering;
 pub mod podtemplate;
 pub mod printers;

@@ -786,8 +786,9 @@ fn plan_detailed_exitcode_and_diff() {
     std::fs::write(&manifest, text).unwrap();
     let d = c.code(&["diff", "-f", &manifest], 1);
     snap!("diff__image_change", d.transcript());
-    assert!(d.stdout.contains("-        image: ikubernetes/myapp:v1"), "{}", d.stdout);
-    assert!(d.stdout.contains("+        image: ikubernetes/myapp:v2"), "{}", d.stdout);
+    // both sides as kubectl prints them: keys sorted, so `image` leads the container
+    assert!(d.stdout.contains("-      - image: ikubernetes/myapp:v1"), "{}", d.stdout);
+    assert!(d.stdout.contains("+      - image: ikubernetes/myapp:v2"), "{}", d.stdout);
     let plan = c.code(&["plan", "-f", &manifest, "--detailed-exitcode"], 2);
     snap!("plan__image_change", plan.transcript());
 }

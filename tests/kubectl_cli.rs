@@ -291,3 +291,198 @@ fn plan_says_dry_run() {
     let r = c.ok(&["plan", "-f", &example("replicaset/rs-demo.yaml")]);
     assert!(r.stdout.starts_with("replicaset.apps/myapp unchanged (dry run)\n"), "{}", r.stdout);
 }
+
+/// `get nodes -o wide`: VERSION, OS-IMAGE, KERNEL-VERSION and CONTAINER-RUNTIME from
+/// `status.nodeInfo`, INTERNAL-IP from `status.addresses`. Nodes that report none are given the
+/// documented defaults when they register; what a node declares stays.
+#[test]
+fn nodes_show_their_kubelet_version_and_system_info() {
+    let c = Cluster::seed_nodes();
+    let declared = c.write(
+        "node3.yaml",
+        "apiVersion: v1\nkind: Node\nmetadata: {name: k8s-node3}\n\
+         spec: {podCIDR: 10.9.0.0/24}\n\
+         status:\n  nodeInfo: {kubeletVersion: v1.30.2, osImage: Ubuntu 22.04.4 LTS}\n  \
+         addresses: [{type: InternalIP, address: 192.168.1.37}]\n  \
+         conditions: [{type: Ready, status: \"True\"}]\n",
+    );
+    c.ok(&["apply", "-f", &declared]);
+    let r = c.ok(&["get", "nodes", "-o", "wide"]);
+    let debian = "Debian GNU/Linux 12 (bookworm)";
+    let want = aligned(&[
+        &[
+            "NAME",
+            "STATUS",
+            "ROLES",
+            "AGE",
+            "VERSION",
+            "INTERNAL-IP",
+            "EXTERNAL-IP",
+            "OS-IMAGE",
+            "KERNEL-VERSION",
+            "CONTAINER-RUNTIME",
+        ],
+        &[
+            "k8s-node1",
+            "Ready",
+            "<none>",
+            "2s",
+            "v1.34.0",
+            "172.18.0.2",
+            "<none>",
+            debian,
+            "6.8.0-generic",
+            "containerd://2.1.3",
+        ],
+        &[
+            "k8s-node2",
+            "Ready",
+            "<none>",
+            "2s",
+            "v1.34.0",
+            "172.18.0.3",
+            "<none>",
+            debian,
+            "6.8.0-generic",
+            "containerd://2.1.3",
+        ],
+        &[
+            "k8s-node3",
+            "Ready",
+            "<none>",
+            "1s",
+            "v1.30.2",
+            "192.168.1.37",
+            "<none>",
+            "Ubuntu 22.04.4 LTS",
+            "6.8.0-generic",
+            "containerd://2.1.3",
+        ],
+    ]);
+    assert_eq!(r.stdout, want);
+    // pod CIDRs: the range allocator's /24s of 10.244.0.0/16 in creation order; a declared one stays
+    let cidrs = c.ok(&["get", "nodes", "-o", "jsonpath={range .items[*]}{.spec.podCIDR} {end}"]);
+    assert_eq!(cidrs.stdout, "10.244.0.0/24 10.244.1.0/24 10.9.0.0/24 ");
+}
+
+/// The address each pod has, by name, from `get pods -o json`.
+fn pod_ips(c: &Cluster) -> Vec<(String, String)> {
+    c.items("pods").iter().map(|p| (name(p).to_string(), str_at(p, "/status/podIP").to_string())).collect()
+}
+
+/// Pod IPs as a host-local IPAM on each node's range gives them: the lowest free address
+/// after the network address and the `.1` gateway, in creation order; a removed pod's address
+/// is free again; a finished pod's sandbox is gone, so its address is free too (the pod still
+/// shows it); a `hostNetwork` pod has its node's InternalIP.
+#[test]
+fn pods_get_the_lowest_free_address_of_their_nodes_range() {
+    let c = Cluster::seed_nodes();
+    let pod = |name: &str, extra: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\n\
+             spec:\n  nodeName: k8s-node1\n{extra}  containers: [{{name: c, image: nginx}}]\n"
+        )
+    };
+    let first = c.write("first.yaml", &[pod("a", ""), pod("b", ""), pod("c", "")].join("---\n"));
+    c.ok(&["apply", "-f", &first]);
+    let ip = |n: &str| format!("10.244.0.{n}");
+    assert_eq!(pod_ips(&c), [("a".into(), ip("2")), ("b".into(), ip("3")), ("c".into(), ip("4"))]);
+    c.ok(&["delete", "pod", "a"]);
+    let more = [
+        pod("d", ""),
+        pod("e", "  hostNetwork: true\n"),
+        pod("f", "  restartPolicy: Never\n")
+            .replace("metadata: {name: f}", "metadata: {name: f, annotations: {konverge.io/run-for: 1s}}"),
+        pod("g", ""),
+    ];
+    let second = c.write("second.yaml", &more.join("---\n"));
+    c.ok(&["apply", "-f", &second]);
+    assert_eq!(
+        pod_ips(&c),
+        [
+            ("b".into(), ip("3")),
+            ("c".into(), ip("4")),
+            ("d".into(), ip("2")),
+            ("e".into(), "172.18.0.2".into()),
+            ("f".into(), ip("5")),
+            ("g".into(), ip("6")),
+        ]
+    );
+    let f = c.object("pod", "f").expect("pod f");
+    assert_eq!(str_at(&f, "/status/phase"), "Succeeded");
+    let h = c.write("h.yaml", &pod("h", ""));
+    c.ok(&["apply", "-f", &h]);
+    assert_eq!(str_at(&c.object("pod", "h").expect("pod h"), "/status/podIP"), ip("5"));
+    let wide = c.ok(&["get", "pods", "-o", "wide"]);
+    assert_eq!(row(&wide.stdout, "e")[5], "172.18.0.2");
+    assert_eq!(row(&wide.stdout, "d")[5], ip("2"));
+    let e = c.object("pod", "e").expect("pod e");
+    assert_eq!(e["status"]["podIPs"], serde_json::json!([{"ip": "172.18.0.2"}]));
+    assert_eq!(str_at(&e, "/status/hostIP"), "172.18.0.2");
+}
+
+const CRASHER: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: crasher
+  labels: {app: "true", tier: "123", track: canary}
+  annotations:
+    konverge.io/crash: "true"
+    ratio: "1.5"
+    empty: ""
+    motd: "line one\nline two\n"
+    selector: "app: web"
+    when: "2024-01-02"
+spec:
+  containers:
+  - name: c
+    image: busybox:1.36
+"#;
+
+/// `get -o yaml` as kubectl prints it (sigs.k8s.io/yaml, go-yaml v2): keys sorted, strings
+/// that would read back as another type double-quoted, `: ` single-quoted, a multi-line
+/// string as a literal block, the last-applied annotation as kubectl writes it.
+#[test]
+fn get_yaml_quotes_and_orders_as_kubectl() {
+    let c = Cluster::seed_nodes();
+    let f = c.write("crasher.yaml", CRASHER);
+    c.ok(&["apply", "-f", &f]);
+    let r = c.ok(&["get", "pod", "crasher", "-o", "yaml"]);
+    for line in [
+        "    empty: \"\"\n",
+        "    ratio: \"1.5\"\n",
+        "    selector: 'app: web'\n",
+        "    when: \"2024-01-02\"\n",
+        "    motd: |\n      line one\n      line two\n",
+        "    app: \"true\"\n    tier: \"123\"\n    track: canary\n",
+        "  creationTimestamp: \"2025-01-01T00:00:01Z\"\n",
+        "    kubectl.kubernetes.io/last-applied-configuration: |\n      {\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"annotations\":{\"empty\":\"\",",
+    ] {
+        assert!(r.stdout.contains(line), "{line:?} not in\n{}", r.stdout);
+    }
+    snap!("kubectl_get_pod_yaml", r.transcript());
+}
+
+/// A crash-looping pod's RESTARTS: the count, and how long ago the last run finished
+/// (`lastState.terminated.finishedAt`), both moving with the logical clock.
+#[test]
+fn restarts_of_a_crash_loop_advance_with_the_clock() {
+    let c = Cluster::seed_nodes();
+    let f = c.write("crasher.yaml", CRASHER);
+    c.ok(&["apply", "-f", &f]);
+    let restarts = |c: &Cluster| row(&c.ok(&["get", "pods"]).stdout, "crasher")[3..7].join(" ");
+    // Times from the pod's creation: started at +2 s, each run ends a step (1 s) after it
+    // starts; the first exit (+3 s) restarts at once, the second (+4 s) waits 10 s.
+    assert_eq!(restarts(&c), "1 (2s ago) 6s");
+    c.ok(&["advance", "2m"]);
+    // restarts at +14 s (ends +15 s), +35 s (back-off 20 s, ends +36 s), +76 s (40 s, ends
+    // +77 s); the next waits 80 s
+    let pod = c.object("pod", "crasher").expect("pod");
+    assert_eq!(pod["status"]["containerStatuses"][0]["restartCount"], 4);
+    assert_eq!(restarts(&c), "4 (49s ago) 2m6s");
+    c.ok(&["advance", "20s"]);
+    assert_eq!(restarts(&c), "4 (69s ago) 2m26s");
+    // restarted at +157 s, ended at +158 s
+    c.ok(&["advance", "20s"]);
+    assert_eq!(restarts(&c), "5 (8s ago) 2m46s");
+}

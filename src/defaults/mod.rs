@@ -5,7 +5,8 @@
 //!
 //! The core (`set`, `set_str`) is shared; each kind family has its own file with a `KINDS`
 //! table. [`on_create`] adds what the API server allocates for a new object (a Service's
-//! cluster IP and node ports, a Job's generated selector, a gated Pod's SchedulingGated condition). Controllers still read a missing
+//! cluster IP and node ports, a Job's generated selector, a gated Pod's SchedulingGated condition,
+//! a registering Node's nodeInfo, pod CIDR and addresses). Controllers still read a missing
 //! field as its default, so objects stored before defaulting existed keep working.
 
 mod batch;
@@ -15,6 +16,7 @@ mod service;
 mod storage;
 mod workloads;
 
+pub use core::KUBERNETES_VERSION;
 pub use service::{KUBERNETES_SERVICE_IP, NODE_PORTS, SERVICE_CIDR};
 
 use crate::model::ObjKey;
@@ -43,6 +45,7 @@ pub fn on_create(kind: &str, obj: &mut Value, objects: &BTreeMap<ObjKey, Value>)
         "Service" => service::allocate(obj, objects),
         "Job" => batch::generate_selector(obj),
         "Pod" => pod::scheduling_gated(obj),
+        "Node" => core::register_node(obj, objects),
         _ => {}
     }
 }

@@ -24,6 +24,7 @@ mod service;
 mod storage;
 #[cfg(test)]
 mod test_fixtures;
+pub mod yaml;
 
 use batch::{cron_job_cells, job_completions, job_duration, job_status};
 use events::event_cells;
