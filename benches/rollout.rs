@@ -166,8 +166,8 @@ fn main() {
             actions.push((c.name, proposed.actions.len()));
         }
         let t = Instant::now();
-        let mut samples = konverge::rollout::Timelines::new();
-        konverge::rollout::sample(&f, 0, f.now, &mut samples);
+        let mut samples = konverge::timeline::Timelines::new();
+        konverge::timeline::sample(&f, 0, f.now, &mut samples);
         parts.push(("rollout timeline sample", t.elapsed()));
         let line: Vec<String> =
             parts.iter().map(|(n, d)| format!("{n} {:.0} ms", d.as_secs_f64() * 1e3)).collect();

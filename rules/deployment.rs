@@ -526,7 +526,7 @@ crepe! {
 
 /// Run the Deployment controller over one snapshot.
 pub fn reconcile(f: &Facts) -> Proposals {
-    let d = df::deploy_facts(f);
+    let d = f.deploy();
     if d.deployments.is_empty() {
         return Proposals::default();
     }
@@ -584,7 +584,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         wakes,
     ) = rt.run_with_hasher::<FxBuildHasher>();
 
-    let glue = Glue::new(f, &d, new_rs_of);
+    let glue = Glue::new(f, d, new_rs_of);
     let mut out: Vec<(u8, Id, Id, Action)> = Vec::new();
     for CreateRs(dep, n) in creates {
         out.push((0, dep, dep, glue.create_rs(dep, n)));

@@ -698,11 +698,11 @@ fn rollout_command(path: &std::path::Path, ns: &str, what: RolloutCommand) -> Re
                 if key.kind != "Deployment" {
                     bail!("--timeline: only Deployments record a rollout timeline");
                 }
-                let samples = crate::rollout::stored_timeline(&s, &key);
+                let samples = crate::timeline::stored_timeline(&s, &key);
                 if samples.is_empty() {
                     println!("deployment {:?}: no rollout recorded yet", key.name);
                 } else {
-                    print!("{}", crate::rollout::chart(&key, &samples, None, render::output_width()));
+                    print!("{}", render::rollout_chart(&key, &samples, None, render::output_width()));
                 }
             }
             let (message, done) = crate::rollout::status(&s.objects[&key])?;
@@ -872,8 +872,8 @@ fn print_run(run: &RunArgs, messages: &[String], trace: &Trace, verdict: &health
         }
         print!("{}", render::trace_text(trace));
         let command = invocation();
-        for (key, samples) in trace.timelines.iter().filter(|(_, s)| crate::rollout::rolled_out(s)) {
-            print!("{}", crate::rollout::chart(key, samples, Some(&command), render::output_width()));
+        for (key, samples) in trace.timelines.iter().filter(|(_, s)| crate::timeline::rolled_out(s)) {
+            print!("{}", render::rollout_chart(key, samples, Some(&command), render::output_width()));
         }
         print!("{}", health::text(verdict, trace.converged()));
     }

@@ -16,11 +16,13 @@ use crate::apiserver::{ApiServer, Refusal, Write};
 use crate::controllers;
 use crate::facts::Facts;
 use crate::model::{self, ObjKey};
-use crate::rollout;
 use crate::state::State;
+use crate::timeline::{self, Timelines};
 use crate::watch;
+use rustc_hash::FxHasher;
 use serde_json::Value;
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::io::IsTerminal;
 
 /// Logical seconds per step.
@@ -73,6 +75,18 @@ pub struct Recorded {
     pub detail: Option<String>,
     /// What it did to the store: a change admitted without a write is no change.
     pub write: Write,
+    /// The status fields a status write changed, recorded when its controller and reason
+    /// repeat the object's previous status write (a line that would read the same as the one
+    /// before it); empty otherwise.
+    pub status_changes: Vec<FieldChange>,
+}
+
+/// One field of an object's status as a write left it: before and after (`null`: absent).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: Value,
+    pub after: Value,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,7 +134,7 @@ pub struct Trace {
     pub steps: Vec<StepRecord>,
     pub outcome: Outcome,
     /// Old / new / available pods of each Deployment, whenever they changed.
-    pub timelines: rollout::Timelines,
+    pub timelines: Timelines,
     /// Every write as a watch would have seen it (`get -w`).
     pub watch: watch::Log,
 }
@@ -149,8 +163,9 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     let mut seen: HashMap<u64, usize> = HashMap::new();
     let mut max_steps = opts.max_steps.unwrap_or(DEFAULT_MAX_STEPS);
     let progress = Progress::new();
-    let mut timelines = rollout::Timelines::new();
+    let mut timelines = Timelines::new();
     let mut watch = watch::Recorder::new(start);
+    let mut status_lines = StatusLines::default();
     // Events expire as the clock runs, not only when the run ends: a long `advance` keeps an
     // hour of them, not every one it recorded.
     let mut pruned_at = start;
@@ -178,7 +193,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
         };
         api.new_step();
         if let Some(user) = pending_user.take() {
-            admit_all(&mut api, &user, &mut record, &mut watch);
+            admit_all(&mut api, &user, &mut record, &mut watch, &mut status_lines);
             seen.insert(api.fingerprint, 0);
             if opts.max_steps.is_none() {
                 max_steps = default_max_steps(api.state);
@@ -193,10 +208,10 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
         }
         let (proposals, waiters) = {
             let facts = Facts::extract(&api.state.objects, api.state.now);
-            rollout::sample(&facts, step_no - 1, steps.last().map_or(start, |s| s.time), &mut timelines);
+            timeline::sample(&facts, step_no - 1, steps.last().map_or(start, |s| s.time), &mut timelines);
             controllers::reconcile_all(&facts)
         };
-        admit_all(&mut api, &proposals.actions, &mut record, &mut watch);
+        admit_all(&mut api, &proposals.actions, &mut record, &mut watch, &mut status_lines);
         // Forbidden proposals with nothing written but what they record (an Event, a condition
         // already set): proposing them again would be forbidden again until something else
         // changes, so the run waits for the next timer as if nothing were left to do.
@@ -243,9 +258,11 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
         seen.insert(api.fingerprint, step_no);
     };
     progress.finish();
-    if api.state.of_kind("Deployment", None).next().is_some() {
+    // A converged run's last look sampled the final state already; a run stopped otherwise
+    // ended on writes no step has looked at yet.
+    if outcome != Outcome::Converged && api.state.of_kind("Deployment", None).next().is_some() {
         let time = steps.last().map_or(start, |s| s.time);
-        rollout::sample(
+        timeline::sample(
             &Facts::extract(&api.state.objects, api.state.now),
             steps.len(),
             time,
@@ -253,7 +270,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
         );
     }
     prune_events(api.state);
-    rollout::store_timelines(api.state, &timelines);
+    timeline::store_timelines(api.state, &timelines);
     let trace = Trace { start, steps, outcome, timelines, watch: watch.finish() };
     if trace.changed() {
         // A command that changed nothing leaves the state as it was, the last watch log too.
@@ -295,7 +312,13 @@ fn next_time(p: &controllers::Proposals, now: i64, until: Option<i64>) -> Option
     [timer, scheduled, end].into_iter().flatten().min()
 }
 
-fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord, watch: &mut watch::Recorder) {
+fn admit_all(
+    api: &mut ApiServer,
+    actions: &[Action],
+    record: &mut StepRecord,
+    watch: &mut watch::Recorder,
+    status_lines: &mut StatusLines,
+) {
     // Objects whose controller saw one of its actions forbidden this step (`slowStartBatch`).
     let mut failed_for: Vec<ObjKey> = Vec::new();
     for a in actions {
@@ -313,6 +336,7 @@ fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord, w
                         reason: a.reason.clone(),
                         detail: None,
                         write: Write::Stored,
+                        status_changes: vec![],
                     });
                 }
             }
@@ -320,9 +344,11 @@ fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord, w
         }
         let target = target_key(&a.change);
         let before = watch.before(api.state, &target);
+        let repeated = status_lines.repeats(api.state, &target, &a.change, a.controller, &a.reason);
         let result = api.admit(&a.change);
         match result {
             Ok(done) => {
+                let status_changes = repeated.map_or_else(Vec::new, |r| r.changes(api.state, &done.key));
                 watch.after(api.state, &done.key, before.as_ref(), &a.interim);
                 for ev in &a.events {
                     api.record_event(ev, a.controller, &done.key.name);
@@ -338,6 +364,7 @@ fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord, w
                     reason: a.reason.clone(),
                     detail,
                     write: done.write,
+                    status_changes,
                 });
             }
             Err(Refusal::Conflict(why)) => record.conflicts.push(Recorded {
@@ -347,6 +374,7 @@ fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord, w
                 reason: format!("conflict: {why}"),
                 detail: None,
                 write: Write::Nothing,
+                status_changes: vec![],
             }),
             Err(Refusal::Forbidden(why)) => {
                 record.forbidden.push(Recorded {
@@ -356,10 +384,11 @@ fn admit_all(api: &mut ApiServer, actions: &[Action], record: &mut StepRecord, w
                     reason: why.clone(),
                     detail: None,
                     write: Write::Nothing,
+                    status_changes: vec![],
                 });
                 if let (Some(instead), Some(subject)) = (&a.when_forbidden, failure_subject) {
                     failed_for.push(subject);
-                    admit_all(api, &[with_refusal(instead, &why)], record, watch);
+                    admit_all(api, &[with_refusal(instead, &why)], record, watch, status_lines);
                 }
             }
         }
@@ -394,6 +423,56 @@ fn with_refusal(instead: &Action, why: &str) -> Action {
         ev.message = ev.message.replace(FORBIDDEN_PLACEHOLDER, why);
     }
     a
+}
+
+/// Each object's last status write in a run, as hashes of its key and of its controller and
+/// reason: a status write that repeats them records what it changed ([`Recorded::status_changes`]).
+/// A hash collision only records changes a renderer does not need.
+#[derive(Default)]
+struct StatusLines(rustc_hash::FxHashMap<u64, u64>);
+
+/// A repeated status write about to be admitted: the patched fields as they were.
+struct Repeated(Vec<(String, Value)>);
+
+impl StatusLines {
+    fn repeats(
+        &mut self,
+        state: &State,
+        key: &ObjKey,
+        change: &Change,
+        controller: &str,
+        reason: &str,
+    ) -> Option<Repeated> {
+        let Change::Patch { patch, .. } = change else { return None };
+        let fields = patch.get("status").and_then(Value::as_object)?;
+        let line = hash_of(&(controller, reason));
+        if self.0.insert(hash_of(key), line) != Some(line) {
+            return None;
+        }
+        let status = state.objects.get(key).and_then(|o| o.get("status"));
+        let was = |f: &str| status.and_then(|s| s.get(f)).cloned().unwrap_or(Value::Null);
+        Some(Repeated(fields.keys().map(|f| (f.clone(), was(f))).collect()))
+    }
+}
+
+impl Repeated {
+    /// The patched fields whose value the write changed, as it left them.
+    fn changes(self, state: &State, key: &ObjKey) -> Vec<FieldChange> {
+        let status = state.objects.get(key).and_then(|o| o.get("status"));
+        self.0
+            .into_iter()
+            .filter_map(|(field, before)| {
+                let after = status.and_then(|s| s.get(&field)).cloned().unwrap_or(Value::Null);
+                (after != before).then_some(FieldChange { field, before, after })
+            })
+            .collect()
+    }
+}
+
+fn hash_of(value: &impl Hash) -> u64 {
+    let mut h = FxHasher::default();
+    value.hash(&mut h);
+    h.finish()
 }
 
 fn target_key(change: &Change) -> ObjKey {

@@ -33,6 +33,7 @@ pub mod rollout;
 pub mod selector;
 pub mod state;
 pub mod strategic;
+pub mod timeline;
 pub mod validate;
 pub mod watch;
 pub mod yaml11;

@@ -1,7 +1,9 @@
 //! Kubernetes resource quantities (`resource.Quantity`): the one parser, canonical printing and
-//! sums; the scheduler's readers (cpu millicores, bytes) built on it; and what a pod's regular
-//! containers request or are limited to ([`containers_sum`], for `describe node`). What a pod
-//! asks of a node as the scheduler counts it is `facts::sched::pod_requests`.
+//! sums; the scheduler's readers (cpu millicores, bytes) built on it; and the one count of what
+//! a pod's containers request or are limited to ([`pod_containers_total`], upstream
+//! `PodRequests` / `PodLimits`), which the scheduler's integer sums
+//! (`facts::sched::pod_requests`, also read by the API server's bind check and the health
+//! verdict) and `describe node`'s quantities ([`pod_requests_and_limits`]) both go through.
 
 use crate::model;
 use serde_json::Value;
@@ -234,15 +236,88 @@ pub fn resource(list: &[(String, Quantity)], name: &str) -> Quantity {
     list.iter().find(|(n, _)| n == name).map(|(_, q)| *q).unwrap_or_default()
 }
 
-/// A pod's `requests` or `limits` (`field`) summed over its regular containers
-/// (`spec.containers`). Init containers and the pod overhead are not included.
-pub fn containers_sum(pod: &Value, field: &str) -> ResourceList {
-    let mut sum = ResourceList::new();
-    let containers = model::at(pod, &["spec", "containers"]).and_then(Value::as_array);
-    for c in containers.into_iter().flatten() {
-        add_resources(&mut sum, model::at(c, &["resources", field]));
+/// Amounts of resources that add up and take the larger of two, per resource: what
+/// [`pod_containers_total`] sums over a pod's containers.
+pub trait Amounts: Clone + Default {
+    fn add(&mut self, other: &Self);
+    /// Raise each resource to `other`'s where that is larger.
+    fn raise_to(&mut self, other: &Self);
+}
+
+impl Amounts for ResourceList {
+    fn add(&mut self, other: &Self) {
+        for (name, q) in other {
+            match self.iter_mut().find(|(n, _)| n == name) {
+                Some((_, sum)) => *sum = *sum + *q,
+                None => self.push((name.clone(), *q)),
+            }
+        }
     }
-    sum
+
+    fn raise_to(&mut self, other: &Self) {
+        for (name, q) in other {
+            match self.iter_mut().find(|(n, _)| n == name) {
+                Some((_, cur)) if cur.nano < q.nano => *cur = *q,
+                Some(_) => {}
+                None => self.push((name.clone(), *q)),
+            }
+        }
+    }
+}
+
+/// What a pod's containers ask for in `field` (`requests` or `limits`) as upstream counts it
+/// (`resource.PodRequests` / `PodLimits`, kubectl's `PodRequestsAndLimits`): the regular
+/// containers and the restartable init (sidecar) containers summed, raised to what each init
+/// container needs while it runs — its own amount plus the sidecars started before it. `read`
+/// turns one container's `resources.<field>` map (absent when it sets none) into amounts.
+/// Pod-level resources and the pod overhead are the caller's to add: the scheduler and
+/// `describe node` treat them differently.
+pub fn pod_containers_total<A: Amounts>(pod: &Value, field: &str, read: impl Fn(Option<&Value>) -> A) -> A {
+    let containers =
+        |list: &str| model::at(pod, &["spec", list]).and_then(Value::as_array).into_iter().flatten();
+    let own = |c: &Value| read(model::at(c, &["resources", field]));
+    let mut total = A::default();
+    for c in containers("containers") {
+        total.add(&own(c));
+    }
+    let mut sidecars = A::default();
+    let mut init_max = A::default();
+    for c in containers("initContainers") {
+        let during = if model::str_at(c, &["restartPolicy"]) == "Always" {
+            let mine = own(c);
+            total.add(&mine);
+            sidecars.add(&mine);
+            sidecars.clone()
+        } else {
+            let mut during = own(c);
+            during.add(&sidecars);
+            during
+        };
+        init_max.raise_to(&during);
+    }
+    total.raise_to(&init_max);
+    total
+}
+
+/// kubectl's `PodRequestsAndLimits` (for `describe node`): [`pod_containers_total`] of the
+/// requests and of the limits, the pod overhead added to the requests and to the limits that
+/// are set and not zero.
+pub fn pod_requests_and_limits(pod: &Value) -> (ResourceList, ResourceList) {
+    let read = |map: Option<&Value>| {
+        let mut list = ResourceList::new();
+        add_resources(&mut list, map);
+        list
+    };
+    let mut requests = pod_containers_total(pod, "requests", read);
+    let mut limits = pod_containers_total(pod, "limits", read);
+    let overhead = model::at(pod, &["spec", "overhead"]);
+    add_resources(&mut requests, overhead);
+    for (name, q) in read(overhead) {
+        if let Some((_, limit)) = limits.iter_mut().find(|(n, l)| *n == name && l.nano != 0) {
+            *limit = *limit + q;
+        }
+    }
+    (requests, limits)
 }
 
 #[cfg(test)]
@@ -277,19 +352,41 @@ mod tests {
         assert_eq!(parse_cpu_milli("NaN"), None);
     }
 
+    /// kubectl's `PodRequestsAndLimits`: containers and sidecars summed, at least each init
+    /// container with the sidecars before it, the overhead on the requests and on the limits
+    /// that are set.
     #[test]
-    fn containers_sum_adds_the_regular_containers() {
+    fn pod_requests_and_limits_count_as_kubectl() {
         let pod = serde_json::json!({"spec": {
-            "initContainers": [{"name": "init", "resources": {"requests": {"cpu": "4", "memory": "4Gi"}}}],
+            "initContainers": [
+                {"name": "sidecar", "restartPolicy": "Always", "resources": {"requests": {"cpu": "100m"}, "limits": {"cpu": "200m"}}},
+                {"name": "init", "resources": {"requests": {"cpu": "2", "memory": "4Gi"}}}],
             "containers": [
                 {"name": "a", "resources": {"requests": {"cpu": "250m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}}},
                 {"name": "b", "resources": {"requests": {"cpu": 1, "memory": "oops", "nvidia.com/gpu": "1"}}},
-                {"name": "c"}]}});
-        let sum: Vec<(String, String)> =
-            containers_sum(&pod, "requests").iter().map(|(n, q)| (n.clone(), q.to_string())).collect();
-        let want = [("cpu", "1250m"), ("memory", "64Mi"), ("nvidia.com/gpu", "1")];
-        assert_eq!(sum, want.map(|(n, q)| (n.to_string(), q.to_string())));
-        assert_eq!(resource(&containers_sum(&pod, "limits"), "cpu"), Quantity::default());
+                {"name": "c"}],
+            "overhead": {"cpu": "10m", "memory": "1Mi"}}});
+        let (requests, limits) = pod_requests_and_limits(&pod);
+        let shown = |list: &ResourceList| -> Vec<(String, String)> {
+            list.iter().map(|(n, q)| (n.clone(), q.to_string())).collect()
+        };
+        let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs.iter().map(|(n, q)| (n.to_string(), q.to_string())).collect()
+        };
+        // cpu: max(250m + 1 + 100m, 2 + 100m) + 10m; memory: max(64Mi, 4Gi) + 1Mi.
+        assert_eq!(
+            shown(&requests),
+            owned(&[("cpu", "2110m"), ("memory", "4097Mi"), ("nvidia.com/gpu", "1")])
+        );
+        // memory: 128Mi + 1Mi; cpu: the sidecar's 200m + 10m.
+        assert_eq!(shown(&limits), owned(&[("memory", "129Mi"), ("cpu", "210m")]));
+        let no_limits =
+            serde_json::json!({"spec": {"containers": [{"name": "a"}], "overhead": {"cpu": "10m"}}});
+        assert_eq!(
+            pod_requests_and_limits(&no_limits).1,
+            ResourceList::new(),
+            "no overhead on limits not set"
+        );
     }
 
     #[test]

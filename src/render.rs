@@ -1,11 +1,12 @@
-//! Output for people and for programs: the step-by-step trace (text and versioned JSON) and
-//! kubectl-shaped tables.
+//! Output for people and for programs: the step-by-step trace (text and versioned JSON), the
+//! rollout timelines the trace recorded drawn as charts, and kubectl-shaped tables.
 
 use crate::apiserver::Write;
-use crate::driver::{Outcome, Recorded, StepRecord, Trace, Woken, TICK};
+use crate::driver::{FieldChange, Outcome, Recorded, StepRecord, Trace, Woken, TICK};
 use crate::model::{self, ObjKey};
+use crate::timeline::Sample;
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// Columns of the terminal stdout writes to, or 80 when stdout is not a terminal: piped output
 /// is the same whatever window it came from.
@@ -126,9 +127,11 @@ const RUN_SHOWN: usize = 6;
 pub fn trace_text(trace: &Trace) -> String {
     let mut out = String::new();
     let mut clock = trace.start;
+    let mut lines = Lines::default();
     for s in &trace.steps {
         out.push_str(&format!("step {}  +{}s{}\n", s.step, s.time - trace.start, jump_note(s, clock)));
         clock = s.time + TICK;
+        let shown_rows: Vec<Vec<String>> = s.actions.iter().map(|a| lines.row(a)).collect();
         let mut rows: Vec<Vec<String>> = Vec::new();
         let mut i = 0;
         while i < s.actions.len() {
@@ -144,9 +147,7 @@ pub fn trace_text(trace: &Trace) -> String {
                 })
                 .count();
             let shown = if run > RUN_SHOWN { 3 } else { run };
-            for b in &s.actions[i..i + shown] {
-                rows.push(action_row(b));
-            }
+            rows.extend(shown_rows[i..i + shown].iter().cloned());
             if shown < run {
                 rows.push(vec![String::new(), format!("… and {} more", run - shown), String::new()]);
             }
@@ -223,6 +224,82 @@ fn jump_note(s: &StepRecord, clock: i64) -> String {
         }
         _ => String::new(),
     }
+}
+
+/// Each object's last line in the step log, so that a status write whose line would read the same
+/// as the one before it says what it changed instead: `status: observedGeneration 3`, `status:
+/// conditions Progressing=True NewReplicaSetAvailable`.
+#[derive(Default)]
+struct Lines<'t>(HashMap<&'t ObjKey, Vec<String>>);
+
+impl<'t> Lines<'t> {
+    fn row(&mut self, a: &'t Recorded) -> Vec<String> {
+        let usual = action_row(a);
+        let repeated = self.0.get(&a.key) == Some(&usual);
+        let mut row = usual.clone();
+        if repeated && !a.status_changes.is_empty() {
+            row[2] = format!("{}: status: {}", a.controller, status_changes_text(&a.status_changes));
+        }
+        self.0.insert(&a.key, usual);
+        row
+    }
+}
+
+/// What a status write changed, field by field: a scalar's new value, the conditions that
+/// changed (`Type=Status Reason`), other fields by name.
+fn status_changes_text(changes: &[FieldChange]) -> String {
+    let parts: Vec<String> = changes
+        .iter()
+        .map(|c| match (c.field.as_str(), &c.after) {
+            ("conditions", after) => format!("conditions {}", conditions_changed(&c.before, after)),
+            (field, Value::Null) => format!("{field} unset"),
+            (field, Value::String(s)) => format!("{field} {s}"),
+            (field, v @ (Value::Number(_) | Value::Bool(_))) => format!("{field} {v}"),
+            (field, _) => field.to_string(),
+        })
+        .collect();
+    parts.join(", ")
+}
+
+/// The conditions that differ between two `status.conditions` lists: `Type=Status Reason` for
+/// each new or changed one (in the order written), `Type removed` for one gone.
+fn conditions_changed(before: &Value, after: &Value) -> String {
+    let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
+    let (before, after) = (list(before), list(after));
+    let of_type = |list: &[Value], t: &str| list.iter().find(|c| model::str_at(c, &["type"]) == t).cloned();
+    let shown = |c: &Value| {
+        let reason = model::str_at(c, &["reason"]);
+        let shown = format!("{}={}", model::str_at(c, &["type"]), model::str_at(c, &["status"]));
+        if reason.is_empty() {
+            shown
+        } else {
+            format!("{shown} {reason}")
+        }
+    };
+    let mut parts: Vec<String> = after
+        .iter()
+        .filter_map(|c| {
+            let was = of_type(&before, model::str_at(c, &["type"]));
+            match was {
+                Some(was) if was == *c => None,
+                // Type, status and reason as before: name the fields that moved (a time, the message).
+                Some(was) if shown(&was) == shown(c) => {
+                    let fields =
+                        c.as_object().into_iter().flatten().filter(|(k, v)| was.get(k.as_str()) != Some(*v));
+                    let names: Vec<&str> = fields.map(|(k, _)| k.as_str()).collect();
+                    Some(format!("{} ({})", shown(c), names.join(", ")))
+                }
+                _ => Some(shown(c)),
+            }
+        })
+        .collect();
+    for c in &before {
+        let t = model::str_at(c, &["type"]);
+        if of_type(&after, t).is_none() {
+            parts.push(format!("{t} removed"));
+        }
+    }
+    parts.join(", ")
 }
 
 fn action_row(a: &Recorded) -> Vec<String> {
@@ -324,6 +401,67 @@ impl std::fmt::Display for Totals {
     }
 }
 
+/// The marks of the rollout chart.
+const OLD_MARK: &str = "░";
+const NEW_MARK: &str = "█";
+const TERMINATING_MARK: &str = "▒";
+
+/// A text chart of a rollout no wider than `width` columns: a title naming the Deployment, the
+/// revisions and `source` (the command the run came from), a legend with the scale, and one
+/// row per change with the step log's step and clock, the counts, and a bar of old,
+/// terminating and new pods. Beyond the room a row has, one mark stands for several pods (a
+/// count that is not zero keeps at least one mark).
+pub fn rollout_chart(key: &ObjKey, samples: &[Sample], source: Option<&str>, width: usize) -> String {
+    let (first, last) = (samples.first().map_or(0, |s| s.revision), samples.last().map_or(0, |s| s.revision));
+    let revisions = match first {
+        0 => format!("revision {last}"),
+        _ => format!("revision {first} → {last}"),
+    };
+    let from = source.map(|c| format!(", from `{c}`")).unwrap_or_default();
+    let mut out = format!("rollout of deployment.apps/{} ({revisions}{from}):\n", key.name);
+    let start = samples.first().map_or(0, |s| s.time);
+    let header = ["STEP", "TIME", "OLD", "NEW", "TERMINATING", "AVAILABLE"];
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
+    for s in samples {
+        rows.push(vec![
+            s.step.to_string(),
+            format!("+{}s", s.time - start),
+            s.old.to_string(),
+            s.new.to_string(),
+            s.terminating.to_string(),
+            s.available.to_string(),
+        ]);
+    }
+    // Room for the bars: the width less the indent, the widest numbers row and a gap.
+    let numbers = table(&rows);
+    let used = 2 + numbers.lines().map(|l| l.chars().count()).max().unwrap_or(0) + 3;
+    let room = width.saturating_sub(used).max(10) as i64;
+    let most = samples.iter().map(|s| s.old + s.new + s.terminating).max().unwrap_or(0);
+    // Each of the three parts may round up by one mark: leave room for that.
+    let per_mark = if most <= room { 1 } else { (most + room - 4) / (room - 3) };
+    let marks = |n: i64| (n.max(0) + per_mark - 1) / per_mark;
+    let scale =
+        if per_mark == 1 { "one mark a pod".to_string() } else { format!("one mark ≈ {per_mark} pods") };
+    out.push_str(&format!(
+        "  {OLD_MARK} old pod   {NEW_MARK} new pod   {TERMINATING_MARK} terminating   ({scale})\n"
+    ));
+    for (row, s) in rows.iter_mut().skip(1).zip(samples) {
+        row.push(format!(
+            "{}{}{}",
+            OLD_MARK.repeat(marks(s.old) as usize),
+            TERMINATING_MARK.repeat(marks(s.terminating) as usize),
+            NEW_MARK.repeat(marks(s.new) as usize)
+        ));
+    }
+    rows[0].push(String::new());
+    for line in table(&rows).lines() {
+        out.push_str("  ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,6 +475,7 @@ mod tests {
             reason: String::new(),
             detail: None,
             write,
+            status_changes: vec![],
         }
     }
 
@@ -460,9 +599,123 @@ mod tests {
         assert_eq!(jump_note(&step(3, None), 3), "");
     }
 
+    /// A status line that would read as the object's line before it says what the write
+    /// changed; one that reads differently, or follows another line, keeps its summary.
+    #[test]
+    fn a_repeated_status_line_says_what_changed() {
+        let status = |name: &str, reason: &str, changes: Vec<FieldChange>| Recorded {
+            reason: reason.into(),
+            status_changes: changes,
+            ..act("update", "Deployment", name, Write::Stored)
+        };
+        let change =
+            |field: &str, before: Value, after: Value| FieldChange { field: field.into(), before, after };
+        let progressing = |reason: &str| json!([{"type": "Progressing", "status": "True", "reason": reason}]);
+        let t = trace(vec![
+            vec![status("web", "status: 2/2 ready", vec![]), status("db", "status: 1/1 ready", vec![])],
+            vec![status("web", "status: 2/2 ready", vec![change("observedGeneration", json!(2), json!(3))])],
+            vec![status(
+                "web",
+                "status: 2/2 ready",
+                vec![
+                    change(
+                        "conditions",
+                        json!([{"type": "Available", "status": "True"}, {"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated", "lastUpdateTime": "t1"}]),
+                        json!([{"type": "Available", "status": "True"}, {"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated", "lastUpdateTime": "t2"}]),
+                    ),
+                    change("collisionCount", json!(1), Value::Null),
+                ],
+            )],
+            vec![status(
+                "web",
+                "status: 2/2 ready",
+                vec![change(
+                    "conditions",
+                    json!([{"type": "Available", "status": "True"}, {"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated"}]),
+                    progressing("NewReplicaSetAvailable"),
+                )],
+            )],
+            vec![status("db", "status: 1/1 ready, 1 up to date", vec![change("x", json!(1), json!(2))])],
+        ]);
+        let text = trace_text(&t);
+        let reasons: Vec<&str> = text.lines().filter_map(|l| l.split("test: ").nth(1)).collect();
+        assert_eq!(
+            reasons,
+            [
+                "status: 2/2 ready",
+                "status: 1/1 ready",
+                "status: observedGeneration 3",
+                "status: conditions Progressing=True ReplicaSetUpdated (lastUpdateTime), collisionCount unset",
+                "status: conditions Progressing=True NewReplicaSetAvailable, Available removed",
+                "status: 1/1 ready, 1 up to date",
+            ],
+            "{text}"
+        );
+    }
+
     #[test]
     fn table_aligns_like_kubectl() {
         let t = table(&[vec!["NAME".into(), "READY".into()], vec!["myapp-abcde".into(), "1/1".into()]]);
         assert_eq!(t, "NAME          READY\nmyapp-abcde   1/1\n");
+    }
+
+    fn at(step: usize, revision: i64, (old, new, terminating, available): (i64, i64, i64, i64)) -> Sample {
+        Sample { step, time: 100 + step as i64, revision, old, new, terminating, available }
+    }
+
+    fn key() -> ObjKey {
+        ObjKey::new("Deployment", "default", "web")
+    }
+
+    #[test]
+    fn a_chart_marks_one_pod_a_mark_when_there_is_room() {
+        let samples = [at(0, 1, (3, 0, 0, 3)), at(1, 2, (2, 1, 1, 2)), at(4, 2, (0, 3, 0, 3))];
+        let text = rollout_chart(&key(), &samples, Some("konverge set image deploy/web c=v2"), 80);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "rollout of deployment.apps/web (revision 1 → 2, from `konverge set image deploy/web c=v2`):"
+        );
+        assert_eq!(lines[1], "  ░ old pod   █ new pod   ▒ terminating   (one mark a pod)");
+        assert_eq!(
+            lines[2].split_whitespace().collect::<Vec<_>>(),
+            ["STEP", "TIME", "OLD", "NEW", "TERMINATING", "AVAILABLE"]
+        );
+        // The step log's numbering and clock (+0s at the first sample), the terminating pod apart.
+        assert_eq!(lines[3].split_whitespace().collect::<Vec<_>>(), ["0", "+0s", "3", "0", "0", "3", "░░░"]);
+        assert_eq!(lines[4].split_whitespace().collect::<Vec<_>>(), ["1", "+1s", "2", "1", "1", "2", "░░▒█"]);
+        assert_eq!(lines[5].split_whitespace().collect::<Vec<_>>(), ["4", "+4s", "0", "3", "0", "3", "███"]);
+    }
+
+    /// A 20,000-replica rollout piped: no line wider than 80 columns, every part that is not
+    /// zero still visible, the scale stated.
+    #[test]
+    fn a_large_rollout_fits_the_width() {
+        let samples = [
+            at(0, 1, (20_000, 0, 0, 20_000)),
+            at(1, 2, (15_000, 5_000, 5_000, 15_000)),
+            at(2, 2, (1, 19_999, 1, 19_999)),
+            at(3, 2, (0, 20_000, 0, 20_000)),
+        ];
+        for width in [80, 100, 120] {
+            let text = rollout_chart(&key(), &samples, None, width);
+            let widest = text.lines().skip(1).map(|l| l.chars().count()).max().unwrap_or(0);
+            assert!(widest <= width, "{width}: {widest}\n{text}");
+            let last_row = text.lines().nth(6).unwrap_or("");
+            assert!(last_row.ends_with('█') && !last_row.contains('░'), "{last_row}");
+            let tiny = text.lines().nth(5).unwrap_or("");
+            assert!(tiny.contains("░▒█"), "one old and one terminating pod keep a mark each: {tiny}");
+        }
+        let text = rollout_chart(&key(), &samples, None, 80);
+        let per_mark: i64 = text
+            .lines()
+            .nth(1)
+            .and_then(|l| l.split("≈ ").nth(1))
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(per_mark > 1, "{text}");
+        let bar = text.lines().nth(6).unwrap_or("").rsplit(' ').next().unwrap_or("");
+        assert_eq!(bar.chars().count() as i64, (20_000 + per_mark - 1) / per_mark);
     }
 }

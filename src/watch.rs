@@ -173,7 +173,7 @@ impl Recorder {
 /// Kinds a watch reports: every kind but Events (whose own log is `get events`) and
 /// konverge's own records.
 fn watched(kind: &str) -> bool {
-    kind != "Event" && kind != WATCH_KIND && kind != crate::rollout::deployment::TIMELINE_KIND
+    kind != "Event" && kind != WATCH_KIND && kind != crate::timeline::TIMELINE_KIND
 }
 
 /// Keep the log as the state's `WatchLog` document (replacing the previous command's).

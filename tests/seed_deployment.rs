@@ -69,7 +69,7 @@ impl Seed {
         self.gets(&tag, &command);
         let state = konverge::state::load(&self.k.state).expect("state");
         let timeline =
-            konverge::rollout::stored_timeline(&state, &ObjKey::new("Deployment", "default", "deploy-demo"));
+            konverge::timeline::stored_timeline(&state, &ObjKey::new("Deployment", "default", "deploy-demo"));
         // The stored timeline is the last run's that moved pods: this run's when it starts now.
         let fresh = timeline.len() > 1 && timeline[0].time >= start;
         Ran {

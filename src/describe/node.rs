@@ -2,7 +2,7 @@
 //! requests and limits of the pods on it.
 
 use super::*;
-use crate::quantity::{self, add_resources, resource, ResourceList};
+use crate::quantity::{pod_requests_and_limits, resource, Amounts, ResourceList};
 
 impl Ctx<'_> {
     pub(super) fn node(&self, w: &mut Out) {
@@ -139,16 +139,8 @@ impl Ctx<'_> {
         w.w(1, "Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n");
         w.w(1, "---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n");
         let (cpu_alloc, mem_alloc) = (alloc("cpu"), alloc("memory"));
-        let mut total_req: Vec<(String, Quantity)> = Vec::new();
-        let mut total_lim: Vec<(String, Quantity)> = Vec::new();
-        let add_all = |acc: &mut Vec<(String, Quantity)>, items: &[(String, Quantity)]| {
-            for (n, q) in items {
-                match acc.iter_mut().find(|(k, _)| k == n) {
-                    Some((_, sum)) => *sum = *sum + *q,
-                    None => acc.push((n.clone(), *q)),
-                }
-            }
-        };
+        let mut total_req = ResourceList::new();
+        let mut total_lim = ResourceList::new();
         for p in &pods {
             let (req, lim) = pod_requests_and_limits(p);
             let (cr, cl, mr, ml) = (
@@ -169,8 +161,8 @@ impl Ctx<'_> {
                 pct(ml.value(), mem_alloc.value()),
                 printers::since(model::str_at(p, &["metadata", "creationTimestamp"]), self.s.now)
             );
-            add_all(&mut total_req, &req);
-            add_all(&mut total_lim, &lim);
+            total_req.add(&req);
+            total_lim.add(&lim);
         }
         w.w(0, "Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n");
         w.w(1, "Resource\tRequests\tLimits\n");
@@ -220,40 +212,6 @@ fn sorted_resources(v: Option<&Value>) -> Vec<(String, String)> {
         .collect();
     out.sort();
     out
-}
-
-/// `resourcehelper.PodRequestsAndLimits`: the containers' sum plus the sidecars', at least the
-/// largest init container's (with the sidecars started before it), plus the pod overhead.
-fn pod_requests_and_limits(pod: &Value) -> (ResourceList, ResourceList) {
-    let sum = |field: &str| {
-        let mut acc = quantity::containers_sum(pod, field);
-        let mut sidecars = ResourceList::new();
-        for c in list(pod, &["spec", "initContainers"]) {
-            let res = model::at(c, &["resources", field]);
-            if model::str_at(c, &["restartPolicy"]) == "Always" {
-                add_resources(&mut acc, res);
-                add_resources(&mut sidecars, res);
-            } else {
-                let mut one = sidecars.clone();
-                add_resources(&mut one, res);
-                max_with(&mut acc, &one);
-            }
-        }
-        add_resources(&mut acc, model::at(pod, &["spec", "overhead"]));
-        acc
-    };
-    (sum("requests"), sum("limits"))
-}
-
-/// Raise each quantity of `acc` to the one of the same name in `other` when that is larger.
-fn max_with(acc: &mut ResourceList, other: &[(String, Quantity)]) {
-    for (k, q) in other {
-        match acc.iter_mut().find(|(n, _)| n == k) {
-            Some((_, cur)) if cur.nano < q.nano => *cur = *q,
-            Some(_) => {}
-            None => acc.push((k.clone(), *q)),
-        }
-    }
 }
 
 #[cfg(test)]

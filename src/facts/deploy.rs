@@ -240,8 +240,15 @@ fn annotation_i64(obj: &Value, key: &str) -> Option<i64> {
     model::annotation(obj, key).and_then(|v| v.parse().ok())
 }
 
+impl Facts<'_> {
+    /// The deployment facts of this snapshot, built once however many readers ask.
+    pub fn deploy(&self) -> &DeployFacts {
+        self.deploy.get_or_init(|| deploy_facts(self))
+    }
+}
+
 /// Build the deployment facts from the snapshot.
-pub fn deploy_facts(f: &Facts) -> DeployFacts {
+fn deploy_facts(f: &Facts) -> DeployFacts {
     let mut out = DeployFacts::default();
     let mut index: FxHashMap<Id, usize> = FxHashMap::default();
     for (key, obj) in

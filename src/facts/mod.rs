@@ -519,6 +519,9 @@ pub struct Facts<'s> {
     pub owner_refs: Vec<OwnerRefF>,
     /// Volumes, claims, storage classes and the claims pods use.
     pub storage: volumes::StorageFacts,
+    /// The Deployments' facts, built on first use ([`Facts::deploy`]): the Deployment
+    /// controller and the rollout timeline read the same ones.
+    deploy: std::sync::OnceLock<deploy::DeployFacts>,
 }
 
 /// Every object but the Events, stepping over their range of the store (a long run can hold
@@ -549,6 +552,7 @@ impl<'s> Facts<'s> {
             pod_sets: Vec::new(),
             owner_refs: Vec::new(),
             storage: volumes::StorageFacts::default(),
+            deploy: std::sync::OnceLock::new(),
         };
         for (key, obj) in non_events(objects) {
             let id = f.keys.len() as Id;

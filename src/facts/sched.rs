@@ -14,6 +14,7 @@ use super::pod_affinity::PodAffinity;
 use super::spread::{self, Spread};
 use super::{Facts, Id, Phase, Sym, Toleration};
 use crate::model;
+use crate::quantity::{pod_containers_total, Amounts};
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
@@ -105,34 +106,22 @@ impl Acc {
     }
 }
 
+impl Amounts for Acc {
+    fn add(&mut self, other: &Acc) {
+        self.combine(other, i64::saturating_add);
+    }
+
+    fn raise_to(&mut self, other: &Acc) {
+        self.combine(other, i64::max);
+    }
+}
+
 /// Upstream `resource.PodRequests(pod, {})` for the filter, and with
 /// `NonMissingContainerRequests` (cpu 100m, memory 200Mi) for the score.
 pub fn pod_requests(pod: &Value) -> Requests {
     let spec = pod.get("spec");
-    let list = |k: &str| spec.and_then(|s| s.get(k)).and_then(Value::as_array).into_iter().flatten();
-    fn requests(c: &Value) -> Option<&Value> {
-        model::at(c, &["resources", "requests"]).filter(|r| r.is_object())
-    }
-    let mut total = Acc::default();
-    for c in list("containers") {
-        total.combine(&Acc::read(requests(c), true), i64::saturating_add);
-    }
-    let mut sidecars = Acc::default();
-    let mut init_max = Acc::default();
-    for c in list("initContainers") {
-        let own = Acc::read(requests(c), true);
-        let during = if model::str_at(c, &["restartPolicy"]) == "Always" {
-            total.combine(&own, i64::saturating_add);
-            sidecars.combine(&own, i64::saturating_add);
-            sidecars.clone()
-        } else {
-            let mut during = own;
-            during.combine(&sidecars, i64::saturating_add);
-            during
-        };
-        init_max.combine(&during, i64::max);
-    }
-    total.combine(&init_max, i64::max);
+    let mut total =
+        pod_containers_total(pod, "requests", |requests| Acc::read(requests.filter(|r| r.is_object()), true));
     // Pod-level requests (cpu, memory, hugepages) replace the containers' sum where set.
     if let Some(level) =
         spec.and_then(|s| model::at(s, &["resources", "requests"])).and_then(Value::as_object)
@@ -155,7 +144,7 @@ pub fn pod_requests(pod: &Value) -> Requests {
     if let Some(overhead) = spec.and_then(|s| s.get("overhead")).filter(|o| o.is_object()) {
         let mut o = Acc::read(Some(overhead), false);
         (o.score_cpu_m, o.score_mem) = (o.cpu_m, o.mem);
-        total.combine(&o, i64::saturating_add);
+        total.add(&o);
     }
     total.scalar.retain(|&(_, v)| v != 0);
     total.scalar.sort();

@@ -20,7 +20,6 @@
 use super::node_selector::{self, RequiredAffinity};
 use super::{Facts, Id, Interner, Phase, Sym, EMPTY};
 use crate::model::{self, ObjKey};
-use crate::quantity::Quantity;
 use crate::selector::{Op, Requirement, Selector};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::Value;
@@ -314,7 +313,7 @@ fn finalizers(obj: &Value, protection: &str) -> Finalizers {
 }
 
 fn quantity_nano(v: Option<&Value>) -> i128 {
-    v.and_then(model::quantity_str).and_then(|s| Quantity::parse(&s)).map_or(0, |q| q.nano)
+    v.and_then(crate::quantity::quantity_of).map_or(0, |q| q.nano)
 }
 
 fn created(obj: &Value) -> i64 {

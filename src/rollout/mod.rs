@@ -1,14 +1,11 @@
 //! kubectl's client side of `rollout` (status, history, undo), one file per kind that rolls
-//! out: `deployment.rs` (ReplicaSets hold its history; also the rollout timeline konverge
-//! records), `daemonset.rs`, `statefulset.rs`; `revisions.rs` holds what the kinds whose history is kept in
+//! out: `deployment.rs` (ReplicaSets hold its history), `daemonset.rs`, `statefulset.rs`; `revisions.rs` holds what the kinds whose history is kept in
 //! ControllerRevisions share (listing, one revision's template, undo).
 
 pub mod daemonset;
 pub mod deployment;
 pub mod revisions;
 pub mod statefulset;
-
-pub use deployment::{chart, rolled_out, sample, store_timelines, stored_timeline, Sample, Timelines};
 
 use crate::model::{self, ObjKey};
 use crate::state::State;
