@@ -431,27 +431,63 @@ fn free_room(s: &State) -> Vec<(String, Room)> {
 /// the largest free is 4 on k8s-node1.". `None` when some node has room for all of it (the pod is
 /// held back by something else: taints, affinity, ports).
 fn room_statement(free: &[(String, Room)], pod: &Value) -> Option<String> {
+    let parts: Vec<String> = room_for(free, pod)
+        .into_iter()
+        .filter(|r| !r.fits())
+        .map(|r| match r.resource.as_str() {
+            "pods" => "needs a pod slot and every node holds its maximum of pods".to_string(),
+            _ => format!("requests {} {}; the largest free is {} on {}", r.resource, r.asked, r.largest, r.node),
+        })
+        .collect();
+    (!parts.is_empty()).then(|| format!("Each pod {}.", parts.join("; ")))
+}
+
+/// One resource a pod asks for, against the node with the most of it left.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceRoom {
+    pub resource: String,
+    /// What the pod requests, as a quantity (`500m`, `1Gi`; `1` pod slot).
+    pub asked: String,
+    /// The most any node has left, as a quantity, and that node (the first by name on a tie).
+    pub largest: String,
+    pub node: String,
+    fits: bool,
+}
+
+impl ResourceRoom {
+    /// Some node has at least the requested amount left.
+    pub fn fits(&self) -> bool {
+        self.fits
+    }
+}
+
+/// What a pod requests (a pod slot, then cpu, memory, ephemeral-storage and extended
+/// resources, as the scheduler counts them) against the largest room any node has left of
+/// each, in the store as it is. Empty without nodes.
+pub fn pending_pod_room(s: &State, pod: &Value) -> Vec<ResourceRoom> {
+    room_for(&free_room(s), pod)
+}
+
+fn room_for(free: &[(String, Room)], pod: &Value) -> Vec<ResourceRoom> {
     let want = pod_requests(pod);
     let named = [("pods", 1), ("cpu", want.cpu_m), ("memory", want.mem), ("ephemeral-storage", want.storage)];
     let asked = named.into_iter().map(|(n, a)| (n.to_string(), a)).chain(want.scalar.iter().cloned());
-    let parts: Vec<String> = asked
+    asked
         .filter(|&(_, amount)| amount > 0)
         .filter_map(|(name, amount)| {
             let (largest, node) = free
                 .iter()
                 .map(|(node, room)| (amount_of(&room.left, &name), node))
                 .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(a.1)))?;
-            (largest < amount).then(|| match name.as_str() {
-                "pods" => "needs a pod slot and every node holds its maximum of pods".to_string(),
-                _ => format!(
-                    "requests {name} {}; the largest free is {} on {node}",
-                    show(&name, amount),
-                    show(&name, largest.max(0))
-                ),
+            Some(ResourceRoom {
+                asked: show(&name, amount),
+                largest: show(&name, largest.max(0)),
+                node: node.clone(),
+                fits: largest >= amount,
+                resource: name,
             })
         })
-        .collect();
-    (!parts.is_empty()).then(|| format!("Each pod {}.", parts.join("; ")))
+        .collect()
 }
 
 /// How much of `resource` an allocatable (or what is left of one) holds.

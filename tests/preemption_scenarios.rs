@@ -128,6 +128,14 @@ fn a_never_preempting_pod_waits_for_room() {
         "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never."
     );
     assert_eq!(k.live_pods().iter().filter(|p| node_of(p) == "node-1").count(), 2, "no batch pod preempted");
+
+    // What it asks for against the room left: both batch pods hold node-1's one cpu.
+    let described = k.ok(&["describe", "pod", "polite"]).stdout;
+    assert!(described.contains("\nRoom on nodes:\n"), "{described}");
+    assert_eq!(row(&described, "cpu"), ["cpu", "500m", "0", "(node-1)", "!"], "{described}");
+    assert_eq!(row(&described, "pods"), ["pods", "1", "108", "(node-1)"], "{described}");
+    let bound = k.ok(&["describe", "pod", &name(&k.live_pods()[0])]).stdout;
+    assert!(!bound.contains("Room on nodes:"), "only for a pod the scheduler could not place");
 }
 
 #[test]

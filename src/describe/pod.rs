@@ -1,5 +1,7 @@
 //! The Pod describer: status, IPs, containers, readiness gates, conditions, volumes, QoS class,
-//! node selectors, tolerations, topology spread constraints.
+//! node selectors, tolerations, topology spread constraints; for a pod the scheduler could not
+//! place, what it requests against the largest room left on any node (konverge's addition to
+//! kubectl's output, before the Events that carry the scheduler's message).
 
 use super::*;
 
@@ -109,7 +111,29 @@ impl Ctx<'_> {
         labels_multiline(w, "", "Node-Selectors", model::at(pod, &["spec", "nodeSelector"]));
         tolerations_multiline(w, "", "Tolerations", &list(pod, &["spec", "tolerations"]));
         topology_spread(w, &list(pod, &["spec", "topologySpreadConstraints"]), "");
+        self.room_on_nodes(w);
         self.events(w);
+    }
+
+    /// For a pod the scheduler found no node for: each resource it requests, and the most of
+    /// it any node has left (`!` where no node has enough).
+    fn room_on_nodes(&self, w: &mut Out) {
+        let unschedulable = model::condition(self.obj, "PodScheduled")
+            .is_some_and(|c| model::str_at(c, &["status"]) == "False");
+        if !unschedulable || !self.str(&["spec", "nodeName"]).is_empty() {
+            return;
+        }
+        let rooms = crate::health::pending_pod_room(self.s, self.obj);
+        if rooms.is_empty() {
+            return;
+        }
+        w.w(0, "Room on nodes:\n");
+        w.w(1, "Resource\tRequested\tLargest free\n");
+        w.w(1, "--------\t---------\t------------\n");
+        for r in rooms {
+            let short = if r.fits() { "" } else { " !" };
+            out!(w, 1, "{}\t{}\t{} ({}){short}\n", r.resource, r.asked, r.largest, r.node);
+        }
     }
 }
 
