@@ -614,7 +614,7 @@ pub fn normalize_score(raw: i64, max: i64, reverse: bool) -> i64 {
 pub const WEIGHT_NODE_AFFINITY: i64 = 2;
 pub const WEIGHT_TAINT_TOLERATION: i64 = 3;
 
-/// The weighted scores that placing pods does not change, by (class, node), over each class's
+/// The normalized scores that placing pods does not change, by (class, node), over each class's
 /// feasible nodes: NodeAffinity (sum of the matching preferred terms' weights, normalized) and
 /// TaintToleration (number of PreferNoSchedule taints not tolerated, normalized reversed).
 /// Upstream normalizes over the nodes feasible for each pod; konverge over those feasible for
@@ -623,7 +623,7 @@ fn fixed_scores(
     feasible: &[(u32, Id)],
     hits: impl Iterator<Item = (u32, Id, i64)>,
     avoided: impl Iterator<Item = (u32, Id)>,
-) -> FxHashMap<(u32, Id), i64> {
+) -> FxHashMap<(u32, Id), (i64, i64)> {
     let mut affinity: FxHashMap<(u32, Id), i64> = FxHashMap::default();
     for (c, n, w) in hits {
         *affinity.entry((c, n)).or_default() += w;
@@ -644,7 +644,7 @@ fn fixed_scores(
             let (max_affinity, max_taints) = max.get(&c).copied().unwrap_or_default();
             let a = normalize_score(affinity.get(&(c, n)).copied().unwrap_or(0), max_affinity, false);
             let t = normalize_score(taints.get(&(c, n)).copied().unwrap_or(0), max_taints, true);
-            ((c, n), WEIGHT_NODE_AFFINITY * a + WEIGHT_TAINT_TOLERATION * t)
+            ((c, n), (a, t))
         })
         .collect()
 }
@@ -1046,6 +1046,91 @@ pub fn reconcile(f: &Facts) -> Proposals {
     if s.pending.is_empty() {
         return volume_refusals.into();
     }
+    let mut e = evaluate(f, s);
+    let fixed: FxHashMap<(u32, Id), i64> = e
+        .fixed_parts
+        .iter()
+        .map(|(&at, &(affinity, taints))| (at, WEIGHT_NODE_AFFINITY * affinity + WEIGHT_TAINT_TOLERATION * taints))
+        .collect();
+    let s = &e.s;
+    let shape_of: FxHashMap<u32, u32> = s.classes.iter().map(|c| (c.id, c.shape)).collect();
+    let class_of: FxHashMap<Id, u32> = s.pending.iter().map(|&(p, c, _)| (p, c)).collect();
+    let mut place = placement::Crepe::new();
+    place.extend(s.pending.iter().map(|&(p, c, r)| placement::Pending(p, c, r)));
+    place.extend(
+        placement_slots(f, s, &e.feasible, &e.clashes, &fixed, e.spread.as_mut(), e.inter_pod.as_mut())
+            .into_iter()
+            .map(|(c, r, n)| placement::Slot(c, r, n)),
+    );
+    let (binds,) = place.run_with_hasher::<FxBuildHasher>();
+
+    let mut out = volume_refusals;
+    let mut binds: Vec<_> = binds.into_iter().collect();
+    binds.sort_unstable_by_key(|b| f.key(b.0));
+    for placement::Bind(pod, node) in binds {
+        let shape = class_of.get(&pod).and_then(|c| shape_of.get(c));
+        let count = shape.and_then(|s| e.feasible_count.get(s)).copied().unwrap_or(0);
+        let pod_key = f.key(pod);
+        let node_name = &f.key(node).name;
+        out.push(
+            Action::new(
+                Change::Bind { pod: pod_key.clone(), node: node_name.clone() },
+                NAME,
+                format!("fits {count} of {} nodes; least allocated", f.nodes.len()),
+            )
+            .with_event(
+                pod_key,
+                EventType::Normal,
+                "Scheduled",
+                format!("Successfully assigned {} to {node_name}", pod_key.ns_name()),
+            ),
+        );
+    }
+    let mut unschedulable = e.unschedulable;
+    if unschedulable.is_empty() {
+        return out.into();
+    }
+    let filters = e.filters;
+    let wanted: FxHashSet<u32> = unschedulable.iter().map(|u| u.1).collect();
+    let diagnosis = Diagnosis::new(f, &s, &filters, &wanted);
+    unschedulable.sort_unstable_by_key(|u| f.key(u.0));
+    let (fails, not_rechecked) = filters.failures(f, &s, &wanted);
+    let failures = preemption::Failures {
+        pods: unschedulable.iter().map(|u| (u.0, u.1)).collect(),
+        fails,
+        not_rechecked,
+    };
+    let post = preemption::post_filter(f, &s, &failures);
+    for Unschedulable(pod, class) in unschedulable {
+        let mut message = diagnosis.message(class);
+        if let Some(suffix) = post.suffix.get(&pod) {
+            message = format!("{message} {suffix}");
+        }
+        out.extend(failed_scheduling(f, pod, message, post.nominate.get(&pod).map(String::as_str)));
+    }
+    out.extend(post.actions);
+    out.into()
+}
+
+
+/// The scheduler's filters over the queue as a step starts, and the scores placing pods does
+/// not change: what placement ranks, what FailedScheduling and PostFilter explain, and what
+/// `explain-placement` shows.
+struct Evaluation<'a> {
+    s: SchedFacts,
+    /// (shape, node) every filter but PodTopologySpread and InterPodAffinity passes.
+    feasible: Vec<(u32, Id)>,
+    clashes: Vec<(u32, u32)>,
+    feasible_count: FxHashMap<u32, usize>,
+    /// NodeAffinity's and TaintToleration's normalized scores by (shape, node).
+    fixed_parts: FxHashMap<(u32, Id), (i64, i64)>,
+    spread: Option<SpreadInputs>,
+    inter_pod: Option<InterPodInputs<'a>>,
+    filters: Filtered,
+    unschedulable: Vec<Unschedulable>,
+}
+
+fn evaluate(f: &Facts, s: SchedFacts) -> Evaluation<'_> {
     let syms = |name: &str| f.syms.get(name).unwrap_or(u32::MAX);
     // The filters other than PodTopologySpread are decided once per shape.
     let shapes: Vec<&sched::Class> = s.classes.iter().filter(|c| c.id == c.shape).collect();
@@ -1135,53 +1220,16 @@ pub fn reconcile(f: &Facts) -> Proposals {
     for &(c, _) in &feasible {
         *feasible_count.entry(c).or_default() += 1;
     }
-    let fixed = fixed_scores(
+    let fixed_parts = fixed_scores(
         &feasible,
         preferred_hits.into_iter().map(|PreferredHit(c, n, _, w)| (c, n, w)),
         prefer_avoided.into_iter().map(|PreferAvoided(c, n, ..)| (c, n)),
     );
-    let shape_of: FxHashMap<u32, u32> = s.classes.iter().map(|c| (c.id, c.shape)).collect();
-    let class_of: FxHashMap<Id, u32> = s.pending.iter().map(|&(p, c, _)| (p, c)).collect();
     let spread_missing_key: Set<(u32, Id)> =
         spread_missing_key.into_iter().map(|SpreadMissingKey(c, n)| (c, n)).collect();
     let spread_skewed: Set<(u32, Id)> = spread_skewed.into_iter().map(|SpreadSkewed(c, n)| (c, n)).collect();
     if let Some(inputs) = spread.as_mut() {
         inputs.refused.extend(spread_missing_key.iter().chain(&spread_skewed).copied());
-    }
-    let mut place = placement::Crepe::new();
-    place.extend(s.pending.iter().map(|&(p, c, r)| placement::Pending(p, c, r)));
-    place.extend(
-        placement_slots(f, &s, &feasible, &clashes, &fixed, spread.as_mut(), inter_pod.as_mut())
-            .into_iter()
-            .map(|(c, r, n)| placement::Slot(c, r, n)),
-    );
-    let (binds,) = place.run_with_hasher::<FxBuildHasher>();
-
-    let mut out = volume_refusals;
-    let mut binds: Vec<_> = binds.into_iter().collect();
-    binds.sort_unstable_by_key(|b| f.key(b.0));
-    for placement::Bind(pod, node) in binds {
-        let shape = class_of.get(&pod).and_then(|c| shape_of.get(c));
-        let count = shape.and_then(|s| feasible_count.get(s)).copied().unwrap_or(0);
-        let pod_key = f.key(pod);
-        let node_name = &f.key(node).name;
-        out.push(
-            Action::new(
-                Change::Bind { pod: pod_key.clone(), node: node_name.clone() },
-                NAME,
-                format!("fits {count} of {} nodes; least allocated", f.nodes.len()),
-            )
-            .with_event(
-                pod_key,
-                EventType::Normal,
-                "Scheduled",
-                format!("Successfully assigned {} to {node_name}", pod_key.ns_name()),
-            ),
-        );
-    }
-    let mut unschedulable: Vec<_> = unschedulable.into_iter().collect();
-    if unschedulable.is_empty() {
-        return out.into();
     }
     let pinned: FxHashSet<u32> = matching.pinned.iter().copied().collect();
     let mut pinned_candidates: FxHashMap<u32, Vec<Id>> = FxHashMap::default();
@@ -1207,25 +1255,127 @@ pub fn reconcile(f: &Facts) -> Proposals {
         spread_skewed,
         inter_pod: inter_pod_refused,
     };
-    let wanted: FxHashSet<u32> = unschedulable.iter().map(|u| u.1).collect();
-    let diagnosis = Diagnosis::new(f, &s, &filters, &wanted);
-    unschedulable.sort_unstable_by_key(|u| f.key(u.0));
-    let (fails, not_rechecked) = filters.failures(f, &s, &wanted);
-    let failures = preemption::Failures {
-        pods: unschedulable.iter().map(|u| (u.0, u.1)).collect(),
-        fails,
-        not_rechecked,
-    };
-    let post = preemption::post_filter(f, &s, &failures);
-    for Unschedulable(pod, class) in unschedulable {
-        let mut message = diagnosis.message(class);
-        if let Some(suffix) = post.suffix.get(&pod) {
-            message = format!("{message} {suffix}");
-        }
-        out.extend(failed_scheduling(f, pod, message, post.nominate.get(&pod).map(String::as_str)));
+    Evaluation {
+        s,
+        feasible,
+        clashes,
+        feasible_count,
+        fixed_parts,
+        spread,
+        inter_pod,
+        filters,
+        unschedulable: unschedulable.into_iter().collect(),
     }
-    out.extend(post.actions);
-    out.into()
+}
+
+/// One node as `explain-placement` shows it: the filters' verdict and, on a node that passes
+/// them, each scoring plugin's normalized score.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeVerdict {
+    pub node: String,
+    /// Why the filters reject the node, in FailedScheduling's words; empty when it passes.
+    pub refused: Vec<String>,
+    pub scores: Option<PluginScores>,
+}
+
+/// The default profile's scores of one node for one pod, each 0–100 before its weight.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PluginScores {
+    pub least_allocated: i64,
+    pub balanced_allocation: i64,
+    pub node_affinity: i64,
+    pub taint_toleration: i64,
+    pub topology_spread: i64,
+    pub inter_pod_affinity: i64,
+}
+
+impl PluginScores {
+    /// The weighted sum placement ranks nodes by (NodeResourcesFit and BalancedAllocation
+    /// weigh 1).
+    pub fn total(&self) -> i64 {
+        self.least_allocated
+            + self.balanced_allocation
+            + WEIGHT_NODE_AFFINITY * self.node_affinity
+            + WEIGHT_TAINT_TOLERATION * self.taint_toleration
+            + WEIGHT_POD_TOPOLOGY_SPREAD * self.topology_spread
+            + WEIGHT_INTER_POD_AFFINITY * self.inter_pod_affinity
+    }
+}
+
+/// Where a pending pod goes and why: every node's verdict, the node the scheduler binds the
+/// pod to in the next step (`None` when it fits nowhere, or the pods before it in the queue
+/// take the room it fits in), and FailedScheduling's message when no node passes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explanation {
+    pub nodes: Vec<NodeVerdict>,
+    pub chosen: Option<String>,
+    pub message: Option<String>,
+}
+
+/// Explain the placement of the pending pod `pod` as the next step sees the queue: the same
+/// filters and scores [`reconcile`] ranks by, for this pod alone with nothing else placed yet.
+/// `None` when the pod is not in the queue (bound, gated, or waiting for its volumes).
+pub fn explain(f: &Facts, pod: Id) -> Option<Explanation> {
+    let mut s = sched::sched_facts(f);
+    scheduling_gates::pre_enqueue(f, &mut s.pending);
+    let _ = volume_binding::prefilter(f, &mut s.pending);
+    let class_id = s.pending.iter().find(|p| p.0 == pod)?.1;
+    let e = evaluate(f, s);
+    let class = e.s.classes.get(class_id as usize)?;
+    let x = &e.filters;
+    let named = x.pinned_candidates.get(&class.shape).map_or(&[][..], Vec::as_slice);
+    let mut nodes: Vec<NodeVerdict> = f
+        .nodes
+        .iter()
+        .map(|n| {
+            let refused = if x.conflicts.contains(&class.shape) {
+                vec!["pod affinity terms conflict".to_string()]
+            } else if x.pinned.contains(&class.shape) && !named.contains(&n.id) {
+                vec!["node(s) didn't satisfy plugin(s) [NodeAffinity]".to_string()]
+            } else {
+                Diagnosis::node_reasons(f, &e.s, x, class, n)
+            };
+            NodeVerdict { node: f.key(n.id).name.clone(), refused, scores: None }
+        })
+        .collect();
+    let passed: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].refused.is_empty()).collect();
+    let passed_ids: Vec<Id> = passed.iter().map(|&i| f.nodes[i].id).collect();
+    let spread = topology_spread_scores(f, pod, &passed_ids);
+    let inter_pod = inter_pod_affinity_scores(f, pod, &passed_ids);
+    let (cpu_req, mem_req) = (class.requests[sched::CPU], class.requests[sched::MEMORY]);
+    for (j, &i) in passed.iter().enumerate() {
+        let n = &f.nodes[i];
+        let (load, free) = (e.s.load[i], &e.s.free[i].free);
+        let (node_affinity, taint_toleration) = e.fixed_parts.get(&(class.shape, n.id)).copied().unwrap_or_default();
+        let balanced_allocation = if cpu_req == 0 && mem_req == 0 {
+            0
+        } else {
+            balanced_allocation(
+                n.alloc.cpu_m - free[sched::CPU] + cpu_req,
+                n.alloc.cpu_m,
+                n.alloc.mem - free[sched::MEMORY] + mem_req,
+                n.alloc.mem,
+            )
+        };
+        nodes[i].scores = Some(PluginScores {
+            least_allocated: least_allocated(load.0 + class.score_cpu_m, n.alloc.cpu_m, load.1 + class.score_mem, n.alloc.mem).0,
+            balanced_allocation,
+            node_affinity,
+            taint_toleration,
+            topology_spread: spread.get(j).copied().unwrap_or(0),
+            inter_pod_affinity: inter_pod.get(j).copied().unwrap_or(0),
+        });
+    }
+    let key = f.key(pod);
+    let chosen = reconcile(f).actions.into_iter().find_map(|a| match a.change {
+        Change::Bind { pod, node } if &pod == key => Some(node),
+        _ => None,
+    });
+    let message = passed.is_empty().then(|| {
+        let wanted: FxHashSet<u32> = [class_id].into_iter().collect();
+        Diagnosis::new(f, &e.s, x, &wanted).message(class_id)
+    });
+    Some(Explanation { nodes, chosen, message })
 }
 
 /// The pod's PodScheduled condition and the FailedScheduling event for `message`, with the

@@ -145,6 +145,17 @@ pub enum Command {
         #[arg(required = true, value_name = "TYPE [NAME…] | TYPE/NAME…")]
         args: Vec<String>,
     },
+    /// Where the scheduler would place a pod and why: each node's filter verdict and score per
+    /// plugin (a bound pod is explained as if it were pending again).
+    #[command(
+        name = "explain-placement",
+        after_help = "Examples:\n  konverge explain-placement pod/myapp-7d4b9\n  konverge explain-placement pod web-0 -n shop"
+    )]
+    ExplainPlacement {
+        /// pod/NAME or pod NAME.
+        #[arg(required = true, value_name = "pod/NAME | pod NAME")]
+        target: Vec<String>,
+    },
     /// Set the replicas of a ReplicaSet, ReplicationController, Deployment or StatefulSet.
     #[command(
         after_help = "Examples:\n  konverge scale rs/myapp --replicas=5\n  konverge scale deployment myapp --replicas=0"
@@ -513,6 +524,32 @@ pub fn run(cli: Cli) -> Result<Exit> {
                     print!("{}", describe::describe(&s, &key, obj));
                 }
             }
+            Ok(Exit::Ok)
+        }
+        Command::ExplainPlacement { target } => {
+            let (info, name) = target_of(&target)?;
+            if info.kind != "Pod" {
+                bail!("explain-placement explains pods, not {}", info.plural);
+            }
+            let mut s = state::load(&cli.state)?;
+            let key = existing(&s, info, &ns, &name)?;
+            let bound_to = s.objects.get(&key).map(|p| model::str_at(p, &["spec", "nodeName"]).to_string());
+            let bound_to = bound_to.filter(|n| !n.is_empty());
+            if bound_to.is_some() {
+                // As if pending again: unbound, its room on the node free.
+                if let Some(pod) = s.objects.get_mut(&key) {
+                    if let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) {
+                        spec.remove("nodeName");
+                    }
+                    pod["status"] = json!({"phase": "Pending"});
+                }
+            }
+            let facts = facts::Facts::extract(&s.objects, s.now);
+            let id = facts.by_key.get(&key).copied();
+            let explained = id.and_then(|id| crate::controllers::scheduler::explain(&facts, id)).ok_or_else(|| {
+                anyhow!("pod {name:?} is not in the scheduling queue (finished, being deleted, gated, or waiting for its claims)")
+            })?;
+            print!("{}", render::placement(&key, bound_to.as_deref(), &explained));
             Ok(Exit::Ok)
         }
         Command::Scale { target, replicas, run } => {

@@ -2,6 +2,7 @@
 //! rollout timelines the trace recorded drawn as charts, and kubectl-shaped tables.
 
 use crate::apiserver::Write;
+use crate::controllers::scheduler::{self, Explanation};
 use crate::driver::{FieldChange, Outcome, Recorded, StepRecord, Trace, Woken, TICK};
 use crate::model::{self, ObjKey};
 use crate::timeline::Sample;
@@ -23,6 +24,57 @@ pub fn output_width() -> usize {
 
 /// Version of the JSON trace format (`"format_version"`).
 pub const TRACE_FORMAT_VERSION: &str = "1";
+
+/// `explain-placement`: each node's filter verdict and plugin scores, the weights, and where
+/// the pod goes (or FailedScheduling's message).
+pub fn placement(pod: &ObjKey, bound_to: Option<&str>, e: &Explanation) -> String {
+    let mut out = match bound_to {
+        Some(node) => format!("pod {} (bound to {node}; judged as if pending again)\n", pod.ns_name()),
+        None => format!("pod {}\n", pod.ns_name()),
+    };
+    let header = ["NODE", "FILTERS", "FIT", "BALANCED", "NODE-AFFINITY", "TAINTS", "SPREAD", "INTER-POD", "TOTAL"];
+    let mut rows = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
+    for n in &e.nodes {
+        let verdict = if n.refused.is_empty() { "passed".to_string() } else { n.refused.join(", ") };
+        let mut row = vec![n.node.clone(), verdict];
+        if let Some(sc) = &n.scores {
+            row.extend(
+                [
+                    sc.least_allocated,
+                    sc.balanced_allocation,
+                    sc.node_affinity,
+                    sc.taint_toleration,
+                    sc.topology_spread,
+                    sc.inter_pod_affinity,
+                    sc.total(),
+                ]
+                .map(|x| x.to_string()),
+            );
+        }
+        rows.push(row);
+    }
+    out.push_str(&table(&rows));
+    out.push_str(&format!(
+        "scores 0-100; TOTAL = FIT + BALANCED + {}×NODE-AFFINITY + {}×TAINTS + {}×SPREAD + {}×INTER-POD\n",
+        scheduler::WEIGHT_NODE_AFFINITY,
+        scheduler::WEIGHT_TAINT_TOLERATION,
+        scheduler::WEIGHT_POD_TOPOLOGY_SPREAD,
+        scheduler::WEIGHT_INTER_POD_AFFINITY
+    ));
+    let best = e.nodes.iter().filter_map(|n| n.scores.map(|s| s.total())).max();
+    let total_of = |node: &str| e.nodes.iter().find(|n| n.node == node).and_then(|n| n.scores).map(|s| s.total());
+    match (&e.chosen, &e.message) {
+        (Some(node), _) if total_of(node) == best => out.push_str(&format!(
+            "next step: bound to {node} (the highest total; equal totals go to the higher unrounded FIT, then the first node by name)\n"
+        )),
+        (Some(node), _) => out.push_str(&format!(
+            "next step: bound to {node} (pods ahead of it in the queue take the places scoring higher)\n"
+        )),
+        (None, Some(message)) => out.push_str(&format!("next step: stays Pending: {message}\n")),
+        (None, None) => out.push_str("next step: stays Pending: pods ahead of it in the queue take the room it fits in\n"),
+    }
+    out
+}
 
 /// Align columns like kubectl's tabwriter (three spaces of padding, cells at least six wide
 /// padding included, last column unpadded).
