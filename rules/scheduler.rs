@@ -1050,7 +1050,9 @@ pub fn reconcile(f: &Facts) -> Proposals {
     let fixed: FxHashMap<(u32, Id), i64> = e
         .fixed_parts
         .iter()
-        .map(|(&at, &(affinity, taints))| (at, WEIGHT_NODE_AFFINITY * affinity + WEIGHT_TAINT_TOLERATION * taints))
+        .map(|(&at, &(affinity, taints))| {
+            (at, WEIGHT_NODE_AFFINITY * affinity + WEIGHT_TAINT_TOLERATION * taints)
+        })
         .collect();
     let s = &e.s;
     let shape_of: FxHashMap<u32, u32> = s.classes.iter().map(|c| (c.id, c.shape)).collect();
@@ -1112,7 +1114,6 @@ pub fn reconcile(f: &Facts) -> Proposals {
     out.into()
 }
 
-
 /// The scheduler's filters over the queue as a step starts, and the scores placing pods does
 /// not change: what placement ranks, what FailedScheduling and PostFilter explain, and what
 /// `explain-placement` shows.
@@ -1130,7 +1131,7 @@ struct Evaluation<'a> {
     unschedulable: Vec<Unschedulable>,
 }
 
-fn evaluate(f: &Facts, s: SchedFacts) -> Evaluation<'_> {
+fn evaluate<'a>(f: &'a Facts, s: SchedFacts) -> Evaluation<'a> {
     let syms = |name: &str| f.syms.get(name).unwrap_or(u32::MAX);
     // The filters other than PodTopologySpread are decided once per shape.
     let shapes: Vec<&sched::Class> = s.classes.iter().filter(|c| c.id == c.shape).collect();
@@ -1346,7 +1347,8 @@ pub fn explain(f: &Facts, pod: Id) -> Option<Explanation> {
     for (j, &i) in passed.iter().enumerate() {
         let n = &f.nodes[i];
         let (load, free) = (e.s.load[i], &e.s.free[i].free);
-        let (node_affinity, taint_toleration) = e.fixed_parts.get(&(class.shape, n.id)).copied().unwrap_or_default();
+        let (node_affinity, taint_toleration) =
+            e.fixed_parts.get(&(class.shape, n.id)).copied().unwrap_or_default();
         let balanced_allocation = if cpu_req == 0 && mem_req == 0 {
             0
         } else {
@@ -1358,7 +1360,13 @@ pub fn explain(f: &Facts, pod: Id) -> Option<Explanation> {
             )
         };
         nodes[i].scores = Some(PluginScores {
-            least_allocated: least_allocated(load.0 + class.score_cpu_m, n.alloc.cpu_m, load.1 + class.score_mem, n.alloc.mem).0,
+            least_allocated: least_allocated(
+                load.0 + class.score_cpu_m,
+                n.alloc.cpu_m,
+                load.1 + class.score_mem,
+                n.alloc.mem,
+            )
+            .0,
             balanced_allocation,
             node_affinity,
             taint_toleration,

@@ -436,7 +436,10 @@ fn room_statement(free: &[(String, Room)], pod: &Value) -> Option<String> {
         .filter(|r| !r.fits())
         .map(|r| match r.resource.as_str() {
             "pods" => "needs a pod slot and every node holds its maximum of pods".to_string(),
-            _ => format!("requests {} {}; the largest free is {} on {}", r.resource, r.asked, r.largest, r.node),
+            _ => format!(
+                "requests {} {}; the largest free is {} on {}",
+                r.resource, r.asked, r.largest, r.node
+            ),
         })
         .collect();
     (!parts.is_empty()).then(|| format!("Each pod {}.", parts.join("; ")))

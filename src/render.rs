@@ -32,7 +32,8 @@ pub fn placement(pod: &ObjKey, bound_to: Option<&str>, e: &Explanation) -> Strin
         Some(node) => format!("pod {} (bound to {node}; judged as if pending again)\n", pod.ns_name()),
         None => format!("pod {}\n", pod.ns_name()),
     };
-    let header = ["NODE", "FILTERS", "FIT", "BALANCED", "NODE-AFFINITY", "TAINTS", "SPREAD", "INTER-POD", "TOTAL"];
+    let header =
+        ["NODE", "FILTERS", "FIT", "BALANCED", "NODE-AFFINITY", "TAINTS", "SPREAD", "INTER-POD", "TOTAL"];
     let mut rows = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
     for n in &e.nodes {
         let verdict = if n.refused.is_empty() { "passed".to_string() } else { n.refused.join(", ") };
@@ -62,7 +63,8 @@ pub fn placement(pod: &ObjKey, bound_to: Option<&str>, e: &Explanation) -> Strin
         scheduler::WEIGHT_INTER_POD_AFFINITY
     ));
     let best = e.nodes.iter().filter_map(|n| n.scores.map(|s| s.total())).max();
-    let total_of = |node: &str| e.nodes.iter().find(|n| n.node == node).and_then(|n| n.scores).map(|s| s.total());
+    let total_of =
+        |node: &str| e.nodes.iter().find(|n| n.node == node).and_then(|n| n.scores).map(|s| s.total());
     match (&e.chosen, &e.message) {
         (Some(node), _) if total_of(node) == best => out.push_str(&format!(
             "next step: bound to {node} (the highest total; equal totals go to the higher unrounded FIT, then the first node by name)\n"
