@@ -1094,15 +1094,15 @@ pub fn reconcile(f: &Facts) -> Proposals {
     }
     let filters = e.filters;
     let wanted: FxHashSet<u32> = unschedulable.iter().map(|u| u.1).collect();
-    let diagnosis = Diagnosis::new(f, &s, &filters, &wanted);
+    let diagnosis = Diagnosis::new(f, s, &filters, &wanted);
     unschedulable.sort_unstable_by_key(|u| f.key(u.0));
-    let (fails, not_rechecked) = filters.failures(f, &s, &wanted);
+    let (fails, not_rechecked) = filters.failures(f, s, &wanted);
     let failures = preemption::Failures {
         pods: unschedulable.iter().map(|u| (u.0, u.1)).collect(),
         fails,
         not_rechecked,
     };
-    let post = preemption::post_filter(f, &s, &failures);
+    let post = preemption::post_filter(f, s, &failures);
     for Unschedulable(pod, class) in unschedulable {
         let mut message = diagnosis.message(class);
         if let Some(suffix) = post.suffix.get(&pod) {

@@ -230,9 +230,15 @@ fn workloads(s: &State, v: &mut Verdict) {
 /// Objects whose latest create Event is a `FailedCreate` (none of their creates succeeded
 /// since), with the API server's words.
 fn refused_creates(s: &State, v: &mut Verdict) {
-    // (kind, namespace, name) → ((time, resourceVersion), failed, message) of the object's
-    // latest create Event: the store's order tells apart Events of one second.
-    let mut last: BTreeMap<(&str, &str, &str), ((&str, u64), bool, &str)> = BTreeMap::new();
+    /// An object's latest create Event: when (time, then resourceVersion: the store's order
+    /// tells apart Events of one second), whether it failed, and its message.
+    #[derive(Default)]
+    struct Latest<'a> {
+        when: (&'a str, u64),
+        failed: bool,
+        message: &'a str,
+    }
+    let mut last: BTreeMap<(&str, &str, &str), Latest> = BTreeMap::new();
     for ev in s.of_kind("Event", None) {
         let failed = match model::str_at(ev, &["reason"]) {
             "FailedCreate" => true,
@@ -242,13 +248,12 @@ fn refused_creates(s: &State, v: &mut Verdict) {
         let about = |f: &str| model::str_at(ev, &["involvedObject", f]);
         let version = model::str_at(ev, &["metadata", "resourceVersion"]).parse().unwrap_or(0);
         let when = (model::str_at(ev, &["lastTimestamp"]), version);
-        let entry =
-            last.entry((about("kind"), about("namespace"), about("name"))).or_insert((("", 0), false, ""));
-        if when >= entry.0 {
-            *entry = (when, failed, model::str_at(ev, &["message"]));
+        let entry = last.entry((about("kind"), about("namespace"), about("name"))).or_default();
+        if when >= entry.when {
+            *entry = Latest { when, failed, message: model::str_at(ev, &["message"]) };
         }
     }
-    for ((kind, ns, name), (_, failed, message)) in last {
+    for ((kind, ns, name), Latest { failed, message, .. }) in last {
         let obj = s.objects.get(&model::ObjKey::new(kind, ns, name));
         if let Some(obj) = obj.filter(|o| failed && !deleting(o)) {
             push(v, obj, "FailedCreate", message.to_string());

@@ -134,7 +134,7 @@ fn a_never_preempting_pod_waits_for_room() {
     assert!(described.contains("\nRoom on nodes:\n"), "{described}");
     assert_eq!(row(&described, "cpu"), ["cpu", "500m", "0", "(node-1)", "!"], "{described}");
     assert_eq!(row(&described, "pods"), ["pods", "1", "108", "(node-1)"], "{described}");
-    let bound = k.ok(&["describe", "pod", &name(&k.live_pods()[0])]).stdout;
+    let bound = k.ok(&["describe", "pod", name(&k.live_pods()[0])]).stdout;
     assert!(!bound.contains("Room on nodes:"), "only for a pod the scheduler could not place");
 }
 
