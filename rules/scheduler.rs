@@ -91,7 +91,9 @@
 //! ([`one_at_a_time`]): InterPodAffinity's rules judge each pod against the pods bound and
 //! placed before it (the earlier classes' and its own class's), so three replicas that refuse
 //! to share a host take one node each in one step. A (class, node) its filter refused when the
-//! step started stays refused for the step, so a class reported unschedulable is not placed.
+//! step started stays refused for the step, so a class reported unschedulable is not placed —
+//! except a node PodTopologySpread refused only for skew, for a class with somewhere to go:
+//! the skew is re-checked as each pod moves the counts, so uneven zones even out in one step.
 
 use crate::actions::{Action, Change, EventType, Precondition};
 use crate::controllers::{node_selector, preemption, taint_toleration};
@@ -1229,8 +1231,15 @@ fn evaluate<'a>(f: &'a Facts, s: SchedFacts) -> Evaluation<'a> {
     let spread_missing_key: Set<(u32, Id)> =
         spread_missing_key.into_iter().map(|SpreadMissingKey(c, n)| (c, n)).collect();
     let spread_skewed: Set<(u32, Id)> = spread_skewed.into_iter().map(|SpreadSkewed(c, n)| (c, n)).collect();
+    let unschedulable: Vec<Unschedulable> = unschedulable.into_iter().collect();
     if let Some(inputs) = spread.as_mut() {
-        inputs.refused.extend(spread_missing_key.iter().chain(&spread_skewed).copied());
+        // A node missing a topology key stays refused for the step. A node refused for skew
+        // stays refused only for a class reported unschedulable (so it is not placed); for
+        // the others placement re-checks the skew as each pod moves the counts
+        // ([`one_at_a_time`]), as upstream re-runs the filter for every pod.
+        let reported: FxHashSet<u32> = unschedulable.iter().map(|u| u.1).collect();
+        inputs.refused.extend(spread_missing_key.iter().copied());
+        inputs.refused.extend(spread_skewed.iter().filter(|(c, _)| reported.contains(c)).copied());
     }
     let pinned: FxHashSet<u32> = matching.pinned.iter().copied().collect();
     let mut pinned_candidates: FxHashMap<u32, Vec<Id>> = FxHashMap::default();
@@ -1265,7 +1274,7 @@ fn evaluate<'a>(f: &'a Facts, s: SchedFacts) -> Evaluation<'a> {
         spread,
         inter_pod,
         filters,
-        unschedulable: unschedulable.into_iter().collect(),
+        unschedulable,
     }
 }
 
