@@ -7,6 +7,8 @@
 //! * setup: the initial rollout (0 → 150,000 pods), built by the driver itself;
 //! * baseline: serializing the converged state to the YAML stream and parsing it back (what
 //!   every CLI command pays to load and save this state);
+//! * reading: `get rs NAME` (the clock and the ReplicaSets parsed) and a `run` with nothing
+//!   to do (parse, evaluate once, save) on the converged state;
 //! * the rolling update: `set image` on every Deployment, planned to convergence: time, steps,
 //!   actions, and its ratio to the baseline;
 //! * where a step's time goes: fact extraction and each controller on the first snapshot of
@@ -132,6 +134,29 @@ fn main() {
         secs(baseline),
         text.len() / 1_000_000,
         state.objects.len()
+    );
+
+    // What read-only and idle commands pay on this state: `get rs NAME` parses the clock and
+    // the ReplicaSets only; `run` with nothing to do loads, evaluates once and saves.
+    let t = Instant::now();
+    let sets = State::parse_kinds(&text, "bench", &|k| k == "ReplicaSet").expect("parse ReplicaSets");
+    let one = sets.objects.keys().next().map(|k| k.name.clone()).unwrap_or_default();
+    assert!(sets.get("ReplicaSet", "default", &one).is_some());
+    let get_one = t.elapsed();
+    drop(sets);
+    let t = Instant::now();
+    let mut idle = State::parse(&text, "bench").expect("parse");
+    let (trace, _) = run(&mut idle, Vec::new());
+    assert!(trace.converged() && trace.steps.is_empty(), "nothing to do: {:?}", trace.outcome);
+    let saved = idle.to_yaml().expect("serialize");
+    assert_eq!(saved, text, "a run with nothing to do saves the same state");
+    let run_idle = t.elapsed();
+    drop((idle, saved));
+    println!(
+        "read      get rs {one} (parse the clock and the ReplicaSets) {}; run with nothing to do (parse, evaluate, save) {} = {:.2}× the baseline",
+        secs(get_one),
+        secs(run_idle),
+        run_idle.as_secs_f64() / baseline.as_secs_f64()
     );
     drop(text);
 

@@ -446,9 +446,14 @@ pub fn run(cli: Cli) -> Result<Exit> {
             watch_only,
             output_watch_events,
         } => {
-            let mut s = state::load(&cli.state)?;
-            let (requests, several) = get::requests(&args, |t| kind_in(&s, t))?;
+            // Only the kinds asked for are parsed: reading one object of a large state costs
+            // its kind's share of the file, not the whole file.
+            let file = state::StateText::read(&cli.state)?;
+            let crds = file.parse_kinds(&|k| k == "CustomResourceDefinition")?;
+            let (requests, several) = get::requests(&args, |t| kind_in(&crds, t))?;
+            drop(crds);
             if watch || watch_only {
+                let s = file.parse()?;
                 let [request] = requests.as_slice() else {
                     bail!("you may only specify a single resource type");
                 };
@@ -474,6 +479,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
                 print!("{}", crate::watch::replay(&s, &query)?);
                 return Ok(Exit::Ok);
             }
+            let kinds: Vec<&str> = requests.iter().map(|r| r.info.kind).collect();
+            let mut s = file.parse_kinds(&|k| kinds.contains(&k))?;
             if requests.iter().any(|r| r.info.kind == "Namespace") {
                 crate::namespaces::with_builtins(&mut s);
             }

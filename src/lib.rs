@@ -37,3 +37,8 @@ pub mod timeline;
 pub mod validate;
 pub mod watch;
 pub mod yaml11;
+
+/// mimalloc instead of the system allocator: a run allocates and frees millions of small JSON
+/// nodes, which glibc's malloc spends a quarter of the time on (benches/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -39,11 +39,40 @@ impl State {
 
     /// Parse a state from text. `origin` names the file in error messages.
     pub fn parse(text: &str, origin: &str) -> Result<State> {
+        let runs = if text.len() >= PARALLEL_BYTES { threads() } else { 1 };
+        let docs = parse_documents(text, origin, runs)?;
+        State::assemble(docs, origin)
+    }
+
+    /// Parse only the documents of the kinds `keep` accepts (and the clock): what a read-only
+    /// command that prints one kind needs. A document whose kind cannot be read off its
+    /// `kind:` line without parsing (a `List`, flow style) is parsed; a state that records no
+    /// clock is parsed whole, since its clock is the latest timestamp of every object.
+    pub fn parse_kinds(text: &str, origin: &str, keep: &dyn Fn(&str) -> bool) -> Result<State> {
+        let Some(pieces) = split_documents(text) else { return State::parse(text, origin) };
+        let mut docs = Vec::new();
+        let mut clock = false;
+        for (number, piece) in pieces.iter().enumerate() {
+            let kind = top_level_kind(&text[piece.clone()]);
+            clock |= kind == Some(CLOCK_KIND);
+            if kind.is_none_or(|k| k == CLOCK_KIND || k.ends_with("List") || keep(k)) {
+                for (j, doc) in serde_yaml::Deserializer::from_str(&text[piece.clone()]).enumerate() {
+                    let value = Value::deserialize(doc).map_err(|e| invalid(origin, number + j, e))?;
+                    docs.push((number + j, value));
+                }
+            }
+        }
+        if !clock {
+            return State::parse(text, origin);
+        }
+        State::assemble(docs, origin)
+    }
+
+    /// A state from its parsed documents (numbered from 0, in stream order).
+    fn assemble(docs: Vec<(usize, Value)>, origin: &str) -> Result<State> {
         let mut state = State::empty();
         let mut clock: Option<(i64, u64)> = None;
-        for (i, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
-            let value = Value::deserialize(doc)
-                .map_err(|e| anyhow::anyhow!("{origin}: document {}: invalid YAML: {e}", i + 1))?;
+        for (i, value) in docs {
             if value.is_null() {
                 continue;
             }
@@ -85,11 +114,28 @@ impl State {
             "time": model::fmt_time(self.now),
             "sequence": self.seq,
         });
-        let mut out = String::with_capacity(self.objects.len() * 1024);
-        out.push_str(&serde_yaml::to_string(&clock)?);
-        for obj in self.objects.values() {
-            out.push_str("---\n");
-            out.push_str(&serde_yaml::to_string(obj)?);
+        let objects: Vec<&Value> = self.objects.values().collect();
+        let emit = |objects: &[&Value]| -> Result<String> {
+            let mut out = String::with_capacity(objects.len() * 1024);
+            for obj in objects {
+                out.push_str("---\n");
+                out.push_str(&serde_yaml::to_string(obj)?);
+            }
+            Ok(out)
+        };
+        // A large state is emitted by one thread per core, each a run of objects in key order.
+        let parts: Vec<Result<String>> = if objects.len() < PARALLEL_OBJECTS || threads() == 1 {
+            vec![emit(&objects)]
+        } else {
+            let per_run = objects.len().div_ceil(threads());
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = objects.chunks(per_run).map(|run| scope.spawn(|| emit(run))).collect();
+                handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+            })
+        };
+        let mut out = serde_yaml::to_string(&clock)?;
+        for part in parts {
+            out.push_str(&part?);
         }
         Ok(out)
     }
@@ -133,6 +179,100 @@ fn list_items(value: Value) -> Vec<Value> {
     } else {
         vec![value]
     }
+}
+
+/// The message of a document the YAML parser refused (`number` counts from 0).
+fn invalid(origin: &str, number: usize, e: serde_yaml::Error) -> anyhow::Error {
+    anyhow::anyhow!("{origin}: document {}: invalid YAML: {e}", number + 1)
+}
+
+/// How many threads parse and serialize a large state: one per core, at most this many.
+const MAX_THREADS: usize = 8;
+/// Below this many bytes (objects) a state is read (written) on one thread.
+const PARALLEL_BYTES: usize = 1 << 20;
+const PARALLEL_OBJECTS: usize = 2_000;
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS)
+}
+
+/// Every document of the stream, numbered from 0. With `runs` above 1 the stream is cut at
+/// `---` lines into that many runs of documents, parsed at once; the numbering is the one a
+/// single parse gives (each run's count shifts the next), so errors name the same document.
+fn parse_documents(text: &str, origin: &str, runs: usize) -> Result<Vec<(usize, Value)>> {
+    let runs = match split_documents(text) {
+        Some(pieces) if runs > 1 && !pieces.is_empty() => {
+            let per_run = pieces.len().div_ceil(runs);
+            pieces.chunks(per_run).map(|c| &text[c[0].start..c[c.len() - 1].end]).collect()
+        }
+        _ => vec![text],
+    };
+    // Up to the first invalid document: the parser does not recover from one.
+    let parse_run = |run: &str| -> Vec<Result<Value, serde_yaml::Error>> {
+        let mut docs = Vec::new();
+        for doc in serde_yaml::Deserializer::from_str(run) {
+            let value = Value::deserialize(doc);
+            let invalid = value.is_err();
+            docs.push(value);
+            if invalid {
+                break;
+            }
+        }
+        docs
+    };
+    let parsed: Vec<Vec<Result<Value, serde_yaml::Error>>> = if runs.len() == 1 {
+        vec![parse_run(runs[0])]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = runs.iter().map(|run| scope.spawn(|| parse_run(run))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+        })
+    };
+    let mut docs = Vec::new();
+    for value in parsed.into_iter().flatten() {
+        let number = docs.len();
+        docs.push((number, value.map_err(|e| invalid(origin, number, e))?));
+    }
+    Ok(docs)
+}
+
+/// The byte ranges of a stream's documents, each starting at its `---` line (the first at the
+/// start of the text): how the state file separates documents. None when the stream uses
+/// anything else a YAML stream may (directives, `...` document ends): only the YAML parser can
+/// tell where those documents start. A line that begins with `---` cannot occur inside a
+/// document, so a cut there never splits one.
+fn split_documents(text: &str) -> Option<Vec<std::ops::Range<usize>>> {
+    if text.starts_with('%') || text.starts_with("...") || text.contains("\n%") || text.contains("\n...") {
+        return None;
+    }
+    let mut starts = vec![0];
+    let mut from = 0;
+    while let Some(at) = text[from..].find("\n---") {
+        let line = from + at + 1;
+        let rest = &text.as_bytes()[line + 3..];
+        if rest.first().is_none_or(|b| matches!(b, b'\n' | b'\r' | b' ' | b'\t')) && line > 0 {
+            starts.push(line);
+        }
+        from = line + 3;
+    }
+    let mut ends: Vec<usize> = starts[1..].to_vec();
+    ends.push(text.len());
+    Some(starts.into_iter().zip(ends).map(|(s, e)| s..e).collect())
+}
+
+/// The kind a document's top-level `kind:` line names, without parsing it; None when the
+/// document has no such line (flow style, or not a mapping).
+fn top_level_kind(doc: &str) -> Option<&str> {
+    let line = if doc.starts_with("kind:") {
+        doc
+    } else {
+        let at = doc.find("\nkind:")?;
+        &doc[at + 1..]
+    };
+    let value = line["kind:".len()..].lines().next()?.trim();
+    let value = value.split(" #").next().unwrap_or(value).trim();
+    let unquoted = value.trim_matches(|c| c == '"' || c == '\'');
+    (!unquoted.is_empty() && !unquoted.contains([' ', '{', '[', '&', '*', '!', '|', '>'])).then_some(unquoted)
 }
 
 fn stored_key(obj: &Value) -> Option<ObjKey> {
@@ -262,6 +402,37 @@ pub fn load(path: &Path) -> Result<State> {
     Ok(read(path)?.0)
 }
 
+/// A state file read for a read-only command but not yet parsed, so that the command can parse
+/// only the kinds it prints ([`State::parse_kinds`]). A missing file is an empty cluster.
+pub struct StateText {
+    text: String,
+    origin: String,
+}
+
+impl StateText {
+    pub fn read(path: &Path) -> Result<StateText> {
+        let origin = path.display().to_string();
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let text = String::from_utf8(bytes).with_context(|| format!("{origin}: state file is not UTF-8"))?;
+                Ok(StateText { text, origin })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StateText { text: String::new(), origin }),
+            Err(e) => Err(e).with_context(|| format!("cannot read state file {origin}")),
+        }
+    }
+
+    /// Every object.
+    pub fn parse(&self) -> Result<State> {
+        State::parse(&self.text, &self.origin)
+    }
+
+    /// The clock and the objects of the kinds `keep` accepts.
+    pub fn parse_kinds(&self, keep: &dyn Fn(&str) -> bool) -> Result<State> {
+        State::parse_kinds(&self.text, &self.origin, keep)
+    }
+}
+
 fn read(path: &Path) -> Result<(State, Option<Vec<u8>>)> {
     match std::fs::read(path) {
         Ok(bytes) => {
@@ -315,5 +486,71 @@ items:
         s.seq = 7;
         let back = State::parse(&s.to_yaml().unwrap(), "x").unwrap();
         assert_eq!(back, s);
+    }
+
+    /// A stream with what could fool a cut at `---` lines: indented and quoted `---`, a
+    /// document on its separator's line, an empty document, a leading comment.
+    const TRICKY: &str = "# a state\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  text: |\n    ---\n    kind: Pod\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata: {x: \"---\"}\n---\n--- {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n---\napiVersion: v1\nkind: 'Secret'\nmetadata: {name: d}\n";
+
+    fn yaml_parser(text: &str) -> Vec<Value> {
+        serde_yaml::Deserializer::from_str(text).map(|d| Value::deserialize(d).unwrap()).collect()
+    }
+
+    #[test]
+    fn documents_parsed_in_runs_are_the_yaml_parsers_documents() {
+        let oracle = yaml_parser(TRICKY);
+        assert_eq!(oracle.len(), 5, "the stream holds five documents, one empty");
+        for runs in 1..=6 {
+            let docs = parse_documents(TRICKY, "s.yaml", runs).unwrap();
+            let numbers: Vec<usize> = docs.iter().map(|(n, _)| *n).collect();
+            let values: Vec<Value> = docs.into_iter().map(|(_, v)| v).collect();
+            assert_eq!(numbers, (0..5).collect::<Vec<_>>(), "{runs} runs");
+            assert_eq!(values, oracle, "{runs} runs");
+        }
+    }
+
+    #[test]
+    fn an_invalid_document_is_named_alike_however_the_stream_is_cut() {
+        let text = format!("{TRICKY}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: e\n---\nkind: Pod\n");
+        for runs in 1..=4 {
+            let e = parse_documents(&text, "s.yaml", runs).unwrap_err().to_string();
+            assert!(e.starts_with("s.yaml: document 6: invalid YAML"), "{runs} runs: {e}");
+        }
+    }
+
+    #[test]
+    fn parsing_some_kinds_keeps_those_objects_and_the_clock() {
+        let mut full = State::parse(TRICKY, "x").unwrap();
+        full.now += 5;
+        full.seq = 9;
+        let text = full.to_yaml().unwrap();
+        let only_secrets = State::parse_kinds(&text, "x", &|k| k == "Secret").unwrap();
+        assert_eq!((only_secrets.now, only_secrets.seq), (full.now, full.seq));
+        let keys: Vec<&ObjKey> = only_secrets.objects.keys().collect();
+        assert_eq!(keys, vec![&ObjKey::new("Secret", "default", "d")]);
+        // Without a clock document the clock is every object's latest timestamp: all are read.
+        let no_clock = State::parse_kinds(TRICKY, "x", &|k| k == "Secret").unwrap();
+        assert_eq!(no_clock, State::parse(TRICKY, "x").unwrap());
+    }
+
+    #[test]
+    fn a_large_state_is_written_as_one_thread_would_write_it() {
+        let mut s = State::empty();
+        for i in 0..PARALLEL_OBJECTS + 7 {
+            let obj = json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": format!("c{i:05}"), "namespace": "default"}, "data": {"i": i.to_string()}});
+            s.objects.insert(ObjKey::of(&obj), obj);
+        }
+        let mut one_thread = serde_yaml::to_string(&json!({
+            "apiVersion": CLOCK_API_VERSION, "kind": CLOCK_KIND, "metadata": {"name": "konverge"},
+            "time": model::fmt_time(s.now), "sequence": 0,
+        }))
+        .unwrap();
+        for obj in s.objects.values() {
+            one_thread.push_str("---\n");
+            one_thread.push_str(&serde_yaml::to_string(obj).unwrap());
+        }
+        assert_eq!(s.to_yaml().unwrap(), one_thread);
+        assert_eq!(State::parse(&one_thread, "x").unwrap(), s);
     }
 }
