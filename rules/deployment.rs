@@ -18,7 +18,9 @@
 //! `revision-history`), the Deployment's annotations are copied onto it, a complete Deployment
 //! deletes its oldest idle ReplicaSets beyond `revisionHistoryLimit`, and the status carries the
 //! Available and Progressing conditions (ProgressDeadlineExceeded once no progress was made
-//! for `progressDeadlineSeconds`).
+//! for `progressDeadlineSeconds`; a stuck rollout asks to be looked at again when its deadline
+//! passes, a complete one does not) and, while it rolls out, the ReplicaFailure condition of its
+//! new ReplicaSet or else of an old one (`getReplicaFailures`), removed once none has one.
 //!
 //! The walks upstream does in loops (cleanup of unhealthy replicas, oldest-first scale down,
 //! proportional scaling) are recursions along chains the facts layer orders.
@@ -36,8 +38,12 @@ use serde_json::{json, Map, Value};
 /// The Progressing condition's reasons (upstream deploymentutil's `*Reason` constants).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Reason {
-    /// No Progressing condition, or one with a reason the controller never sets.
+    /// No Progressing condition.
     Unset,
+    /// A Progressing condition with a reason the controller never sets (or none): upstream's
+    /// `DeploymentTimedOut` runs its clock from its lastUpdateTime like any reason other than
+    /// NewReplicaSetAvailable and ProgressDeadlineExceeded.
+    Other,
     NewReplicaSetCreated,
     FoundNewReplicaSet,
     ReplicaSetUpdated,
@@ -58,7 +64,7 @@ impl Reason {
             "ProgressDeadlineExceeded" => Reason::ProgressDeadlineExceeded,
             "DeploymentPaused" => Reason::DeploymentPaused,
             "DeploymentResumed" => Reason::DeploymentResumed,
-            _ => Reason::Unset,
+            _ => Reason::Other,
         }
     }
 
@@ -67,7 +73,7 @@ impl Reason {
     /// False once the deadline is exceeded, True otherwise.
     pub fn condition(self) -> Option<(&'static str, &'static str)> {
         match self {
-            Reason::Unset => None,
+            Reason::Unset | Reason::Other => None,
             Reason::DeploymentPaused => Some(("Unknown", "DeploymentPaused")),
             Reason::DeploymentResumed => Some(("Unknown", "DeploymentResumed")),
             Reason::NewReplicaSetCreated => Some(("True", "NewReplicaSetCreated")),
@@ -253,6 +259,9 @@ crepe! {
     // (deployment, time) one of its Ready pods becomes available (minReadySeconds).
     @input
     pub struct PodAvailableAt(Id, i64);
+    // A claimed ReplicaSet carrying a ReplicaFailure condition.
+    @input
+    pub struct RsFailure(Id);
     @input
     pub struct Now(i64);
 
@@ -297,6 +306,10 @@ crepe! {
     struct EarlyChanged(Id);
     struct EarlyStage1(Id);
     struct Cond(Id, Reason, i64);
+    struct NewComplete(Id);
+    struct NewFails(Id);
+    struct OldFailureAt(Id, Id);
+    struct CopiesFailure(Id);
 
     // Create the new ReplicaSet with n replicas.
     @output
@@ -325,6 +338,12 @@ crepe! {
     // Without progressDeadlineSeconds the Deployment carries no Progressing condition.
     @output
     pub struct DropProgressing(Id);
+    // The ReplicaFailure condition the Deployment takes over: (deployment, rs).
+    @output
+    pub struct CopyFailure(Id, Id);
+    // No ReplicaSet of the rollout fails: the Deployment's ReplicaFailure condition is removed.
+    @output
+    pub struct DropFailure(Id);
     @output
     pub struct Wake(i64);
 
@@ -492,34 +511,46 @@ crepe! {
     Cond(d, cur, since) <- CurrentProgress(d, cur, since), !EarlyChanged(d);
     Cond(d, reason, now) <- EarlyProgress(d, reason, Stage::GetNewReplicaSet), Now(now);
     Cond(d, reason, now) <- EarlyProgress(d, reason, Stage::CheckPausedConditions), !EarlyStage1(d), Now(now);
+    // `DeploymentComplete` of the status this sync computes.
+    NewComplete(d) <-
+        NewStatusOf(d, s), Deploy(d, r, _, _, _), DeployMeta(d, generation, _, _),
+        (s.updated == r && s.replicas == r && s.available == r && s.observed_generation >= generation);
     // syncRolloutStatus, for rollouts with a deadline that have not completed yet.
     Progress(d, Reason::NewReplicaSetAvailable, Stage::SyncRolloutStatus) <-
-        Rollout(d), Deadline(d, _), NewStatusOf(d, s), Cond(d, cur, _), Deploy(d, r, _, _, _),
-        DeployMeta(d, generation, _, _),
-        (!(s.replicas == s.updated && cur == Reason::NewReplicaSetAvailable)),
-        (s.updated == r && s.replicas == r && s.available == r && s.observed_generation >= generation);
+        Rollout(d), Deadline(d, _), NewStatusOf(d, s), Cond(d, cur, _), NewComplete(d),
+        (!(s.replicas == s.updated && cur == Reason::NewReplicaSetAvailable));
     Progress(d, Reason::ReplicaSetUpdated, Stage::SyncRolloutStatus) <-
-        Rollout(d), Deadline(d, _), NewStatusOf(d, s), Observed(d, old), Cond(d, cur, _), Deploy(d, r, _, _, _),
-        DeployMeta(d, generation, _, _),
+        Rollout(d), Deadline(d, _), NewStatusOf(d, s), Observed(d, old), Cond(d, cur, _), !NewComplete(d),
         (!(s.replicas == s.updated && cur == Reason::NewReplicaSetAvailable)),
-        (!(s.updated == r && s.replicas == r && s.available == r && s.observed_generation >= generation)),
         (s.updated > old.updated || s.replicas - s.updated < old.replicas - old.updated
             || s.ready > old.ready || s.available > old.available);
+    // DeploymentTimedOut: any reason but NewReplicaSetAvailable runs the clock from the
+    // condition's lastUpdateTime (ProgressDeadlineExceeded has already run out).
     Progress(d, Reason::ProgressDeadlineExceeded, Stage::SyncRolloutStatus) <-
-        Rollout(d), Deadline(d, secs), NewStatusOf(d, s), Observed(d, old), Cond(d, cur, since), Deploy(d, r, _, _, _),
-        DeployMeta(d, generation, _, _), Now(now),
+        Rollout(d), Deadline(d, secs), NewStatusOf(d, s), Observed(d, old), Cond(d, cur, since), !NewComplete(d),
+        Now(now),
         (cur != Reason::Unset), (cur != Reason::NewReplicaSetAvailable),
         (cur == Reason::ProgressDeadlineExceeded || since + secs < now),
         (!(s.replicas == s.updated && cur == Reason::NewReplicaSetAvailable)),
-        (!(s.updated == r && s.replicas == r && s.available == r && s.observed_generation >= generation)),
         (!(s.updated > old.updated || s.replicas - s.updated < old.replicas - old.updated
             || s.ready > old.ready || s.available > old.available));
+    // getReplicaFailures: the new ReplicaSet's ReplicaFailure condition, else the first old
+    // one's (oldest first; upstream takes the first of its informer's list), else none and the
+    // Deployment's is removed.
+    NewFails(d) <- NewRs(d, rs), RsFailure(rs);
+    OldFailureAt(d, rs) <- OldHead(d, rs);
+    OldFailureAt(d, next) <- OldFailureAt(d, rs), !RsFailure(rs), OldNext(d, rs, next);
+    CopyFailure(d, rs) <- Rollout(d), NewRs(d, rs), RsFailure(rs);
+    CopyFailure(d, rs) <- Rollout(d), !NewFails(d), OldFailureAt(d, rs), RsFailure(rs);
+    CopiesFailure(d) <- CopyFailure(d, _);
+    DropFailure(d) <- Rollout(d), !CopiesFailure(d);
     // Look again when a pod becomes available: its ReplicaSet's status, then this Deployment,
     // move on (upstream: the ReplicaSet controller's requeue after minReadySeconds).
     Wake(t) <- PodAvailableAt(_, t), Now(now), (t > now);
-    // requeueStuckDeployment: look again when the deadline passes.
+    // requeueStuckDeployment: look again when the deadline passes, unless the rollout is
+    // complete or has timed out already.
     Wake(since + secs + 1) <-
-        Rollout(d), Deadline(d, secs), Cond(d, cur, since), Now(now),
+        Rollout(d), Deadline(d, secs), Cond(d, cur, since), Now(now), !NewComplete(d),
         (cur != Reason::Unset), (cur != Reason::NewReplicaSetAvailable), (cur != Reason::ProgressDeadlineExceeded),
         (since + secs + 1 > now);
 }
@@ -556,6 +587,9 @@ pub fn reconcile(f: &Facts) -> Proposals {
             ann(df::MAX_REPLICAS),
         )]);
         rt.extend([RsFlags(r.rs, r.annotations_stale, r.min_ready_differs, r.observed)]);
+        if r.replica_failure {
+            rt.extend([RsFailure(r.rs)]);
+        }
     }
     rt.extend(d.new_rs.iter().map(|&(a, b)| NewRs(a, b)));
     rt.extend(d.old_head.iter().map(|&(a, b)| OldHead(a, b)));
@@ -581,6 +615,8 @@ pub fn reconcile(f: &Facts) -> Proposals {
         statuses,
         progress,
         dropped,
+        copy_failure,
+        drop_failure,
         wakes,
     ) = rt.run_with_hasher::<FxBuildHasher>();
 
@@ -645,10 +681,18 @@ pub fn reconcile(f: &Facts) -> Proposals {
         progress_of.entry(dep).or_default().push((stage, reason));
     }
     let dropped: rustc_hash::FxHashSet<Id> = dropped.into_iter().map(|DropProgressing(d)| d).collect();
+    let mut failure_of: FxHashMap<Id, Failure> =
+        drop_failure.into_iter().map(|DropFailure(d)| (d, Failure::Remove)).collect();
+    failure_of.extend(copy_failure.into_iter().map(|CopyFailure(d, rs)| (d, Failure::CopyFrom(rs))));
     for WriteStatus(dep, s, availability) in statuses {
         let mut progress = progress_of.remove(&dep).unwrap_or_default();
         progress.sort_unstable();
-        if let Some(a) = glue.status(dep, s, availability, &progress, dropped.contains(&dep)) {
+        let conditions = Conditions {
+            progress: &progress,
+            drop_progressing: dropped.contains(&dep),
+            failure: failure_of.get(&dep).copied().unwrap_or(Failure::Keep),
+        };
+        if let Some(a) = glue.status(dep, s, availability, &conditions) {
             out.push((4, dep, dep, a));
         }
     }
@@ -838,38 +882,46 @@ impl<'a, 's> Glue<'a, 's> {
     }
 
     /// The status patch, when it changes anything: the counts, and the conditions in the order
-    /// the sync sets them (`progress`: (stage, reason) in stage order, Available before
-    /// `SyncRolloutStatus`), each with `SetDeploymentCondition`.
-    fn status(
-        &self,
-        dep: Id,
-        s: DeployStatus,
-        availability: Availability,
-        progress: &[(Stage, Reason)],
-        drop_progressing: bool,
-    ) -> Option<Action> {
+    /// the sync sets them (`c.progress`: (stage, reason) in stage order, Available before
+    /// `SyncRolloutStatus`, ReplicaFailure last), each with `SetDeploymentCondition`.
+    fn status(&self, dep: Id, s: DeployStatus, availability: Availability, c: &Conditions) -> Option<Action> {
         let obj = self.f.raw(dep);
         let x = self.deployment(dep);
         let now = model::fmt_time(self.f.now);
         let mut conditions: Vec<Value> =
             model::at(obj, &["status", "conditions"]).and_then(Value::as_array).cloned().unwrap_or_default();
+        let new_condition = |kind: &str, status: &str, reason: &str, message: &str| {
+            json!({
+                "type": kind, "status": status, "lastUpdateTime": now, "lastTransitionTime": now,
+                "reason": reason, "message": message,
+            })
+        };
         let set_progressing = |conditions: &mut Vec<Value>, reason: Reason| {
             if let Some(((st, why), msg)) = reason.condition().zip(self.progressing_message(dep, reason)) {
                 // syncRolloutStatus rewrites ReplicaSetUpdated even with the same reason, so that
                 // its lastUpdateTime moves with the progress made.
                 let refresh = reason == Reason::ReplicaSetUpdated;
-                set_condition(conditions, "Progressing", st, why, &msg, &now, refresh);
+                set_condition(conditions, new_condition("Progressing", st, why, &msg), refresh);
             }
         };
-        for &(_, reason) in progress.iter().filter(|(stage, _)| *stage < Stage::SyncRolloutStatus) {
+        for &(_, reason) in c.progress.iter().filter(|(stage, _)| *stage < Stage::SyncRolloutStatus) {
             set_progressing(&mut conditions, reason);
         }
         let (st, why, msg) = availability.condition();
-        set_condition(&mut conditions, "Available", st, why, msg, &now, false);
-        for &(_, reason) in progress.iter().filter(|(stage, _)| *stage == Stage::SyncRolloutStatus) {
+        set_condition(&mut conditions, new_condition("Available", st, why, msg), false);
+        for &(_, reason) in c.progress.iter().filter(|(stage, _)| *stage == Stage::SyncRolloutStatus) {
             set_progressing(&mut conditions, reason);
         }
-        if drop_progressing {
+        match c.failure {
+            Failure::Keep => {}
+            Failure::Remove => conditions.retain(|c| model::str_at(c, &["type"]) != REPLICA_FAILURE),
+            Failure::CopyFrom(rs) => {
+                if let Some(failure) = model::condition(self.f.raw(rs), REPLICA_FAILURE) {
+                    set_condition(&mut conditions, replica_set_to_deployment_condition(failure), false);
+                }
+            }
+        }
+        if c.drop_progressing {
             conditions.retain(|c| model::str_at(c, &["type"]) != "Progressing");
         }
         let omit_zero = |n: i64| if n == 0 { Value::Null } else { json!(n) };
@@ -890,7 +942,7 @@ impl<'a, 's> Glue<'a, 's> {
         if after == *obj {
             return None;
         }
-        let last = progress.last().and_then(|&(_, reason)| reason.condition());
+        let last = c.progress.last().and_then(|&(_, reason)| reason.condition());
         let progress_word = last.map(|(_, why)| format!(", Progressing {why}")).unwrap_or_default();
         Some(patch(
             self.f,
@@ -913,7 +965,7 @@ impl<'a, 's> Glue<'a, 's> {
             None => format!("Deployment {name:?}"),
         };
         match reason {
-            Reason::Unset => None,
+            Reason::Unset | Reason::Other => None,
             Reason::DeploymentPaused => Some("Deployment is paused".to_string()),
             Reason::DeploymentResumed => Some("Deployment is resumed".to_string()),
             Reason::NewReplicaSetCreated => {
@@ -929,34 +981,61 @@ impl<'a, 's> Glue<'a, 's> {
     }
 }
 
+/// The ReplicaSet condition a Deployment takes over.
+const REPLICA_FAILURE: &str = "ReplicaFailure";
+
+/// What a status write does with the Deployment's ReplicaFailure condition.
+#[derive(Clone, Copy)]
+enum Failure {
+    /// A sync that does not run `syncRolloutStatus` leaves it as it is.
+    Keep,
+    Remove,
+    /// Set from this ReplicaSet's.
+    CopyFrom(Id),
+}
+
+/// The conditions one status write sets besides Available.
+struct Conditions<'a> {
+    progress: &'a [(Stage, Reason)],
+    drop_progressing: bool,
+    failure: Failure,
+}
+
+/// `ReplicaSetToDeploymentCondition`: the ReplicaSet's condition, stamped with its
+/// lastTransitionTime as both times.
+fn replica_set_to_deployment_condition(c: &Value) -> Value {
+    let transition = model::at(c, &["lastTransitionTime"]).cloned().unwrap_or(Value::Null);
+    let mut out = json!({
+        "type": model::str_at(c, &["type"]),
+        "status": model::str_at(c, &["status"]),
+        "lastUpdateTime": transition,
+        "lastTransitionTime": transition,
+        "reason": model::str_at(c, &["reason"]),
+        "message": model::str_at(c, &["message"]),
+    });
+    if let Some(map) = out.as_object_mut() {
+        map.retain(|_, v| !v.is_null() && v.as_str() != Some(""));
+    }
+    out
+}
+
 /// `SetDeploymentCondition`: same status and reason keeps the old condition (unless `refresh`,
 /// used for ReplicaSetUpdated whose lastUpdateTime moves with progress); same status keeps the
 /// transition time; the new condition goes last.
-fn set_condition(
-    conditions: &mut Vec<Value>,
-    kind: &str,
-    status: &str,
-    reason: &str,
-    message: &str,
-    now: &str,
-    refresh: bool,
-) {
+fn set_condition(conditions: &mut Vec<Value>, mut condition: Value, refresh: bool) {
+    let kind = model::str_at(&condition, &["type"]).to_string();
     let pos = conditions.iter().position(|c| model::str_at(c, &["type"]) == kind);
-    let mut transition = now.to_string();
     if let Some(i) = pos {
         let old = &conditions[i];
-        if model::str_at(old, &["status"]) == status {
-            if model::str_at(old, &["reason"]) == reason && !refresh {
+        if model::str_at(old, &["status"]) == model::str_at(&condition, &["status"]) {
+            if model::str_at(old, &["reason"]) == model::str_at(&condition, &["reason"]) && !refresh {
                 return;
             }
-            transition = model::str_at(old, &["lastTransitionTime"]).to_string();
+            condition["lastTransitionTime"] = json!(model::str_at(old, &["lastTransitionTime"]));
         }
         conditions.remove(i);
     }
-    conditions.push(json!({
-        "type": kind, "status": status, "lastUpdateTime": now, "lastTransitionTime": transition,
-        "reason": reason, "message": message,
-    }));
+    conditions.push(condition);
 }
 
 /// `revision-history` is kept under 2000 characters by dropping its oldest entries.

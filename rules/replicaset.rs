@@ -12,8 +12,8 @@
 //! as upstream records `manageReplicas`' error: a `FailedCreate` Warning ("Error creating: …")
 //! and, unless the set already has one, the `ReplicaFailure` condition (reason FailedCreate,
 //! the error as message); the set's other creates of the step are not tried (`slowStartBatch`).
-//! The condition is removed by a sync that has nothing to create — upstream removes it on the
-//! first sync without an error, which can be the one whose creates succeed.
+//! The condition is removed by the first sync without an error: one with nothing to create, or
+//! the one whose creates are all admitted (the removal is not tried once one is refused).
 
 use crate::actions::{Action, Change, EventType, Precondition, Propagation, FORBIDDEN_PLACEHOLDER};
 use crate::controllers::{controller_ref_manager, Controller, Proposals};
@@ -76,6 +76,9 @@ crepe! {
     // A sync with nothing to create clears the condition.
     @output
     pub struct ClearFailure(Id);
+    // A sync that creates clears it too, unless one of its creates is refused.
+    @output
+    pub struct ClearFailureOnSuccess(Id);
 
     CreatePods(set, n, want, have) <-
         PodSet(set, want, false), Claimed(set, have), (have < want),
@@ -86,6 +89,7 @@ crepe! {
     Creating(set) <- CreatePods(set, _, _, _);
     SetFailureOnRefusal(set) <- Creating(set), !Failing(set);
     ClearFailure(set) <- Failing(set), !Creating(set);
+    ClearFailureOnSuccess(set) <- Failing(set), Creating(set);
     WriteStatus(set, status) <- Counted(set, status), !Observed(set, status);
     Wake(t) <- AvailableFrom(_, t), Now(now), (t > now);
 }
@@ -126,7 +130,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         }
     }
     rt.extend([Now(f.now)]);
-    let (creates, deletes, statuses, wakes, set_failure, clear_failure) =
+    let (creates, deletes, statuses, wakes, set_failure, clear_failure, clear_on_success) =
         rt.run_with_hasher::<FxBuildHasher>();
 
     let mut out = Vec::new();
@@ -149,18 +153,30 @@ pub fn reconcile(f: &Facts) -> Proposals {
             );
         }
     }
-    let mut cleared: Vec<_> = clear_failure.into_iter().map(|ClearFailure(set)| set).collect();
-    cleared.sort_unstable_by_key(|&set| f.key(set));
-    for set in cleared {
-        out.push(Action::new(
+    // After the creates: a removal that waits on them is skipped once one is refused.
+    let mut cleared: Vec<(Id, bool)> = clear_failure
+        .into_iter()
+        .map(|ClearFailure(set)| (set, false))
+        .chain(clear_on_success.into_iter().map(|ClearFailureOnSuccess(set)| (set, true)))
+        .collect();
+    cleared.sort_unstable_by_key(|&(set, _)| f.key(set));
+    for (set, after_creates) in cleared {
+        let key = f.key(set);
+        let why = if after_creates {
+            "pods created: ReplicaFailure cleared"
+        } else {
+            "nothing to create: ReplicaFailure cleared"
+        };
+        let clear = Action::new(
             Change::Patch {
-                key: f.key(set).clone(),
+                key: key.clone(),
                 patch: json!({"status": {"conditions": null}}),
                 precondition: Precondition::None,
             },
             NAME,
-            "nothing to create: ReplicaFailure cleared",
-        ));
+            why,
+        );
+        out.push(if after_creates { clear.unless_forbidden_for(key) } else { clear });
     }
     let mut deletes: Vec<_> = deletes.into_iter().collect();
     deletes.sort_unstable_by_key(|d| (f.key(d.0), f.key(d.1)));

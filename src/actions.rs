@@ -132,6 +132,9 @@ pub struct Action {
     /// What the controller does instead when admission forbids this action (see
     /// [`Action::or_when_forbidden`]).
     pub when_forbidden: Option<Box<Action>>,
+    /// Not tried once admission forbade an action of the step for this object (see
+    /// [`Action::unless_forbidden_for`]).
+    pub unless_forbidden_for: Option<ObjKey>,
 }
 
 impl Action {
@@ -143,6 +146,7 @@ impl Action {
             events: Vec::new(),
             interim: Vec::new(),
             when_forbidden: None,
+            unless_forbidden_for: None,
         }
     }
 
@@ -160,6 +164,7 @@ impl Action {
             events: vec![event],
             interim: Vec::new(),
             when_forbidden: None,
+            unless_forbidden_for: None,
         }
     }
 
@@ -184,6 +189,16 @@ impl Action {
     /// stops creating at the first failure.
     pub fn or_when_forbidden(mut self, instead: Action) -> Action {
         self.when_forbidden = Some(Box::new(instead));
+        self
+    }
+
+    /// A write that holds only if the controller's earlier actions of the step for `subject`
+    /// were admitted: it is not tried once one of them was forbidden (their `instead` names
+    /// `subject`). A ReplicaSet removes its `ReplicaFailure` condition in the sync whose creates
+    /// succeed (upstream `calculateStatus` with no `manageReplicas` error); a refused create
+    /// leaves it.
+    pub fn unless_forbidden_for(mut self, subject: &ObjKey) -> Action {
+        self.unless_forbidden_for = Some(subject.clone());
         self
     }
 

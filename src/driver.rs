@@ -323,7 +323,7 @@ fn admit_all(
     let mut failed_for: Vec<ObjKey> = Vec::new();
     for a in actions {
         let failure_subject = a.when_forbidden.as_deref().map(subject);
-        if failure_subject.as_ref().is_some_and(|s| failed_for.contains(s)) {
+        if failure_subject.iter().chain(&a.unless_forbidden_for).any(|s| failed_for.contains(s)) {
             continue;
         }
         if let Change::Emit { since } = &a.change {

@@ -228,10 +228,22 @@ struct Rs {
     revision: i64,
     /// desired-replicas and max-replicas annotations.
     desired: Option<(i64, i64)>,
+    /// A ReplicaFailure condition with this message, set at `TEST_TIME`.
+    failure: Option<&'static str>,
 }
 
 fn rs(name: &'static str, image: &'static str, spec: i64, created_hour: i64, revision: i64) -> Rs {
-    Rs { name, image, spec, available: spec, pods: None, created_hour, revision, desired: None }
+    Rs {
+        name,
+        image,
+        spec,
+        available: spec,
+        pods: None,
+        created_hour,
+        revision,
+        desired: None,
+        failure: None,
+    }
 }
 
 impl Rs {
@@ -250,12 +262,22 @@ impl Rs {
         self
     }
 
+    fn failing(mut self, message: &'static str) -> Rs {
+        self.failure = Some(message);
+        self
+    }
+
     fn object(&self) -> Value {
         let mut annotations = json!({"deployment.kubernetes.io/revision": self.revision.to_string()});
         if let Some((desired, max)) = self.desired {
             annotations["deployment.kubernetes.io/desired-replicas"] = json!(desired.to_string());
             annotations["deployment.kubernetes.io/max-replicas"] = json!(max.to_string());
         }
+        let conditions = match self.failure {
+            Some(message) => json!([{"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate",
+                                     "message": message, "lastTransitionTime": TEST_TIME}]),
+            None => Value::Null,
+        };
         json!({
             "apiVersion": "apps/v1",
             "kind": "ReplicaSet",
@@ -277,6 +299,7 @@ impl Rs {
                 "readyReplicas": self.available,
                 "availableReplicas": self.available,
                 "observedGeneration": 1,
+                "conditions": conditions,
             },
         })
     }
@@ -912,6 +935,33 @@ fn sync_rollout_status() {
             false,
         ),
         (
+            // Not upstream's table: `DeploymentTimedOut` runs the clock of a condition whose
+            // reason the controller never sets from its lastUpdateTime, and getNewReplicaSet's
+            // FoundNewReplicaSet is only for a Deployment without a Progressing condition.
+            "DeploymentTimedOut: a Progressing condition of unknown reason times out",
+            current_deployment(Some(60), 3, (2, 2, 2), &[progressing("True", "SomeOtherReason")]),
+            vec![foo(3, 2, 2)],
+            Some(("False", "ProgressDeadlineExceeded")),
+            false,
+            false,
+        ),
+        (
+            "DeploymentTimedOut: a Progressing condition without a reason times out",
+            current_deployment(Some(60), 3, (2, 2, 2), &[progressing("True", "")]),
+            vec![foo(3, 2, 2)],
+            Some(("False", "ProgressDeadlineExceeded")),
+            false,
+            false,
+        ),
+        (
+            "DeploymentProgressing: a Progressing condition of unknown reason keeps lastTransitionTime",
+            current_deployment(Some(60), 3, (2, 2, 2), &[progressing("True", "SomeOtherReason")]),
+            vec![bar(0, 1, 1), foo(3, 2, 2)],
+            Some(("True", "ReplicaSetUpdated")),
+            false,
+            true,
+        ),
+        (
             "DeploymentTimedOut: do not update status if deployment has existing timedOut condition",
             current_deployment(Some(60), 3, (2, 2, 2), std::slice::from_ref(&timed_out)),
             vec![foo(3, 2, 2)],
@@ -938,13 +988,13 @@ fn sync_rollout_status() {
 /// upstream `TestRequeueStuckDeployment` (progress_test.go): a rollout making no progress is
 /// looked at again when its deadline passes (here one second after it, since the deadline is
 /// exceeded once `lastUpdateTime + progressDeadlineSeconds` is strictly before now); a
-/// Deployment without a deadline or already timed out is not. (Upstream's "complete deployment
-/// does not need to be requeued" is left out: the sync that completes a rollout here still asks
-/// to look again at the old deadline.) The "stuck" condition carries reason ReplicaSetUpdated (upstream's has
-/// none; a Progressing condition of unknown reason is treated here as no condition).
+/// Deployment without a deadline, complete (`DeploymentComplete`) or already timed out is not.
+/// The "stuck" condition is upstream's: Progressing True with no reason, whose clock runs from
+/// its lastUpdateTime like any reason other than NewReplicaSetAvailable and
+/// ProgressDeadlineExceeded (`DeploymentTimedOut`).
 #[test]
 fn requeue_stuck_deployment() {
-    let stuck = progressing("True", "ReplicaSetUpdated");
+    let stuck = progressing("True", "");
     let failed = progressing("False", "ProgressDeadlineExceeded");
     let deadline = model::parse_time(TEST_TIME).unwrap() + 60 + 1;
     let foo = |available| rs_with_available("foo-new", "new", 3, 3, available);
@@ -964,6 +1014,22 @@ fn requeue_stuck_deployment() {
             rs_with_available("foo-new", "new", 4, 3, 2),
             "2017-02-15T18:49:30Z",
             vec![model::parse_time("2017-02-15T18:49:30Z").unwrap() + 60 + 1],
+        ),
+        (
+            // The whole sync sets FoundNewReplicaSet and then NewReplicaSetAvailable now.
+            "complete deployment does not need to be requeued",
+            current_deployment(Some(60), 3, (3, 3, 3), &[]),
+            foo(3),
+            "2017-02-15T18:49:30Z",
+            vec![],
+        ),
+        (
+            // The sync that completes a stuck rollout does not look again at its old deadline.
+            "complete deployment does not need to be requeued: stuck condition",
+            current_deployment(Some(60), 3, (3, 3, 3), std::slice::from_ref(&stuck)),
+            foo(3),
+            "2017-02-15T18:49:30Z",
+            vec![],
         ),
         (
             "already failed deployment does not need to be requeued",
@@ -1020,4 +1086,63 @@ fn available_condition() {
     let got = condition_of(&conditions, "Available").expect("Available written");
     assert_eq!((&got["status"], &got["reason"]), (&json!("False"), &json!("MinimumReplicasUnavailable")));
     assert_eq!(got["lastTransitionTime"], now);
+}
+
+/// upstream `syncRolloutStatus` → `getReplicaFailures` (progress.go): a rolling-out Deployment
+/// takes over its new ReplicaSet's ReplicaFailure condition, else an old one's, as
+/// `ReplicaSetToDeploymentCondition` converts it (both times the ReplicaSet's
+/// lastTransitionTime) and `SetDeploymentCondition` sets it (kept as it is while status and
+/// reason hold); with none, `RemoveDeploymentCondition(ReplicaFailure)`. A sync that does not run
+/// `syncRolloutStatus` (paused: `sync` → `syncDeploymentStatus`) leaves it alone.
+#[test]
+fn replica_failure_from_replica_sets() {
+    let now = "2017-02-15T19:00:00Z";
+    let foo = || rs_with_available("foo-new", "new", 3, 2, 2);
+    let bar = || rs_with_available("foo-old", "old", 1, 1, 1);
+    let stored = json!({"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate",
+        "message": "stored", "lastUpdateTime": "2017-02-15T18:00:00Z", "lastTransitionTime": "2017-02-15T18:00:00Z"});
+    let copied = |message: &str| {
+        json!({"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate", "message": message,
+               "lastUpdateTime": TEST_TIME, "lastTransitionTime": TEST_TIME})
+    };
+    let deployment = |conditions: &[Value]| current_deployment(Some(60), 3, (3, 2, 2), conditions);
+    let mut paused = deployment(std::slice::from_ref(&stored));
+    paused["spec"]["paused"] = json!(true);
+    // (name, deployment, ReplicaSets, the ReplicaFailure condition after the sync)
+    let cases: Vec<(&str, Value, Vec<Rs>, Option<Value>)> = vec![
+        (
+            "the new ReplicaSet's failure",
+            deployment(&[]),
+            vec![bar(), foo().failing("new")],
+            Some(copied("new")),
+        ),
+        (
+            "the new ReplicaSet's failure over an old one's",
+            deployment(&[]),
+            vec![bar().failing("old"), foo().failing("new")],
+            Some(copied("new")),
+        ),
+        (
+            "an old ReplicaSet's failure",
+            deployment(&[]),
+            vec![bar().failing("old"), foo()],
+            Some(copied("old")),
+        ),
+        (
+            "same status and reason: the stored condition stays",
+            deployment(std::slice::from_ref(&stored)),
+            vec![bar(), foo().failing("new")],
+            Some(stored.clone()),
+        ),
+        ("no failure: removed", deployment(std::slice::from_ref(&stored)), vec![bar(), foo()], None),
+        ("paused: not synced", paused, vec![bar(), foo()], Some(stored.clone())),
+    ];
+    for (name, d, sets, want) in cases {
+        let (conditions, _) = sync_conditions(d, &sets, now);
+        assert_eq!(condition_of(&conditions, "ReplicaFailure"), want.as_ref(), "{name}: {conditions:?}");
+    }
+    // The condition goes last, after the Progressing condition this sync sets.
+    let (conditions, _) = sync_conditions(deployment(&[]), &[bar(), foo().failing("new")], now);
+    let kinds: Vec<&str> = conditions.iter().filter_map(|c| c["type"].as_str()).collect();
+    assert_eq!(kinds.last(), Some(&"ReplicaFailure"), "{kinds:?}");
 }

@@ -158,7 +158,10 @@ fn an_unknown_priority_class_is_refused_with_upstreams_words() {
 /// StatefulSet's "create Pod … failed error: …" as a `FailedCreate` Warning, the ReplicaSet
 /// also as its `ReplicaFailure` condition (`calculateStatus`) — and try again later, one pod
 /// first (`slowStartBatch`). The run converges instead of proposing the refused creates until
-/// `--max-steps`; once the class exists the pods are created and the condition is cleared.
+/// `--max-steps`; once the class exists the pods are created and the condition is cleared in
+/// that same sync (`calculateStatus`: removed when `manageReplicas` returned no error), while a
+/// sync whose create is refused keeps it. A Deployment carries its ReplicaSet's condition while
+/// it rolls out (`syncRolloutStatus` → `getReplicaFailures`) and removes it the sync after.
 #[test]
 fn a_template_naming_an_unknown_class_fails_its_creates_until_the_class_exists() {
     let template = "metadata: {labels: {app: web}}
@@ -248,28 +251,55 @@ fn a_template_naming_an_unknown_class_fails_its_creates_until_the_class_exists()
         let web_rs =
             || k.items("rs").into_iter().find(|r| name(r).starts_with("web")).expect("web's ReplicaSet");
         assert!(web_pods().is_empty(), "{kind}: no pod of the workload exists");
+        let failure_of = |obj: &Value| -> Option<Value> {
+            obj["status"]["conditions"].as_array()?.iter().find(|c| c["type"] == "ReplicaFailure").cloned()
+        };
         if kind == "Deployment" {
             let rs = &web_rs();
             assert_eq!(str_at(rs, "/status/conditions/0/type"), "ReplicaFailure");
             assert_eq!(str_at(rs, "/status/conditions/0/reason"), "FailedCreate");
             assert!(str_at(rs, "/status/conditions/0/message")
                 .ends_with("no PriorityClass with name gold was found"));
+            let cleared = actions(&trace).into_iter().filter(|(_, a)| {
+                a["kind"] == "ReplicaSet" && a["reason"].as_str().is_some_and(|r| r.contains("cleared"))
+            });
+            assert_eq!(cleared.count(), 0, "a sync whose create is refused keeps ReplicaFailure");
+            let d = k.object("deployment", "web").expect("the Deployment");
+            let copied = failure_of(&d).expect("the Deployment carries the ReplicaSet's ReplicaFailure");
+            let on_rs = &web_rs()["status"]["conditions"][0];
+            assert_eq!((&copied["status"], &copied["reason"]), (&on_rs["status"], &on_rs["reason"]));
+            assert_eq!(copied["message"], on_rs["message"]);
+            assert_eq!(
+                copied["lastUpdateTime"], on_rs["lastTransitionTime"],
+                "ReplicaSetToDeploymentCondition"
+            );
         }
 
         let class = k.write(
             "gold.yaml",
             "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: gold}\nvalue: 10\n",
         );
-        let after = k.ok(&["apply", "-f", &class]);
+        let (after, trace, _) = k.replay(&["apply", "-f", &class]);
         assert!(!after.stdout.contains("FailedCreate"), "{kind}: healthy again\n{}", after.stdout);
         let ours = web_pods();
         assert!(!ours.is_empty(), "{kind}: pods created once the class exists");
         assert!(ours.iter().all(|p| p["spec"]["priority"] == 10), "{kind}");
         if kind == "Deployment" {
-            assert!(
-                web_rs()["status"]["conditions"].is_null(),
-                "a sync with nothing to create clears ReplicaFailure"
-            );
+            assert!(web_rs()["status"]["conditions"].is_null(), "ReplicaFailure cleared");
+            let steps = trace["steps"].as_array().expect("steps");
+            let step_of = |pred: &dyn Fn(&Value) -> bool| {
+                steps.iter().position(|s| s["actions"].as_array().is_some_and(|a| a.iter().any(pred)))
+            };
+            let created = step_of(&|a| a["kind"] == "Pod" && a["action"] == "create");
+            let cleared = step_of(&|a| {
+                a["kind"] == "ReplicaSet" && a["reason"] == "pods created: ReplicaFailure cleared"
+            });
+            assert!(created.is_some(), "pods created");
+            assert_eq!(cleared, created, "cleared in the sync whose creates succeed");
+            let d = k.object("deployment", "web").expect("the Deployment");
+            assert_eq!(failure_of(&d), None, "the Deployment's ReplicaFailure removed");
+            let removed = step_of(&|a| a["kind"] == "Deployment" && a["controller"] == "deployment");
+            assert_eq!(removed, created.map(|s| s + 1), "the Deployment removes it the sync after");
         }
     }
 }

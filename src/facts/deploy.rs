@@ -93,6 +93,9 @@ pub struct DeployRsF {
     /// Some annotation of the Deployment is missing on the ReplicaSet or differs.
     pub annotations_stale: bool,
     pub min_ready_differs: bool,
+    /// It carries a `ReplicaFailure` condition (of any status: upstream's `getReplicaFailures`
+    /// copies every one).
+    pub replica_failure: bool,
 }
 
 /// Everything the deployment rules read, beyond the Deployments themselves.
@@ -290,6 +293,7 @@ fn deploy_facts(f: &Facts) -> DeployFacts {
             annotations_stale: stale,
             min_ready_differs: model::i64_at(obj, &["spec", "minReadySeconds"]).unwrap_or(0)
                 != model::i64_at(d_obj, &["spec", "minReadySeconds"]).unwrap_or(0),
+            replica_failure: model::condition(obj, "ReplicaFailure").is_some(),
         });
     }
     let by_created = |a: &&DeployRsF, b: &&DeployRsF| (a.created, f.key(a.rs)).cmp(&(b.created, f.key(b.rs)));
