@@ -130,7 +130,10 @@ impl State {
             let per_run = objects.len().div_ceil(threads());
             std::thread::scope(|scope| {
                 let handles: Vec<_> = objects.chunks(per_run).map(|run| scope.spawn(|| emit(run))).collect();
-                handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
             })
         };
         let mut out = serde_yaml::to_string(&clock)?;
@@ -414,10 +417,13 @@ impl StateText {
         let origin = path.display().to_string();
         match std::fs::read(path) {
             Ok(bytes) => {
-                let text = String::from_utf8(bytes).with_context(|| format!("{origin}: state file is not UTF-8"))?;
+                let text =
+                    String::from_utf8(bytes).with_context(|| format!("{origin}: state file is not UTF-8"))?;
                 Ok(StateText { text, origin })
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StateText { text: String::new(), origin }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(StateText { text: String::new(), origin })
+            }
             Err(e) => Err(e).with_context(|| format!("cannot read state file {origin}")),
         }
     }
@@ -511,7 +517,8 @@ items:
 
     #[test]
     fn an_invalid_document_is_named_alike_however_the_stream_is_cut() {
-        let text = format!("{TRICKY}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: e\n---\nkind: Pod\n");
+        let text =
+            format!("{TRICKY}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: e\n---\nkind: Pod\n");
         for runs in 1..=4 {
             let e = parse_documents(&text, "s.yaml", runs).unwrap_err().to_string();
             assert!(e.starts_with("s.yaml: document 6: invalid YAML"), "{runs} runs: {e}");
