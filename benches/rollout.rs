@@ -128,12 +128,13 @@ fn main() {
     drop(parsed);
     let baseline = serialize + parse;
     println!(
-        "baseline  serialize {} + parse {} = {} ({} MB of YAML, {} objects)",
+        "baseline  serialize {} + parse {} = {} ({} MB of YAML, {} objects, {} of them Events)",
         secs(serialize),
         secs(parse),
         secs(baseline),
         text.len() / 1_000_000,
-        state.objects.len()
+        state.objects.len(),
+        state.of_kind("Event", None).count()
     );
 
     drop(text);
@@ -196,6 +197,11 @@ fn main() {
         "ratio     update / (parse + serialize) = {:.1}×; per step {:.2}×",
         took.as_secs_f64() / baseline.as_secs_f64(),
         took.as_secs_f64() / steps.max(1) as f64 / baseline.as_secs_f64()
+    );
+    println!(
+        "events    {} Events after the update ({} objects)",
+        state.of_kind("Event", None).count(),
+        state.objects.len()
     );
     println!("memory    peak (VmHWM) {}", vm_hwm());
 

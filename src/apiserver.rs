@@ -9,6 +9,7 @@
 //! and a Job's defaults and generated selector (`defaults.rs`).
 
 use crate::actions::{Change, EventSpec, EventType, Precondition, Propagation, REFERENCE_PLACEHOLDER};
+use crate::correlator::{self, Correlated};
 use crate::facts::sched::{self, Room};
 use crate::model::{self, ObjKey};
 use crate::state::State;
@@ -116,6 +117,9 @@ pub struct ApiServer<'a> {
     pub fingerprint: u64,
     /// How many stored Events share each (object, type, reason, message).
     events: FxHashMap<u64, u32>,
+    /// The messages this run folded into an aggregate Event (its key, the message), and when
+    /// last: an Event-only action does not count a situation already folded there again.
+    folded: FxHashMap<(ObjKey, String), i64>,
 }
 
 impl<'a> ApiServer<'a> {
@@ -125,7 +129,13 @@ impl<'a> ApiServer<'a> {
             .iter()
             .filter(|(k, _)| k.kind != "Event")
             .fold(0, |fp, (k, v)| fp ^ object_hash(k, v));
-        let mut api = ApiServer { state, node_room: None, fingerprint, events: FxHashMap::default() };
+        let mut api = ApiServer {
+            state,
+            node_room: None,
+            fingerprint,
+            events: FxHashMap::default(),
+            folded: FxHashMap::default(),
+        };
         let events: Vec<u64> = api.state.of_kind("Event", None).map(event_hash).collect();
         for e in events {
             api.count_event(e, true);
@@ -420,47 +430,69 @@ impl<'a> ApiServer<'a> {
     /// Record `spec` as the whole effect of an action ([`Change::Emit`]) unless an alike Event
     /// (same object, type, reason and message) last occurred at `since` or later; an older alike
     /// Event is counted again. What was written: (`"create"` or `"update"`, the Event's key).
+    ///
+    /// An occurrence folded into an aggregate Event ([`correlator`]) is alike too: the
+    /// aggregate's message still is its own, or this run folded it there at `since` or later.
     pub fn emit_event(
         &mut self,
         spec: &EventSpec,
         controller: &str,
         since: i64,
     ) -> Option<(&'static str, ObjKey)> {
-        let uid = model::uid(self.state.objects.get(&spec.on)?).to_string();
-        let ns = if spec.on.namespace.is_empty() { "default" } else { spec.on.namespace.as_str() };
-        let prefix = format!("{}.", spec.on.name);
-        let alike = self
-            .state
+        let new = self.new_event(spec, controller, &spec.on.name)?;
+        let message = model::str_at(&new, &["message"]);
+        let combined = correlator::combined_message(message);
+        let stored = self.events_about(&spec.on);
+        let alike = stored.iter().any(|&(key, e)| {
+            let last = model::parse_time(model::str_at(e, &["lastTimestamp"])).unwrap_or(i64::MIN);
+            if correlator::identical(e, &new) {
+                return last >= since;
+            }
+            correlator::is_combined(e)
+                && correlator::similar(e, &new)
+                && ((model::str_at(e, &["message"]) == combined && last >= since)
+                    || self.folded.get(&(key.clone(), message.to_string())).is_some_and(|&t| t >= since))
+        });
+        if alike {
+            return None;
+        }
+        let correlated = correlator::correlate(&stored, &new, self.state.now);
+        Some(self.write_event(correlated, message.to_string()))
+    }
+
+    /// Record an Event for an admitted action; `{name}` in the message becomes `name`. The
+    /// event correlator decides whether it is a new Event, a count on an Event recorded before,
+    /// or part of an aggregate ([`correlator`]). What was written: (`"create"` or `"update"`,
+    /// the Event's key).
+    pub fn record_event(
+        &mut self,
+        spec: &EventSpec,
+        controller: &str,
+        name: &str,
+    ) -> Option<(&'static str, ObjKey)> {
+        let new = self.new_event(spec, controller, name)?;
+        let correlated = correlator::correlate(&self.events_about(&spec.on), &new, self.state.now);
+        let message = model::str_at(&new, &["message"]).to_string();
+        Some(self.write_event(correlated, message))
+    }
+
+    /// The Events stored about an object: upstream names them `<object name>.<hex time>` in
+    /// the object's namespace (`default` for a cluster-scoped object).
+    fn events_about(&self, on: &ObjKey) -> Vec<(&ObjKey, &Value)> {
+        let ns = event_namespace(on);
+        let prefix = format!("{}.", on.name);
+        let Some(uid) = self.state.objects.get(on).map(model::uid) else { return Vec::new() };
+        self.state
             .objects
             .range(ObjKey::new("Event", ns, &prefix)..)
             .take_while(|(k, _)| k.kind == "Event" && k.namespace == ns && k.name.starts_with(&prefix))
-            .filter(|(_, e)| {
-                model::str_at(e, &["involvedObject", "uid"]) == uid
-                    && model::str_at(e, &["type"]) == event_type(spec.kind)
-                    && model::str_at(e, &["reason"]) == spec.reason
-                    && model::str_at(e, &["message"]) == spec.message
-            })
-            .map(|(k, e)| {
-                (model::parse_time(model::str_at(e, &["lastTimestamp"])).unwrap_or(i64::MIN), k.clone())
-            })
-            .max();
-        match alike {
-            Some((last, _)) if last >= since => None,
-            Some((_, key)) => {
-                let mut event = self.state.objects[&key].clone();
-                let count = model::i64_at(&event, &["count"]).unwrap_or(1);
-                event["count"] = json!(count + 1);
-                event["lastTimestamp"] = json!(model::fmt_time(self.state.now));
-                event["metadata"]["resourceVersion"] = json!(self.state.next_seq().to_string());
-                self.put(key.clone(), event);
-                Some(("update", key))
-            }
-            None => self.record_event(spec, controller, &spec.on.name).map(|key| ("create", key)),
-        }
+            .filter(|(_, e)| model::str_at(e, &["involvedObject", "uid"]) == uid)
+            .collect()
     }
 
-    /// Record an Event for an admitted action; `{name}` in the message becomes `name`.
-    pub fn record_event(&mut self, spec: &EventSpec, controller: &str, name: &str) -> Option<ObjKey> {
+    /// The Event the recorder makes for `spec` (`makeEvent`), not yet named: count 1, first
+    /// and last seen now.
+    fn new_event(&self, spec: &EventSpec, controller: &str, name: &str) -> Option<Value> {
         let involved = self.state.objects.get(&spec.on)?;
         let involved_ref = json!({
             "apiVersion": model::str_at(involved, &["apiVersion"]),
@@ -469,15 +501,11 @@ impl<'a> ApiServer<'a> {
             "namespace": if spec.on.namespace.is_empty() { Value::Null } else { json!(spec.on.namespace) },
             "uid": model::uid(involved),
         });
-        let seq = self.state.next_seq();
-        let ns = if spec.on.namespace.is_empty() { "default".to_string() } else { spec.on.namespace.clone() };
-        // Like upstream's `<name>.<hex timestamp>`: names sort by time within one object.
-        let event_name = format!("{}.{:010x}{:06x}", spec.on.name, self.state.now, seq & 0xff_ffff);
         let now = model::fmt_time(self.state.now);
-        let event = json!({
+        Some(json!({
             "apiVersion": "v1",
             "kind": "Event",
-            "metadata": {"name": event_name, "namespace": ns, "resourceVersion": seq.to_string(), "creationTimestamp": now},
+            "metadata": {"name": "", "namespace": event_namespace(&spec.on), "resourceVersion": "", "creationTimestamp": now},
             "involvedObject": involved_ref,
             "reason": spec.reason,
             "message": spec.message.replace("{name}", name),
@@ -486,10 +514,38 @@ impl<'a> ApiServer<'a> {
             "firstTimestamp": now,
             "lastTimestamp": now,
             "count": 1,
-        });
-        let key = ObjKey::new("Event", &ns, &event_name);
+        }))
+    }
+
+    /// Store what the correlator made of an Event whose own message was `message`.
+    fn write_event(&mut self, correlated: Correlated, message: String) -> (&'static str, ObjKey) {
+        let seq = self.state.next_seq();
+        let (verb, key, mut event) = match correlated {
+            Correlated::Create(mut event) => {
+                let involved = model::str_at(&event, &["involvedObject", "name"]).to_string();
+                // Like upstream's `<name>.<hex timestamp>`: names sort by time within one object.
+                let name = format!("{involved}.{:010x}{:06x}", self.state.now, seq & 0xff_ffff);
+                let ns = model::str_at(&event, &["metadata", "namespace"]).to_string();
+                event["metadata"]["name"] = json!(name);
+                ("create", ObjKey::new("Event", &ns, &name), event)
+            }
+            Correlated::Update(key, event) => ("update", key, event),
+        };
+        event["metadata"]["resourceVersion"] = json!(seq.to_string());
+        if correlator::is_combined(&event) {
+            self.folded.insert((key.clone(), message), self.state.now);
+        }
         self.put(key.clone(), event);
-        Some(key)
+        (verb, key)
+    }
+}
+
+/// The namespace of an object's Events: its own, `default` for a cluster-scoped object.
+fn event_namespace(on: &ObjKey) -> &str {
+    if on.namespace.is_empty() {
+        "default"
+    } else {
+        &on.namespace
     }
 }
 

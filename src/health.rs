@@ -256,7 +256,8 @@ fn refused_creates(s: &State, v: &mut Verdict) {
     for ((kind, ns, name), Latest { failed, message, .. }) in last {
         let obj = s.objects.get(&model::ObjKey::new(kind, ns, name));
         if let Some(obj) = obj.filter(|o| failed && !deleting(o)) {
-            push(v, obj, "FailedCreate", message.to_string());
+            // An aggregate of refusals speaks with the latest one's words.
+            push(v, obj, "FailedCreate", crate::correlator::original_message(message).to_string());
         }
     }
 }
@@ -291,7 +292,8 @@ fn claims(s: &State, v: &mut Verdict) {
             };
             let entry = last_word.entry((about("namespace"), about("name"))).or_insert(("", "", ""));
             if when >= entry.0 {
-                *entry = (when, model::str_at(ev, &["reason"]), model::str_at(ev, &["message"]));
+                let message = crate::correlator::original_message(model::str_at(ev, &["message"]));
+                *entry = (when, model::str_at(ev, &["reason"]), message);
             }
         }
     }

@@ -10,6 +10,7 @@ pub mod apply;
 pub mod budget;
 pub mod cli;
 pub mod controllers;
+pub mod correlator;
 pub mod crds;
 pub mod cron;
 pub mod defaults;

@@ -792,6 +792,44 @@ fn kill_failed_pods_backoff() {
     }
 }
 
+/// The back-off of `TestDaemonKillFailedPodsBackoff` on a node whose daemon pod keeps failing:
+/// it doubles with each deletion up to 15 min also once client-go's event correlator folds the
+/// `FailedDaemonPod` Events (ten distinct messages within ten minutes, `EventAggregate`) into
+/// one `(combined from similar events)` Event, which the back-off is rebuilt from; a gap of
+/// more than ten minutes starts the aggregation over, so the last two are Events of their own.
+#[test]
+fn kill_failed_pods_backoff_through_aggregated_events() {
+    let mut s = sim(daemon_set("foo"));
+    s.nodes(0, 1, json!({}));
+    let failed = |s: &mut Sim| {
+        let pod = s.pod("node-0", label(), "foo", json!({"status": {"phase": "Failed"}}));
+        s.add(pod);
+    };
+    failed(&mut s);
+    assert_eq!(s.sync(), did(0, 1, 1));
+    let mut backoff = 1;
+    for i in 1..13 {
+        failed(&mut s);
+        assert_eq!(s.sync(), did(0, 0, 0), "deletion {i} waits");
+        let f = Facts::extract(&s.state.objects, s.state.now);
+        assert_eq!(daemonset::reconcile(&f).wakes, vec![s.state.now + backoff], "deletion {i}");
+        s.state.now += backoff;
+        assert_eq!(s.sync(), did(0, 1, 1), "deletion {i} after {backoff} s");
+        backoff = (backoff * 2).min(fd::BACKOFF_MAX);
+    }
+    let events: Vec<(&str, i64)> = s
+        .state
+        .of_kind("Event", None)
+        .filter(|e| e["reason"] == fd::FAILED_DAEMON_POD)
+        .map(|e| (model::str_at(e, &["message"]), e["count"].as_i64().unwrap()))
+        .collect();
+    let combined: Vec<&(&str, i64)> =
+        events.iter().filter(|(m, _)| m.starts_with("(combined from similar events): ")).collect();
+    assert_eq!(combined.len(), 1, "{events:?}");
+    assert_eq!(combined[0].1, 2, "deletions 10 and 11 (512 s apart): {events:?}");
+    assert_eq!(events.len(), 12, "nine, the aggregate, and two after gaps of 15 min: {events:?}");
+}
+
 /// Pods of other phases and places: a succeeded pod is deleted (`SucceededDaemonPod`); an
 /// unscheduled pod pinned to a node that does not exist is deleted
 /// (`getUnscheduledPodsWithoutNode`); a pod bound to a node that does not exist is left to the

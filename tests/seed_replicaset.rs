@@ -218,3 +218,36 @@ fn scaling_to_the_current_replicas_is_a_no_op() {
     assert!(actions(&trace).iter().all(|(_, a)| a["controller"] == "kubectl"), "{trace}");
     assert_eq!(pod_names(&c), pods);
 }
+
+/// client-go's event correlator (`EventAggregate`: `defaultAggregateMaxEvents` = 10 distinct
+/// messages of similar Events within `defaultAggregateIntervalInSeconds`): scaled to 30, the
+/// ReplicaSet's `SuccessfulCreate` Events are nine individual ones (two from the first apply,
+/// seven from the scale) and one `(combined from similar events)` Event counting the other 21
+/// creates, and `describe rs` prints it as kubectl does (`(x21 over …)`).
+#[test]
+fn scaled_to_30_the_creates_fold_into_one_combined_event() {
+    let c = Cluster::seed_nodes();
+    c.ok(&["apply", "-f", &example("replicaset/rs-demo.yaml")]);
+    c.ok(&["scale", "rs/myapp", "--replicas=30"]);
+    assert_eq!(pods(&c).len(), 30);
+    let creates: Vec<Value> = c
+        .items("events")
+        .into_iter()
+        .filter(|e| e["involvedObject"]["name"] == "myapp" && e["reason"] == "SuccessfulCreate")
+        .collect();
+    assert_eq!(creates.len(), 10, "{creates:?}");
+    let total: i64 = creates.iter().map(|e| e["count"].as_i64().unwrap()).sum();
+    assert_eq!(total, 30, "every create is counted once");
+    let described = c.ok(&["describe", "rs", "myapp"]).stdout;
+    let events: Vec<&str> = described.lines().skip_while(|l| !l.starts_with("Events:")).skip(3).collect();
+    let individual: Vec<&&str> =
+        events.iter().filter(|l| l.contains("replicaset-controller  Created pod: myapp-")).collect();
+    assert_eq!(individual.len(), 9, "{described}");
+    let combined: Vec<&&str> = events
+        .iter()
+        .filter(|l| l.contains("  (combined from similar events): Created pod: myapp-"))
+        .collect();
+    assert_eq!(combined.len(), 1, "{described}");
+    assert!(combined[0].contains(" (x21 over ") && combined[0].contains("SuccessfulCreate"), "{described}");
+    assert_eq!(events.last(), combined.first().copied(), "the aggregate is the latest: {described}");
+}

@@ -22,6 +22,7 @@ use super::{
     TAINT_MEMORY_PRESSURE, TAINT_NETWORK_UNAVAILABLE, TAINT_NOT_READY, TAINT_PID_PRESSURE, TAINT_UNREACHABLE,
     TAINT_UNSCHEDULABLE,
 };
+use crate::correlator;
 use crate::model::{self, ObjKey};
 use crate::validate::IntOrPercent;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -430,11 +431,18 @@ pub const END_OF_NODES: Sym = Sym::MAX;
 /// (1 s, doubling to 15 min; an entry unused for 30 min starts over). Upstream keys the
 /// back-off on the DaemonSet's observedGeneration too, and keeps it in memory; Events keep
 /// only the node, so here a new generation does not reset it.
+///
+/// Once ten of them came within ten minutes the event correlator folds the next ones into one
+/// aggregate Event (`(combined from similar events): `, [`correlator`]) that names only the
+/// latest pod's node: its `count` deletions are taken to be that node's, from its
+/// `firstTimestamp` to its `lastTimestamp` — exact for the common case of one node whose
+/// daemon pod keeps failing.
 pub fn failed_pod_backoff(f: &Facts, ds: Id, now: i64) -> FxHashMap<String, i64> {
     let key = f.key(ds);
     let uid = model::uid(f.raw(ds));
     let prefix = format!("{}.", key.name);
-    let mut deletions: Vec<(String, i64)> = f
+    // (node, last deletion, first deletion, deletions)
+    let mut deletions: Vec<(String, i64, i64, i64)> = f
         .store
         .range(ObjKey::new("Event", &key.namespace, &prefix)..)
         .take_while(|(k, _)| k.kind == "Event" && k.namespace == key.namespace && k.name.starts_with(&prefix))
@@ -444,20 +452,29 @@ pub fn failed_pod_backoff(f: &Facts, ds: Id, now: i64) -> FxHashMap<String, i64>
                 && model::str_at(e, &["involvedObject", "uid"]) == uid
         })
         .filter_map(|e| {
-            let node = failed_pod_node(model::str_at(e, &["message"]))?;
-            Some((node.to_string(), model::parse_time(model::str_at(e, &["lastTimestamp"]))?))
+            let node = failed_pod_node(correlator::original_message(model::str_at(e, &["message"])))?;
+            let last = model::parse_time(model::str_at(e, &["lastTimestamp"]))?;
+            if !correlator::is_combined(e) {
+                return Some((node.to_string(), last, last, 1));
+            }
+            let first = model::parse_time(model::str_at(e, &["firstTimestamp"])).unwrap_or(last).min(last);
+            Some((node.to_string(), last, first, model::i64_at(e, &["count"]).unwrap_or(1).max(1)))
         })
         .collect();
     deletions.sort();
     let mut out: FxHashMap<String, i64> = FxHashMap::default();
     for group in deletions.chunk_by(|a, b| a.0 == b.0) {
         let (mut last, mut backoff) = (i64::MIN, 0);
-        for &(_, t) in group {
-            backoff = if last == i64::MIN || t - last > 2 * BACKOFF_MAX {
-                BACKOFF_INITIAL
-            } else {
-                (backoff * 2).min(BACKOFF_MAX)
-            };
+        for &(_, t, first, n) in group {
+            // Past 11 doublings the back-off is at its maximum.
+            for i in 0..n.min(16) {
+                backoff = if last == i64::MIN || (i == 0 && first - last > 2 * BACKOFF_MAX) {
+                    BACKOFF_INITIAL
+                } else {
+                    (backoff * 2).min(BACKOFF_MAX)
+                };
+                last = last.max(first);
+            }
             last = t;
         }
         if now - last < backoff {
