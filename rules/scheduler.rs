@@ -910,10 +910,10 @@ fn one_at_a_time(
             let plugins = WEIGHT_POD_TOPOLOGY_SPREAD * spread[a] + WEIGHT_INTER_POD_AFFINITY * inter_pod[a];
             (scores[x].0 + plugins, scores[x].1)
         };
+        // Ties go to the first node by name. Ids number the objects in key order, so comparing
+        // ids compares names without reading them: this runs pods × nodes times a step.
         let best = allowed.iter().enumerate().max_by(|&(a, &xa), &(b, &xb)| {
-            total(a, xa).cmp(&total(b, xb)).then_with(|| {
-                f.keys[f.nodes[open[xb].0].id as usize].cmp(&f.keys[f.nodes[open[xa].0].id as usize])
-            })
+            total(a, xa).cmp(&total(b, xb)).then_with(|| f.nodes[open[xb].0].id.cmp(&f.nodes[open[xa].0].id))
         });
         let Some((_, &x)) = best else { break };
         let i = open[x].0;

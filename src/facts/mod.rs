@@ -497,7 +497,8 @@ pub struct Facts<'s> {
     pub store: &'s BTreeMap<ObjKey, Value>,
     pub now: i64,
     pub syms: Interner,
-    /// Every non-Event object; an [`Id`] indexes this table.
+    /// Every non-Event object, in key order; an [`Id`] indexes this table, so ids compare as
+    /// the objects' keys do.
     pub keys: Vec<ObjKey>,
     pub uids: Vec<Sym>,
     pub by_uid: FxHashMap<Sym, Id>,
