@@ -498,21 +498,22 @@ items:
     /// document on its separator's line, an empty document, a leading comment.
     const TRICKY: &str = "# a state\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  text: |\n    ---\n    kind: Pod\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata: {x: \"---\"}\n---\n--- {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n---\napiVersion: v1\nkind: 'Secret'\nmetadata: {name: d}\n";
 
-    fn yaml_parser(text: &str) -> Vec<Value> {
-        serde_yaml::Deserializer::from_str(text).map(|d| Value::deserialize(d).unwrap()).collect()
+    fn yaml_parser(text: &str) -> Result<Vec<Value>, serde_yaml::Error> {
+        serde_yaml::Deserializer::from_str(text).map(Value::deserialize).collect()
     }
 
     #[test]
-    fn documents_parsed_in_runs_are_the_yaml_parsers_documents() {
-        let oracle = yaml_parser(TRICKY);
+    fn documents_parsed_in_runs_are_the_yaml_parsers_documents() -> Result<()> {
+        let oracle = yaml_parser(TRICKY)?;
         assert_eq!(oracle.len(), 5, "the stream holds five documents, one empty");
         for runs in 1..=6 {
-            let docs = parse_documents(TRICKY, "s.yaml", runs).unwrap();
+            let docs = parse_documents(TRICKY, "s.yaml", runs)?;
             let numbers: Vec<usize> = docs.iter().map(|(n, _)| *n).collect();
             let values: Vec<Value> = docs.into_iter().map(|(_, v)| v).collect();
             assert_eq!(numbers, (0..5).collect::<Vec<_>>(), "{runs} runs");
             assert_eq!(values, oracle, "{runs} runs");
         }
+        Ok(())
     }
 
     #[test]
@@ -526,22 +527,23 @@ items:
     }
 
     #[test]
-    fn parsing_some_kinds_keeps_those_objects_and_the_clock() {
-        let mut full = State::parse(TRICKY, "x").unwrap();
+    fn parsing_some_kinds_keeps_those_objects_and_the_clock() -> Result<()> {
+        let mut full = State::parse(TRICKY, "x")?;
         full.now += 5;
         full.seq = 9;
-        let text = full.to_yaml().unwrap();
-        let only_secrets = State::parse_kinds(&text, "x", &|k| k == "Secret").unwrap();
+        let text = full.to_yaml()?;
+        let only_secrets = State::parse_kinds(&text, "x", &|k| k == "Secret")?;
         assert_eq!((only_secrets.now, only_secrets.seq), (full.now, full.seq));
         let keys: Vec<&ObjKey> = only_secrets.objects.keys().collect();
         assert_eq!(keys, vec![&ObjKey::new("Secret", "default", "d")]);
         // Without a clock document the clock is every object's latest timestamp: all are read.
-        let no_clock = State::parse_kinds(TRICKY, "x", &|k| k == "Secret").unwrap();
-        assert_eq!(no_clock, State::parse(TRICKY, "x").unwrap());
+        let no_clock = State::parse_kinds(TRICKY, "x", &|k| k == "Secret")?;
+        assert_eq!(no_clock, State::parse(TRICKY, "x")?);
+        Ok(())
     }
 
     #[test]
-    fn a_large_state_is_written_as_one_thread_would_write_it() {
+    fn a_large_state_is_written_as_one_thread_would_write_it() -> Result<()> {
         let mut s = State::empty();
         for i in 0..PARALLEL_OBJECTS + 7 {
             let obj = json!({"apiVersion": "v1", "kind": "ConfigMap",
@@ -551,13 +553,13 @@ items:
         let mut one_thread = serde_yaml::to_string(&json!({
             "apiVersion": CLOCK_API_VERSION, "kind": CLOCK_KIND, "metadata": {"name": "konverge"},
             "time": model::fmt_time(s.now), "sequence": 0,
-        }))
-        .unwrap();
+        }))?;
         for obj in s.objects.values() {
             one_thread.push_str("---\n");
-            one_thread.push_str(&serde_yaml::to_string(obj).unwrap());
+            one_thread.push_str(&serde_yaml::to_string(obj)?);
         }
-        assert_eq!(s.to_yaml().unwrap(), one_thread);
-        assert_eq!(State::parse(&one_thread, "x").unwrap(), s);
+        assert_eq!(s.to_yaml()?, one_thread);
+        assert_eq!(State::parse(&one_thread, "x")?, s);
+        Ok(())
     }
 }
