@@ -65,6 +65,12 @@
 //! proposes. Classes are placed in queue order: the class of the highest-priority pod first.
 //!
 //! ImageLocality (nodes list no images here) adds nothing.
+//!
+//! With 100 nodes or more, each pod is scored on a sample of them, as upstream's default
+//! `percentageOfNodesToScore` does ([`NodeWalk`]): the filters walk the nodes one zone after
+//! another, from where the previous pod's walk stopped, and stop once
+//! [`num_feasible_nodes_to_find`] nodes pass (500 of 5,000); only those are scored. konverge
+//! starts each step's walk at the first node. `explain-placement` shows every node.
 //! Upstream picks at random among the best totals; konverge takes the highest LeastAllocated in
 //! millionths (the same mean without rounding), then the node name. NodeAffinity's and
 //! TaintToleration's normalized scores are scaled against the nodes feasible when the step
@@ -714,6 +720,7 @@ pub fn placement_slots<'a>(
     feasible: &[(u32, Id)],
     clashes: &[(u32, u32)],
     fixed: &FxHashMap<(u32, Id), i64>,
+    pinned: &FxHashMap<u32, Vec<Id>>,
     mut spread: Option<&mut SpreadInputs>,
     mut inter_pod: Option<&mut InterPodInputs<'a>>,
 ) -> Vec<(u32, i64, Id)> {
@@ -749,6 +756,8 @@ pub fn placement_slots<'a>(
     }
     let mut classes: Vec<&sched::Class> = s.classes.iter().collect();
     classes.sort_by_key(|c| (Reverse(top.get(&c.id).copied().unwrap_or(i64::MIN)), c.id));
+    let tree = node_tree_order(f);
+    let mut walk = NodeWalk::new(f.nodes.len());
     for class in classes {
         let (Some(&want), Some(nodes)) = (pending.get(&class.id), by_shape.get(&class.shape)) else {
             continue;
@@ -796,8 +805,15 @@ pub fn placement_slots<'a>(
             (Some(sp), Some(inputs)) => Some((sp, inputs.domains(f, class))),
             _ => None,
         };
+        // The nodes the class's PreFilter leaves, in the walk's order; when there are too many
+        // to score them all, each pod is placed on its own sample ([`NodeWalk`]).
+        let candidates: std::borrow::Cow<[usize]> = match pinned.get(&class.shape) {
+            Some(names) => tree.iter().copied().filter(|&i| names.contains(&f.nodes[i].id)).collect(),
+            None => (&tree[..]).into(),
+        };
+        let sampled = num_feasible_nodes_to_find(candidates.len()) < candidates.len();
         let placed: Vec<usize> = match (spread_domains, inter_pod.as_deref_mut()) {
-            (None, None) => {
+            (None, None) if !sampled => {
                 let mut heap: BinaryHeap<SlotHead> = open
                     .iter()
                     .map(|&(i, room)| {
@@ -814,14 +830,19 @@ pub fn placement_slots<'a>(
                         heap.push((up, fine, name, Reverse(k + 1), i, r));
                     }
                 }
+                walk.skip(candidates.len() * placed.len());
                 placed
             }
             (spread, inter_pod) => {
                 let pods: Vec<&PodF> =
                     (0..want).filter_map(|r| by_rank.get(&(class.id, r)).and_then(|&p| f.pod(p))).collect();
-                let each = OneAtATime { spread, inter_pod: inter_pod.map(|inputs| (inputs, class.id, pods)) };
+                let each = OneAtATime {
+                    spread,
+                    inter_pod: inter_pod.map(|inputs| (inputs, class.id, pods)),
+                    candidates: &candidates[..],
+                };
                 let base = |i: usize, k: i64| score(&load, &left, i, k);
-                one_at_a_time(f, each, &open, want, base)
+                one_at_a_time(f, each, &mut walk, &open, want, base)
             }
         };
         for (rank, i) in placed.into_iter().enumerate() {
@@ -846,10 +867,12 @@ pub fn placement_slots<'a>(
 }
 
 /// What placing a class's pods one at a time follows: its topology spread constraints with
-/// their domains, and InterPodAffinity's inputs with the class and its pending pods by rank.
+/// their domains, InterPodAffinity's inputs with the class and its pending pods by rank, and
+/// the nodes its PreFilter leaves in the walk's order.
 struct OneAtATime<'s, 'a> {
     spread: Option<(&'s spread::Spread, Vec<spread::Domains>)>,
     inter_pod: Option<(&'s mut InterPodInputs<'a>, u32, Vec<&'a PodF>)>,
+    candidates: &'s [usize],
 }
 
 /// Place the pods of a class one at a time over `open` (node index, pods of the class it has
@@ -863,47 +886,73 @@ struct OneAtATime<'s, 'a> {
 fn one_at_a_time(
     f: &Facts,
     mut each: OneAtATime,
+    walk: &mut NodeWalk,
     open: &[(usize, i64)],
     want: i64,
     base: impl Fn(usize, i64) -> (i64, i64),
 ) -> Vec<usize> {
+    // The place in `open` of each node index (`usize::MAX`: not open to the class).
+    let mut slot_of = vec![usize::MAX; f.nodes.len()];
+    for (x, &(i, _)) in open.iter().enumerate() {
+        slot_of[i] = x;
+    }
     let mut k: Vec<i64> = vec![0; open.len()];
     let mut scores: Vec<(i64, i64)> = open.iter().map(|&(i, _)| base(i, 0)).collect();
     let mut placed = Vec::new();
-    let mut allowed: Vec<usize> = Vec::with_capacity(open.len());
     while (placed.len() as i64) < want {
-        allowed.clear();
-        allowed.extend((0..open.len()).filter(|&x| k[x] < open[x].1));
-        if let Some((sp, domains)) = &each.spread {
-            let mins: Vec<i64> = sp
+        let mins: Vec<i64> = match &each.spread {
+            Some((sp, domains)) => sp
                 .constraints
                 .iter()
                 .zip(domains)
                 .map(|(c, d)| if c.hard { d.global_min(c.min_domains) } else { 0 })
-                .collect();
-            allowed.retain(|&x| {
-                let i = open[x].0;
-                sp.hard().all(|(j, c)| {
-                    let d = &domains[j];
-                    d.value[i].is_some()
-                        && d.in_domain_of(i) + i64::from(c.self_match) - mins[j] <= c.max_skew
+                .collect(),
+            None => Vec::new(),
+        };
+        // Room left, then PodTopologySpread's filter with the counts as they stand.
+        let passes = |i: usize| {
+            let x = slot_of[i];
+            x != usize::MAX
+                && k[x] < open[x].1
+                && each.spread.as_ref().is_none_or(|(sp, domains)| {
+                    sp.hard().all(|(j, c)| {
+                        let d = &domains[j];
+                        d.value[i].is_some()
+                            && d.in_domain_of(i) + i64::from(c.self_match) - mins[j] <= c.max_skew
+                    })
                 })
-            });
-        }
-        let mut inter_pod = vec![0; allowed.len()];
-        if let Some((inputs, class, pods)) = &each.inter_pod {
-            let Some(&pod) = pods.get(placed.len()) else { break };
-            let judged: Vec<usize> = allowed.iter().map(|&x| open[x].0).collect();
-            let verdicts = inputs.judge(f, &[(*class, pod, judged)]);
-            allowed.retain(|&x| !verdicts.refused.contains_key(&(*class, f.nodes[open[x].0].id)));
-            let raw: Vec<i64> = allowed
-                .iter()
-                .map(|&x| verdicts.raw.get(&(*class, f.nodes[open[x].0].id)).copied().unwrap_or(0))
-                .collect();
-            inter_pod = pod_affinity::normalize_min_max(&raw);
-        }
+        };
+        // InterPodAffinity's filter with the pods bound and placed before this one, and its raw
+        // score of each node it passes.
+        let mut raw: FxHashMap<usize, i64> = FxHashMap::default();
+        let judged = match &each.inter_pod {
+            Some((inputs, class, pods)) => {
+                let Some(&pod) = pods.get(placed.len()) else { break };
+                let class = *class;
+                let mut judge = |nodes: &[usize]| -> Vec<bool> {
+                    let verdicts = inputs.judge(f, &[(class, pod, nodes.to_vec())]);
+                    nodes
+                        .iter()
+                        .map(|&i| {
+                            let at = (class, f.nodes[i].id);
+                            raw.insert(i, verdicts.raw.get(&at).copied().unwrap_or(0));
+                            !verdicts.refused.contains_key(&at)
+                        })
+                        .collect()
+                };
+                walk.sample(each.candidates, passes, Some(&mut judge))
+            }
+            None => walk.sample(each.candidates, passes, None),
+        };
+        let allowed: Vec<usize> = judged.iter().map(|&i| slot_of[i]).collect();
+        let inter_pod = match each.inter_pod {
+            Some(_) => pod_affinity::normalize_min_max(
+                &judged.iter().map(|i| raw.get(i).copied().unwrap_or(0)).collect::<Vec<_>>(),
+            ),
+            None => vec![0; allowed.len()],
+        };
         let spread = match &each.spread {
-            Some((sp, domains)) => spread_score(sp, domains, allowed.iter().map(|&x| open[x].0)),
+            Some((sp, domains)) => spread_score(sp, domains, judged.iter().copied()),
             None => vec![0; allowed.len()],
         };
         let total = |a: usize, x: usize| {
@@ -932,6 +981,115 @@ fn one_at_a_time(
         }
     }
     placed
+}
+
+/// Upstream `minFeasibleNodesToFind` and `minFeasibleNodesPercentageToFind`.
+const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
+const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND: i64 = 5;
+
+/// How many feasible nodes the scheduler looks for before it stops filtering and scores what it
+/// found (upstream `numFeasibleNodesToFind` with `percentageOfNodesToScore` unset, the default):
+/// every node below 100 nodes; else an adaptive share, 50% less 1% per 125 nodes and at least
+/// 5%, and at least 100 nodes.
+pub fn num_feasible_nodes_to_find(all: usize) -> usize {
+    if all < MIN_FEASIBLE_NODES_TO_FIND {
+        return all;
+    }
+    let percentage = (50 - (all / 125) as i64).max(MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND) as usize;
+    (all * percentage / 100).max(MIN_FEASIBLE_NODES_TO_FIND)
+}
+
+/// The node tree's order (upstream `nodeTree.list`): one node of each zone in turn, as node
+/// indexes. Upstream orders zones and their nodes as the nodes were added; konverge orders
+/// zones by their key ([`crate::facts::NodeF::zone`]) and a zone's nodes by name.
+pub fn node_tree_order(f: &Facts) -> Vec<usize> {
+    let mut zones: std::collections::BTreeMap<&str, Vec<usize>> = std::collections::BTreeMap::new();
+    for (i, n) in f.nodes.iter().enumerate() {
+        zones.entry(f.syms.resolve(n.zone)).or_default().push(i);
+    }
+    let zones: Vec<Vec<usize>> = zones.into_values().collect();
+    let deepest = zones.iter().map(Vec::len).max().unwrap_or(0);
+    (0..deepest).flat_map(|k| zones.iter().filter_map(move |z| z.get(k).copied())).collect()
+}
+
+/// Nodes judged together when InterPodAffinity's rules decide which of them pass: the walk asks
+/// for at least this many, so a pod refused on most nodes costs few runs of the rules.
+const JUDGED_TOGETHER: usize = 64;
+
+/// The scheduler's walk over the nodes (upstream `findNodesThatPassFilters`): each pod is
+/// filtered against the nodes in the node tree's order ([`node_tree_order`]), starting where
+/// the previous pod's walk stopped, until [`num_feasible_nodes_to_find`] nodes pass; only
+/// those are scored. Upstream filters in parallel and keeps its place between scheduling
+/// cycles; konverge looks at one node after another and starts each step at the first node,
+/// so the same state places the same way.
+pub struct NodeWalk {
+    /// Where the next pod's walk starts (upstream `nextStartNodeIndex`).
+    next_start: usize,
+    /// All nodes: the next start wraps around at this count, as upstream's does.
+    nodes: usize,
+}
+
+impl NodeWalk {
+    pub fn new(nodes: usize) -> NodeWalk {
+        NodeWalk { next_start: 0, nodes }
+    }
+
+    /// The nodes one pod is scored on, in walk order: walk `candidates` (node indexes in the
+    /// tree's order, what the pod's PreFilter left) from the next start, keep each node
+    /// `passes` and, when `judge` is given, the batch judges (one verdict per node), and stop
+    /// at the node where the last of [`num_feasible_nodes_to_find`] passes. The next walk
+    /// starts after the last node looked at.
+    pub fn sample(
+        &mut self,
+        candidates: &[usize],
+        passes: impl Fn(usize) -> bool,
+        mut judge: Option<&mut dyn FnMut(&[usize]) -> Vec<bool>>,
+    ) -> Vec<usize> {
+        let all = candidates.len();
+        let to_find = num_feasible_nodes_to_find(all);
+        let start = if all == 0 { 0 } else { self.next_start % all };
+        let mut walk = candidates[start..]
+            .iter()
+            .chain(&candidates[..start])
+            .copied()
+            .enumerate()
+            .filter(|&(_, i)| passes(i));
+        let mut found = Vec::new();
+        let mut looked = 0;
+        while found.len() < to_find {
+            let need = to_find - found.len();
+            let batch: Vec<(usize, usize)> =
+                walk.by_ref().take(if judge.is_some() { need.max(JUDGED_TOGETHER) } else { need }).collect();
+            let Some(&(last, _)) = batch.last() else {
+                looked = all;
+                break;
+            };
+            let nodes: Vec<usize> = batch.iter().map(|&(_, i)| i).collect();
+            let verdicts = match judge.as_mut() {
+                Some(judge) => judge(&nodes),
+                None => vec![true; nodes.len()],
+            };
+            let mut filled_at = None;
+            for ((at, i), pass) in batch.into_iter().zip(verdicts) {
+                if pass && found.len() < to_find {
+                    found.push(i);
+                    if found.len() == to_find {
+                        filled_at = Some(at);
+                    }
+                }
+            }
+            looked = filled_at.unwrap_or(last) + 1;
+        }
+        self.skip(looked);
+        found
+    }
+
+    /// Move the next start past `looked` nodes.
+    pub fn skip(&mut self, looked: usize) {
+        if self.nodes > 0 {
+            self.next_start = (self.next_start + looked) % self.nodes;
+        }
+    }
 }
 
 /// PodTopologySpread's normalized score (0–100) of each of `nodes` (the nodes the pod passes
@@ -1062,9 +1220,18 @@ pub fn reconcile(f: &Facts) -> Proposals {
     let mut place = placement::Crepe::new();
     place.extend(s.pending.iter().map(|&(p, c, r)| placement::Pending(p, c, r)));
     place.extend(
-        placement_slots(f, s, &e.feasible, &e.clashes, &fixed, e.spread.as_mut(), e.inter_pod.as_mut())
-            .into_iter()
-            .map(|(c, r, n)| placement::Slot(c, r, n)),
+        placement_slots(
+            f,
+            s,
+            &e.feasible,
+            &e.clashes,
+            &fixed,
+            &e.filters.pinned_candidates,
+            e.spread.as_mut(),
+            e.inter_pod.as_mut(),
+        )
+        .into_iter()
+        .map(|(c, r, n)| placement::Slot(c, r, n)),
     );
     let (binds,) = place.run_with_hasher::<FxBuildHasher>();
 

@@ -2559,3 +2559,112 @@ fn inter_pod_affinity_preferred_scoring() {
         scores(&[("node1", 0), ("node2", 0)])
     );
 }
+
+/// Upstream `TestNumFeasibleNodesToFind` (pkg/scheduler/schedule_one_test.go), the cases with
+/// `percentageOfNodesToScore` unset (konverge runs the default profile), and the edges of the
+/// adaptive share: every node below 100, at least 100 nodes, at least 5%.
+#[test]
+fn num_feasible_nodes_to_find_cases() {
+    use konverge::controllers::scheduler::num_feasible_nodes_to_find;
+    for (nodes, want) in [
+        (10, 10),    // "not set percentageOfNodesToScore and nodes number not more than 50"
+        (1000, 420), // "not set percentageOfNodesToScore and nodes number more than 50"
+        (6000, 300), // "not set percentageOfNodesToScore and nodes number more than 50*125"
+        (0, 0),
+        (99, 99),
+        (100, 100),
+        (200, 100),
+        (500, 230),
+        (5000, 500),
+        (20000, 1000),
+    ] {
+        assert_eq!(num_feasible_nodes_to_find(nodes), want, "{nodes} nodes");
+    }
+}
+
+/// Upstream `TestFairEvaluationForNodes`: over 500 nodes that all pass, each pod is filtered
+/// against `numFeasibleNodesToFind` nodes (230 here; upstream sets 30% to make the count not
+/// divide the nodes, the default 46% does too) and the next pod starts after them, wrapping
+/// around, more than twice over the list.
+#[test]
+fn fair_evaluation_for_nodes() {
+    use konverge::controllers::scheduler::NodeWalk;
+    let nodes: Vec<usize> = (0..500).collect();
+    let mut walk = NodeWalk::new(nodes.len());
+    for i in 0..2 * (500 / 230 + 1) {
+        let found = walk.sample(&nodes, |_| true, None);
+        let start = i * 230 % 500;
+        let want: Vec<usize> = (start..start + 230).map(|n| n % 500).collect();
+        assert_eq!(found, want, "walk {i}");
+    }
+}
+
+/// The walk counts the nodes it looked at, feasible or not, and stops at the node where the
+/// last node it needs passes; a batch judge (InterPodAffinity) refusing nodes makes it look
+/// further. Fewer nodes pass than it needs: it looks at all of them.
+#[test]
+fn the_walk_stops_at_the_last_node_it_needs() {
+    use konverge::controllers::scheduler::NodeWalk;
+    let nodes: Vec<usize> = (0..300).collect(); // 144 to find
+    let mut walk = NodeWalk::new(nodes.len());
+    let odd = walk.sample(&nodes, |n| n % 2 == 1, None);
+    assert_eq!((odd.first(), odd.last(), odd.len()), (Some(&1), Some(&287), 144));
+    let mut refuse_below_100 = |batch: &[usize]| batch.iter().map(|&n| n >= 100).collect::<Vec<bool>>();
+    let judged = walk.sample(&nodes, |_| true, Some(&mut refuse_below_100));
+    // From 288: 288..299, then 0..99 refused, then 100..231.
+    assert_eq!(
+        (judged.first(), judged.get(12), judged.last(), judged.len()),
+        (Some(&288), Some(&100), Some(&231), 144)
+    );
+    let few = walk.sample(&nodes, |n| n == 7, None);
+    assert_eq!(few, vec![7]);
+    // Having looked at all 300 nodes, the next walk starts where this one did: at 232.
+    assert_eq!(walk.sample(&nodes, |_| true, None).first(), Some(&232));
+}
+
+/// Upstream `nodeTree.list`: one node of each zone in turn (zones by key here, nodes by name),
+/// so a walk that scores a sample still sees every zone.
+#[test]
+fn the_node_tree_interleaves_zones() {
+    use konverge::controllers::scheduler::node_tree_order;
+    let zoned = |name: &str, zone: &str| {
+        node(name, json!({"topology.kubernetes.io/zone": zone}), json!([]), Value::Null)
+    };
+    let objects = vec![
+        zoned("a1", "zone-a"),
+        zoned("a2", "zone-a"),
+        zoned("a3", "zone-a"),
+        zoned("b1", "zone-b"),
+        zoned("c1", "zone-c"),
+        zoned("c2", "zone-c"),
+        plain_node("n1"),
+    ];
+    let store: BTreeMap<ObjKey, Value> = objects.into_iter().map(|o| (ObjKey::of(&o), o)).collect();
+    let f = Facts::extract(&store, 1_735_689_600);
+    let names: Vec<&str> =
+        node_tree_order(&f).into_iter().map(|i| f.key(f.nodes[i].id).name.as_str()).collect();
+    assert_eq!(names, ["n1", "a1", "b1", "c1", "a2", "c2", "a3"]);
+}
+
+/// With 100 nodes or more each pod is scored on a sample of them (`percentageOfNodesToScore`):
+/// of 300 equal nodes the first pod sees node-000..143 and takes node-000, the second
+/// node-144..287 and takes node-144, the third node-288..299 and node-000..131 and takes
+/// node-001 (node-000 is no longer empty). Scored over every node, they would take
+/// node-000, node-001 and node-002.
+#[test]
+fn large_clusters_score_a_sample_of_the_nodes() {
+    let alloc = json!({"cpu": "4", "memory": "8Gi", "pods": "110"});
+    let mut objects: Vec<Value> =
+        (0..300).map(|i| node(&format!("node-{i:03}"), json!({}), json!([]), alloc.clone())).collect();
+    objects.extend(["p1", "p2", "p3"].map(|name| pod(name, json!({}))));
+    let mut binds: Vec<(String, String)> = run(objects)
+        .into_iter()
+        .filter_map(|a| match a.change {
+            Change::Bind { pod, node } => Some((pod.name, node)),
+            _ => None,
+        })
+        .collect();
+    binds.sort();
+    let want = [("p1", "node-000"), ("p2", "node-144"), ("p3", "node-001")];
+    assert_eq!(binds, want.map(|(p, n)| (p.to_string(), n.to_string())));
+}
