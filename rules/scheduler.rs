@@ -704,28 +704,38 @@ impl SpreadInputs {
     }
 }
 
+/// Where each shape may go, as the filter rules decided when the step started.
+pub struct Fits<'e> {
+    /// (shape, node) every filter but PodTopologySpread and InterPodAffinity passes.
+    pub feasible: &'e [(u32, Id)],
+    /// Pairs of shapes whose host ports clash.
+    pub clashes: &'e [(u32, u32)],
+    /// The nodes NodeAffinity's PreFilter leaves each shape it pins to named nodes.
+    pub pinned: &'e FxHashMap<u32, Vec<Id>>,
+}
+
 /// Rank the places the pending pods of each class would take if scheduled one at a time:
-/// `(class, rank, node)` for ranks `0..pending`. `feasible` is what the filter rules derived
-/// (the nodes each shape fits); `clashes` the pairs of shapes whose host ports clash; `fixed`
-/// the weighted scores placing pods does not change. Each node's k-th slot scores
+/// `(class, rank, node)` for ranks `0..pending`. `fits` is where the filter rules let each
+/// shape go ([`Fits`]); `fixed` the weighted scores placing pods does not change. With fewer
+/// than 100 nodes to walk, each node's k-th slot scores
 /// LeastAllocated and BalancedAllocation with k pods of the class already added plus the one
 /// being placed, plus `fixed`; the best total goes first, ties as the module says. Classes are
 /// placed in turn, each seeing the room, load, host ports and labelled pods the classes before
 /// it placed, so several shapes of pods in one queue spread and fit instead of piling onto
-/// the same best nodes. A class with topology spread constraints is placed one pod at a time
+/// the same best nodes. A class with topology spread constraints, and every class once the
+/// scheduler scores a sample of the nodes ([`NodeWalk`]), is placed one pod at a time
 /// ([`one_at_a_time`]).
 pub fn placement_slots<'a>(
     f: &'a Facts,
     s: &SchedFacts,
-    feasible: &[(u32, Id)],
-    clashes: &[(u32, u32)],
+    fits: Fits,
     fixed: &FxHashMap<(u32, Id), i64>,
-    pinned: &FxHashMap<u32, Vec<Id>>,
     mut spread: Option<&mut SpreadInputs>,
     mut inter_pod: Option<&mut InterPodInputs<'a>>,
 ) -> Vec<(u32, i64, Id)> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
+    let Fits { feasible, clashes, pinned } = fits;
     let node_index: FxHashMap<Id, usize> = f.nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
     let mut pending: FxHashMap<u32, i64> = FxHashMap::default();
     let mut by_rank: FxHashMap<(u32, i64), Id> = FxHashMap::default();
@@ -876,7 +886,8 @@ struct OneAtATime<'s, 'a> {
 }
 
 /// Place the pods of a class one at a time over `open` (node index, pods of the class it has
-/// room for), as the real scheduler would: for each pod, the nodes PodTopologySpread's filter
+/// room for), as the real scheduler would: for each pod, the nodes `walk` finds (a sample
+/// of them from 100 nodes, [`NodeWalk`]) with room left that PodTopologySpread's filter
 /// lets through with the domain counts as the class's earlier pods left them (the rule
 /// [`SpreadSkewed`] evaluates at the step's start) and InterPodAffinity's filter rules pass
 /// with the pods bound and placed before it ([`inter_pod_affinity`]), scored by `base` (the
@@ -1016,6 +1027,9 @@ pub fn node_tree_order(f: &Facts) -> Vec<usize> {
 /// for at least this many, so a pod refused on most nodes costs few runs of the rules.
 const JUDGED_TOGETHER: usize = 64;
 
+/// A filter run over a batch of nodes at once: one verdict per node, true when it passes.
+pub type Judge<'j> = &'j mut dyn FnMut(&[usize]) -> Vec<bool>;
+
 /// The scheduler's walk over the nodes (upstream `findNodesThatPassFilters`): each pod is
 /// filtered against the nodes in the node tree's order ([`node_tree_order`]), starting where
 /// the previous pod's walk stopped, until [`num_feasible_nodes_to_find`] nodes pass; only
@@ -1043,7 +1057,7 @@ impl NodeWalk {
         &mut self,
         candidates: &[usize],
         passes: impl Fn(usize) -> bool,
-        mut judge: Option<&mut dyn FnMut(&[usize]) -> Vec<bool>>,
+        mut judge: Option<Judge>,
     ) -> Vec<usize> {
         let all = candidates.len();
         let to_find = num_feasible_nodes_to_find(all);
@@ -1223,10 +1237,8 @@ pub fn reconcile(f: &Facts) -> Proposals {
         placement_slots(
             f,
             s,
-            &e.feasible,
-            &e.clashes,
+            Fits { feasible: &e.feasible, clashes: &e.clashes, pinned: &e.filters.pinned_candidates },
             &fixed,
-            &e.filters.pinned_candidates,
             e.spread.as_mut(),
             e.inter_pod.as_mut(),
         )
