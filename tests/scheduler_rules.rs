@@ -2668,3 +2668,46 @@ fn large_clusters_score_a_sample_of_the_nodes() {
     let want = [("p1", "node-000"), ("p2", "node-144"), ("p3", "node-001")];
     assert_eq!(binds, want.map(|(p, n)| (p.to_string(), n.to_string())));
 }
+
+proptest::proptest! {
+    /// The walk against a plain oracle, over random clusters of 1–400 nodes where random nodes
+    /// pass the cheap filters and a batch judge refuses random others: each pod's sample is the
+    /// first `numFeasibleNodesToFind` nodes passing both, in walk order from where the previous
+    /// walk stopped (after the last node it needed, or a full turn when too few pass).
+    #[test]
+    fn the_walk_takes_the_first_passing_nodes_from_where_it_stopped(
+        nodes in proptest::collection::vec((proptest::bool::weighted(0.7), proptest::bool::weighted(0.2)), 1..400),
+        walks in 1usize..6,
+        judged in proptest::bool::ANY,
+    ) {
+        use konverge::controllers::scheduler::{num_feasible_nodes_to_find, NodeWalk};
+        let n = nodes.len();
+        let candidates: Vec<usize> = (0..n).collect();
+        let passes = |i: usize| nodes[i].0 && !(judged && nodes[i].1);
+        let to_find = num_feasible_nodes_to_find(n);
+        let mut walk = NodeWalk::new(n);
+        let mut start = 0;
+        for _ in 0..walks {
+            let mut refuse = |batch: &[usize]| batch.iter().map(|&i| !nodes[i].1).collect::<Vec<bool>>();
+            let got = if judged {
+                walk.sample(&candidates, |i| nodes[i].0, Some(&mut refuse))
+            } else {
+                walk.sample(&candidates, |i| nodes[i].0, None)
+            };
+            let mut want = Vec::new();
+            let mut looked = n;
+            for j in 0..n {
+                let i = (start + j) % n;
+                if passes(i) {
+                    want.push(i);
+                    if want.len() == to_find {
+                        looked = j + 1;
+                        break;
+                    }
+                }
+            }
+            proptest::prop_assert_eq!(got, want);
+            start = (start + looked) % n;
+        }
+    }
+}
