@@ -500,6 +500,8 @@ pub struct Facts<'s> {
     /// Every non-Event object, in key order; an [`Id`] indexes this table, so ids compare as
     /// the objects' keys do.
     pub keys: Vec<ObjKey>,
+    /// The stored object of each id: reading one is an index, not a search of the store by key.
+    values: Vec<&'s Value>,
     pub uids: Vec<Sym>,
     pub by_uid: FxHashMap<Sym, Id>,
     pub by_key: FxHashMap<ObjKey, Id>,
@@ -539,6 +541,7 @@ impl<'s> Facts<'s> {
             now,
             syms: Interner::default(),
             keys: Vec::new(),
+            values: Vec::new(),
             uids: Vec::new(),
             by_uid: FxHashMap::default(),
             by_key: FxHashMap::default(),
@@ -559,14 +562,16 @@ impl<'s> Facts<'s> {
             let id = f.keys.len() as Id;
             let uid = f.syms.intern(model::uid(obj));
             f.keys.push(key.clone());
+            f.values.push(obj);
             f.uids.push(uid);
             f.by_key.insert(key.clone(), id);
             if !model::uid(obj).is_empty() {
                 f.by_uid.insert(uid, id);
             }
         }
-        for (key, obj) in non_events(objects) {
-            let Some(&id) = f.by_key.get(key) else { continue };
+        // The same walk again: an object's id is its place in it.
+        for (id, (key, obj)) in non_events(objects).enumerate() {
+            let id = id as Id;
             f.extract_common(id, obj);
             match key.kind.as_str() {
                 "Node" => f.extract_node(id, obj),
@@ -603,7 +608,7 @@ impl<'s> Facts<'s> {
 
     /// The stored object behind an id.
     pub fn raw(&self, id: Id) -> &'s Value {
-        &self.store[&self.keys[id as usize]]
+        self.values[id as usize]
     }
 
     /// The object an owner reference with this uid points at, if it exists.
