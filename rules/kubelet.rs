@@ -729,11 +729,7 @@ fn pod_status(
             status.insert("name".into(), json!(name));
             status.insert("image".into(), json!(model::str_at(c, &["image"])));
             if let Value::Object(fields) = container(previous) {
-                for (k, v) in fields {
-                    if !v.is_null() && v != json!({}) && v != json!({"terminated": null}) {
-                        status.insert(k, v);
-                    }
-                }
+                status.extend(fields.into_iter().filter(|(_, v)| !left_out(v)));
             }
             Value::Object(status)
         })
@@ -744,6 +740,15 @@ fn pod_status(
         "conditions": conditions(pod, phase, ready, &names, now),
         "containerStatuses": containers,
     })
+}
+
+/// A container status field left out when empty: null, `{}` or `{"terminated": null}`.
+fn left_out(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Object(m) => m.is_empty() || (m.len() == 1 && m.get("terminated").is_some_and(Value::is_null)),
+        _ => false,
+    }
 }
 
 /// The pod conditions the kubelet writes (upstream `GeneratePodInitializedCondition`,
