@@ -76,50 +76,49 @@ impl Correlated {
     }
 }
 
-/// `EventAggregatorByReasonFunc`'s aggregate key: what similar Events share.
-fn aggregate_key(ev: &Value) -> [&str; 11] {
-    let s = |p: &[&str]| model::str_at(ev, p);
-    [
-        s(&["source", "component"]),
-        s(&["source", "host"]),
-        s(&["involvedObject", "kind"]),
-        s(&["involvedObject", "namespace"]),
-        s(&["involvedObject", "name"]),
-        s(&["involvedObject", "uid"]),
-        s(&["involvedObject", "apiVersion"]),
-        s(&["type"]),
-        s(&["reason"]),
-        s(&["reportingComponent"]),
-        s(&["reportingInstance"]),
-    ]
-}
+/// `EventAggregatorByReasonFunc`'s aggregate key: the fields similar Events share.
+const AGGREGATE_KEY: [&[&str]; 11] = [
+    &["source", "component"],
+    &["source", "host"],
+    &["involvedObject", "kind"],
+    &["involvedObject", "namespace"],
+    &["involvedObject", "name"],
+    &["involvedObject", "uid"],
+    &["involvedObject", "apiVersion"],
+    &["type"],
+    &["reason"],
+    &["reportingComponent"],
+    &["reportingInstance"],
+];
 
-/// `getEventKey`: what identical Events share.
-fn event_key(ev: &Value) -> [&str; 11] {
-    let s = |p: &[&str]| model::str_at(ev, p);
-    [
-        s(&["source", "component"]),
-        s(&["source", "host"]),
-        s(&["involvedObject", "kind"]),
-        s(&["involvedObject", "namespace"]),
-        s(&["involvedObject", "name"]),
-        s(&["involvedObject", "fieldPath"]),
-        s(&["involvedObject", "uid"]),
-        s(&["involvedObject", "apiVersion"]),
-        s(&["type"]),
-        s(&["reason"]),
-        s(&["message"]),
-    ]
+/// `getEventKey`: the fields identical Events share.
+const EVENT_KEY: [&[&str]; 11] = [
+    &["source", "component"],
+    &["source", "host"],
+    &["involvedObject", "kind"],
+    &["involvedObject", "namespace"],
+    &["involvedObject", "name"],
+    &["involvedObject", "fieldPath"],
+    &["involvedObject", "uid"],
+    &["involvedObject", "apiVersion"],
+    &["type"],
+    &["reason"],
+    &["message"],
+];
+
+/// An Event's values of the `fields` of a key.
+fn key<'e>(ev: &'e Value, fields: &[&[&str]; 11]) -> [&'e str; 11] {
+    fields.map(|path| model::str_at(ev, path))
 }
 
 /// Whether two Events are similar (`EventAggregatorByReasonFunc` gives them one aggregate key).
 pub fn similar(a: &Value, b: &Value) -> bool {
-    aggregate_key(a) == aggregate_key(b)
+    key(a, &AGGREGATE_KEY) == key(b, &AGGREGATE_KEY)
 }
 
 /// Whether two Events are the same Event (`getEventKey`).
 pub fn identical(a: &Value, b: &Value) -> bool {
-    event_key(a) == event_key(b)
+    key(a, &EVENT_KEY) == key(b, &EVENT_KEY)
 }
 
 /// `EventAggregatorByReasonMessageFunc`.
