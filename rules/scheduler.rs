@@ -65,16 +65,16 @@
 //! proposes. Classes are placed in queue order: the class of the highest-priority pod first.
 //!
 //! ImageLocality (nodes list no images here) adds nothing.
+//! Upstream picks at random among the best totals; konverge takes the highest LeastAllocated in
+//! millionths (the same mean without rounding), then the node name. NodeAffinity's and
+//! TaintToleration's normalized scores are scaled against the nodes feasible when the step
+//! starts; PodTopologySpread's against the nodes feasible for each pod as it is placed.
 //!
 //! With 100 nodes or more, each pod is scored on a sample of them, as upstream's default
 //! `percentageOfNodesToScore` does ([`NodeWalk`]): the filters walk the nodes one zone after
 //! another, from where the previous pod's walk stopped, and stop once
 //! [`num_feasible_nodes_to_find`] nodes pass (500 of 5,000); only those are scored. konverge
 //! starts each step's walk at the first node. `explain-placement` shows every node.
-//! Upstream picks at random among the best totals; konverge takes the highest LeastAllocated in
-//! millionths (the same mean without rounding), then the node name. NodeAffinity's and
-//! TaintToleration's normalized scores are scaled against the nodes feasible when the step
-//! starts; PodTopologySpread's against the nodes feasible for each pod as it is placed.
 //!
 //! The real scheduler places one pod at a time and each placement changes the next pod's
 //! scores. Within one step konverge places a whole queue at once: the filter rules decide which
