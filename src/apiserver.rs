@@ -456,8 +456,9 @@ impl<'a> ApiServer<'a> {
         if alike {
             return None;
         }
-        let correlated = correlator::correlate(&stored, &new, self.state.now);
-        Some(self.write_event(correlated, message.to_string()))
+        let message = message.to_string();
+        let correlated = correlator::correlate(&stored, new, self.state.now);
+        Some(self.write_event(correlated, message))
     }
 
     /// Record an Event for an admitted action; `{name}` in the message becomes `name`. The
@@ -471,8 +472,8 @@ impl<'a> ApiServer<'a> {
         name: &str,
     ) -> Option<(&'static str, ObjKey)> {
         let new = self.new_event(spec, controller, name)?;
-        let correlated = correlator::correlate(&self.events_about(&spec.on), &new, self.state.now);
         let message = model::str_at(&new, &["message"]).to_string();
+        let correlated = correlator::correlate(&self.events_about(&spec.on), new, self.state.now);
         Some(self.write_event(correlated, message))
     }
 

@@ -177,28 +177,32 @@ pub fn session_start<'a>(similar: impl IntoIterator<Item = &'a Value>, now: i64)
 /// `EventCorrelate` (the spam filter aside): what to write for `new`, an Event as the recorder
 /// makes it (count 1, first and last timestamp `now`, a fresh name), given `stored`, the Events
 /// already stored about its object.
-pub fn correlate(stored: &[(&ObjKey, &Value)], new: &Value, now: i64) -> Correlated {
+pub fn correlate(stored: &[(&ObjKey, &Value)], new: Value, now: i64) -> Correlated {
     // EventAggregate: the distinct messages of the similar Events since the record's reset.
-    let similar: Vec<(&ObjKey, &Value)> = stored.iter().copied().filter(|(_, e)| similar(e, new)).collect();
+    let similar: Vec<(&ObjKey, &Value)> = stored.iter().copied().filter(|(_, e)| similar(e, &new)).collect();
     let start = session_start(similar.iter().map(|&(_, e)| e), now);
     let mut messages: BTreeSet<&str> = similar
         .iter()
         .filter(|(_, e)| !is_combined(e) && time(e, "lastTimestamp").is_some_and(|t| t >= start))
         .map(|(_, e)| model::str_at(e, &["message"]))
         .collect();
-    messages.insert(model::str_at(new, &["message"]));
+    messages.insert(model::str_at(&new, &["message"]));
     if messages.len() < AGGREGATE_MAX_EVENTS {
-        return observe(stored.iter().copied().filter(|(_, e)| identical(e, new)), new.clone(), now);
+        let recorded =
+            stored.iter().copied().filter(|(_, e)| identical(e, &new)).max_by_key(|(_, e)| latest(e));
+        return observe(recorded, new, now);
     }
-    let mut aggregate = new.clone();
-    aggregate["message"] = json!(combined_message(model::str_at(new, &["message"])));
-    observe(similar.into_iter().filter(|(_, e)| is_combined(e)), aggregate, now)
+    let combined = combined_message(model::str_at(&new, &["message"]));
+    let mut aggregate = new;
+    aggregate["message"] = json!(combined);
+    let recorded = similar.into_iter().filter(|(_, e)| is_combined(e)).max_by_key(|(_, e)| latest(e));
+    observe(recorded, aggregate, now)
 }
 
-/// `eventObserve`: the latest of `recorded` (the logger's cache entry for the Event's key)
-/// counted once more, or `new` created when there is none.
-fn observe<'a>(recorded: impl Iterator<Item = (&'a ObjKey, &'a Value)>, new: Value, now: i64) -> Correlated {
-    match recorded.max_by_key(|(_, e)| latest(e)) {
+/// `eventObserve`: `recorded` (the logger's cache entry for the Event's key: the latest stored
+/// Event with that key) counted once more, or `new` created when there is none.
+fn observe(recorded: Option<(&ObjKey, &Value)>, new: Value, now: i64) -> Correlated {
+    match recorded {
         Some((key, old)) => {
             let mut ev = old.clone();
             let count = model::i64_at(old, &["count"]).unwrap_or(1);
@@ -235,7 +239,7 @@ mod tests {
             ev["firstTimestamp"] = json!(now);
             ev["lastTimestamp"] = json!(now);
             let stored: Vec<(&ObjKey, &Value)> = self.store.iter().collect();
-            let correlated = correlate(&stored, &ev, self.now);
+            let correlated = correlate(&stored, ev, self.now);
             self.seq += 1;
             let (key, mut ev) = match correlated {
                 Correlated::Create(ev) => {
