@@ -11,6 +11,7 @@
 use crate::actions::{Change, EventSpec, EventType, Precondition, Propagation, REFERENCE_PLACEHOLDER};
 use crate::correlator::{self, Correlated};
 use crate::facts::sched::{self, Room};
+use crate::facts::PodCache;
 use crate::model::{self, ObjKey};
 use crate::state::State;
 use rustc_hash::{FxHashMap, FxHasher};
@@ -120,6 +121,9 @@ pub struct ApiServer<'a> {
     /// The messages this run folded into an aggregate Event (its key, the message), and when
     /// last: an Event-only action does not count a situation already folded there again.
     folded: FxHashMap<(ObjKey, String), i64>,
+    /// What the facts read from each pod's object, kept while this run does not write the
+    /// object: every write goes through here, so here is where a pod's entry is dropped.
+    pub pod_cores: PodCache,
 }
 
 impl<'a> ApiServer<'a> {
@@ -135,6 +139,7 @@ impl<'a> ApiServer<'a> {
             fingerprint,
             events: FxHashMap::default(),
             folded: FxHashMap::default(),
+            pod_cores: PodCache::default(),
         };
         let events: Vec<u64> = api.state.of_kind("Event", None).map(event_hash).collect();
         for e in events {
@@ -189,6 +194,7 @@ impl<'a> ApiServer<'a> {
 
     /// Store an object as it is (used when the user applies a manifest).
     pub fn put(&mut self, key: ObjKey, obj: Value) {
+        self.pod_cores.forget([&key]);
         if let Some(old) = self.state.objects.get(&key) {
             if key.kind == "Event" {
                 let old = event_hash(old);
@@ -206,6 +212,7 @@ impl<'a> ApiServer<'a> {
     }
 
     fn remove(&mut self, key: &ObjKey) -> Option<Value> {
+        self.pod_cores.forget([key]);
         let old = self.state.objects.remove(key)?;
         if key.kind == "Event" {
             self.count_event(event_hash(&old), false);
@@ -375,6 +382,7 @@ impl<'a> ApiServer<'a> {
         let old_hash = (key.kind != "Event").then(|| object_hash(key, obj));
         let seq = self.state.next_seq();
         let Some(obj) = self.state.objects.get_mut(key) else { return Err(format!("{key} not found")) };
+        self.pod_cores.forget([key]);
         json_patch::merge(obj, patch);
         if touches_more_than_status(patch) {
             // A patch may remove a defaulted field; the API server defaults it again.
@@ -834,6 +842,30 @@ fn object_hash(key: &ObjKey, obj: &Value) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A run reads a pod's facts core once while the object is unchanged, and again after the
+    /// API server writes the object (a patch, a removal).
+    #[test]
+    fn a_pod_core_is_kept_until_its_object_is_written() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default, uid: u}\n\
+                    spec: {containers: [{name: c, image: i}]}\nstatus: {phase: Pending}\n";
+        let mut state = State::parse(text, "test").unwrap();
+        let mut api = ApiServer::new(&mut state);
+        let core = |api: &mut ApiServer| {
+            let f = crate::facts::Facts::extract_with(&api.state.objects, api.state.now, &mut api.pod_cores);
+            f.pods.first().map(|p| p.core.clone())
+        };
+        let first = core(&mut api).unwrap();
+        assert!(std::sync::Arc::ptr_eq(&first, &core(&mut api).unwrap()), "unchanged: kept");
+        let key = ObjKey::new("Pod", "default", "p");
+        let patch = json!({"status": {"phase": "Running"}});
+        api.admit(&Change::Patch { key: key.clone(), patch, precondition: Precondition::None }).unwrap();
+        let patched = core(&mut api).unwrap();
+        assert!(!std::sync::Arc::ptr_eq(&first, &patched), "patched: read again");
+        assert_eq!(patched.phase, crate::facts::Phase::Running);
+        api.remove(&key);
+        assert!(core(&mut api).is_none() && api.pod_cores.is_empty(), "removed: forgotten");
+    }
 
     #[test]
     fn generated_names_are_deterministic_and_kubernetes_shaped() {

@@ -207,7 +207,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
             break Outcome::OverBudget(runaway);
         }
         let (proposals, waiters) = {
-            let facts = Facts::extract(&api.state.objects, api.state.now);
+            let facts = Facts::extract_with(&api.state.objects, api.state.now, &mut api.pod_cores);
             timeline::sample(&facts, step_no - 1, steps.last().map_or(start, |s| s.time), &mut timelines);
             controllers::reconcile_all(&facts)
         };
@@ -263,7 +263,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     if outcome != Outcome::Converged && api.state.of_kind("Deployment", None).next().is_some() {
         let time = steps.last().map_or(start, |s| s.time);
         timeline::sample(
-            &Facts::extract(&api.state.objects, api.state.now),
+            &Facts::extract_with(&api.state.objects, api.state.now, &mut api.pod_cores),
             steps.len(),
             time,
             &mut timelines,

@@ -5,6 +5,11 @@
 //! strings that rules compare (label keys and values, taint keys, …) are interned to [`Sym`]s.
 //! Where crepe has no aggregation, the submodules hold small named helpers that compute a count,
 //! a sum or a rank from these tables; the rules consume those as input facts.
+//!
+//! A pod is read in two parts: its [`PodCore`], what its own object says (requests, labels,
+//! conditions, container state, knobs), which a run keeps from step to step in a [`PodCache`]
+//! until the API server writes the object; and what depends on the rest of the snapshot (its
+//! id, its controller, interned strings), read every step.
 
 pub mod cronjobs;
 pub mod daemon;
@@ -25,6 +30,7 @@ use crate::selector::Selector;
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Dense index of an object in [`Facts::keys`].
 pub type Id = u32;
@@ -294,17 +300,40 @@ pub struct Toleration {
     pub seconds: Option<i64>,
 }
 
+/// A pod as the controllers read it: what its own object says ([`PodCore`], reached through
+/// `Deref`) and what depends on the rest of the snapshot (its id, its controller, the strings
+/// interned in this step's table).
 #[derive(Clone, Debug)]
 pub struct PodF {
     pub id: Id,
-    pub ns: String,
-    pub labels: Vec<(String, String)>,
     /// Object this pod's controller reference points at, when that object exists with that uid.
     pub controller: Option<Id>,
-    /// Whether the pod carries any controller reference (even a dangling one).
-    pub has_controller_ref: bool,
     /// `spec.nodeName`, interned.
     pub node: Option<Sym>,
+    pub waiting_reason: Sym,
+    /// `spec.nodeSelector`, interned, sorted by key.
+    pub node_selector: Vec<(Sym, Sym)>,
+    /// Required node affinity, canonical; `None` when unset.
+    pub affinity: Option<node_selector::RequiredAffinity>,
+    /// Preferred node affinity: (weight, term), canonical.
+    pub preferred: Vec<(i64, Vec<node_selector::NodeRequirement>)>,
+    /// `spec.tolerations`, interned, in a canonical order.
+    pub tolerations: Vec<Toleration>,
+    /// Host ports of the pod's containers (NodePorts).
+    pub host_ports: Vec<sched::HostPort>,
+    /// The rest, read from the pod's object alone: shared with the previous step's facts while
+    /// the object is unchanged ([`PodCache`]).
+    pub core: Arc<PodCore>,
+}
+
+/// What a pod's object alone says, with no interned string and no id: the part of [`PodF`]
+/// that stays valid for as long as the object does not change.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PodCore {
+    pub ns: String,
+    pub labels: Vec<(String, String)>,
+    /// Whether the pod carries any controller reference (even a dangling one).
+    pub has_controller_ref: bool,
     pub phase: Phase,
     pub ready: bool,
     /// lastTransitionTime of the Ready condition (0 when never set).
@@ -319,22 +348,11 @@ pub struct PodF {
     /// `deletionGracePeriodSeconds` (0 when not being deleted).
     pub grace_period: i64,
     pub restarts: i64,
-    pub waiting_reason: Sym,
     /// What the pod asks of a node (upstream `PodRequests`, see [`sched::pod_requests`]).
     pub requests: sched::Requests,
     pub priority: i64,
-    /// `spec.nodeSelector`, interned, sorted by key.
-    pub node_selector: Vec<(Sym, Sym)>,
-    /// Required node affinity, canonical; `None` when unset.
-    pub affinity: Option<node_selector::RequiredAffinity>,
-    /// Preferred node affinity: (weight, term), canonical.
-    pub preferred: Vec<(i64, Vec<node_selector::NodeRequirement>)>,
-    /// `spec.tolerations`, interned, in a canonical order.
-    pub tolerations: Vec<Toleration>,
     /// Inter-pod affinity and anti-affinity terms; `None` when the pod has none.
     pub pod_affinity: Option<Box<pod_affinity::PodAffinity>>,
-    /// Host ports of the pod's containers (NodePorts).
-    pub host_ports: Vec<sched::HostPort>,
     pub knobs: Knobs,
     pub restart_policy: RestartPolicy,
     pub container: ContainerState,
@@ -347,6 +365,110 @@ pub struct PodF {
     pub uid: String,
     /// `controller.kubernetes.io/pod-deletion-cost`, 0 when missing or invalid.
     pub deletion_cost: i64,
+}
+
+impl PodCore {
+    /// Read a pod's core from its object.
+    fn read(key: &ObjKey, obj: &Value) -> PodCore {
+        let (ready, ready_time) = model::pod_ready(obj);
+        let controller = model::controller_ref(obj);
+        let statuses = model::at(obj, &["status", "containerStatuses"]).and_then(Value::as_array);
+        let restarts = statuses
+            .into_iter()
+            .flatten()
+            .filter_map(|s| model::i64_at(s, &["restartCount"]))
+            .max()
+            .unwrap_or(0);
+        let completion_index =
+            model::annotation(obj, COMPLETION_INDEX).and_then(|i| i.parse::<i64>().ok()).filter(|&i| i >= 0);
+        let job_pod = controller.is_some_and(|(kind, _, _)| kind == "Job");
+        let deletion_at =
+            model::parse_time(model::str_at(obj, &["metadata", "deletionTimestamp"])).unwrap_or(0);
+        let grace_period = if deletion_at == 0 {
+            0
+        } else {
+            model::i64_at(obj, &["metadata", "deletionGracePeriodSeconds"]).unwrap_or(0)
+        };
+        let labels = model::labels(obj);
+        let pod_affinity = pod_affinity::pod_affinity(obj, &key.namespace, &labels).map(Box::new);
+        PodCore {
+            ns: key.namespace.clone(),
+            labels,
+            has_controller_ref: controller.is_some(),
+            phase: Phase::parse(model::str_at(obj, &["status", "phase"])),
+            ready,
+            ready_since: model::parse_time(ready_time).unwrap_or(0),
+            started: model::parse_time(model::str_at(obj, &["status", "startTime"])).unwrap_or(0),
+            created: model::parse_time(model::str_at(obj, &["metadata", "creationTimestamp"])).unwrap_or(0),
+            deleting: model::at(obj, &["metadata", "deletionTimestamp"]).is_some(),
+            deletion_requested: deletion_at - grace_period,
+            grace_period,
+            restarts,
+            requests: sched::pod_requests(obj),
+            priority: model::i64_at(obj, &["spec", "priority"]).unwrap_or(0),
+            pod_affinity,
+            knobs: Knobs::read(obj, job_pod, completion_index),
+            restart_policy: RestartPolicy::parse(model::str_at(obj, &["spec", "restartPolicy"])),
+            container: ContainerState::of(statuses.and_then(|s| s.first())),
+            completion_index,
+            active_deadline: model::i64_at(obj, &["spec", "activeDeadlineSeconds"]),
+            has_finalizers: model::at(obj, &["metadata", "finalizers"])
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty()),
+            uid: model::uid(obj).to_string(),
+            deletion_cost: model::annotation(obj, "controller.kubernetes.io/pod-deletion-cost")
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0),
+        }
+    }
+}
+
+impl std::ops::Deref for PodF {
+    type Target = PodCore;
+    fn deref(&self) -> &PodCore {
+        &self.core
+    }
+}
+
+/// Only tests build pods by hand and change their fields; a change copies a shared core.
+impl std::ops::DerefMut for PodF {
+    fn deref_mut(&mut self) -> &mut PodCore {
+        Arc::make_mut(&mut self.core)
+    }
+}
+
+/// The [`PodCore`]s of one run's pods, kept from step to step: a pod's core is read from its
+/// object again only after the API server wrote the object ([`PodCache::forget`]). Reading a
+/// core is most of reading a pod (its requests' quantities, labels, conditions, container
+/// statuses), and a step writes few of the pods.
+#[derive(Debug, Default)]
+pub struct PodCache {
+    cores: FxHashMap<ObjKey, Arc<PodCore>>,
+}
+
+impl PodCache {
+    /// Drop the cores of objects written since they were read.
+    pub fn forget<'k>(&mut self, written: impl IntoIterator<Item = &'k ObjKey>) {
+        for key in written.into_iter().filter(|k| k.kind == "Pod") {
+            self.cores.remove(key);
+        }
+    }
+
+    /// Whether no core is kept.
+    pub fn is_empty(&self) -> bool {
+        self.cores.is_empty()
+    }
+
+    fn core(&mut self, key: &ObjKey, obj: &Value) -> Arc<PodCore> {
+        if let Some(core) = self.cores.get(key) {
+            // Every test run checks that no write went past the cache.
+            debug_assert_eq!(**core, PodCore::read(key, obj), "{key}: the cached core is stale");
+            return core.clone();
+        }
+        let core = Arc::new(PodCore::read(key, obj));
+        self.cores.insert(key.clone(), core.clone());
+        core
+    }
 }
 
 impl PodF {
@@ -536,6 +658,12 @@ fn non_events(objects: &BTreeMap<ObjKey, Value>) -> impl Iterator<Item = (&ObjKe
 impl<'s> Facts<'s> {
     /// Build the facts of one snapshot of the store.
     pub fn extract(objects: &'s BTreeMap<ObjKey, Value>, now: i64) -> Facts<'s> {
+        Facts::extract_with(objects, now, &mut PodCache::default())
+    }
+
+    /// Build the facts of one snapshot of the store, reading again only the pods `cache` does
+    /// not hold (a run keeps one cache from step to step).
+    pub fn extract_with(objects: &'s BTreeMap<ObjKey, Value>, now: i64, cache: &mut PodCache) -> Facts<'s> {
         let mut f = Facts {
             store: objects,
             now,
@@ -575,7 +703,7 @@ impl<'s> Facts<'s> {
             f.extract_common(id, obj);
             match key.kind.as_str() {
                 "Node" => f.extract_node(id, obj),
-                "Pod" => f.extract_pod(id, key, obj),
+                "Pod" => f.extract_pod(id, key, obj, cache),
                 kind => {
                     if let Some(kind) = WorkloadKind::of(kind) {
                         f.extract_workload(id, kind, key, obj);
@@ -721,17 +849,12 @@ impl<'s> Facts<'s> {
         });
     }
 
-    fn extract_pod(&mut self, id: Id, key: &ObjKey, obj: &Value) {
-        let (ready, ready_time) = model::pod_ready(obj);
-        let controller = model::controller_ref(obj);
-        let statuses = model::at(obj, &["status", "containerStatuses"]).and_then(Value::as_array);
-        let restarts = statuses
-            .into_iter()
-            .flatten()
-            .filter_map(|s| model::i64_at(s, &["restartCount"]))
-            .max()
-            .unwrap_or(0);
-        let waiting = statuses
+    fn extract_pod(&mut self, id: Id, key: &ObjKey, obj: &Value, cache: &mut PodCache) {
+        let core = cache.core(key, obj);
+        // Interned in the same order whether the core was read again or not: a symbol's number
+        // depends only on the snapshot.
+        let waiting = model::at(obj, &["status", "containerStatuses"])
+            .and_then(Value::as_array)
             .into_iter()
             .flatten()
             .map(|s| model::str_at(s, &["state", "waiting", "reason"]))
@@ -763,59 +886,19 @@ impl<'s> Facts<'s> {
         let affinity = node_selector::required_affinity(obj, &mut intern);
         let preferred = node_selector::preferred_affinity(obj, &mut intern);
         let host_ports = sched::host_ports(obj, &mut intern);
-        let restart_policy = RestartPolicy::parse(model::str_at(obj, &["spec", "restartPolicy"]));
-        let completion_index =
-            model::annotation(obj, COMPLETION_INDEX).and_then(|i| i.parse::<i64>().ok()).filter(|&i| i >= 0);
-        let job_pod = controller.is_some_and(|(kind, _, _)| kind == "Job");
-        let knobs = Knobs::read(obj, job_pod, completion_index);
-        let owner = self.resolve_controller(id, obj);
-        let deletion_at =
-            model::parse_time(model::str_at(obj, &["metadata", "deletionTimestamp"])).unwrap_or(0);
-        let grace_period = if deletion_at == 0 {
-            0
-        } else {
-            model::i64_at(obj, &["metadata", "deletionGracePeriodSeconds"]).unwrap_or(0)
-        };
-        let labels = model::labels(obj);
-        let pod_affinity = pod_affinity::pod_affinity(obj, &key.namespace, &labels).map(Box::new);
+        let controller = self.resolve_controller(id, obj);
         self.pod_index.insert(id, self.pods.len());
         self.pods.push(PodF {
             id,
-            ns: key.namespace.clone(),
-            labels,
-            controller: owner,
-            has_controller_ref: controller.is_some(),
+            controller,
             node,
-            phase: Phase::parse(model::str_at(obj, &["status", "phase"])),
-            ready,
-            ready_since: model::parse_time(ready_time).unwrap_or(0),
-            started: model::parse_time(model::str_at(obj, &["status", "startTime"])).unwrap_or(0),
-            created: model::parse_time(model::str_at(obj, &["metadata", "creationTimestamp"])).unwrap_or(0),
-            deleting: model::at(obj, &["metadata", "deletionTimestamp"]).is_some(),
-            deletion_requested: deletion_at - grace_period,
-            grace_period,
-            restarts,
             waiting_reason,
-            requests: sched::pod_requests(obj),
-            priority: model::i64_at(obj, &["spec", "priority"]).unwrap_or(0),
             node_selector,
             affinity,
             preferred,
             tolerations,
-            pod_affinity,
             host_ports,
-            knobs,
-            restart_policy,
-            container: ContainerState::of(statuses.and_then(|s| s.first())),
-            completion_index,
-            active_deadline: model::i64_at(obj, &["spec", "activeDeadlineSeconds"]),
-            has_finalizers: model::at(obj, &["metadata", "finalizers"])
-                .and_then(Value::as_array)
-                .is_some_and(|a| !a.is_empty()),
-            uid: model::uid(obj).to_string(),
-            deletion_cost: model::annotation(obj, "controller.kubernetes.io/pod-deletion-cost")
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(0),
+            core,
         });
     }
 

@@ -381,42 +381,45 @@ pub fn set_status(f: &Facts, claimed: &FxHashMap<Id, Vec<Id>>) -> Vec<(Id, SetSt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::{ContainerState, Knobs, Phase, RestartPolicy};
+    use crate::facts::{ContainerState, Knobs, Phase, PodCore, RestartPolicy};
+    use std::sync::Arc;
 
     fn pod(name: u32, node: Option<u32>, phase: Phase, ready: bool, ready_since: i64, created: i64) -> PodF {
         PodF {
             id: name,
-            ns: "default".into(),
-            labels: vec![],
             controller: None,
-            has_controller_ref: false,
             node,
-            phase,
-            ready,
-            ready_since,
-            started: 0,
-            created,
-            deleting: false,
-            deletion_requested: 0,
-            grace_period: 0,
-            restarts: 0,
             waiting_reason: 0,
-            requests: Default::default(),
-            priority: 0,
             node_selector: vec![],
             affinity: None,
             preferred: vec![],
             tolerations: vec![],
-            pod_affinity: None,
             host_ports: vec![],
-            knobs: Knobs::default(),
-            restart_policy: RestartPolicy::Always,
-            container: ContainerState::NotStarted,
-            completion_index: None,
-            active_deadline: None,
-            has_finalizers: false,
-            uid: format!("uid-{name}"),
-            deletion_cost: 0,
+            core: Arc::new(PodCore {
+                ns: "default".into(),
+                labels: vec![],
+                has_controller_ref: false,
+                phase,
+                ready,
+                ready_since,
+                started: 0,
+                created,
+                deleting: false,
+                deletion_requested: 0,
+                grace_period: 0,
+                restarts: 0,
+                requests: Default::default(),
+                priority: 0,
+                pod_affinity: None,
+                knobs: Knobs::default(),
+                restart_policy: RestartPolicy::Always,
+                container: ContainerState::NotStarted,
+                completion_index: None,
+                active_deadline: None,
+                has_finalizers: false,
+                uid: format!("uid-{name}"),
+                deletion_cost: 0,
+            }),
         }
     }
 
