@@ -828,7 +828,7 @@ pub fn placement_slots<'a>(
                     .iter()
                     .map(|&(i, room)| {
                         let (up, fine) = score(&load, &left, i, 0);
-                        (up, fine, Reverse(&f.keys[f.nodes[i].id as usize]), Reverse(0), i, room)
+                        (up, fine, Reverse(f.key(f.nodes[i].id)), Reverse(0), i, room)
                     })
                     .collect();
                 let mut placed = Vec::new();

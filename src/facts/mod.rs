@@ -619,14 +619,14 @@ pub struct Facts<'s> {
     pub store: &'s BTreeMap<ObjKey, Value>,
     pub now: i64,
     pub syms: Interner,
-    /// Every non-Event object, in key order; an [`Id`] indexes this table, so ids compare as
-    /// the objects' keys do.
-    pub keys: Vec<ObjKey>,
+    /// Every non-Event object's key (the store's own), in key order; an [`Id`] indexes this
+    /// table, so ids compare as the objects' keys do.
+    pub keys: Vec<&'s ObjKey>,
     /// The stored object of each id: reading one is an index, not a search of the store by key.
     values: Vec<&'s Value>,
     pub uids: Vec<Sym>,
     pub by_uid: FxHashMap<Sym, Id>,
-    pub by_key: FxHashMap<ObjKey, Id>,
+    pub by_key: FxHashMap<&'s ObjKey, Id>,
     /// Objects with a deletionTimestamp.
     pub deleting: Vec<Id>,
     /// (object being deleted, a kind of finalizer it carries), each kind once.
@@ -689,10 +689,10 @@ impl<'s> Facts<'s> {
         for (key, obj) in non_events(objects) {
             let id = f.keys.len() as Id;
             let uid = f.syms.intern(model::uid(obj));
-            f.keys.push(key.clone());
+            f.keys.push(key);
             f.values.push(obj);
             f.uids.push(uid);
-            f.by_key.insert(key.clone(), id);
+            f.by_key.insert(key, id);
             if !model::uid(obj).is_empty() {
                 f.by_uid.insert(uid, id);
             }
@@ -730,8 +730,8 @@ impl<'s> Facts<'s> {
         self.workloads.iter().filter(move |w| w.kind == kind)
     }
 
-    pub fn key(&self, id: Id) -> &ObjKey {
-        &self.keys[id as usize]
+    pub fn key(&self, id: Id) -> &'s ObjKey {
+        self.keys[id as usize]
     }
 
     /// The stored object behind an id.
@@ -748,7 +748,7 @@ impl<'s> Facts<'s> {
     /// upstream's garbage collector (`isDangling`) looks the owner up by kind and name — in the
     /// dependent's namespace unless the owner is cluster-scoped — and then compares uids.
     fn owner_matches(&self, child: Id, owner: Id, kind: &str, name: &str) -> bool {
-        let k = &self.keys[owner as usize];
+        let k = self.keys[owner as usize];
         let ns = &self.keys[child as usize].namespace;
         k.kind == kind && k.name == name && (k.namespace.is_empty() || k.namespace == *ns)
     }
@@ -818,7 +818,7 @@ impl<'s> Facts<'s> {
                 )
             })
             .collect();
-        let name = self.syms.intern(&self.keys[id as usize].name.clone());
+        let name = self.syms.intern(&self.keys[id as usize].name);
         let zone = self.syms.intern(&zone_key(obj));
         let time =
             |v: Option<&Value>, path: &[&str]| v.and_then(|c| model::parse_time(model::str_at(c, path)));
