@@ -326,11 +326,10 @@ pub fn reconcile(f: &Facts) -> Proposals {
         rt.extend([Knobs(p.id, p.knobs.ready_after, p.knobs.image_pull_fails)]);
         rt.extend([Waiting(p.id, waiting_code(p.waiting_reason))]);
         rt.extend([Policy(p.id, p.restart_policy)]);
-        let raw = f.raw(p.id);
-        if !model::str_at(raw, &["status", "podIP"]).is_empty() {
+        if !p.pod_ip.is_empty() {
             rt.extend([HasPodIp(p.id)]);
         }
-        if model::at(raw, &["spec", "hostNetwork"]).and_then(Value::as_bool) == Some(true) {
+        if p.host_network {
             rt.extend([HostNetwork(p.id)]);
         }
         let (state, since) = match p.container {

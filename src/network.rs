@@ -223,7 +223,7 @@ pub fn pod_addresses(f: &Facts, pod_network: &[Id], host_network: &[Id]) -> FxHa
     let mut used: FxHashMap<Sym, BTreeSet<u32>> = wanted.keys().map(|n| (*n, BTreeSet::new())).collect();
     for pf in f.pods.iter().filter(|pf| !matches!(pf.phase, Phase::Succeeded | Phase::Failed)) {
         let Some(taken) = pf.node.and_then(|n| used.get_mut(&n)) else { continue };
-        taken.extend(parse_ip(model::str_at(f.raw(pf.id), &["status", "podIP"])));
+        taken.extend(parse_ip(&pf.pod_ip));
     }
     let cidrs = node_pod_cidrs(f.store);
     for (node, mut pods) in wanted {

@@ -365,6 +365,10 @@ pub struct PodCore {
     pub uid: String,
     /// `controller.kubernetes.io/pod-deletion-cost`, 0 when missing or invalid.
     pub deletion_cost: i64,
+    /// `status.podIP` (empty until the pod's sandbox has one).
+    pub pod_ip: String,
+    /// `spec.hostNetwork`: the pod uses its node's network.
+    pub host_network: bool,
 }
 
 impl PodCore {
@@ -419,6 +423,8 @@ impl PodCore {
             deletion_cost: model::annotation(obj, "controller.kubernetes.io/pod-deletion-cost")
                 .and_then(|c| c.parse().ok())
                 .unwrap_or(0),
+            pod_ip: model::str_at(obj, &["status", "podIP"]).to_string(),
+            host_network: model::at(obj, &["spec", "hostNetwork"]).and_then(Value::as_bool) == Some(true),
         }
     }
 }

@@ -419,6 +419,8 @@ mod tests {
                 has_finalizers: false,
                 uid: format!("uid-{name}"),
                 deletion_cost: 0,
+                pod_ip: String::new(),
+                host_network: false,
             }),
         }
     }
