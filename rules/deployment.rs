@@ -572,8 +572,8 @@ pub fn reconcile(f: &Facts) -> Proposals {
             x.progressing.as_ref().map_or((Reason::Unset, 0), |(_, reason, t)| (Reason::parse(reason), *t));
         rt.extend([CurrentProgress(x.id, reason, since)]);
         let name = new_rs_name(f, x.id, x.collision_count);
-        let holder = f.by_key.get(&model::ObjKey::new("ReplicaSet", &x.ns, &name));
-        rt.extend(holder.map(|&rs| NameHolder(x.id, rs)));
+        let holder = f.id_of(&model::ObjKey::new("ReplicaSet", &x.ns, &name));
+        rt.extend(holder.map(|rs| NameHolder(x.id, rs)));
     }
     for r in &d.replica_sets {
         rt.extend([DRs(r.deployment, r.rs, r.spec, r.available)]);

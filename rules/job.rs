@@ -675,8 +675,8 @@ pub fn reconcile(f: &Facts) -> Proposals {
         if let Change::Patch { patch, precondition: Precondition::NoController, key } = &mut action.change {
             // upstream `NewPodControllerRefManager(..., batch.JobTrackingFinalizer)`: an adopted
             // pod gets the tracking finalizer.
-            if let Some(pod) = f.by_key.get(key) {
-                patch["metadata"]["finalizers"] = Value::Array(with_tracking_finalizer(f.raw(*pod)));
+            if let Some(pod) = f.id_of(key) {
+                patch["metadata"]["finalizers"] = Value::Array(with_tracking_finalizer(f.raw(pod)));
             }
         }
         out.push(action);

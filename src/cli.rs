@@ -552,7 +552,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
                 }
             }
             let facts = facts::Facts::extract(&s.objects, s.now);
-            let id = facts.by_key.get(&key).copied();
+            let id = facts.id_of(&key);
             let explained = id.and_then(|id| crate::controllers::scheduler::explain(&facts, id)).ok_or_else(|| {
                 anyhow!("pod {name:?} is not in the scheduling queue (finished, being deleted, gated, or waiting for its claims)")
             })?;

@@ -1823,8 +1823,8 @@ fn scores_in(pending: Value, mut objects: Vec<Value>, filtered: &[&str]) -> Vec<
     objects.push(pending.clone());
     let store: BTreeMap<ObjKey, Value> = objects.into_iter().map(|o| (ObjKey::of(&o), o)).collect();
     let f = Facts::extract(&store, 1_735_689_600);
-    let pod = f.by_key[&ObjKey::of(&pending)];
-    let nodes: Vec<_> = filtered.iter().map(|n| f.by_key[&ObjKey::new("Node", "", n)]).collect();
+    let pod = f.id_of(&ObjKey::of(&pending)).unwrap();
+    let nodes: Vec<_> = filtered.iter().map(|n| f.id_of(&ObjKey::new("Node", "", n)).unwrap()).collect();
     let scores = konverge::controllers::scheduler::topology_spread_scores(&f, pod, &nodes);
     filtered.iter().map(|n| n.to_string()).zip(scores).collect()
 }
@@ -2258,8 +2258,8 @@ fn inter_pod_scores(pending: Value, mut objects: Vec<Value>, filtered: &[&str]) 
     objects.push(pending.clone());
     let store: BTreeMap<ObjKey, Value> = objects.into_iter().map(|o| (ObjKey::of(&o), o)).collect();
     let f = Facts::extract(&store, 1_735_689_600);
-    let pod = f.by_key[&ObjKey::of(&pending)];
-    let nodes: Vec<_> = filtered.iter().map(|n| f.by_key[&ObjKey::new("Node", "", n)]).collect();
+    let pod = f.id_of(&ObjKey::of(&pending)).unwrap();
+    let nodes: Vec<_> = filtered.iter().map(|n| f.id_of(&ObjKey::new("Node", "", n)).unwrap()).collect();
     let scores = konverge::controllers::scheduler::inter_pod_affinity_scores(&f, pod, &nodes);
     filtered.iter().map(|n| n.to_string()).zip(scores).collect()
 }

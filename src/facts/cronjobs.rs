@@ -132,12 +132,12 @@ pub fn cron_facts(f: &Facts) -> CronFacts {
     };
     let mut by_name: FxHashMap<(&str, &str), Id> = FxHashMap::default();
     for (key, obj) in of_kind(f, "CronJob") {
-        let Some(&id) = f.by_key.get(key) else { continue };
+        let Some(id) = f.id_of(key) else { continue };
         by_name.insert((&key.namespace, &key.name), id);
         out.cron_jobs.push(cron_job(id, obj, &mut syms));
     }
     for (key, obj) in of_kind(f, "Job") {
-        let Some(&id) = f.by_key.get(key) else { continue };
+        let Some(id) = f.id_of(key) else { continue };
         out.jobs_by_name.insert((key.namespace.clone(), key.name.clone()), id);
         out.job_uid.insert(id, syms.intern(model::uid(obj)));
         let deleting = model::at(obj, &["metadata", "deletionTimestamp"]).is_some();

@@ -257,7 +257,7 @@ fn deploy_facts(f: &Facts) -> DeployFacts {
     for (key, obj) in
         f.store.range(ObjKey::new("Deployment", "", "")..).take_while(|(k, _)| k.kind == "Deployment")
     {
-        let id = f.by_key[key];
+        let Some(id) = f.id_of(key) else { continue };
         index.insert(id, out.deployments.len());
         out.deployments.push(deployment(id, key, obj));
     }

@@ -146,7 +146,7 @@ fn stored_revisions<'f>(f: &'f Facts) -> Vec<StoredRevision<'f>> {
         .range(ObjKey::new("ControllerRevision", "", "")..)
         .take_while(|(k, _)| k.kind == "ControllerRevision")
         .filter_map(|(k, obj)| {
-            let id = *f.by_key.get(k)?;
+            let id = f.id_of(k)?;
             let controller = f.resolve_controller(id, obj);
             let orphan = model::controller_ref(obj).is_none();
             let deleting = model::at(obj, &["metadata", "deletionTimestamp"]).is_some();

@@ -632,7 +632,6 @@ pub struct Facts<'s> {
     values: Vec<&'s Value>,
     pub uids: Vec<Sym>,
     pub by_uid: FxHashMap<Sym, Id>,
-    pub by_key: FxHashMap<&'s ObjKey, Id>,
     /// Objects with a deletionTimestamp.
     pub deleting: Vec<Id>,
     /// (object being deleted, a kind of finalizer it carries), each kind once.
@@ -678,7 +677,6 @@ impl<'s> Facts<'s> {
             values: Vec::new(),
             uids: Vec::new(),
             by_uid: FxHashMap::default(),
-            by_key: FxHashMap::default(),
             deleting: Vec::new(),
             finalizers: Vec::new(),
             graceful_deletions: Vec::new(),
@@ -698,8 +696,7 @@ impl<'s> Facts<'s> {
             f.keys.push(key);
             f.values.push(obj);
             f.uids.push(uid);
-            f.by_key.insert(key, id);
-            if !model::uid(obj).is_empty() {
+            if uid != EMPTY {
                 f.by_uid.insert(uid, id);
             }
         }
@@ -738,6 +735,11 @@ impl<'s> Facts<'s> {
 
     pub fn key(&self, id: Id) -> &'s ObjKey {
         self.keys[id as usize]
+    }
+
+    /// The id of the object at `key`, if it is in the snapshot (ids are in key order).
+    pub fn id_of(&self, key: &ObjKey) -> Option<Id> {
+        self.keys.binary_search(&key).ok().map(|i| i as Id)
     }
 
     /// The stored object behind an id.

@@ -325,7 +325,7 @@ pub struct ClaimRefs {
 /// the pod `pod` (name, uid; the uid is empty when no pod runs at the ordinal).
 pub fn claim_refs(f: &Facts, set: &StsF, name: &str, pod: (&str, &str)) -> Option<(Id, ClaimRefs)> {
     let key = ObjKey::new("PersistentVolumeClaim", set.ns, name);
-    let id = *f.by_key.get(&key)?;
+    let id = f.id_of(&key)?;
     let claim = f.raw(id);
     let (pod_name, pod_uid) = pod;
     let names = |r: &Value, api: &str, kind: &str, name: &str| {
