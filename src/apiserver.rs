@@ -194,7 +194,7 @@ impl<'a> ApiServer<'a> {
 
     /// Store an object as it is (used when the user applies a manifest).
     pub fn put(&mut self, key: ObjKey, obj: Value) {
-        self.pod_cores.forget([&key]);
+        self.pod_cores.forget(&key);
         if let Some(old) = self.state.objects.get(&key) {
             if key.kind == "Event" {
                 let old = event_hash(old);
@@ -212,7 +212,7 @@ impl<'a> ApiServer<'a> {
     }
 
     fn remove(&mut self, key: &ObjKey) -> Option<Value> {
-        self.pod_cores.forget([key]);
+        self.pod_cores.forget(key);
         let old = self.state.objects.remove(key)?;
         if key.kind == "Event" {
             self.count_event(event_hash(&old), false);
@@ -382,7 +382,7 @@ impl<'a> ApiServer<'a> {
         let old_hash = (key.kind != "Event").then(|| object_hash(key, obj));
         let seq = self.state.next_seq();
         let Some(obj) = self.state.objects.get_mut(key) else { return Err(format!("{key} not found")) };
-        self.pod_cores.forget([key]);
+        self.pod_cores.forget(key);
         json_patch::merge(obj, patch);
         if touches_more_than_status(patch) {
             // A patch may remove a defaulted field; the API server defaults it again.

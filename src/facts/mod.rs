@@ -453,10 +453,10 @@ pub struct PodCache {
 }
 
 impl PodCache {
-    /// Drop the cores of objects written since they were read.
-    pub fn forget<'k>(&mut self, written: impl IntoIterator<Item = &'k ObjKey>) {
-        for key in written.into_iter().filter(|k| k.kind == "Pod") {
-            self.cores.remove(key);
+    /// Drop the core of an object written since it was read.
+    pub fn forget(&mut self, written: &ObjKey) {
+        if written.kind == "Pod" {
+            self.cores.remove(written);
         }
     }
 
