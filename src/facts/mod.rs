@@ -663,12 +663,16 @@ fn non_events(objects: &BTreeMap<ObjKey, Value>) -> impl Iterator<Item = (&ObjKe
 impl<'s> Facts<'s> {
     /// Build the facts of one snapshot of the store.
     pub fn extract(objects: &'s BTreeMap<ObjKey, Value>, now: i64) -> Facts<'s> {
-        Facts::extract_with(objects, now, &mut PodCache::default())
+        Facts::build(objects, now, None)
     }
 
     /// Build the facts of one snapshot of the store, reading again only the pods `cache` does
     /// not hold (a run keeps one cache from step to step).
     pub fn extract_with(objects: &'s BTreeMap<ObjKey, Value>, now: i64, cache: &mut PodCache) -> Facts<'s> {
+        Facts::build(objects, now, Some(cache))
+    }
+
+    fn build(objects: &'s BTreeMap<ObjKey, Value>, now: i64, mut cache: Option<&mut PodCache>) -> Facts<'s> {
         let mut f = Facts {
             store: objects,
             now,
@@ -706,7 +710,7 @@ impl<'s> Facts<'s> {
             f.extract_common(id, obj);
             match key.kind.as_str() {
                 "Node" => f.extract_node(id, obj),
-                "Pod" => f.extract_pod(id, key, obj, cache),
+                "Pod" => f.extract_pod(id, key, obj, cache.as_deref_mut()),
                 kind => {
                     if let Some(kind) = WorkloadKind::of(kind) {
                         f.extract_workload(id, kind, key, obj);
@@ -857,8 +861,11 @@ impl<'s> Facts<'s> {
         });
     }
 
-    fn extract_pod(&mut self, id: Id, key: &ObjKey, obj: &Value, cache: &mut PodCache) {
-        let core = cache.core(key, obj);
+    fn extract_pod(&mut self, id: Id, key: &ObjKey, obj: &Value, cache: Option<&mut PodCache>) {
+        let core = match cache {
+            Some(cache) => cache.core(key, obj),
+            None => Arc::new(PodCore::read(key, obj)),
+        };
         // Interned in the same order whether the core was read again or not: a symbol's number
         // depends only on the snapshot.
         let waiting = model::at(obj, &["status", "containerStatuses"])
