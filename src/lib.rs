@@ -8,6 +8,7 @@ pub mod actions;
 pub mod apiserver;
 pub mod apply;
 pub mod budget;
+pub mod canonical_yaml;
 pub mod cli;
 pub mod controllers;
 pub mod correlator;

@@ -6,6 +6,7 @@
 //! to a temporary file beside the state and is renamed over it, under an exclusive lock file:
 //! a failed or interrupted command leaves the previous state intact.
 
+use crate::canonical_yaml;
 use crate::model::{self, ObjKey};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
@@ -56,8 +57,8 @@ impl State {
             let kind = top_level_kind(&text[piece.clone()]);
             clock |= kind == Some(CLOCK_KIND);
             if kind.is_none_or(|k| k == CLOCK_KIND || k.ends_with("List") || keep(k)) {
-                for (j, doc) in serde_yaml::Deserializer::from_str(&text[piece.clone()]).enumerate() {
-                    let value = Value::deserialize(doc).map_err(|e| invalid(origin, number + j, e))?;
+                for (j, value) in parse_piece(&text[piece.clone()]).into_iter().enumerate() {
+                    let Ok(value) = value else { return Err(stream_error(text, origin)) };
                     docs.push((number + j, value));
                 }
             }
@@ -119,7 +120,9 @@ impl State {
             let mut out = String::with_capacity(objects.len() * 1024);
             for obj in objects {
                 out.push_str("---\n");
-                out.push_str(&serde_yaml::to_string(obj)?);
+                if canonical_yaml::emit(obj, &mut out).is_none() {
+                    out.push_str(&serde_yaml::to_string(obj)?);
+                }
             }
             Ok(out)
         };
@@ -201,30 +204,32 @@ fn threads() -> usize {
 
 /// Every document of the stream, numbered from 0. With `runs` above 1 the stream is cut at
 /// `---` lines into that many runs of documents, parsed at once; the numbering is the one a
-/// single parse gives (each run's count shifts the next), so errors name the same document.
+/// single parse gives (each run's count shifts the next). An invalid document is named as a
+/// single parse of the whole stream names it, with its line in the file.
 fn parse_documents(text: &str, origin: &str, runs: usize) -> Result<Vec<(usize, Value)>> {
-    let runs = match split_documents(text) {
-        Some(pieces) if runs > 1 && !pieces.is_empty() => {
-            let per_run = pieces.len().div_ceil(runs);
-            pieces.chunks(per_run).map(|c| &text[c[0].start..c[c.len() - 1].end]).collect()
-        }
-        _ => vec![text],
+    // Each run a list of pieces: the documents cut at `---` lines, or the whole text when the
+    // stream cannot be cut.
+    let pieces: Vec<&str> = match split_documents(text) {
+        Some(ranges) => ranges.into_iter().map(|r| &text[r]).collect(),
+        None => vec![text],
     };
+    let per_run = pieces.len().div_ceil(runs.max(1)).max(1);
+    let runs: Vec<&[&str]> = pieces.chunks(per_run).collect();
     // Up to the first invalid document: the parser does not recover from one.
-    let parse_run = |run: &str| -> Vec<Result<Value, serde_yaml::Error>> {
+    let parse_run = |run: &[&str]| -> Vec<Result<Value, serde_yaml::Error>> {
         let mut docs = Vec::new();
-        for doc in serde_yaml::Deserializer::from_str(run) {
-            let value = Value::deserialize(doc);
-            let invalid = value.is_err();
-            docs.push(value);
+        for piece in run {
+            let parsed = parse_piece(piece);
+            let invalid = parsed.last().is_some_and(Result::is_err);
+            docs.extend(parsed);
             if invalid {
                 break;
             }
         }
         docs
     };
-    let parsed: Vec<Vec<Result<Value, serde_yaml::Error>>> = if runs.len() == 1 {
-        vec![parse_run(runs[0])]
+    let parsed: Vec<Vec<Result<Value, serde_yaml::Error>>> = if runs.len() <= 1 {
+        vec![runs.first().map_or_else(Vec::new, |run| parse_run(run))]
     } else {
         std::thread::scope(|scope| {
             let handles: Vec<_> = runs.iter().map(|run| scope.spawn(|| parse_run(run))).collect();
@@ -233,10 +238,42 @@ fn parse_documents(text: &str, origin: &str, runs: usize) -> Result<Vec<(usize, 
     };
     let mut docs = Vec::new();
     for value in parsed.into_iter().flatten() {
-        let number = docs.len();
-        docs.push((number, value.map_err(|e| invalid(origin, number, e))?));
+        match value {
+            Ok(value) => docs.push((docs.len(), value)),
+            // A piece's error counts lines from the piece: serde_yaml reads the stream again
+            // from its start to name the document and the line in the file.
+            Err(_) => return Err(stream_error(text, origin)),
+        }
     }
     Ok(docs)
+}
+
+/// The first error serde_yaml finds reading the whole stream `text` in order.
+fn stream_error(text: &str, origin: &str) -> anyhow::Error {
+    for (number, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
+        if let Err(e) = Value::deserialize(doc) {
+            return invalid(origin, number, e);
+        }
+    }
+    anyhow::anyhow!("{origin}: invalid YAML")
+}
+
+/// The documents of one piece of a stream: the state file's own YAML read directly
+/// ([`canonical_yaml::parse`]), anything else by serde_yaml, up to its first invalid document.
+fn parse_piece(piece: &str) -> Vec<Result<Value, serde_yaml::Error>> {
+    if let Some(value) = canonical_yaml::parse(piece) {
+        return vec![Ok(value)];
+    }
+    let mut docs = Vec::new();
+    for doc in serde_yaml::Deserializer::from_str(piece) {
+        let value = Value::deserialize(doc);
+        let invalid = value.is_err();
+        docs.push(value);
+        if invalid {
+            break;
+        }
+    }
+    docs
 }
 
 /// The byte ranges of a stream's documents, each starting at its `---` line (the first at the
@@ -520,9 +557,14 @@ items:
     fn an_invalid_document_is_named_alike_however_the_stream_is_cut() {
         let text =
             format!("{TRICKY}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: e\n---\nkind: Pod\n");
+        // The line is the file's, not the document's (the fifth line of the bad document).
+        let line = format!("line {}", TRICKY.lines().count() + 5);
         for runs in 1..=4 {
             let e = parse_documents(&text, "s.yaml", runs).unwrap_err().to_string();
-            assert!(e.starts_with("s.yaml: document 6: invalid YAML"), "{runs} runs: {e}");
+            assert!(
+                e.starts_with("s.yaml: document 6: invalid YAML") && e.contains(&line),
+                "{runs} runs: {e}"
+            );
         }
     }
 
