@@ -370,7 +370,8 @@ impl<'a> Reader<'a> {
     /// rest of a line already taken.
     fn map(&mut self, indent: usize, first: &'a str) -> Option<Map<String, Value>> {
         self.enter()?;
-        let mut map = Map::new();
+        let entries = self.count_ahead(indent, false) + 1;
+        let mut map = Map::with_capacity(entries);
         let mut entry = first;
         loop {
             let (key, rest) = split_key(entry)?;
@@ -387,6 +388,7 @@ impl<'a> Reader<'a> {
             }
         }
         self.ended_at(indent)?;
+        debug_assert_eq!(map.len(), entries, "the entries counted ahead");
         self.depth -= 1;
         Some(map)
     }
@@ -395,14 +397,41 @@ impl<'a> Reader<'a> {
     /// its dash.
     fn seq(&mut self, indent: usize, first: &'a str) -> Option<Vec<Value>> {
         self.enter()?;
-        let mut items = vec![self.value(first, indent, false)?];
+        let count = self.count_ahead(indent, true) + 1;
+        let mut items = Vec::with_capacity(count);
+        items.push(self.value(first, indent, false)?);
         while let Some(item) = self.line_at(indent).and_then(sequence_item) {
             self.next += 1;
             items.push(self.value(item, indent, false)?);
         }
         self.ended_at(indent)?;
+        debug_assert_eq!(items.len(), count, "the items counted ahead");
         self.depth -= 1;
         Some(items)
+    }
+
+    /// How many more entries (`items`: sequence items) the collection at column `indent` has
+    /// on the lines from the next one: the capacity to build it with, rather than grow it
+    /// entry by entry.
+    fn count_ahead(&self, indent: usize, items: bool) -> usize {
+        let mut count = 0;
+        for line in &self.lines[self.next..] {
+            let at = indentation(line);
+            if line.is_empty() || at > indent {
+                continue;
+            }
+            if at < indent {
+                break;
+            }
+            // At the column: a mapping's key, or an item of a sequence (in a mapping, the
+            // value of one of its keys, not indented); a key ends a sequence.
+            if sequence_item(&line[at..]).is_some() == items {
+                count += 1;
+            } else if items {
+                break;
+            }
+        }
+        count
     }
 
     fn enter(&mut self) -> Option<()> {
