@@ -9,7 +9,8 @@
 //! the same value serde_yaml gives.
 //!
 //! Both cover only what they can do exactly and say None otherwise, and the caller hands that
-//! document to serde_yaml: characters outside printable ASCII, strings that libyaml would
+//! document to serde_yaml: characters libyaml escapes (control characters, the byte order
+//! mark) or reads as line breaks (U+0085, U+2028, U+2029), other strings libyaml would
 //! double-quote, literal blocks that need an indentation or keep indicator, keys over 128
 //! bytes (libyaml writes them as complex keys), integers beyond 64 bits; and, when reading,
 //! anything the emitter never writes (comments, flow collections, anchors, tags, duplicate
@@ -139,7 +140,7 @@ fn push_number(n: &Number, out: &mut String) {
     }
 }
 
-/// A single-line string of printable ASCII: plain when libyaml may write it plain and it would
+/// A single-line [`printable`] string: plain when libyaml may write it plain and it would
 /// read back as a string, single-quoted otherwise.
 fn push_single_line(s: &str, out: &mut String) {
     if block_plain_allowed(s) && !resolves_to_other_type(s) {
@@ -182,12 +183,20 @@ fn emit_literal(s: &str, indent: usize, out: &mut String) -> Option<()> {
 /// libyaml writes a longer key as a complex key (`? key`).
 const MAX_SIMPLE_KEY: usize = 128;
 
+/// A single-line string libyaml writes as it is (unicode on): printable ASCII, or characters
+/// of its `IS_PRINTABLE` ranges except the byte order mark and the line and paragraph
+/// separators (YAML reads those two as line breaks).
 fn printable(s: &str) -> bool {
-    s.bytes().all(|b| (0x20..=0x7e).contains(&b))
+    s.bytes().all(|b| (0x20..=0x7e).contains(&b)) || s.chars().all(printable_char)
 }
 
-/// libyaml's `block_plain_allowed` (`yaml_emitter_analyze_scalar`) for a single-line string of
-/// printable ASCII: no indicator where it would start a token, no leading or trailing space.
+fn printable_char(c: char) -> bool {
+    matches!(c, ' '..='~' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+        && !matches!(c, '\u{FEFF}' | '\u{2028}' | '\u{2029}')
+}
+
+/// libyaml's `block_plain_allowed` (`yaml_emitter_analyze_scalar`) for a single-line
+/// [`printable`] string: no indicator where it would start a token, no leading or trailing space.
 fn block_plain_allowed(s: &str) -> bool {
     let b = s.as_bytes();
     if b.is_empty() {
@@ -214,7 +223,7 @@ fn block_plain_allowed(s: &str) -> bool {
 /// libyaml's `block_allowed`, and no hint needed: a literal block serde_yaml writes as ` |` or
 /// ` |-` with every line at the block's indentation.
 fn literal_allowed(s: &str) -> bool {
-    s.bytes().all(|b| b == b'\n' || (0x20..=0x7e).contains(&b))
+    s.chars().all(|c| c == '\n' || printable_char(c))
         && !s.starts_with([' ', '\n'])
         && !s.ends_with(' ')
         && !s.ends_with("\n\n")
@@ -555,7 +564,7 @@ fn single_quoted_end(quoted: &str) -> Option<usize> {
     None
 }
 
-/// The string a single-quoted scalar's inside spells (quotes doubled), all printable ASCII.
+/// The string a single-quoted scalar's inside spells (quotes doubled), all [`printable`].
 fn unquote(inside: &str) -> Option<String> {
     printable(inside).then(|| inside.replace("''", "'"))
 }
@@ -738,7 +747,11 @@ mod tests {
     fn what_only_serde_yaml_writes_exactly_is_left_to_it() {
         for value in [
             json!({"k": "tab\there"}),
-            json!({"k": "ünïcode"}),
+            json!({"k": "next line\u{85}"}),
+            json!({"k": "line separator\u{2028}"}),
+            json!({"k": "\u{feff}byte order mark"}),
+            json!({"k": "not a character\u{fffe}"}),
+            json!({"k": "ünïcode\nwith a\u{2029}separator\n"}),
             json!({"k": " leading space\nblock"}),
             json!({"k": "\nleading break"}),
             json!({"k": "two final breaks\n\n"}),
@@ -750,6 +763,8 @@ mod tests {
             assert!(!emitted, "{value}");
         }
         assert_eq!(check(&json!({"k": i64::MIN, "u": u64::MAX, "f": 1e300})), (true, true));
+        let unicode = json!({"ünïcode": "«中文» 😀\u{a0}", "k": ["'中'", ": 中", "中: x", "a\n中\n"]});
+        assert_eq!(check(&unicode), (true, true), "printable Unicode is written as it is");
     }
 
     #[test]
@@ -792,7 +807,7 @@ mod tests {
         let pieces = prop::sample::select(vec![
             "a", "Z", "0", "1", "9", "x", "-", "+", ".", ":", " ", "#", "'", "\"", "\n", "{", "}", "[", "]",
             ",", "?", "|", ">", "!", "&", "*", "%", "@", "`", "~", "e", "0x", "0o", "inf", "nan", "true",
-            "null", "---", "\t", "é",
+            "null", "---", "\t", "é", "中", "😀", "\u{a0}", "\u{85}", "\u{2028}", "\u{feff}",
         ]);
         prop::collection::vec(pieces, 0..8).prop_map(|p| p.concat())
     }
