@@ -96,47 +96,39 @@ fn emit_value(value: &Value, indent: usize, in_map: bool, out: &mut String) -> O
     match value {
         Value::Object(map) if !map.is_empty() => {
             out.push(if in_map { '\n' } else { ' ' });
-            emit_map(map, indent + 2, !in_map, out)
+            return emit_map(map, indent + 2, !in_map, out);
         }
         Value::Array(items) if !items.is_empty() => {
             out.push(if in_map { '\n' } else { ' ' });
-            emit_seq(items, if in_map { indent } else { indent + 2 }, !in_map, out)
+            return emit_seq(items, if in_map { indent } else { indent + 2 }, !in_map, out);
         }
-        Value::Object(_) => scalar(" {}", out),
-        Value::Array(_) => scalar(" []", out),
-        Value::Null => scalar(" null", out),
-        Value::Bool(b) => scalar(if *b { " true" } else { " false" }, out),
-        Value::Number(n) => {
-            out.push(' ');
-            push_number(n, out);
-            scalar("", out)
-        }
-        Value::String(s) if s.contains('\n') => emit_literal(s, indent + 2, out),
-        Value::String(s) => {
-            if !printable(s) {
-                return None;
-            }
-            out.push(' ');
-            push_single_line(s, out);
-            scalar("", out)
-        }
+        Value::String(s) if s.contains('\n') => return emit_literal(s, indent + 2, out),
+        _ => {}
     }
-}
-
-fn scalar(text: &str, out: &mut String) -> Option<()> {
-    out.push_str(text);
+    // A scalar, on the line of its key or dash.
+    out.push(' ');
+    match value {
+        Value::Object(_) => out.push_str("{}"),
+        Value::Array(_) => out.push_str("[]"),
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => push_number(n, out),
+        Value::String(s) if printable(s) => push_single_line(s, out),
+        Value::String(_) => return None,
+    }
     out.push('\n');
     Some(())
 }
 
 /// serde_yaml's numbers: integers in decimal, floats as ryu writes them.
 fn push_number(n: &Number, out: &mut String) {
-    if let Some(u) = n.as_u64() {
-        out.push_str(&u.to_string());
-    } else if let Some(i) = n.as_i64() {
-        out.push_str(&i.to_string());
-    } else if let Some(f) = n.as_f64() {
-        out.push_str(ryu::Buffer::new().format_finite(f));
+    use std::fmt::Write;
+    match n.as_f64() {
+        Some(f) if n.is_f64() => out.push_str(ryu::Buffer::new().format_finite(f)),
+        // An integer, in decimal; writing to a String cannot fail.
+        _ => {
+            let _ = write!(out, "{n}");
+        }
     }
 }
 
