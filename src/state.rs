@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Where the clock lives in the state file: a document of this apiVersion and kind.
@@ -108,6 +108,24 @@ impl State {
 
     /// The state as a YAML stream: the clock, then every object in key order.
     pub fn to_yaml(&self) -> Result<String> {
+        let mut out = String::new();
+        self.write_yaml(&mut |text| {
+            out.push_str(text);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The state as a YAML stream, handed to `sink` piece by piece in order: what
+    /// [`State::to_yaml`] returns, never held whole.
+    pub fn write_yaml(&self, sink: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+        self.write_runs(RUN_OBJECTS, sink)
+    }
+
+    /// [`State::write_yaml`] in runs of `run_objects` objects. Several runs are emitted at
+    /// once, one thread each, while the runs before them are handed to `sink`: a large state
+    /// costs a few runs' text in memory, not the whole file's.
+    fn write_runs(&self, run_objects: usize, sink: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
         let clock = json!({
             "apiVersion": CLOCK_API_VERSION,
             "kind": CLOCK_KIND,
@@ -115,35 +133,32 @@ impl State {
             "time": model::fmt_time(self.now),
             "sequence": self.seq,
         });
+        sink(&serde_yaml::to_string(&clock)?)?;
         let objects: Vec<&Value> = self.objects.values().collect();
-        let emit = |objects: &[&Value]| -> Result<String> {
-            let mut out = String::with_capacity(objects.len() * 1024);
-            for obj in objects {
-                out.push_str("---\n");
-                if canonical_yaml::emit(obj, &mut out).is_none() {
-                    out.push_str(&serde_yaml::to_string(obj)?);
-                }
+        let runs: Vec<&[&Value]> = objects.chunks(run_objects.max(1)).collect();
+        if runs.len() <= 1 || threads() == 1 {
+            for run in runs {
+                sink(&emit_run(run)?)?;
             }
-            Ok(out)
-        };
-        // A large state is emitted by one thread per core, each a run of objects in key order.
-        let parts: Vec<Result<String>> = if objects.len() < PARALLEL_OBJECTS || threads() == 1 {
-            vec![emit(&objects)]
-        } else {
-            let per_run = objects.len().div_ceil(threads());
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = objects.chunks(per_run).map(|run| scope.spawn(|| emit(run))).collect();
+            return Ok(());
+        }
+        let mut emitted: Vec<String> = Vec::new();
+        for batch in runs.chunks(threads()) {
+            emitted = std::thread::scope(|scope| -> Result<Vec<String>> {
+                let handles: Vec<_> = batch.iter().map(|run| scope.spawn(|| emit_run(run))).collect();
+                for text in emitted.drain(..) {
+                    sink(&text)?;
+                }
                 handles
                     .into_iter()
                     .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
                     .collect()
-            })
-        };
-        let mut out = serde_yaml::to_string(&clock)?;
-        for part in parts {
-            out.push_str(&part?);
+            })?;
         }
-        Ok(out)
+        for text in emitted {
+            sink(&text)?;
+        }
+        Ok(())
     }
 
     pub fn get(&self, kind: &str, namespace: &str, name: &str) -> Option<&Value> {
@@ -170,6 +185,18 @@ impl State {
     }
 }
 
+/// The documents of a run of objects, each after its `---` line.
+fn emit_run(objects: &[&Value]) -> Result<String> {
+    let mut out = String::with_capacity(objects.len() * 1024);
+    for obj in objects {
+        out.push_str("---\n");
+        if canonical_yaml::emit(obj, &mut out).is_none() {
+            out.push_str(&serde_yaml::to_string(obj)?);
+        }
+    }
+    Ok(out)
+}
+
 /// Items of a `List` document, or the document itself.
 fn list_items(value: Value) -> Vec<Value> {
     let is_list =
@@ -194,9 +221,10 @@ fn invalid(origin: &str, number: usize, e: serde_yaml::Error) -> anyhow::Error {
 
 /// How many threads parse and serialize a large state: one per core, at most this many.
 const MAX_THREADS: usize = 8;
-/// Below this many bytes (objects) a state is read (written) on one thread.
+/// Below this many bytes a state is read on one thread.
 const PARALLEL_BYTES: usize = 1 << 20;
-const PARALLEL_OBJECTS: usize = 2_000;
+/// Objects in a run of the state written by one thread (a few MB of text).
+const RUN_OBJECTS: usize = 4_096;
 
 fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS)
@@ -381,7 +409,6 @@ pub struct LockedState {
     path: PathBuf,
     _lock: File,
     pub state: State,
-    original: Option<Vec<u8>>,
 }
 
 impl LockedState {
@@ -407,26 +434,110 @@ impl LockedState {
                 return Err(e).with_context(|| format!("cannot lock {}", lock_path.display()))
             }
         }
-        let (state, original) = read(path)?;
-        Ok(LockedState { path: path.to_path_buf(), _lock: lock, state, original })
+        let state = read(path)?;
+        Ok(LockedState { path: path.to_path_buf(), _lock: lock, state })
     }
 
     /// Write the state atomically (temporary file in the same directory, then rename).
     /// Nothing is written when the content did not change.
     pub fn save(&self) -> Result<()> {
-        let text = self.state.to_yaml()?;
-        if self.original.as_deref() == Some(text.as_bytes()) {
+        let mut rewrite = Rewrite::new(&self.path)?;
+        self.state.write_yaml(&mut |text| rewrite.push(text.as_bytes()))?;
+        rewrite.finish()
+    }
+}
+
+/// A state file being replaced by new text that arrives piece by piece. While the new text
+/// equals the file's first bytes it is only compared, so an unchanged state writes nothing;
+/// from the first difference on it goes to a temporary file beside the state (the equal
+/// bytes before it copied first), which [`Rewrite::finish`] renames over the state.
+struct Rewrite<'a> {
+    path: &'a Path,
+    /// The file as it stands, read along as the new text arrives; None when there is none.
+    old: Option<File>,
+    /// How many bytes of the new text equal the file's first bytes.
+    same: u64,
+    /// The file's next bytes, compared with the next piece.
+    buf: Vec<u8>,
+    /// The new file, once the new text differs.
+    new: Option<tempfile::NamedTempFile>,
+}
+
+impl<'a> Rewrite<'a> {
+    fn new(path: &'a Path) -> Result<Rewrite<'a>> {
+        let old = match File::open(path) {
+            Ok(file) => Some(file),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e).with_context(|| format!("cannot read state file {}", path.display())),
+        };
+        Ok(Rewrite { path, old, same: 0, buf: Vec::new(), new: None })
+    }
+
+    fn push(&mut self, text: &[u8]) -> Result<()> {
+        if self.new.is_none() && self.old_goes_on_with(text)? {
+            self.same += text.len() as u64;
             return Ok(());
         }
+        let new = match self.new.take() {
+            Some(new) => new,
+            None => self.start_new()?,
+        };
+        let written = self.new.insert(new).write_all(text);
+        written.with_context(|| format!("cannot write the new state of {}", self.path.display()))
+    }
+
+    /// Whether the file's next bytes are `text`.
+    fn old_goes_on_with(&mut self, text: &[u8]) -> Result<bool> {
+        let Some(old) = &mut self.old else { return Ok(false) };
+        self.buf.resize(text.len(), 0);
+        match old.read_exact(&mut self.buf) {
+            Ok(()) => Ok(self.buf == text),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+            Err(e) => Err(e).with_context(|| format!("cannot read state file {}", self.path.display())),
+        }
+    }
+
+    /// Whether the file has no bytes left.
+    fn old_ends(&mut self) -> Result<bool> {
+        let Some(old) = &mut self.old else { return Ok(false) };
+        let read = old.read(&mut [0u8]);
+        Ok(read.with_context(|| format!("cannot read state file {}", self.path.display()))? == 0)
+    }
+
+    /// A temporary file beside the state, holding the bytes both texts share so far.
+    fn start_new(&mut self) -> Result<tempfile::NamedTempFile> {
+        self.old = None;
         let dir = match self.path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let mut tmp = tempfile::NamedTempFile::new_in(&dir)
+        let mut new = tempfile::NamedTempFile::new_in(&dir)
             .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-        tmp.write_all(text.as_bytes())?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(&self.path).with_context(|| format!("cannot replace {}", self.path.display()))?;
+        if self.same > 0 {
+            let old = File::open(self.path)
+                .with_context(|| format!("cannot read state file {}", self.path.display()))?;
+            let copied = std::io::copy(&mut old.take(self.same), &mut new)
+                .with_context(|| format!("cannot write the new state of {}", self.path.display()))?;
+            if copied != self.same {
+                bail!("{} changed while it was locked", self.path.display());
+            }
+        }
+        Ok(new)
+    }
+
+    /// Rename the new file over the state, unless the new text was the file's whole text.
+    fn finish(mut self) -> Result<()> {
+        if self.new.is_none() && self.old_ends()? {
+            return Ok(());
+        }
+        let new = match self.new.take() {
+            Some(new) => new,
+            None => self.start_new()?,
+        };
+        new.as_file()
+            .sync_all()
+            .with_context(|| format!("cannot write the new state of {}", self.path.display()))?;
+        new.persist(self.path).with_context(|| format!("cannot replace {}", self.path.display()))?;
         Ok(())
     }
 }
@@ -439,7 +550,7 @@ fn lock_path(path: &Path) -> PathBuf {
 
 /// Load a state for reading only (no lock). A missing file is an empty cluster.
 pub fn load(path: &Path) -> Result<State> {
-    Ok(read(path)?.0)
+    read(path)
 }
 
 /// A state file read for a read-only command but not yet parsed, so that the command can parse
@@ -476,15 +587,14 @@ impl StateText {
     }
 }
 
-fn read(path: &Path) -> Result<(State, Option<Vec<u8>>)> {
+fn read(path: &Path) -> Result<State> {
     match std::fs::read(path) {
         Ok(bytes) => {
             let text = std::str::from_utf8(&bytes)
                 .with_context(|| format!("{}: state file is not UTF-8", path.display()))?;
-            let state = State::parse(text, &path.display().to_string())?;
-            Ok((state, Some(bytes)))
+            State::parse(text, &path.display().to_string())
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((State::empty(), None)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::empty()),
         Err(e) => Err(e).with_context(|| format!("cannot read state file {}", path.display())),
     }
 }
@@ -587,7 +697,7 @@ items:
     #[test]
     fn a_large_state_is_written_as_one_thread_would_write_it() -> Result<()> {
         let mut s = State::empty();
-        for i in 0..PARALLEL_OBJECTS + 7 {
+        for i in 0..RUN_OBJECTS + 7 {
             let obj = json!({"apiVersion": "v1", "kind": "ConfigMap",
                 "metadata": {"name": format!("c{i:05}"), "namespace": "default"}, "data": {"i": i.to_string()}});
             s.objects.insert(ObjKey::of(&obj), obj);
@@ -602,6 +712,54 @@ items:
         }
         assert_eq!(s.to_yaml()?, one_thread);
         assert_eq!(State::parse(&one_thread, "x")?, s);
+        // In runs of 100 objects: the clock, then 42 runs, emitted a batch at a time.
+        let mut pieces = Vec::new();
+        s.write_runs(100, &mut |text| {
+            pieces.push(text.to_string());
+            Ok(())
+        })?;
+        assert_eq!(pieces.len(), 1 + (RUN_OBJECTS + 7).div_ceil(100));
+        assert_eq!(pieces.concat(), one_thread);
+        Ok(())
+    }
+
+    /// The file after a [`Rewrite`] of `old` (None: no file) by `pieces`, and whether it was
+    /// replaced (a new inode) rather than left alone.
+    fn rewrite(old: Option<&str>, pieces: &[&str]) -> Result<(String, bool)> {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("state.yaml");
+        if let Some(old) = old {
+            std::fs::write(&path, old)?;
+        }
+        let inode = std::fs::metadata(&path).map(|m| m.ino()).ok();
+        let mut rewrite = Rewrite::new(&path)?;
+        for piece in pieces {
+            rewrite.push(piece.as_bytes())?;
+        }
+        rewrite.finish()?;
+        let files = std::fs::read_dir(dir.path())?.count();
+        assert_eq!(files, 1, "the temporary file is gone");
+        Ok((std::fs::read_to_string(&path)?, inode != Some(std::fs::metadata(&path)?.ino())))
+    }
+
+    #[test]
+    fn a_save_replaces_the_file_only_when_its_text_changed() -> Result<()> {
+        let cases: &[(Option<&str>, &[&str], &str, bool)] = &[
+            (Some("abcdef"), &["abc", "def"], "abcdef", false),
+            (Some("abcdef"), &["abcdef"], "abcdef", false),
+            (Some("abcdef"), &["abc", "dXf"], "abcdXf", true),
+            (Some("abcdef"), &["abc", "def", "gh"], "abcdefgh", true),
+            (Some("abcdef"), &["abc", "defgh"], "abcdefgh", true),
+            (Some("abcdef"), &["abc", "de"], "abcde", true),
+            (Some("abcdef"), &["abc"], "abc", true),
+            (Some("abcdef"), &["Xbc", "def"], "Xbcdef", true),
+            (Some(""), &["abc"], "abc", true),
+            (None, &["abc", "def"], "abcdef", true),
+        ];
+        for (old, pieces, file, replaced) in cases {
+            assert_eq!(rewrite(*old, pieces)?, (file.to_string(), *replaced), "{old:?} by {pieces:?}");
+        }
         Ok(())
     }
 }
