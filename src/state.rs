@@ -513,6 +513,13 @@ impl<'a> Rewrite<'a> {
         };
         let mut new = tempfile::NamedTempFile::new_in(&dir)
             .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        // A new state file is its owner's alone (it may hold Secrets); a rewritten one keeps
+        // the mode its owner gave it.
+        if let Ok(meta) = std::fs::metadata(self.path) {
+            new.as_file()
+                .set_permissions(meta.permissions())
+                .with_context(|| format!("cannot write the new state of {}", self.path.display()))?;
+        }
         if self.same > 0 {
             let old = File::open(self.path)
                 .with_context(|| format!("cannot read state file {}", self.path.display()))?;
@@ -726,11 +733,12 @@ items:
     /// The file after a [`Rewrite`] of `old` (None: no file) by `pieces`, and whether it was
     /// replaced (a new inode) rather than left alone.
     fn rewrite(old: Option<&str>, pieces: &[&str]) -> Result<(String, bool)> {
-        use std::os::unix::fs::MetadataExt;
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("state.yaml");
         if let Some(old) = old {
             std::fs::write(&path, old)?;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640))?;
         }
         let inode = std::fs::metadata(&path).map(|m| m.ino()).ok();
         let mut rewrite = Rewrite::new(&path)?;
@@ -740,6 +748,9 @@ items:
         rewrite.finish()?;
         let files = std::fs::read_dir(dir.path())?.count();
         assert_eq!(files, 1, "the temporary file is gone");
+        // Created private to its owner; replaced with the mode it had.
+        let mode = std::fs::metadata(&path)?.permissions().mode() & 0o777;
+        assert_eq!(mode, if old.is_some() { 0o640 } else { 0o600 }, "{old:?} by {pieces:?}");
         Ok((std::fs::read_to_string(&path)?, inode != Some(std::fs::metadata(&path)?.ino())))
     }
 
