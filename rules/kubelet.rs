@@ -46,10 +46,10 @@
 use crate::actions::{Action, Change, EventType, Precondition};
 use crate::controllers::{Controller, Proposals};
 use crate::facts::volumes::ClaimUse;
-use crate::facts::{pods, sched, ContainerState, Facts, Id, Phase, RestartPolicy, Sym};
+use crate::facts::{pods, sched, ContainerState, Facts, Id, Phase, PodF, RestartPolicy, Sym};
 use crate::{model, network};
 use crepe::crepe;
-use rustc_hash::FxBuildHasher;
+use rustc_hash::{FxBuildHasher, FxHashSet};
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 
@@ -312,7 +312,52 @@ crepe! {
         (phase != Phase::Succeeded && phase != Phase::Failed);
 }
 
-pub fn reconcile(f: &Facts) -> Proposals {
+/// Whether no rule above can fire for a bound pod, whatever the clock says: it is not being
+/// deleted, and it has finished (the rules act on pending and running pods and on
+/// deletions), or it runs for ever, Ready, with no active deadline (no start, exit,
+/// readiness, restart or deadline rule applies). The rules are fed the other pods only, so a
+/// step costs what the pods that can change cost; debug builds, and so every test, evaluate
+/// them over every bound pod as well and check that they derive the same.
+fn settled(p: &PodF) -> bool {
+    if p.deleting {
+        return false;
+    }
+    match p.phase {
+        Phase::Succeeded | Phase::Failed => true,
+        Phase::Running => {
+            p.ready
+                && matches!(p.container, ContainerState::Running(_))
+                && p.knobs.run_for.is_none()
+                && deadline(p).is_none()
+        }
+        Phase::Pending | Phase::Unknown => false,
+    }
+}
+
+/// When a started pod's activeDeadlineSeconds have passed.
+fn deadline(p: &PodF) -> Option<i64> {
+    p.active_deadline.filter(|_| p.started > 0).map(|seconds| p.started + seconds)
+}
+
+/// What the rules derive from the bound pods among `pods` and the rest of the snapshot.
+#[derive(PartialEq)]
+struct Derived {
+    rejected: FxHashSet<Rejected>,
+    pod_network: FxHashSet<AssignPodIp>,
+    node_network: FxHashSet<UseNodeIp>,
+    starts: FxHashSet<Start>,
+    pulls: FxHashSet<PullFails>,
+    readies: FxHashSet<BecomeReady>,
+    exits: FxHashSet<Exit>,
+    back_offs: FxHashSet<BackOff>,
+    restarts: FxHashSet<Restart>,
+    deadlines: FxHashSet<DeadlineExceeded>,
+    stops: FxHashSet<Stop>,
+    finishes: FxHashSet<Finish>,
+    timers: FxHashSet<Timer>,
+}
+
+fn derive<'a>(f: &Facts, admission: &sched::Admission, pods: impl Iterator<Item = &'a PodF>) -> Derived {
     let mut rt = Crepe::new();
     let waiting_code = |s: Sym| match f.syms.resolve(s) {
         "ErrImagePull" => ERR_IMAGE_PULL,
@@ -320,7 +365,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         _ => NOT_WAITING,
     };
     let attempts = pods::attempts(f);
-    for p in &f.pods {
+    for p in pods {
         let Some(node) = p.node else { continue };
         rt.extend([BoundPod(p.id, node, p.phase, p.ready, p.deleting)]);
         rt.extend([Knobs(p.id, p.knobs.ready_after, p.knobs.image_pull_fails)]);
@@ -350,8 +395,8 @@ pub fn reconcile(f: &Facts) -> Proposals {
         if p.knobs.index_fails {
             rt.extend([IndexFails(p.id)]);
         }
-        if let Some(seconds) = p.active_deadline.filter(|_| p.started > 0) {
-            rt.extend([Deadline(p.id, p.started + seconds)]);
+        if let Some(at) = deadline(p) {
+            rt.extend([Deadline(p.id, at)]);
         }
         if p.has_finalizers {
             rt.extend([HasFinalizers(p.id)]);
@@ -371,7 +416,6 @@ pub fn reconcile(f: &Facts) -> Proposals {
             }
         }
     }
-    let admission = sched::admission(f);
     rt.extend(admission.awaiting.iter().map(|&p| AwaitingAdmission(p)));
     rt.extend(admission.wants.iter().map(|&(p, r, x)| Wants(p, r, x)));
     rt.extend(admission.ahead.iter().map(|&(p, r, x)| Ahead(p, r, x)));
@@ -393,6 +437,45 @@ pub fn reconcile(f: &Facts) -> Proposals {
         finishes,
         timers,
     ) = rt.run_with_hasher::<FxBuildHasher>();
+    Derived {
+        rejected,
+        pod_network,
+        node_network,
+        starts,
+        pulls,
+        readies,
+        exits,
+        back_offs,
+        restarts,
+        deadlines,
+        stops,
+        finishes,
+        timers,
+    }
+}
+
+pub fn reconcile(f: &Facts) -> Proposals {
+    let admission = sched::admission(f);
+    let derived = derive(f, &admission, f.pods.iter().filter(|p| !settled(p)));
+    debug_assert!(
+        derived == derive(f, &admission, f.pods.iter()),
+        "the kubelet's rules derive something for a pod `settled` leaves out"
+    );
+    let Derived {
+        rejected,
+        pod_network,
+        node_network,
+        starts,
+        pulls,
+        readies,
+        exits,
+        back_offs,
+        restarts,
+        deadlines,
+        stops,
+        finishes,
+        timers,
+    } = derived;
     let addresses = network::pod_addresses(
         f,
         &pod_network.into_iter().map(|AssignPodIp(p)| p).collect::<Vec<_>>(),
