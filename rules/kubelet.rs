@@ -461,25 +461,10 @@ pub fn reconcile(f: &Facts) -> Proposals {
         derived == derive(f, &admission, f.pods.iter()),
         "the kubelet's rules derive something for a pod `settled` leaves out"
     );
-    let Derived {
-        rejected,
-        pod_network,
-        node_network,
-        starts,
-        pulls,
-        readies,
-        exits,
-        back_offs,
-        restarts,
-        deadlines,
-        stops,
-        finishes,
-        timers,
-    } = derived;
     let addresses = network::pod_addresses(
         f,
-        &pod_network.into_iter().map(|AssignPodIp(p)| p).collect::<Vec<_>>(),
-        &node_network.into_iter().map(|UseNodeIp(p)| p).collect::<Vec<_>>(),
+        &derived.pod_network.into_iter().map(|AssignPodIp(p)| p).collect::<Vec<_>>(),
+        &derived.node_network.into_iter().map(|UseNodeIp(p)| p).collect::<Vec<_>>(),
     );
     let with_address = |p: Id, mut status: Value| {
         if let (Some(Value::Object(fields)), Value::Object(s)) = (addresses.get(&p), &mut status) {
@@ -508,7 +493,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
             out.push((p, action));
             out.len() - 1
         };
-    for (p, resource) in first_reasons(rejected.into_iter().map(|Rejected(p, r)| (p, r))) {
+    for (p, resource) in first_reasons(derived.rejected.into_iter().map(|Rejected(p, r)| (p, r))) {
         let message = admission.insufficient(f, p, resource);
         let reason = format!("OutOf{}", admission.resources[resource as usize]);
         let status = json!({
@@ -522,7 +507,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
             Some((EventType::Warning, reason.into(), message)),
         );
     }
-    for Start(p, ready) in starts {
+    for Start(p, ready) in derived.starts {
         let pod = f.raw(p);
         let mut status = pod_status(pod, "Running", ready, &now, |_| running(&now, ready, 0, None));
         status["startTime"] = json!(now);
@@ -541,7 +526,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         );
         creating_first.push((at, json!({"status": with_address(p, creating)})));
     }
-    for PullFails(p, code) in pulls {
+    for PullFails(p, code) in derived.pulls {
         let reason = if code == ERR_IMAGE_PULL { "ErrImagePull" } else { "ImagePullBackOff" };
         let waiting = json!({"waiting": {"reason": reason, "message": "image cannot be pulled (konverge.io/image-pull: fail)"}});
         let status = pod_status(
@@ -555,7 +540,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         let event = (EventType::Warning, "Failed".into(), format!("Failed to pull image: {reason}"));
         write(p, status, format!("image pull fails: {reason}"), Some(event));
     }
-    for BecomeReady(p) in readies {
+    for BecomeReady(p) in derived.readies {
         let pod = f.raw(p);
         let status = pod_status(pod, "Running", true, &now, |c| {
             let mut s = c.cloned().unwrap_or_else(|| json!({}));
@@ -565,7 +550,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         let delay = model::annotation(pod, crate::facts::KNOB_READY_AFTER).unwrap_or("0s");
         write(p, status, format!("Ready after {delay} (konverge.io/ready-after)"), None);
     }
-    for Exit(p, code, phase) in exits {
+    for Exit(p, code, phase) in derived.exits {
         let phase = phase_name(phase);
         let status = pod_status(f.raw(p), phase, false, &now, |c| {
             let started = c.map(|s| model::str_at(s, &["state", "running", "startedAt"])).unwrap_or("");
@@ -581,7 +566,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         };
         write(p, status, why, None);
     }
-    for BackOff(p, delay) in back_offs {
+    for BackOff(p, delay) in derived.back_offs {
         let pod = f.raw(p);
         let message = format!(
             "back-off {} restarting failed container={} pod={}",
@@ -605,7 +590,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
             Some((EventType::Warning, "BackOff".into(), event)),
         );
     }
-    for Restart(p) in restarts {
+    for Restart(p) in derived.restarts {
         let pod = f.raw(p);
         let ready = f.pod(p).is_some_and(|pf| pf.knobs.ready_after == 0 && pf.knobs.run_for != Some(0));
         let status = pod_status(pod, "Running", ready, &now, |c| {
@@ -618,7 +603,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         let event = (EventType::Normal, "Started".into(), "Started container".to_string());
         write(p, status, format!("container restarted (restart {count})"), Some(event));
     }
-    for DeadlineExceeded(p) in deadlines {
+    for DeadlineExceeded(p) in derived.deadlines {
         let message = "Pod was active on the node longer than the specified deadline";
         let mut status = pod_status(f.raw(p), "Failed", false, &now, |c| killed(c, &now));
         status["reason"] = json!("DeadlineExceeded");
@@ -628,7 +613,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
             format!("activeDeadlineSeconds {seconds} passed: containers killed, Failed (DeadlineExceeded)");
         write(p, status, why, Some((EventType::Warning, "DeadlineExceeded".into(), message.to_string())));
     }
-    for Stop(p) in stops {
+    for Stop(p) in derived.stops {
         let pod = f.raw(p);
         let status = pod_status(pod, "Failed", false, &now, |c| killed(c, &now));
         let event =
@@ -644,7 +629,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         let (_, action) = &mut out[at];
         action.interim.push(patch);
     }
-    for Finish(p, grace_over) in finishes {
+    for Finish(p, grace_over) in derived.finishes {
         let why = if grace_over {
             "grace period over: containers killed, pod removed"
         } else {
@@ -669,7 +654,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
     }
     out.sort_by(|a, b| f.key(a.0).cmp(f.key(b.0)));
     let mut proposals = Proposals::new(out.into_iter().map(|(_, a)| a).collect(), Vec::new());
-    for Timer(t, in_progress) in timers {
+    for Timer(t, in_progress) in derived.timers {
         if in_progress {
             proposals.wakes.push(t);
         } else {
