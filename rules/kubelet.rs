@@ -49,7 +49,7 @@ use crate::facts::volumes::ClaimUse;
 use crate::facts::{pods, sched, ContainerState, Facts, Id, Phase, PodF, RestartPolicy, Sym};
 use crate::{model, network};
 use crepe::crepe;
-use rustc_hash::{FxBuildHasher, FxHashSet};
+use rustc_hash::FxBuildHasher;
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 
@@ -339,25 +339,17 @@ fn deadline(p: &PodF) -> Option<i64> {
     p.active_deadline.filter(|_| p.started > 0).map(|seconds| p.started + seconds)
 }
 
-/// What the rules derive from the bound pods among `pods` and the rest of the snapshot.
-#[derive(PartialEq)]
-struct Derived {
-    rejected: FxHashSet<Rejected>,
-    pod_network: FxHashSet<AssignPodIp>,
-    node_network: FxHashSet<UseNodeIp>,
-    starts: FxHashSet<Start>,
-    pulls: FxHashSet<PullFails>,
-    readies: FxHashSet<BecomeReady>,
-    exits: FxHashSet<Exit>,
-    back_offs: FxHashSet<BackOff>,
-    restarts: FxHashSet<Restart>,
-    deadlines: FxHashSet<DeadlineExceeded>,
-    stops: FxHashSet<Stop>,
-    finishes: FxHashSet<Finish>,
-    timers: FxHashSet<Timer>,
+pub fn reconcile(f: &Facts) -> Proposals {
+    let proposals = propose(f, |p| !settled(p));
+    debug_assert!(
+        proposals == propose(f, |_| true),
+        "the kubelet's rules derive something for a pod `settled` leaves out"
+    );
+    proposals
 }
 
-fn derive<'a>(f: &Facts, admission: &sched::Admission, pods: impl Iterator<Item = &'a PodF>) -> Derived {
+/// What the kubelet does, its rules fed the bound pods `feed` accepts.
+fn propose(f: &Facts, feed: impl Fn(&PodF) -> bool) -> Proposals {
     let mut rt = Crepe::new();
     let waiting_code = |s: Sym| match f.syms.resolve(s) {
         "ErrImagePull" => ERR_IMAGE_PULL,
@@ -365,7 +357,7 @@ fn derive<'a>(f: &Facts, admission: &sched::Admission, pods: impl Iterator<Item 
         _ => NOT_WAITING,
     };
     let attempts = pods::attempts(f);
-    for p in pods {
+    for p in f.pods.iter().filter(|p| feed(p)) {
         let Some(node) = p.node else { continue };
         rt.extend([BoundPod(p.id, node, p.phase, p.ready, p.deleting)]);
         rt.extend([Knobs(p.id, p.knobs.ready_after, p.knobs.image_pull_fails)]);
@@ -416,6 +408,7 @@ fn derive<'a>(f: &Facts, admission: &sched::Admission, pods: impl Iterator<Item 
             }
         }
     }
+    let admission = sched::admission(f);
     rt.extend(admission.awaiting.iter().map(|&p| AwaitingAdmission(p)));
     rt.extend(admission.wants.iter().map(|&(p, r, x)| Wants(p, r, x)));
     rt.extend(admission.ahead.iter().map(|&(p, r, x)| Ahead(p, r, x)));
@@ -437,34 +430,10 @@ fn derive<'a>(f: &Facts, admission: &sched::Admission, pods: impl Iterator<Item 
         finishes,
         timers,
     ) = rt.run_with_hasher::<FxBuildHasher>();
-    Derived {
-        rejected,
-        pod_network,
-        node_network,
-        starts,
-        pulls,
-        readies,
-        exits,
-        back_offs,
-        restarts,
-        deadlines,
-        stops,
-        finishes,
-        timers,
-    }
-}
-
-pub fn reconcile(f: &Facts) -> Proposals {
-    let admission = sched::admission(f);
-    let derived = derive(f, &admission, f.pods.iter().filter(|p| !settled(p)));
-    debug_assert!(
-        derived == derive(f, &admission, f.pods.iter()),
-        "the kubelet's rules derive something for a pod `settled` leaves out"
-    );
     let addresses = network::pod_addresses(
         f,
-        &derived.pod_network.into_iter().map(|AssignPodIp(p)| p).collect::<Vec<_>>(),
-        &derived.node_network.into_iter().map(|UseNodeIp(p)| p).collect::<Vec<_>>(),
+        &pod_network.into_iter().map(|AssignPodIp(p)| p).collect::<Vec<_>>(),
+        &node_network.into_iter().map(|UseNodeIp(p)| p).collect::<Vec<_>>(),
     );
     let with_address = |p: Id, mut status: Value| {
         if let (Some(Value::Object(fields)), Value::Object(s)) = (addresses.get(&p), &mut status) {
@@ -493,7 +462,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
             out.push((p, action));
             out.len() - 1
         };
-    for (p, resource) in first_reasons(derived.rejected.into_iter().map(|Rejected(p, r)| (p, r))) {
+    for (p, resource) in first_reasons(rejected.into_iter().map(|Rejected(p, r)| (p, r))) {
         let message = admission.insufficient(f, p, resource);
         let reason = format!("OutOf{}", admission.resources[resource as usize]);
         let status = json!({
@@ -507,7 +476,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
             Some((EventType::Warning, reason.into(), message)),
         );
     }
-    for Start(p, ready) in derived.starts {
+    for Start(p, ready) in starts {
         let pod = f.raw(p);
         let mut status = pod_status(pod, "Running", ready, &now, |_| running(&now, ready, 0, None));
         status["startTime"] = json!(now);
@@ -526,7 +495,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         );
         creating_first.push((at, json!({"status": with_address(p, creating)})));
     }
-    for PullFails(p, code) in derived.pulls {
+    for PullFails(p, code) in pulls {
         let reason = if code == ERR_IMAGE_PULL { "ErrImagePull" } else { "ImagePullBackOff" };
         let waiting = json!({"waiting": {"reason": reason, "message": "image cannot be pulled (konverge.io/image-pull: fail)"}});
         let status = pod_status(
@@ -540,7 +509,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         let event = (EventType::Warning, "Failed".into(), format!("Failed to pull image: {reason}"));
         write(p, status, format!("image pull fails: {reason}"), Some(event));
     }
-    for BecomeReady(p) in derived.readies {
+    for BecomeReady(p) in readies {
         let pod = f.raw(p);
         let status = pod_status(pod, "Running", true, &now, |c| {
             let mut s = c.cloned().unwrap_or_else(|| json!({}));
@@ -550,7 +519,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         let delay = model::annotation(pod, crate::facts::KNOB_READY_AFTER).unwrap_or("0s");
         write(p, status, format!("Ready after {delay} (konverge.io/ready-after)"), None);
     }
-    for Exit(p, code, phase) in derived.exits {
+    for Exit(p, code, phase) in exits {
         let phase = phase_name(phase);
         let status = pod_status(f.raw(p), phase, false, &now, |c| {
             let started = c.map(|s| model::str_at(s, &["state", "running", "startedAt"])).unwrap_or("");
@@ -566,7 +535,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         };
         write(p, status, why, None);
     }
-    for BackOff(p, delay) in derived.back_offs {
+    for BackOff(p, delay) in back_offs {
         let pod = f.raw(p);
         let message = format!(
             "back-off {} restarting failed container={} pod={}",
@@ -590,7 +559,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
             Some((EventType::Warning, "BackOff".into(), event)),
         );
     }
-    for Restart(p) in derived.restarts {
+    for Restart(p) in restarts {
         let pod = f.raw(p);
         let ready = f.pod(p).is_some_and(|pf| pf.knobs.ready_after == 0 && pf.knobs.run_for != Some(0));
         let status = pod_status(pod, "Running", ready, &now, |c| {
@@ -603,7 +572,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         let event = (EventType::Normal, "Started".into(), "Started container".to_string());
         write(p, status, format!("container restarted (restart {count})"), Some(event));
     }
-    for DeadlineExceeded(p) in derived.deadlines {
+    for DeadlineExceeded(p) in deadlines {
         let message = "Pod was active on the node longer than the specified deadline";
         let mut status = pod_status(f.raw(p), "Failed", false, &now, |c| killed(c, &now));
         status["reason"] = json!("DeadlineExceeded");
@@ -613,7 +582,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
             format!("activeDeadlineSeconds {seconds} passed: containers killed, Failed (DeadlineExceeded)");
         write(p, status, why, Some((EventType::Warning, "DeadlineExceeded".into(), message.to_string())));
     }
-    for Stop(p) in derived.stops {
+    for Stop(p) in stops {
         let pod = f.raw(p);
         let status = pod_status(pod, "Failed", false, &now, |c| killed(c, &now));
         let event =
@@ -629,7 +598,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
         let (_, action) = &mut out[at];
         action.interim.push(patch);
     }
-    for Finish(p, grace_over) in derived.finishes {
+    for Finish(p, grace_over) in finishes {
         let why = if grace_over {
             "grace period over: containers killed, pod removed"
         } else {
@@ -654,7 +623,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
     }
     out.sort_by(|a, b| f.key(a.0).cmp(f.key(b.0)));
     let mut proposals = Proposals::new(out.into_iter().map(|(_, a)| a).collect(), Vec::new());
-    for Timer(t, in_progress) in derived.timers {
+    for Timer(t, in_progress) in timers {
         if in_progress {
             proposals.wakes.push(t);
         } else {

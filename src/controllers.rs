@@ -50,7 +50,7 @@ use crate::facts::Facts;
 use std::collections::BTreeMap;
 
 /// What one controller proposes for one snapshot.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Proposals {
     /// In the order the controller wants them admitted.
     pub actions: Vec<Action>,
