@@ -317,7 +317,7 @@ crepe! {
 /// deletions), or it runs for ever, Ready, with no active deadline (no start, exit,
 /// readiness, restart or deadline rule applies). The rules are fed the other pods only, so a
 /// step costs what the pods that can change cost; debug builds, and so every test, evaluate
-/// them over every bound pod as well and check that they derive the same.
+/// them over every bound pod as well and check that the kubelet proposes the same.
 fn settled(p: &PodF) -> bool {
     if p.deleting {
         return false;
@@ -343,7 +343,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
     let proposals = propose(f, |p| !settled(p));
     debug_assert!(
         proposals == propose(f, |_| true),
-        "the kubelet's rules derive something for a pod `settled` leaves out"
+        "the kubelet proposes something else for a pod `settled` leaves out"
     );
     proposals
 }

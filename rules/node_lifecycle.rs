@@ -318,7 +318,7 @@ pub fn reconcile(f: &Facts) -> Proposals {
     let proposals = propose(f, |node| !quiet.contains(&node));
     debug_assert!(
         proposals == propose(f, |_| true),
-        "the node lifecycle rules derive something for a pod on a node `quiet` leaves out"
+        "the node lifecycle controller proposes something else for a pod on a node `quiet` leaves out"
     );
     proposals
 }
