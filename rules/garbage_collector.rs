@@ -31,7 +31,7 @@ use crate::controllers::{Controller, Proposals};
 use crate::facts::{Facts, Finalizing, Id, Sym};
 use crate::model;
 use crepe::crepe;
-use rustc_hash::{FxBuildHasher, FxHashSet};
+use rustc_hash::FxBuildHasher;
 use serde_json::{json, Value};
 
 /// The name this controller's actions carry in the trace.
@@ -139,23 +139,10 @@ fn finalizer_name(how: Finalizing) -> &'static str {
 }
 
 pub fn reconcile(f: &Facts) -> Proposals {
-    // An object's uid joins only `OwnsDependents`, with `HasDependent`: the uids no owner
-    // reference names are left out (most objects own nothing).
-    let owners: FxHashSet<Sym> = f.owner_refs.iter().map(|r| r.owner_uid).collect();
-    let proposals = propose(f, |u| owners.contains(&u));
-    debug_assert!(
-        proposals == propose(f, |_| true),
-        "the garbage collector proposes something else without the uids no reference names"
-    );
-    proposals
-}
-
-/// What the garbage collector does, its rules fed the uids `feed` accepts.
-fn propose(f: &Facts, feed: impl Fn(Sym) -> bool) -> Proposals {
     let mut rt = Crepe::new();
     rt.extend(f.owner_refs.iter().map(|r| OwnerRef(r.child, r.owner_uid, r.block)));
     rt.extend(f.owner_refs.iter().filter_map(|r| Some(Resolved(r.child, r.owner_uid, r.owner?))));
-    rt.extend(f.by_uid.iter().filter(|(&u, _)| feed(u)).map(|(&u, &id)| Uid(id, u)));
+    rt.extend(f.by_uid.iter().map(|(&u, &id)| Uid(id, u)));
     rt.extend(f.deleting.iter().map(|&id| BeingDeleted(id, f.uids[id as usize])));
     rt.extend(f.finalizers.iter().map(|&(id, kind)| HasFinalizer(id, kind)));
     rt.extend(f.graceful_deletions.iter().map(|&id| GracefulDeletion(id)));
