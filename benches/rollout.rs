@@ -149,8 +149,8 @@ fn main() {
         secs(parse),
         secs(baseline),
         text.len() / 1_000_000,
-        state.objects.len(),
-        state.of_kind("Event", None).count()
+        state.objects.len() + state.events.len(),
+        state.events.len()
     );
 
     drop(text);
@@ -175,7 +175,7 @@ fn main() {
         let mut probe = state.clone();
         let (_, _) = run_one_step(&mut probe, patches.clone());
         let t = Instant::now();
-        let f = Facts::extract(&probe.objects, probe.now);
+        let f = Facts::extract(&probe);
         let extract = t.elapsed();
         let mut parts = vec![("facts", extract)];
         let mut actions = Vec::new();
@@ -221,8 +221,8 @@ fn main() {
     );
     println!(
         "events    {} Events after the update ({} objects)",
-        state.of_kind("Event", None).count(),
-        state.objects.len()
+        state.events.len(),
+        state.objects.len() + state.events.len()
     );
     // Saved as a command saves it: streamed to a file.
     let path = std::env::temp_dir().join(format!("konverge-rollout-bench-{}.yaml", std::process::id()));

@@ -131,7 +131,7 @@ fn baseline(state: &State) -> (Duration, Duration) {
 /// Fact extraction and each controller on one snapshot.
 fn profile(state: &State, what: &str) {
     let t = Instant::now();
-    let f = Facts::extract(&state.objects, state.now);
+    let f = Facts::extract(state);
     let mut parts = vec![format!("facts {:.1} ms", t.elapsed().as_secs_f64() * 1e3)];
     for c in controllers::CONTROLLERS {
         let t = Instant::now();

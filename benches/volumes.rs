@@ -83,7 +83,7 @@ fn measure(claims: usize, volumes: usize, shape: Shape) -> Measured {
         }
     }
     let t = Instant::now();
-    let facts = Facts::extract(&with_claims.objects, with_claims.now);
+    let facts = Facts::extract(&with_claims);
     let proposals = volume::reconcile(&facts);
     let one_pass = t.elapsed();
     assert!(!proposals.actions.is_empty());

@@ -601,20 +601,13 @@ pub fn recorded_events(f: &Facts) -> Vec<(Id, u8)> {
     if f.storage.claims.is_empty() && f.storage.volumes.is_empty() {
         return Vec::new();
     }
-    let start = model::ObjKey::new("Event", "", "");
     let mut out: Vec<(Id, u8)> = f
-        .store
-        .range(start..)
-        .take_while(|(k, _)| k.kind == "Event")
-        .filter(|(_, e)| {
-            matches!(
-                model::str_at(e, &["involvedObject", "kind"]),
-                "PersistentVolumeClaim" | "PersistentVolume"
-            )
-        })
-        .filter_map(|(_, e)| {
-            let code = EVENT_REASONS.iter().position(|r| *r == model::str_at(e, &["reason"]))?;
-            Some((f.resolve_uid(model::str_at(e, &["involvedObject", "uid"]))?, code as u8))
+        .events
+        .values()
+        .filter(|e| matches!(e.involved("kind"), "PersistentVolumeClaim" | "PersistentVolume"))
+        .filter_map(|e| {
+            let code = EVENT_REASONS.iter().position(|r| *r == e.reason())?;
+            Some((f.resolve_uid(e.involved("uid"))?, code as u8))
         })
         .collect();
     out.sort_unstable();

@@ -10,6 +10,7 @@
 
 use crate::actions::{Change, EventSpec, EventType, Precondition, Propagation, REFERENCE_PLACEHOLDER};
 use crate::correlator::{self, Correlated};
+use crate::event::{Event, Involved, Recorded};
 use crate::facts::sched::{self, Room};
 use crate::facts::PodCache;
 use crate::model::{self, ObjKey};
@@ -128,11 +129,7 @@ pub struct ApiServer<'a> {
 
 impl<'a> ApiServer<'a> {
     pub fn new(state: &'a mut State) -> ApiServer<'a> {
-        let fingerprint = state
-            .objects
-            .iter()
-            .filter(|(k, _)| k.kind != "Event")
-            .fold(0, |fp, (k, v)| fp ^ object_hash(k, v));
+        let fingerprint = state.objects.iter().fold(0, |fp, (k, v)| fp ^ object_hash(k, v));
         let mut api = ApiServer {
             state,
             node_room: None,
@@ -141,7 +138,7 @@ impl<'a> ApiServer<'a> {
             folded: FxHashMap::default(),
             pod_cores: PodCache::default(),
         };
-        let events: Vec<u64> = api.state.of_kind("Event", None).map(event_hash).collect();
+        let events: Vec<u64> = api.state.events.values().map(event_hash).collect();
         for e in events {
             api.count_event(e, true);
         }
@@ -181,7 +178,7 @@ impl<'a> ApiServer<'a> {
                 Ok(Admitted::new(key, write))
             }
             Change::Remove { key } => {
-                if self.remove(key).is_none() {
+                if !self.remove(key) {
                     return Err(Refusal::Conflict(format!("{key} not found")));
                 }
                 Ok(Admitted::new(key, Write::Removed))
@@ -194,32 +191,39 @@ impl<'a> ApiServer<'a> {
 
     /// Store an object as it is (used when the user applies a manifest).
     pub fn put(&mut self, key: ObjKey, obj: Value) {
+        if key.kind == "Event" {
+            let event = Event::compact(&key, obj);
+            self.put_event(key, event);
+            return;
+        }
         self.pod_cores.forget(&key);
         if let Some(old) = self.state.objects.get(&key) {
-            if key.kind == "Event" {
-                let old = event_hash(old);
-                self.count_event(old, false);
-            } else {
-                self.fingerprint ^= object_hash(&key, old);
-            }
+            self.fingerprint ^= object_hash(&key, old);
         }
-        if key.kind == "Event" {
-            self.count_event(event_hash(&obj), true);
-        } else {
-            self.fingerprint ^= object_hash(&key, &obj);
-        }
+        self.fingerprint ^= object_hash(&key, &obj);
         self.state.objects.insert(key, obj);
     }
 
-    fn remove(&mut self, key: &ObjKey) -> Option<Value> {
-        self.pod_cores.forget(key);
-        let old = self.state.objects.remove(key)?;
-        if key.kind == "Event" {
-            self.count_event(event_hash(&old), false);
-        } else {
-            self.fingerprint ^= object_hash(key, &old);
+    fn put_event(&mut self, key: ObjKey, event: Event) {
+        if let Some(old) = self.state.events.get(&key) {
+            let old = event_hash(old);
+            self.count_event(old, false);
         }
-        Some(old)
+        self.count_event(event_hash(&event), true);
+        self.state.events.insert(key, event);
+    }
+
+    /// Remove an object or an Event; whether one was stored.
+    fn remove(&mut self, key: &ObjKey) -> bool {
+        if key.kind == "Event" {
+            let Some(old) = self.state.events.remove(key) else { return false };
+            self.count_event(event_hash(&old), false);
+            return true;
+        }
+        self.pod_cores.forget(key);
+        let Some(old) = self.state.objects.remove(key) else { return false };
+        self.fingerprint ^= object_hash(key, &old);
+        true
     }
 
     /// Create: name from generateName, uid, resourceVersion, creationTimestamp, defaults.
@@ -242,13 +246,13 @@ impl<'a> ApiServer<'a> {
             }
             name = loop {
                 let candidate = format!("{prefix}{}", random_suffix(&prefix, self.state.next_seq()));
-                if !self.state.objects.contains_key(&ObjKey::new(&kind, &ns, &candidate)) {
+                if !self.state.contains(&ObjKey::new(&kind, &ns, &candidate)) {
                     break candidate;
                 }
             };
         }
         let key = ObjKey::new(&kind, &ns, &name);
-        if self.state.objects.contains_key(&key) {
+        if self.state.contains(&key) {
             return Err(Refusal::Conflict(format!("{key} already exists")));
         }
         let seq = self.state.next_seq();
@@ -283,6 +287,14 @@ impl<'a> ApiServer<'a> {
     /// nothing is left to wait for), a grace period for pods ([`pod_grace_period`]), and
     /// removal at once when nothing holds the object.
     fn delete(&mut self, key: &ObjKey, propagation: Propagation) -> Result<Admitted, String> {
+        if key.kind == "Event" {
+            // Nothing holds an Event: no grace period, no finalizer the garbage collector would
+            // not remove at once (nothing depends on an Event).
+            if !self.remove(key) {
+                return Err(format!("{key} not found"));
+            }
+            return Ok(Admitted::new(key, Write::Removed));
+        }
         let Some(obj) = self.state.objects.get(key) else { return Err(format!("{key} not found")) };
         if model::at(obj, &["metadata", "deletionTimestamp"]).is_some() {
             return Err(format!("{key} is already being deleted"));
@@ -357,6 +369,9 @@ impl<'a> ApiServer<'a> {
     /// JSON merge patch, in place: a patch that changes nothing is admitted without a write (no
     /// new resourceVersion), like the API server's no-op updates.
     fn patch(&mut self, key: &ObjKey, patch: &Value, precondition: &Precondition) -> Result<Write, String> {
+        if key.kind == "Event" {
+            return self.patch_event(key, patch);
+        }
         let resolved;
         let patch = if *precondition == Precondition::ResolveReferences {
             resolved = self.resolve_references(patch)?;
@@ -379,7 +394,7 @@ impl<'a> ApiServer<'a> {
             patch.get("spec") != obj.get("spec")
         };
         let bump_generation = spec_changed && has_generation(&key.kind, obj);
-        let old_hash = (key.kind != "Event").then(|| object_hash(key, obj));
+        let old_hash = object_hash(key, obj);
         let seq = self.state.next_seq();
         let Some(obj) = self.state.objects.get_mut(key) else { return Err(format!("{key} not found")) };
         self.pod_cores.forget(key);
@@ -394,13 +409,25 @@ impl<'a> ApiServer<'a> {
             let generation = meta.get("generation").and_then(Value::as_i64).unwrap_or(1);
             meta.insert("generation".into(), json!(generation + 1));
         }
-        if let Some(old_hash) = old_hash {
-            self.fingerprint ^= old_hash ^ object_hash(key, obj);
-        }
+        self.fingerprint ^= old_hash ^ object_hash(key, obj);
         if deletion_finished(key, obj) {
             self.remove(key);
             return Ok(Write::Removed);
         }
+        Ok(Write::Stored)
+    }
+
+    /// [`ApiServer::patch`] of an Event: merged into its tree, stored compact again.
+    fn patch_event(&mut self, key: &ObjKey, patch: &Value) -> Result<Write, String> {
+        let Some(event) = self.state.events.get(key) else { return Err(format!("{key} not found")) };
+        let mut tree = event.to_value(key).into_owned();
+        if !merge_changes(&tree, patch) {
+            return Ok(Write::Nothing);
+        }
+        json_patch::merge(&mut tree, patch);
+        let seq = self.state.next_seq();
+        model::obj_mut(&mut tree, &["metadata"]).insert("resourceVersion".into(), json!(seq.to_string()));
+        self.put(key.clone(), tree);
         Ok(Write::Stored)
     }
 
@@ -448,17 +475,17 @@ impl<'a> ApiServer<'a> {
         since: i64,
     ) -> Option<(&'static str, ObjKey)> {
         let new = self.new_event(spec, controller, &spec.on.name)?;
-        let message = model::str_at(&new, &["message"]);
+        let message = new.message();
         let combined = correlator::combined_message(message);
         let stored = self.events_about(&spec.on);
         let alike = stored.iter().any(|&(key, e)| {
-            let last = model::parse_time(model::str_at(e, &["lastTimestamp"])).unwrap_or(i64::MIN);
+            let last = e.last_time().unwrap_or(i64::MIN);
             if correlator::identical(e, &new) {
                 return last >= since;
             }
             correlator::is_combined(e)
                 && correlator::similar(e, &new)
-                && ((model::str_at(e, &["message"]) == combined && last >= since)
+                && ((e.message() == combined && last >= since)
                     || self.folded.get(&(key.clone(), message.to_string())).is_some_and(|&t| t >= since))
         });
         if alike {
@@ -466,7 +493,7 @@ impl<'a> ApiServer<'a> {
         }
         let message = message.to_string();
         let correlated = correlator::correlate(&stored, new, self.state.now);
-        Some(self.write_event(correlated, message))
+        Some(self.write_event(&spec.on, correlated, message))
     }
 
     /// Record an Event for an admitted action; `{name}` in the message becomes `name`. The
@@ -480,71 +507,67 @@ impl<'a> ApiServer<'a> {
         name: &str,
     ) -> Option<(&'static str, ObjKey)> {
         let new = self.new_event(spec, controller, name)?;
-        let message = model::str_at(&new, &["message"]).to_string();
+        let message = new.message().to_string();
         let correlated = correlator::correlate(&self.events_about(&spec.on), new, self.state.now);
-        Some(self.write_event(correlated, message))
+        Some(self.write_event(&spec.on, correlated, message))
     }
 
     /// The Events stored about an object: upstream names them `<object name>.<hex time>` in
     /// the object's namespace (`default` for a cluster-scoped object).
-    fn events_about(&self, on: &ObjKey) -> Vec<(&ObjKey, &Value)> {
-        let ns = event_namespace(on);
+    fn events_about(&self, on: &ObjKey) -> Vec<(&ObjKey, &Event)> {
         let prefix = format!("{}.", on.name);
         let Some(uid) = self.state.objects.get(on).map(model::uid) else { return Vec::new() };
-        self.state
-            .objects
-            .range(ObjKey::new("Event", ns, &prefix)..)
-            .take_while(|(k, _)| k.kind == "Event" && k.namespace == ns && k.name.starts_with(&prefix))
-            .filter(|(_, e)| model::str_at(e, &["involvedObject", "uid"]) == uid)
+        crate::event::named(&self.state.events, event_namespace(on), &prefix)
+            .filter(|(_, e)| e.involved("uid") == uid)
             .collect()
     }
 
-    /// The Event the recorder makes for `spec` (`makeEvent`), not yet named: count 1, first
-    /// and last seen now.
-    fn new_event(&self, spec: &EventSpec, controller: &str, name: &str) -> Option<Value> {
+    /// The Event the recorder makes for `spec` (`makeEvent`), not yet named nor versioned:
+    /// count 1, first and last seen now.
+    fn new_event(&self, spec: &EventSpec, controller: &str, name: &str) -> Option<Event> {
         let involved = self.state.objects.get(&spec.on)?;
-        let involved_ref = json!({
-            "apiVersion": model::str_at(involved, &["apiVersion"]),
-            "kind": spec.on.kind,
-            "name": spec.on.name,
-            "namespace": if spec.on.namespace.is_empty() { Value::Null } else { json!(spec.on.namespace) },
-            "uid": model::uid(involved),
-        });
-        let now = model::fmt_time(self.state.now);
-        Some(json!({
-            "apiVersion": "v1",
-            "kind": "Event",
-            "metadata": {"name": "", "namespace": event_namespace(&spec.on), "resourceVersion": "", "creationTimestamp": now},
-            "involvedObject": involved_ref,
-            "reason": spec.reason,
-            "message": spec.message.replace("{name}", name),
-            "type": event_type(spec.kind),
-            "source": {"component": crate::controllers::component(controller)},
-            "firstTimestamp": now,
-            "lastTimestamp": now,
-            "count": 1,
-        }))
+        let now = self.state.now;
+        Some(Event::Recorded(Box::new(Recorded {
+            resource_version: 0,
+            created: now,
+            involved: Involved {
+                api_version: model::str_at(involved, &["apiVersion"]).into(),
+                kind: spec.on.kind.as_str().into(),
+                name: spec.on.name.as_str().into(),
+                namespace: (!spec.on.namespace.is_empty()).then(|| spec.on.namespace.as_str().into()),
+                uid: model::uid(involved).into(),
+            },
+            reason: spec.reason.as_ref().into(),
+            message: spec.message.replace("{name}", name).into(),
+            kind: event_type(spec.kind).into(),
+            component: crate::controllers::component(controller).into(),
+            first: now,
+            last: now,
+            count: 1,
+        })))
     }
 
-    /// Store what the correlator made of an Event whose own message was `message`.
-    fn write_event(&mut self, correlated: Correlated, message: String) -> (&'static str, ObjKey) {
+    /// Store what the correlator made of an Event about `on` whose own message was `message`.
+    fn write_event(
+        &mut self,
+        on: &ObjKey,
+        correlated: Correlated,
+        message: String,
+    ) -> (&'static str, ObjKey) {
         let seq = self.state.next_seq();
         let (verb, key, mut event) = match correlated {
-            Correlated::Create(mut event) => {
-                let involved = model::str_at(&event, &["involvedObject", "name"]).to_string();
+            Correlated::Create(event) => {
                 // Like upstream's `<name>.<hex timestamp>`: names sort by time within one object.
-                let name = format!("{involved}.{:010x}{:06x}", self.state.now, seq & 0xff_ffff);
-                let ns = model::str_at(&event, &["metadata", "namespace"]).to_string();
-                event["metadata"]["name"] = json!(name);
-                ("create", ObjKey::new("Event", &ns, &name), event)
+                let name = format!("{}.{:010x}{:06x}", on.name, self.state.now, seq & 0xff_ffff);
+                ("create", ObjKey::new("Event", event_namespace(on), &name), event)
             }
             Correlated::Update(key, event) => ("update", key, event),
         };
-        event["metadata"]["resourceVersion"] = json!(seq.to_string());
+        event.set_resource_version(seq);
         if correlator::is_combined(&event) {
             self.folded.insert((key.clone(), message), self.state.now);
         }
-        self.put(key.clone(), event);
+        self.put_event(key.clone(), event);
         (verb, key)
     }
 }
@@ -680,13 +703,13 @@ fn admit_storage(state: &State, kind: &str, obj: &mut Value) {
 
 /// The fingerprint of an Event: what the event recorder folds repeats by (the object, type,
 /// reason and message).
-fn event_hash(event: &Value) -> u64 {
+fn event_hash(event: &Event) -> u64 {
     let mut h = FxHasher::default();
     "Event".hash(&mut h);
     for path in
         [&["involvedObject", "uid"][..], &["involvedObject", "name"], &["type"], &["reason"], &["message"]]
     {
-        model::str_at(event, path).hash(&mut h);
+        event.text(path).hash(&mut h);
     }
     h.finish()
 }
@@ -852,7 +875,7 @@ mod tests {
         let mut state = State::parse(text, "test").unwrap();
         let mut api = ApiServer::new(&mut state);
         let core = |api: &mut ApiServer| {
-            let f = crate::facts::Facts::extract_with(&api.state.objects, api.state.now, &mut api.pod_cores);
+            let f = crate::facts::Facts::extract_with(api.state, &mut api.pod_cores);
             f.pods.first().map(|p| p.core.clone())
         };
         let first = core(&mut api).unwrap();

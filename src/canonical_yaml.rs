@@ -68,13 +68,28 @@ fn emit_map(map: &Map<String, Value>, indent: usize, inline_first: bool, out: &m
         if i > 0 || !inline_first {
             pad(indent, out);
         }
-        if key.len() > MAX_SIMPLE_KEY || !printable(key) {
-            return None;
-        }
-        push_single_line(key, out);
-        out.push(':');
+        push_key(key, out)?;
         emit_value(value, indent, true, out)?;
     }
+    Some(())
+}
+
+/// One entry of a mapping whose keys stand at column `indent`, its value a string: the line
+/// (or literal block) [`emit`] writes for it. None, with `out` partly written, when only
+/// serde_yaml writes it exactly.
+pub fn emit_str_entry(key: &str, value: &str, indent: usize, out: &mut String) -> Option<()> {
+    pad(indent, out);
+    push_key(key, out)?;
+    emit_str(value, indent, out)
+}
+
+/// A mapping's key and its `:`.
+fn push_key(key: &str, out: &mut String) -> Option<()> {
+    if key.len() > MAX_SIMPLE_KEY || !printable(key) {
+        return None;
+    }
+    push_single_line(key, out);
+    out.push(':');
     Some(())
 }
 
@@ -102,20 +117,35 @@ fn emit_value(value: &Value, indent: usize, in_map: bool, out: &mut String) -> O
             out.push(if in_map { '\n' } else { ' ' });
             return emit_seq(items, if in_map { indent } else { indent + 2 }, !in_map, out);
         }
-        Value::String(s) if s.contains('\n') => return emit_literal(s, indent + 2, out),
+        Value::String(s) => return emit_str(s, indent, out),
         _ => {}
     }
-    // A scalar, on the line of its key or dash.
+    // Any other scalar, on the line of its key or dash.
     out.push(' ');
     match value {
+        Value::Number(n) => push_number(n, out),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
         Value::Object(_) => out.push_str("{}"),
         Value::Array(_) => out.push_str("[]"),
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => push_number(n, out),
-        Value::String(s) if printable(s) => push_single_line(s, out),
-        Value::String(_) => return None,
+        // Null (strings went to `emit_str` above).
+        _ => out.push_str("null"),
     }
+    out.push('\n');
+    Some(())
+}
+
+/// What follows a key's `:` or an item's `-` at column `indent` for a string: a literal block
+/// when it spans lines, else the scalar on that line.
+fn emit_str(s: &str, indent: usize, out: &mut String) -> Option<()> {
+    if s.contains('\n') {
+        return emit_literal(s, indent + 2, out);
+    }
+    if !printable(s) {
+        return None;
+    }
+    out.push(' ');
+    push_single_line(s, out);
     out.push('\n');
     Some(())
 }

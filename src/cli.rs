@@ -517,7 +517,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
             let mut first = true;
             for r in &requests {
                 let names: Vec<String> = if r.names.is_empty() {
-                    s.of_kind(r.info.kind, namespace_of(r.info, Some(&ns)))
+                    s.values_of(r.info.kind, namespace_of(r.info, Some(&ns)))
+                        .iter()
                         .map(|o| model::name(o).to_string())
                         .collect()
                 } else {
@@ -525,12 +526,12 @@ pub fn run(cli: Cli) -> Result<Exit> {
                 };
                 for n in &names {
                     let key = key_of(r.info, &ns, n);
-                    let obj = s.objects.get(&key).ok_or_else(|| get::not_found(r.info, n))?;
+                    let obj = s.lookup(&key).ok_or_else(|| get::not_found(r.info, n))?;
                     if !first {
                         println!();
                     }
                     first = false;
-                    print!("{}", describe::describe(&s, &key, obj));
+                    print!("{}", describe::describe(&s, &key, &obj));
                 }
             }
             Ok(Exit::Ok)
@@ -553,7 +554,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
                     pod["status"] = json!({"phase": "Pending"});
                 }
             }
-            let facts = facts::Facts::extract(&s.objects, s.now);
+            let facts = facts::Facts::extract(&s);
             let id = facts.id_of(&key);
             let explained = id.and_then(|id| crate::controllers::scheduler::explain(&facts, id)).ok_or_else(|| {
                 anyhow!("pod {name:?} is not in the scheduling queue (finished, being deleted, gated, or waiting for its claims)")
@@ -619,7 +620,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
                     let mut keys = Vec::new();
                     for m in &manifests {
                         let key = m.key();
-                        if s.objects.contains_key(&key) {
+                        if s.contains(&key) {
                             keys.push(key);
                         } else if !ignore_not_found {
                             return Err(get::not_found(kind_in(s, &key.kind)?, &key.name));
@@ -940,7 +941,7 @@ fn apply_actions(s: &State, manifests: &[manifest::Manifest]) -> Result<(Vec<Act
     for m in crate::ordering::apply_order(manifests).into_iter().map(|i| &manifests[i]) {
         let key = m.key();
         let what = format!("{}/{}", model::resource_ref(&key.kind), key.name);
-        match apply::plan_apply(&m.object, s.objects.get(&key)) {
+        match apply::plan_apply(&m.object, s.lookup(&key).as_deref()) {
             Applied::Create(object) => {
                 actions.push(Action::new(Change::Create { object }, USER, "apply: new object"));
                 messages.push(format!("{what} created"));
@@ -982,11 +983,11 @@ fn admission(s: &State, manifests: &[manifest::Manifest]) -> Result<()> {
     })?;
     for m in manifests {
         let key = m.key();
-        let Some(live) = s.objects.get(&key) else { continue };
-        if let Applied::Configure(patch) = apply::plan_apply(&m.object, Some(live)) {
-            let mut after = live.clone();
+        let Some(live) = s.lookup(&key) else { continue };
+        if let Applied::Configure(patch) = apply::plan_apply(&m.object, Some(&live)) {
+            let mut after = live.as_ref().clone();
             json_patch::merge(&mut after, &patch);
-            validate::update(live, &after).map_err(|e| {
+            validate::update(&live, &after).map_err(|e| {
                 anyhow!(InputError {
                     origin: m.origin.clone(),
                     object: Some(format!("{} {}", key.kind, key.name)),
@@ -1007,12 +1008,12 @@ fn patched_actions(
     reason: String,
     message: String,
 ) -> Result<(Vec<Action>, Vec<String>)> {
-    let live = &s.objects[key];
-    let mut after = live.clone();
+    let live = s.lookup(key).ok_or_else(|| anyhow!("{key} not found"))?;
+    let mut after = live.as_ref().clone();
     json_patch::merge(&mut after, &patch);
     let mut checked = after.clone();
     validate::manifest(&mut checked, FieldValidation::Strict)
-        .and_then(|_| validate::update(live, &after))
+        .and_then(|_| validate::update(&live, &after))
         .map_err(|e| anyhow!("The {} {:?} is invalid: {}: {}", key.kind, key.name, e.field, e.message))?;
     if after == *live {
         return Ok((
@@ -1103,7 +1104,7 @@ fn key_of(info: &KindInfo, ns: &str, name: &str) -> ObjKey {
 
 fn existing(s: &State, info: &KindInfo, ns: &str, name: &str) -> Result<ObjKey> {
     let key = key_of(info, ns, name);
-    if s.objects.contains_key(&key) {
+    if s.contains(&key) {
         Ok(key)
     } else {
         Err(get::not_found(info, name))
@@ -1128,9 +1129,9 @@ fn delete_targets(
         let sel = Selector::parse(sel)
             .map_err(|e| anyhow!("unable to parse requirement: {}: {}", e.field, e.message))?;
         for r in requests.iter().filter(|r| r.names.is_empty()) {
-            for obj in s.of_kind(r.info.kind, namespace_of(r.info, Some(ns))) {
-                if sel.matches(&model::labels(obj)) {
-                    keys.push(ObjKey::of(obj));
+            for obj in s.values_of(r.info.kind, namespace_of(r.info, Some(ns))) {
+                if sel.matches(&model::labels(&obj)) {
+                    keys.push(ObjKey::of(&obj));
                 }
             }
         }
@@ -1198,7 +1199,8 @@ fn diff(path: &std::path::Path, files: &[String], read: &ReadOptions) -> Result<
     let mut differs = false;
     for m in &manifests {
         let key = m.key();
-        let live = s.objects.get(&key);
+        let live = s.lookup(&key);
+        let live = live.as_deref();
         let mut merged = apply::merged(&m.object, live);
         // As the API server would store it (kubectl diff asks for a dry run).
         crate::defaults::apply(&mut merged);

@@ -39,8 +39,8 @@
 //! occurrence, and a counted Event keeps only its first and last, so the bucket cannot be
 //! rebuilt from the store. Every Event the controllers record reaches the store.
 
-use crate::model::{self, ObjKey};
-use serde_json::{json, Value};
+use crate::event::Event;
+use crate::model::ObjKey;
 use std::collections::BTreeSet;
 
 /// `defaultAggregateMaxEvents`: distinct messages of similar Events before they aggregate.
@@ -57,14 +57,14 @@ pub const COMBINED_PREFIX: &str = "(combined from similar events): ";
 #[derive(Debug, Clone, PartialEq)]
 pub enum Correlated {
     /// Create this Event (the new one, or a new aggregate of it).
-    Create(Value),
+    Create(Event),
     /// Replace the stored Event at this key: counted once more.
-    Update(ObjKey, Value),
+    Update(ObjKey, Event),
 }
 
 impl Correlated {
     /// The Event as it will be stored.
-    pub fn event(&self) -> &Value {
+    pub fn event(&self) -> &Event {
         match self {
             Correlated::Create(e) | Correlated::Update(_, e) => e,
         }
@@ -107,17 +107,17 @@ const EVENT_KEY: [&[&str]; 11] = [
 ];
 
 /// An Event's values of the `fields` of a key.
-fn key<'e>(ev: &'e Value, fields: &[&[&str]; 11]) -> [&'e str; 11] {
-    fields.map(|path| model::str_at(ev, path))
+fn key<'e>(ev: &'e Event, fields: &[&[&str]; 11]) -> [&'e str; 11] {
+    fields.map(|path| ev.text(path))
 }
 
 /// Whether two Events are similar (`EventAggregatorByReasonFunc` gives them one aggregate key).
-pub fn similar(a: &Value, b: &Value) -> bool {
+pub fn similar(a: &Event, b: &Event) -> bool {
     key(a, &AGGREGATE_KEY) == key(b, &AGGREGATE_KEY)
 }
 
 /// Whether two Events are the same Event (`getEventKey`).
-pub fn identical(a: &Value, b: &Value) -> bool {
+pub fn identical(a: &Event, b: &Event) -> bool {
     key(a, &EVENT_KEY) == key(b, &EVENT_KEY)
 }
 
@@ -127,8 +127,8 @@ pub fn combined_message(message: &str) -> String {
 }
 
 /// Whether an Event is an aggregate of similar Events.
-pub fn is_combined(ev: &Value) -> bool {
-    model::str_at(ev, &["message"]).starts_with(COMBINED_PREFIX)
+pub fn is_combined(ev: &Event) -> bool {
+    ev.message().starts_with(COMBINED_PREFIX)
 }
 
 /// An Event's message without the aggregate's prefix: the words of its latest occurrence.
@@ -136,26 +136,21 @@ pub fn original_message(message: &str) -> &str {
     message.strip_prefix(COMBINED_PREFIX).unwrap_or(message)
 }
 
-fn time(ev: &Value, field: &str) -> Option<i64> {
-    model::parse_time(model::str_at(ev, &[field]))
-}
-
 /// When the stored Event last occurred, then its resourceVersion (which tells apart Events of
 /// one second).
-fn latest(ev: &Value) -> (i64, u64) {
-    let rv = model::str_at(ev, &["metadata", "resourceVersion"]).parse().unwrap_or(0);
-    (time(ev, "lastTimestamp").unwrap_or(i64::MIN), rv)
+fn latest(ev: &Event) -> (i64, u64) {
+    (ev.last_time().unwrap_or(i64::MIN), ev.resource_version())
 }
 
 /// When the aggregator's record for these similar Events was last reset, seen from `now`: the
 /// start of the run of their occurrences that reaches `now` with no gap longer than
 /// [`AGGREGATE_INTERVAL`] (`now` itself when the latest is further back).
-pub fn session_start<'a>(similar: impl IntoIterator<Item = &'a Value>, now: i64) -> i64 {
+pub fn session_start<'a>(similar: impl IntoIterator<Item = &'a Event>, now: i64) -> i64 {
     let mut stretches: Vec<(i64, i64)> = Vec::new();
     for ev in similar {
-        let Some(last) = time(ev, "lastTimestamp") else { continue };
-        let first = time(ev, "firstTimestamp").unwrap_or(last).min(last);
-        let count = model::i64_at(ev, &["count"]).unwrap_or(1).max(1);
+        let Some(last) = ev.last_time() else { continue };
+        let first = ev.first_time().unwrap_or(last).min(last);
+        let count = ev.count().unwrap_or(1).max(1);
         if count >= 2 && last - first <= AGGREGATE_INTERVAL.saturating_mul(count - 1) {
             stretches.push((first, last));
         } else {
@@ -177,38 +172,35 @@ pub fn session_start<'a>(similar: impl IntoIterator<Item = &'a Value>, now: i64)
 /// `EventCorrelate` (the spam filter aside): what to write for `new`, an Event as the recorder
 /// makes it (count 1, first and last timestamp `now`, a fresh name), given `stored`, the Events
 /// already stored about its object.
-pub fn correlate(stored: &[(&ObjKey, &Value)], new: Value, now: i64) -> Correlated {
+pub fn correlate(stored: &[(&ObjKey, &Event)], new: Event, now: i64) -> Correlated {
     // EventAggregate: the distinct messages of the similar Events since the record's reset.
-    let similar: Vec<(&ObjKey, &Value)> = stored.iter().copied().filter(|(_, e)| similar(e, &new)).collect();
+    let similar: Vec<(&ObjKey, &Event)> = stored.iter().copied().filter(|(_, e)| similar(e, &new)).collect();
     let start = session_start(similar.iter().map(|&(_, e)| e), now);
     let mut messages: BTreeSet<&str> = similar
         .iter()
-        .filter(|(_, e)| !is_combined(e) && time(e, "lastTimestamp").is_some_and(|t| t >= start))
-        .map(|(_, e)| model::str_at(e, &["message"]))
+        .filter(|(_, e)| !is_combined(e) && e.last_time().is_some_and(|t| t >= start))
+        .map(|(_, e)| e.message())
         .collect();
-    messages.insert(model::str_at(&new, &["message"]));
+    messages.insert(new.message());
     if messages.len() < AGGREGATE_MAX_EVENTS {
         let recorded =
             stored.iter().copied().filter(|(_, e)| identical(e, &new)).max_by_key(|(_, e)| latest(e));
         return observe(recorded, new, now);
     }
-    let combined = combined_message(model::str_at(&new, &["message"]));
+    let combined = combined_message(new.message());
     let mut aggregate = new;
-    aggregate["message"] = json!(combined);
+    aggregate.set_message(combined);
     let recorded = similar.into_iter().filter(|(_, e)| is_combined(e)).max_by_key(|(_, e)| latest(e));
     observe(recorded, aggregate, now)
 }
 
 /// `eventObserve`: `recorded` (the logger's cache entry for the Event's key: the latest stored
 /// Event with that key) counted once more, or `new` created when there is none.
-fn observe(recorded: Option<(&ObjKey, &Value)>, new: Value, now: i64) -> Correlated {
+fn observe(recorded: Option<(&ObjKey, &Event)>, new: Event, now: i64) -> Correlated {
     match recorded {
         Some((key, old)) => {
             let mut ev = old.clone();
-            let count = model::i64_at(old, &["count"]).unwrap_or(1);
-            ev["count"] = json!(count + 1);
-            ev["lastTimestamp"] = json!(model::fmt_time(now));
-            ev["message"] = new["message"].clone();
+            ev.observe(now, new.message());
             Correlated::Update(key.clone(), ev)
         }
         None => Correlated::Create(new),
@@ -218,12 +210,14 @@ fn observe(recorded: Option<(&ObjKey, &Value)>, new: Value, now: i64) -> Correla
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model;
+    use serde_json::{json, Value};
     use std::collections::BTreeMap;
 
     /// A store of Events and a clock, recording Events through [`correlate`] the way the API
     /// server model does.
     struct Recorder {
-        store: BTreeMap<ObjKey, Value>,
+        store: BTreeMap<ObjKey, Event>,
         now: i64,
         seq: u64,
     }
@@ -238,19 +232,20 @@ mod tests {
             let now = model::fmt_time(self.now);
             ev["firstTimestamp"] = json!(now);
             ev["lastTimestamp"] = json!(now);
-            let stored: Vec<(&ObjKey, &Value)> = self.store.iter().collect();
-            let correlated = correlate(&stored, ev, self.now);
+            let stored: Vec<(&ObjKey, &Event)> = self.store.iter().collect();
+            let correlated = correlate(&stored, Event::Other(ev), self.now);
             self.seq += 1;
-            let (key, mut ev) = match correlated {
+            let (key, ev) = match correlated {
                 Correlated::Create(ev) => {
-                    let name = format!("{}.{:x}", model::str_at(&ev, &["involvedObject", "name"]), self.seq);
-                    (ObjKey::new("Event", model::str_at(&ev, &["involvedObject", "namespace"]), &name), ev)
+                    let name = format!("{}.{:x}", ev.involved("name"), self.seq);
+                    (ObjKey::new("Event", ev.involved("namespace"), &name), ev)
                 }
                 Correlated::Update(key, ev) => (key, ev),
             };
-            ev["metadata"] = json!({"name": key.name, "resourceVersion": self.seq.to_string()});
-            self.store.insert(key, ev.clone());
-            ev
+            let mut tree = ev.to_value(&key).into_owned();
+            tree["metadata"] = json!({"name": key.name, "resourceVersion": self.seq.to_string()});
+            self.store.insert(key, Event::Other(tree.clone()));
+            tree
         }
     }
 
@@ -373,9 +368,9 @@ mod tests {
     #[test]
     fn aggregator_by_reason() {
         let pod = json!({"kind": "Pod", "name": "pod1", "namespace": "other", "uid": "u"});
-        let e1 = make_event("end-of-world", "it was fun", pod.clone());
-        let e2 = make_event("end-of-world", "it was awful", pod.clone());
-        let e3 = make_event("nevermind", "it was a bug", pod);
+        let e1 = Event::Other(make_event("end-of-world", "it was fun", pod.clone()));
+        let e2 = Event::Other(make_event("end-of-world", "it was awful", pod.clone()));
+        let e3 = Event::Other(make_event("nevermind", "it was a bug", pod));
         assert!(similar(&e1, &e2) && !identical(&e1, &e2));
         assert!(!similar(&e1, &e3));
         // `TestEventAggregatorByReasonMessageFunc`.
@@ -405,10 +400,7 @@ mod tests {
         }
         // An Event without a count reads -1, which no assertion below accepts.
         let counts = |r: &Recorder| -> Vec<(String, i64)> {
-            r.store
-                .values()
-                .map(|e| (model::str_at(e, &["message"]).to_string(), e["count"].as_i64().unwrap_or(-1)))
-                .collect()
+            r.store.values().map(|e| (e.message().to_string(), e.count().unwrap_or(-1))).collect()
         };
         let got = counts(&r);
         assert_eq!(got.len(), 10, "{got:?}");
@@ -437,8 +429,12 @@ mod tests {
     /// and last occurrence when its occurrences came at most the interval apart on average.
     #[test]
     fn the_record_resets_after_a_quiet_interval() {
-        let ev = |first: i64, last: i64, count: i64| json!({"firstTimestamp": model::fmt_time(first), "lastTimestamp": model::fmt_time(last), "count": count});
-        let start = |evs: &[Value], now: i64| session_start(evs, now);
+        let ev = |first: i64, last: i64, count: i64| {
+            Event::Other(
+                json!({"firstTimestamp": model::fmt_time(first), "lastTimestamp": model::fmt_time(last), "count": count}),
+            )
+        };
+        let start = |evs: &[Event], now: i64| session_start(evs, now);
         assert_eq!(start(&[], 1000), 1000);
         assert_eq!(start(&[ev(100, 100, 1)], 700), 100);
         assert_eq!(start(&[ev(100, 100, 1)], 701), 701, "more than the interval: reset");

@@ -207,7 +207,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
             break Outcome::OverBudget(runaway);
         }
         let (proposals, waiters) = {
-            let facts = Facts::extract_with(&api.state.objects, api.state.now, &mut api.pod_cores);
+            let facts = Facts::extract_with(api.state, &mut api.pod_cores);
             timeline::sample(&facts, step_no - 1, steps.last().map_or(start, |s| s.time), &mut timelines);
             controllers::reconcile_all(&facts)
         };
@@ -263,7 +263,7 @@ pub fn run(state: &mut State, user: Vec<Action>, opts: &RunOptions) -> Trace {
     if outcome != Outcome::Converged && api.state.of_kind("Deployment", None).next().is_some() {
         let time = steps.last().map_or(start, |s| s.time);
         timeline::sample(
-            &Facts::extract_with(&api.state.objects, api.state.now, &mut api.pod_cores),
+            &Facts::extract_with(api.state, &mut api.pod_cores),
             steps.len(),
             time,
             &mut timelines,
@@ -496,18 +496,7 @@ fn target_key(change: &Change) -> ObjKey {
 /// Drop events whose last occurrence is older than [`EVENT_TTL`].
 fn prune_events(state: &mut State) {
     let now = state.now;
-    let expired: Vec<ObjKey> = state
-        .objects
-        .range(ObjKey::new("Event", "", "")..)
-        .take_while(|(k, _)| k.kind == "Event")
-        .filter(|(_, v)| {
-            model::parse_time(model::str_at(v, &["lastTimestamp"])).is_some_and(|t| now - t > EVENT_TTL)
-        })
-        .map(|(k, _)| k.clone())
-        .collect();
-    for k in expired {
-        state.objects.remove(&k);
-    }
+    state.events.retain(|_, e| e.last_time().is_none_or(|t| now - t <= EVENT_TTL));
 }
 
 /// A spinner on stderr for long runs, only when stderr is a terminal.

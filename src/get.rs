@@ -178,7 +178,7 @@ pub fn get(s: &State, requests: &[Request], several: bool, opts: &Options) -> Re
         .map_err(|e| anyhow!("unable to parse requirement: {}: {}", e.field, e.message))?;
     let fields = opts.field_selector.as_deref().map(FieldSelector::parse).transpose()?;
     let sort = opts.sort_by.as_deref().map(Template::parse_relaxed).transpose().map_err(|e| anyhow!(e))?;
-    let mut groups: Vec<(&KindInfo, Vec<&Value>)> = Vec::new();
+    let mut selected: Vec<(&KindInfo, Vec<Cow<Value>>)> = Vec::new();
     let mut missing: Vec<anyhow::Error> = Vec::new();
     for r in requests {
         let mut objects = select(s, r, opts.namespace.as_deref(), selector.as_ref(), &mut missing);
@@ -186,10 +186,15 @@ pub fn get(s: &State, requests: &[Request], several: bool, opts: &Options) -> Re
             fields.check(r.info)?;
             objects.retain(|o| fields.matches(o));
         }
+        selected.push((r.info, objects));
+    }
+    let mut groups: Vec<(&KindInfo, Vec<&Value>)> = Vec::new();
+    for (info, objects) in &selected {
+        let mut objects: Vec<&Value> = objects.iter().map(|o| o.as_ref()).collect();
         if let Some(sort) = &sort {
             sort_objects(&mut objects, sort, opts.sort_by.as_deref().unwrap_or(""))?;
         }
-        groups.push((r.info, objects));
+        groups.push((*info, objects));
     }
     let single = !several && requests.len() == 1 && requests[0].names.len() == 1;
     let all: Vec<&Value> = groups.iter().flat_map(|(_, objs)| objs.iter().copied()).collect();
@@ -247,17 +252,18 @@ fn select<'a>(
     namespace: Option<&'a str>,
     selector: Option<&Selector>,
     missing: &mut Vec<anyhow::Error>,
-) -> Vec<&'a Value> {
+) -> Vec<Cow<'a, Value>> {
     let ns = if r.info.namespaced { namespace } else { Some("") };
     if r.names.is_empty() {
-        let matches = |o: &&Value| selector.is_none_or(|sel| sel.matches(&model::labels(o)));
-        return s.of_kind(r.info.kind, ns).filter(matches).collect();
+        let mut all = s.values_of(r.info.kind, ns);
+        all.retain(|o| selector.is_none_or(|sel| sel.matches(&model::labels(o))));
+        return all;
     }
     let mut found = Vec::new();
     for n in &r.names {
         let key =
             ObjKey::new(r.info.kind, if r.info.namespaced { namespace.unwrap_or("default") } else { "" }, n);
-        match s.objects.get(&key) {
+        match s.lookup(&key) {
             Some(o) => found.push(o),
             None => missing.push(not_found(r.info, n)),
         }

@@ -234,23 +234,22 @@ fn refused_creates(s: &State, v: &mut Verdict) {
     /// tells apart Events of one second), whether it failed, and its message.
     #[derive(Default)]
     struct Latest<'a> {
-        when: (&'a str, u64),
+        when: (Option<i64>, u64),
         failed: bool,
         message: &'a str,
     }
     let mut last: BTreeMap<(&str, &str, &str), Latest> = BTreeMap::new();
-    for ev in s.of_kind("Event", None) {
-        let failed = match model::str_at(ev, &["reason"]) {
+    for ev in s.events.values() {
+        let failed = match ev.reason() {
             "FailedCreate" => true,
             "SuccessfulCreate" => false,
             _ => continue,
         };
-        let about = |f: &str| model::str_at(ev, &["involvedObject", f]);
-        let version = model::str_at(ev, &["metadata", "resourceVersion"]).parse().unwrap_or(0);
-        let when = (model::str_at(ev, &["lastTimestamp"]), version);
+        let about = |f: &str| ev.involved(f);
+        let when = (ev.last_time(), ev.resource_version());
         let entry = last.entry((about("kind"), about("namespace"), about("name"))).or_default();
         if when >= entry.when {
-            *entry = Latest { when, failed, message: model::str_at(ev, &["message"]) };
+            *entry = Latest { when, failed, message: ev.message() };
         }
     }
     for ((kind, ns, name), Latest { failed, message, .. }) in last {
@@ -282,18 +281,15 @@ fn jobs(s: &State, v: &mut Verdict) {
 
 fn claims(s: &State, v: &mut Verdict) {
     // (namespace, claim) → (time, reason, message) of the claim's latest event.
-    let mut last_word: BTreeMap<(&str, &str), (&str, &str, &str)> = BTreeMap::new();
-    for ev in s.of_kind("Event", None) {
-        let about = |f: &str| model::str_at(ev, &["involvedObject", f]);
+    let mut last_word: BTreeMap<(&str, &str), (Option<i64>, &str, &str)> = BTreeMap::new();
+    for ev in s.events.values() {
+        let about = |f: &str| ev.involved(f);
         if about("kind") == "PersistentVolumeClaim" {
-            let when = match model::str_at(ev, &["lastTimestamp"]) {
-                "" => model::str_at(ev, &["eventTime"]),
-                t => t,
-            };
-            let entry = last_word.entry((about("namespace"), about("name"))).or_insert(("", "", ""));
+            let when = ev.last_time().or_else(|| ev.event_time());
+            let entry = last_word.entry((about("namespace"), about("name"))).or_insert((None, "", ""));
             if when >= entry.0 {
-                let message = crate::correlator::original_message(model::str_at(ev, &["message"]));
-                *entry = (when, model::str_at(ev, &["reason"]), message);
+                let message = crate::correlator::original_message(ev.message());
+                *entry = (when, ev.reason(), message);
             }
         }
     }

@@ -17,6 +17,7 @@ pub mod cron;
 pub mod defaults;
 pub mod describe;
 pub mod driver;
+pub mod event;
 pub mod facts;
 pub mod get;
 pub mod health;

@@ -7,10 +7,12 @@
 //! a failed or interrupted command leaves the previous state intact.
 
 use crate::canonical_yaml;
+use crate::event::Event;
 use crate::model::{self, ObjKey};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -25,8 +27,10 @@ pub const DEFAULT_EPOCH: &str = "2025-01-01T00:00:00Z";
 /// The whole simulated cluster.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct State {
-    /// Every object, events included, by key.
+    /// Every object but the Events, by key.
     pub objects: BTreeMap<ObjKey, Value>,
+    /// The Events, by key, compact ([`Event`]): a long run holds several per pod.
+    pub events: BTreeMap<ObjKey, Event>,
     /// Logical time, seconds since the Unix epoch.
     pub now: i64,
     /// Monotonic counter behind uids, resourceVersions and generated names.
@@ -35,7 +39,21 @@ pub struct State {
 
 impl State {
     pub fn empty() -> State {
-        State { objects: BTreeMap::new(), now: model::parse_time(DEFAULT_EPOCH).unwrap_or(0), seq: 0 }
+        State {
+            objects: BTreeMap::new(),
+            events: BTreeMap::new(),
+            now: model::parse_time(DEFAULT_EPOCH).unwrap_or(0),
+            seq: 0,
+        }
+    }
+
+    /// A state of these objects (Events among them go to [`State::events`]) at `now`.
+    pub fn of_objects(objects: impl IntoIterator<Item = (ObjKey, Value)>, now: i64) -> State {
+        let mut state = State { now, ..State::empty() };
+        for (key, obj) in objects {
+            state.insert(key, obj);
+        }
+        state
     }
 
     /// Parse a state from text. `origin` names the file in error messages.
@@ -59,7 +77,7 @@ impl State {
             if kind.is_none_or(|k| k == CLOCK_KIND || k.ends_with("List") || keep(k)) {
                 for (j, value) in parse_piece(&text[piece.clone()]).into_iter().enumerate() {
                     let Ok(value) = value else { return Err(stream_error(text, origin)) };
-                    docs.push((number + j, value));
+                    docs.push((number + j, Doc::of(value)));
                 }
             }
         }
@@ -70,10 +88,17 @@ impl State {
     }
 
     /// A state from its parsed documents (numbered from 0, in stream order).
-    fn assemble(docs: Vec<(usize, Value)>, origin: &str) -> Result<State> {
+    fn assemble(docs: Vec<(usize, Doc)>, origin: &str) -> Result<State> {
         let mut state = State::empty();
         let mut clock: Option<(i64, u64)> = None;
-        for (i, value) in docs {
+        for (i, doc) in docs {
+            let value = match doc {
+                Doc::Event(key, event) => {
+                    state.events.insert(key, event);
+                    continue;
+                }
+                Doc::Tree(value) => value,
+            };
             if value.is_null() {
                 continue;
             }
@@ -89,7 +114,7 @@ impl State {
             for item in list_items(value) {
                 let key = stored_key(&item)
                     .with_context(|| format!("{origin}: document {}: not a Kubernetes object", i + 1))?;
-                state.objects.insert(key, normalize(item));
+                state.insert(key, normalize(item));
             }
         }
         match clock {
@@ -98,7 +123,10 @@ impl State {
                 state.seq = seq;
             }
             None => {
-                if let Some(latest) = state.objects.values().filter_map(latest_timestamp).max() {
+                let objects = state.objects.values().filter_map(latest_timestamp);
+                if let Some(latest) =
+                    objects.chain(state.events.values().filter_map(Event::latest_time)).max()
+                {
                     state.now = latest;
                 }
             }
@@ -134,8 +162,8 @@ impl State {
             "sequence": self.seq,
         });
         sink(&serde_yaml::to_string(&clock)?)?;
-        let objects: Vec<&Value> = self.objects.values().collect();
-        let runs: Vec<&[&Value]> = objects.chunks(run_objects.max(1)).collect();
+        let objects: Vec<Stored> = self.stored().collect();
+        let runs: Vec<&[Stored]> = objects.chunks(run_objects.max(1)).collect();
         if runs.len() <= 1 || threads() == 1 {
             for run in runs {
                 sink(&emit_run(run)?)?;
@@ -161,21 +189,81 @@ impl State {
         Ok(())
     }
 
+    /// Every object and Event in key order: what the state file holds.
+    fn stored(&self) -> impl Iterator<Item = Stored<'_>> {
+        let events_start = ObjKey::new("Event", "", "");
+        let before = self.objects.range(..events_start.clone()).map(|(_, v)| Stored::Tree(v));
+        let after = self.objects.range(events_start..).map(|(_, v)| Stored::Tree(v));
+        before.chain(self.events.iter().map(|(k, e)| Stored::Event(k, e))).chain(after)
+    }
+
+    /// Store `obj` at `key`: an Event among the Events, compact, anything else among the
+    /// objects.
+    pub fn insert(&mut self, key: ObjKey, obj: Value) {
+        if key.kind == "Event" {
+            let event = Event::compact(&key, obj);
+            self.events.insert(key, event);
+        } else {
+            self.objects.insert(key, obj);
+        }
+    }
+
+    /// Whether an object or Event is stored at `key`.
+    pub fn contains(&self, key: &ObjKey) -> bool {
+        if key.kind == "Event" {
+            self.events.contains_key(key)
+        } else {
+            self.objects.contains_key(key)
+        }
+    }
+
+    /// The object or Event stored at `key`, as the API server serves it: for a command that
+    /// reads any kind.
+    pub fn lookup(&self, key: &ObjKey) -> Option<Cow<'_, Value>> {
+        if key.kind == "Event" {
+            self.events.get(key).map(|e| e.to_value(key))
+        } else {
+            self.objects.get(key).map(Cow::Borrowed)
+        }
+    }
+
     pub fn get(&self, kind: &str, namespace: &str, name: &str) -> Option<&Value> {
+        debug_assert_ne!(kind, "Event", "Events are read through State::events");
         self.objects.get(&ObjKey::new(kind, namespace, name))
     }
 
-    /// Objects of one kind (in one namespace unless `namespace` is None), in key order.
+    /// Objects of one kind but Event (in one namespace unless `namespace` is None), in key
+    /// order. Events are read through [`State::events_in`], or [`State::values_of`].
     pub fn of_kind<'a>(
         &'a self,
         kind: &'a str,
         namespace: Option<&'a str>,
     ) -> impl Iterator<Item = &'a Value> + 'a {
+        debug_assert_ne!(kind, "Event", "Events are read through State::events_in");
         let start = ObjKey::new(kind, namespace.unwrap_or(""), "");
         self.objects
             .range(start..)
             .take_while(move |(k, _)| k.kind == kind && namespace.is_none_or(|ns| k.namespace == ns))
             .map(|(_, v)| v)
+    }
+
+    /// Objects of any kind, Events included, as the API server serves them (in one namespace
+    /// unless `namespace` is None), in key order: for a command that reads any kind.
+    pub fn values_of<'a>(&'a self, kind: &'a str, namespace: Option<&'a str>) -> Vec<Cow<'a, Value>> {
+        if kind == "Event" {
+            self.events_in(namespace).map(|(k, e)| e.to_value(k)).collect()
+        } else {
+            self.of_kind(kind, namespace).map(Cow::Borrowed).collect()
+        }
+    }
+
+    /// The Events (in one namespace unless `namespace` is None), in key order.
+    pub fn events_in<'a>(
+        &'a self,
+        namespace: Option<&'a str>,
+    ) -> impl Iterator<Item = (&'a ObjKey, &'a Event)> {
+        let start = ObjKey::new("Event", namespace.unwrap_or(""), "");
+        self.events.range(start..).take_while(move |(k, _)| namespace.is_none_or(|ns| k.namespace == ns))
     }
 
     /// Next value of the sequence counter.
@@ -185,16 +273,53 @@ impl State {
     }
 }
 
+/// An object or an Event of the store, as the state file holds it.
+#[derive(Clone, Copy)]
+enum Stored<'a> {
+    Tree(&'a Value),
+    Event(&'a ObjKey, &'a Event),
+}
+
 /// The documents of a run of objects, each after its `---` line.
-fn emit_run(objects: &[&Value]) -> Result<String> {
+fn emit_run(objects: &[Stored]) -> Result<String> {
     let mut out = String::with_capacity(objects.len() * 1024);
     for obj in objects {
         out.push_str("---\n");
-        if canonical_yaml::emit(obj, &mut out).is_none() {
-            out.push_str(&serde_yaml::to_string(obj)?);
+        let written = match obj {
+            Stored::Tree(tree) => canonical_yaml::emit(tree, &mut out),
+            Stored::Event(key, event) => event.emit(key, &mut out),
+        };
+        if written.is_none() {
+            let text = match obj {
+                Stored::Tree(tree) => serde_yaml::to_string(tree)?,
+                Stored::Event(key, event) => serde_yaml::to_string(&event.to_value(key))?,
+            };
+            out.push_str(&text);
         }
     }
     Ok(out)
+}
+
+/// A parsed document: an Event compact already (parsing threads keep only that), anything
+/// else as its tree.
+#[derive(Debug)]
+enum Doc {
+    Event(ObjKey, Event),
+    Tree(Value),
+}
+
+impl Doc {
+    fn of(value: Value) -> Doc {
+        if model::str_at(&value, &["kind"]) == "Event" {
+            let value = normalize(value);
+            if let Some(key) = stored_key(&value) {
+                let event = Event::compact(&key, value);
+                return Doc::Event(key, event);
+            }
+            return Doc::Tree(value);
+        }
+        Doc::Tree(value)
+    }
 }
 
 /// Items of a `List` document, or the document itself.
@@ -234,7 +359,7 @@ fn threads() -> usize {
 /// `---` lines into that many runs of documents, parsed at once; the numbering is the one a
 /// single parse gives (each run's count shifts the next). An invalid document is named as a
 /// single parse of the whole stream names it, with its line in the file.
-fn parse_documents(text: &str, origin: &str, runs: usize) -> Result<Vec<(usize, Value)>> {
+fn parse_documents(text: &str, origin: &str, runs: usize) -> Result<Vec<(usize, Doc)>> {
     // Each run a list of pieces: the documents cut at `---` lines, or the whole text when the
     // stream cannot be cut.
     let pieces: Vec<&str> = match split_documents(text) {
@@ -244,19 +369,19 @@ fn parse_documents(text: &str, origin: &str, runs: usize) -> Result<Vec<(usize, 
     let per_run = pieces.len().div_ceil(runs.max(1)).max(1);
     let runs: Vec<&[&str]> = pieces.chunks(per_run).collect();
     // Up to the first invalid document: the parser does not recover from one.
-    let parse_run = |run: &[&str]| -> Vec<Result<Value, serde_yaml::Error>> {
+    let parse_run = |run: &[&str]| -> Vec<Result<Doc, serde_yaml::Error>> {
         let mut docs = Vec::new();
         for piece in run {
             let parsed = parse_piece(piece);
             let invalid = parsed.last().is_some_and(Result::is_err);
-            docs.extend(parsed);
+            docs.extend(parsed.into_iter().map(|doc| doc.map(Doc::of)));
             if invalid {
                 break;
             }
         }
         docs
     };
-    let parsed: Vec<Vec<Result<Value, serde_yaml::Error>>> = if runs.len() <= 1 {
+    let parsed: Vec<Vec<Result<Doc, serde_yaml::Error>>> = if runs.len() <= 1 {
         vec![runs.first().map_or_else(Vec::new, |run| parse_run(run))]
     } else {
         std::thread::scope(|scope| {
@@ -382,7 +507,7 @@ pub fn normalize(mut obj: Value) -> Value {
 
 /// The latest time recorded anywhere in an object: any string under a key ending in `Time` or
 /// `Timestamp` (creationTimestamp, lastTransitionTime, lastScheduleTime, …).
-fn latest_timestamp(obj: &Value) -> Option<i64> {
+pub fn latest_timestamp(obj: &Value) -> Option<i64> {
     fn walk(v: &Value, best: &mut Option<i64>) {
         match v {
             Value::Object(m) => {
@@ -663,7 +788,13 @@ items:
         for runs in 1..=6 {
             let docs = parse_documents(TRICKY, "s.yaml", runs)?;
             let numbers: Vec<usize> = docs.iter().map(|(n, _)| *n).collect();
-            let values: Vec<Value> = docs.into_iter().map(|(_, v)| v).collect();
+            let values: Vec<Value> = docs
+                .into_iter()
+                .map(|(_, doc)| match doc {
+                    Doc::Tree(value) => value,
+                    Doc::Event(key, event) => event.to_value(&key).into_owned(),
+                })
+                .collect();
             assert_eq!(numbers, (0..5).collect::<Vec<_>>(), "{runs} runs");
             assert_eq!(values, oracle, "{runs} runs");
         }
@@ -685,6 +816,36 @@ items:
         }
     }
 
+    /// An Event reaches the Events wherever it stands: a document of its own (typed when it
+    /// has the recorder's shape), an item of a `List`; a command reading any kind sees it as
+    /// its tree.
+    #[test]
+    fn events_are_kept_apart_and_read_as_their_trees() -> Result<()> {
+        let list = json!({"apiVersion": "v1", "kind": "List", "items": [event(2, true)]});
+        let text =
+            [event(1, false), list, json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}})]
+                .iter()
+                .map(serde_yaml::to_string)
+                .collect::<Result<Vec<String>, _>>()?
+                .join("---\n");
+        let s = State::parse(&text, "x")?;
+        let keys: Vec<&ObjKey> = s.objects.keys().collect();
+        assert_eq!(keys, [&ObjKey::new("Pod", "default", "p")]);
+        let forms: Vec<(&str, bool)> =
+            s.events.iter().map(|(k, e)| (k.name.as_str(), matches!(e, Event::Recorded(_)))).collect();
+        assert_eq!(forms, [("web-00001.1", true), ("web-00002.1", false)]);
+        for (i, kubectl) in [(1, false), (2, true)] {
+            let key = ObjKey::new("Event", "default", &format!("web-{i:05}.1"));
+            assert_eq!(s.lookup(&key).as_deref(), Some(&event(i, kubectl)));
+            assert!(s.contains(&key));
+        }
+        let all: Vec<Value> =
+            s.values_of("Event", Some("default")).into_iter().map(Cow::into_owned).collect();
+        assert_eq!(all, [event(1, false), event(2, true)]);
+        assert!(s.values_of("Event", Some("other")).is_empty());
+        Ok(())
+    }
+
     #[test]
     fn parsing_some_kinds_keeps_those_objects_and_the_clock() -> Result<()> {
         let mut full = State::parse(TRICKY, "x")?;
@@ -701,19 +862,47 @@ items:
         Ok(())
     }
 
+    /// An Event as the recorder writes it, or with `kubectl` a field more (`eventTime`).
+    fn event(i: usize, kubectl: bool) -> Value {
+        let mut ev = json!({"apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": format!("web-{i:05}.1"), "namespace": "default", "resourceVersion": i.to_string(),
+                         "creationTimestamp": DEFAULT_EPOCH},
+            "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": format!("web-{i:05}"), "namespace": "default", "uid": format!("u{i}")},
+            "reason": "Scheduled", "message": format!("Successfully assigned default/web-{i:05} to node-{}", i % 7),
+            "type": "Normal", "source": {"component": "default-scheduler"},
+            "firstTimestamp": DEFAULT_EPOCH, "lastTimestamp": DEFAULT_EPOCH, "count": 1});
+        if kubectl {
+            ev["eventTime"] = Value::Null;
+        }
+        ev
+    }
+
+    /// ConfigMaps, Events and Pods (an Event's key sorts between the two), more than a run of
+    /// them: the Events typed or kept as trees, the text the same as serde_yaml writes for the
+    /// trees in key order.
     #[test]
     fn a_large_state_is_written_as_one_thread_would_write_it() -> Result<()> {
         let mut s = State::empty();
+        let mut trees = BTreeMap::new();
         for i in 0..RUN_OBJECTS + 7 {
-            let obj = json!({"apiVersion": "v1", "kind": "ConfigMap",
-                "metadata": {"name": format!("c{i:05}"), "namespace": "default"}, "data": {"i": i.to_string()}});
-            s.objects.insert(ObjKey::of(&obj), obj);
+            let obj = match i % 4 {
+                0 => json!({"apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": {"name": format!("c{i:05}"), "namespace": "default"}, "data": {"i": i.to_string()}}),
+                1 => {
+                    json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("web-{i:05}"), "namespace": "default"}})
+                }
+                kind => event(i, kind == 3),
+            };
+            trees.insert(ObjKey::of(&obj), obj.clone());
+            s.insert(ObjKey::of(&obj), obj);
         }
+        let typed = s.events.values().filter(|e| matches!(e, Event::Recorded(_))).count();
+        assert_eq!((s.objects.len(), s.events.len(), typed), (2052, 2051, 1026));
         let mut one_thread = serde_yaml::to_string(&json!({
             "apiVersion": CLOCK_API_VERSION, "kind": CLOCK_KIND, "metadata": {"name": "konverge"},
             "time": model::fmt_time(s.now), "sequence": 0,
         }))?;
-        for obj in s.objects.values() {
+        for obj in trees.values() {
             one_thread.push_str("---\n");
             one_thread.push_str(&serde_yaml::to_string(obj)?);
         }

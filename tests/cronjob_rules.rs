@@ -16,6 +16,7 @@ use konverge::actions::{Action, Change, EventType};
 use konverge::controllers::cronjob::{reconcile, SCHEDULED_TIMESTAMP};
 use konverge::facts::Facts;
 use konverge::model::{self, ObjKey};
+use konverge::state::State;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -119,7 +120,7 @@ struct Sync {
 
 fn sync(objects: &[Value], now: i64) -> Sync {
     let s = store(objects);
-    let p = reconcile(&Facts::extract(&s, now));
+    let p = reconcile(&Facts::extract(&State::of_objects(s.clone(), now)));
     let mut out = Sync { schedules: p.schedules, ..Sync::default() };
     for Action { change, events, .. } in p.actions {
         for e in &events {
@@ -1026,7 +1027,8 @@ fn get_jobs_to_be_reconciled() {
         named("foo-elsewhere", "bar-ns", Some("fooer")),
     ];
     let s = store(&objects);
-    let f = Facts::extract(&s, just_before_the_hour());
+    let snapshot = State::of_objects(s.clone(), just_before_the_hour());
+    let f = Facts::extract(&snapshot);
     let cf = konverge::facts::cronjobs::cron_facts(&f);
     let names: Vec<&str> = cf.children.iter().map(|c| f.key(c.job).name.as_str()).collect();
     assert_eq!(names, ["foo-fooer-owner-ref"]);

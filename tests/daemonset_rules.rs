@@ -142,7 +142,7 @@ impl Sim {
     /// One `syncDaemonSet` of every DaemonSet.
     fn sync(&mut self) -> Did {
         let proposals = {
-            let f = Facts::extract(&self.state.objects, self.state.now);
+            let f = Facts::extract(&self.state);
             daemonset::reconcile(&f)
         };
         let mut out = Did::default();
@@ -228,7 +228,7 @@ fn should_run(node: Value, ds: Value, pods: Vec<Value>) -> (bool, bool) {
     for p in pods {
         s.add(p);
     }
-    let f = Facts::extract(&s.state.objects, s.state.now);
+    let f = Facts::extract(&s.state);
     let mut syms = Symbols::new(&f.syms);
     let daemons = fd::daemon_sets(&f, &mut syms);
     let e = eligibility::run(&f, &daemons, &syms);
@@ -776,7 +776,7 @@ fn kill_failed_pods_backoff() {
         assert_eq!(s.sync(), did(0, 1, 1), "first sync deletes the pod, starting the back-off");
         failed(&mut s);
         assert_eq!(s.sync(), did(0, 0, 0), "immediate second sync is limited by the back-off");
-        let f = Facts::extract(&s.state.objects, s.state.now);
+        let f = Facts::extract(&s.state);
         assert_eq!(
             daemonset::reconcile(&f).wakes,
             vec![s.state.now + 1],
@@ -811,7 +811,7 @@ fn kill_failed_pods_backoff_through_aggregated_events() {
     for i in 1..13 {
         failed(&mut s);
         assert_eq!(s.sync(), did(0, 0, 0), "deletion {i} waits");
-        let f = Facts::extract(&s.state.objects, s.state.now);
+        let f = Facts::extract(&s.state);
         assert_eq!(daemonset::reconcile(&f).wakes, vec![s.state.now + backoff], "deletion {i}");
         s.state.now += backoff;
         assert_eq!(s.sync(), did(0, 1, 1), "deletion {i} after {backoff} s");
@@ -819,9 +819,10 @@ fn kill_failed_pods_backoff_through_aggregated_events() {
     }
     let events: Vec<(&str, i64)> = s
         .state
-        .of_kind("Event", None)
-        .filter(|e| e["reason"] == fd::FAILED_DAEMON_POD)
-        .map(|e| (model::str_at(e, &["message"]), e["count"].as_i64().unwrap()))
+        .events
+        .values()
+        .filter(|e| e.reason() == fd::FAILED_DAEMON_POD)
+        .map(|e| (e.message(), e.count().unwrap()))
         .collect();
     let combined: Vec<&(&str, i64)> =
         events.iter().filter(|(m, _)| m.starts_with("(combined from similar events): ")).collect();
@@ -1019,7 +1020,7 @@ fn surge_in_manage() {
         add_pod_as_is(&mut s, old);
     }
     let d = {
-        let f = Facts::extract(&s.state.objects, s.state.now);
+        let f = Facts::extract(&s.state);
         daemonset::reconcile(&f)
     };
     let creates: Vec<&str> = d

@@ -16,6 +16,7 @@ use konverge::controllers::deployment::{
 use konverge::facts::deploy::Strategy;
 use konverge::facts::Facts;
 use konverge::model::{self, ObjKey};
+use konverge::state::State;
 use konverge::validate::IntOrPercent::{self, Int, Percent};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -329,7 +330,8 @@ fn sync(d: &Dep, sets: &[Rs]) -> Proposed {
         objects.insert(ObjKey::new("ReplicaSet", "default", r.name), r.object());
     }
     let now = model::parse_time(T0).unwrap() + 100 * 3600;
-    let facts = Facts::extract(&objects, now);
+    let snapshot = State::of_objects(objects.clone(), now);
+    let facts = Facts::extract(&snapshot);
     let actions = reconcile(&facts).actions;
     let mut out = Proposed::default();
     for a in actions {
@@ -819,7 +821,8 @@ fn sync_conditions(d: Value, sets: &[Rs], now: &str) -> (Vec<Value>, Vec<i64>) {
     }
     let stored = d["status"]["conditions"].as_array().cloned().unwrap_or_default();
     objects.insert(ObjKey::new("Deployment", "default", "foo"), d);
-    let proposals = reconcile(&Facts::extract(&objects, model::parse_time(now).unwrap()));
+    let proposals =
+        reconcile(&Facts::extract(&State::of_objects(objects.clone(), model::parse_time(now).unwrap())));
     let written = proposals.actions.into_iter().find_map(|a| match a.change {
         Change::Patch { key, patch, .. } if key.kind == "Deployment" && patch.get("status").is_some() => {
             patch["status"]["conditions"].as_array().cloned()

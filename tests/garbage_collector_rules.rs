@@ -9,6 +9,7 @@ use konverge::actions::{Action, Change, Propagation};
 use konverge::controllers::garbage_collector::reconcile;
 use konverge::facts::Facts;
 use konverge::model::ObjKey;
+use konverge::state::State;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -41,7 +42,7 @@ fn deleting_in_foreground(mut o: Value) -> Value {
 
 fn run(objects: Vec<Value>) -> Vec<Action> {
     let store: BTreeMap<ObjKey, Value> = objects.into_iter().map(|o| (ObjKey::of(&o), o)).collect();
-    reconcile(&Facts::extract(&store, NOW)).actions
+    reconcile(&Facts::extract(&State::of_objects(store.clone(), NOW))).actions
 }
 
 /// What the collector does to `name`: "delete background", "delete foreground",

@@ -20,6 +20,7 @@ use konverge::actions::Change;
 use konverge::controllers::job::reconcile;
 use konverge::facts::Facts;
 use konverge::model::{self, ObjKey};
+use konverge::state::State;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -216,7 +217,8 @@ fn sync(job: Value, pods: &[PodSpec]) -> Synced {
         let obj = p.build(&format!("pod-{i:02}"));
         store.insert(ObjKey::of(&obj), obj);
     }
-    let facts = Facts::extract(&store, NOW);
+    let snapshot = State::of_objects(store.clone(), NOW);
+    let facts = Facts::extract(&snapshot);
     let proposals = reconcile(&facts);
     let mut out = Synced { status: old_status, wakes: proposals.wakes.clone(), ..Synced::default() };
     for a in proposals.actions {
@@ -1082,7 +1084,7 @@ fn restarts_reach_the_backoff_limit_on_failure() {
         store.insert(ObjKey::of(&j), j);
         let p = restarted(restarts);
         store.insert(ObjKey::of(&p), p);
-        let proposals = reconcile(&Facts::extract(&store, NOW));
+        let proposals = reconcile(&Facts::extract(&State::of_objects(store.clone(), NOW)));
         let failing = proposals.actions.iter().any(|a| a.reason.contains("BackoffLimitExceeded"));
         assert_eq!(failing, fails, "backoffLimit {limit}, restarts {restarts}");
     }

@@ -9,6 +9,7 @@ use konverge::actions::{Action, Change};
 use konverge::controllers::node_lifecycle::reconcile;
 use konverge::facts::Facts;
 use konverge::model::{self, ObjKey};
+use konverge::state::State;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -57,7 +58,7 @@ fn toleration(key: &str, seconds: Option<i64>) -> Value {
 
 fn run(objects: Vec<Value>) -> (Vec<Action>, Vec<i64>) {
     let store: BTreeMap<ObjKey, Value> = objects.into_iter().map(|o| (ObjKey::of(&o), o)).collect();
-    let p = reconcile(&Facts::extract(&store, NOW));
+    let p = reconcile(&Facts::extract(&State::of_objects(store.clone(), NOW)));
     (p.actions, p.wakes)
 }
 

@@ -15,6 +15,7 @@ use konverge::actions::{Action, Change};
 use konverge::controllers::scheduler::reconcile;
 use konverge::facts::Facts;
 use konverge::model::ObjKey;
+use konverge::state::State;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -66,7 +67,8 @@ fn on(node: &str, name: &str, priority: i64, req: (&str, &str), start: i64) -> V
 
 fn run(objects: Vec<Value>) -> Vec<Action> {
     let store: BTreeMap<ObjKey, Value> = objects.into_iter().map(|o| (ObjKey::of(&o), o)).collect();
-    let f = Facts::extract(&store, 1_735_689_700);
+    let snapshot = State::of_objects(store.clone(), 1_735_689_700);
+    let f = Facts::extract(&snapshot);
     reconcile(&f).actions
 }
 

@@ -16,6 +16,7 @@ use konverge::actions::{Action, Change};
 use konverge::controllers::scheduler::{balanced_allocation, least_allocated, normalize_score, reconcile};
 use konverge::facts::Facts;
 use konverge::model::ObjKey;
+use konverge::state::State;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -61,7 +62,8 @@ fn bound(mut p: Value, node: &str) -> Value {
 
 fn run(objects: Vec<Value>) -> Vec<Action> {
     let store: BTreeMap<ObjKey, Value> = objects.into_iter().map(|o| (ObjKey::of(&o), o)).collect();
-    let f = Facts::extract(&store, 1_735_689_600);
+    let snapshot = State::of_objects(store.clone(), 1_735_689_600);
+    let f = Facts::extract(&snapshot);
     reconcile(&f).actions
 }
 
@@ -1215,7 +1217,8 @@ fn admit(pending: Value, existing: Vec<Value>) -> String {
     p["spec"]["nodeName"] = json!("machine1");
     objects.push(p);
     let store: BTreeMap<ObjKey, Value> = objects.into_iter().map(|o| (ObjKey::of(&o), o)).collect();
-    let f = Facts::extract(&store, 1_735_689_600);
+    let snapshot = State::of_objects(store.clone(), 1_735_689_600);
+    let f = Facts::extract(&snapshot);
     for a in konverge::controllers::kubelet::reconcile(&f).actions {
         if let Change::Patch { key, patch, .. } = &a.change {
             if key.name == name {
@@ -1822,7 +1825,8 @@ fn pod_topology_spread_score() {
 fn scores_in(pending: Value, mut objects: Vec<Value>, filtered: &[&str]) -> Vec<(String, i64)> {
     objects.push(pending.clone());
     let store: BTreeMap<ObjKey, Value> = objects.into_iter().map(|o| (ObjKey::of(&o), o)).collect();
-    let f = Facts::extract(&store, 1_735_689_600);
+    let snapshot = State::of_objects(store.clone(), 1_735_689_600);
+    let f = Facts::extract(&snapshot);
     let pod = f.id_of(&ObjKey::of(&pending)).unwrap();
     let nodes: Vec<_> = filtered.iter().map(|n| f.id_of(&ObjKey::new("Node", "", n)).unwrap()).collect();
     let scores = konverge::controllers::scheduler::topology_spread_scores(&f, pod, &nodes);
@@ -2257,7 +2261,8 @@ fn inter_pod_affinity_required_multiple_nodes() {
 fn inter_pod_scores(pending: Value, mut objects: Vec<Value>, filtered: &[&str]) -> Vec<(String, i64)> {
     objects.push(pending.clone());
     let store: BTreeMap<ObjKey, Value> = objects.into_iter().map(|o| (ObjKey::of(&o), o)).collect();
-    let f = Facts::extract(&store, 1_735_689_600);
+    let snapshot = State::of_objects(store.clone(), 1_735_689_600);
+    let f = Facts::extract(&snapshot);
     let pod = f.id_of(&ObjKey::of(&pending)).unwrap();
     let nodes: Vec<_> = filtered.iter().map(|n| f.id_of(&ObjKey::new("Node", "", n)).unwrap()).collect();
     let scores = konverge::controllers::scheduler::inter_pod_affinity_scores(&f, pod, &nodes);
@@ -2640,7 +2645,8 @@ fn the_node_tree_interleaves_zones() {
         plain_node("n1"),
     ];
     let store: BTreeMap<ObjKey, Value> = objects.into_iter().map(|o| (ObjKey::of(&o), o)).collect();
-    let f = Facts::extract(&store, 1_735_689_600);
+    let snapshot = State::of_objects(store.clone(), 1_735_689_600);
+    let f = Facts::extract(&snapshot);
     let names: Vec<&str> =
         node_tree_order(&f).into_iter().map(|i| f.key(f.nodes[i].id).name.as_str()).collect();
     assert_eq!(names, ["n1", "a1", "b1", "c1", "a2", "c2", "a3"]);

@@ -636,10 +636,11 @@ fn status_is_written_only_when_it_changes() {
 #[test]
 fn service_name_is_checked_against_a_headless_service() {
     let warnings = |s: &Sim| -> Vec<String> {
-        s.all("Event")
-            .iter()
-            .filter(|e| e["type"] == "Warning")
-            .map(|e| e["reason"].as_str().unwrap().to_string())
+        s.state
+            .events
+            .values()
+            .filter(|e| e.text(&["type"]) == "Warning")
+            .map(|e| e.reason().to_string())
             .collect()
     };
     let s = running(stateful_set("foo", 1, json!({})));

@@ -29,7 +29,8 @@ fn store(objects: &[Value]) -> BTreeMap<ObjKey, Value> {
 /// (claim name, volume name) of every match the search makes.
 fn matched(objects: &[Value]) -> Vec<(String, String)> {
     let s = store(objects);
-    let f = Facts::extract(&s, model::parse_time(NOW).unwrap());
+    let snapshot = State::of_objects(s.clone(), model::parse_time(NOW).unwrap());
+    let f = Facts::extract(&snapshot);
     volume::matches(&f).into_iter().map(|(c, v)| (f.key(c).name.clone(), f.key(v).name.clone())).collect()
 }
 
@@ -499,13 +500,12 @@ fn a_queue_of_equal_claims_takes_the_walk_in_order() {
 /// One step of the controller over `objects`: the objects afterwards and the events recorded
 /// ("Type Reason Message").
 fn sync(objects: &[Value]) -> (BTreeMap<ObjKey, Value>, Vec<String>) {
-    let mut state = State::empty();
-    state.now = model::parse_time(NOW).unwrap();
-    for o in objects {
-        state.objects.insert(ObjKey::of(o), o.clone());
-    }
+    let mut state = State::of_objects(
+        objects.iter().map(|o| (ObjKey::of(o), o.clone())),
+        model::parse_time(NOW).unwrap(),
+    );
     let proposals = {
-        let f = Facts::extract(&state.objects, state.now);
+        let f = Facts::extract(&state);
         volume::reconcile(&f)
     };
     let mut api = ApiServer::new(&mut state);
@@ -517,17 +517,11 @@ fn sync(objects: &[Value]) -> (BTreeMap<ObjKey, Value>, Vec<String>) {
         }
     }
     let events = state
-        .of_kind("Event", None)
-        .map(|e| {
-            format!(
-                "{} {} {}",
-                model::str_at(e, &["type"]),
-                model::str_at(e, &["reason"]),
-                model::str_at(e, &["message"])
-            )
-        })
+        .events
+        .values()
+        .map(|e| format!("{} {} {}", e.text(&["type"]), e.reason(), e.message()))
         .collect();
-    (state.objects.into_iter().filter(|(k, _)| k.kind != "Event").collect(), events)
+    (state.objects, events)
 }
 
 /// framework_test.go `newVolume(name, capacity, boundToClaimUID, boundToClaimName, phase,

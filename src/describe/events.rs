@@ -1,14 +1,15 @@
 //! `DescribeEvents`: the events about an object, oldest first, repeats folded.
 
 use super::*;
+use std::borrow::Cow;
 
 /// `DescribeEvents`: the object's events, oldest first.
 pub(super) fn events(w: &mut Out, s: &State, key: &ObjKey, obj: &Value) {
     let uid = model::uid(obj);
-    let mut evs: Vec<&Value> = s
-        .of_kind("Event", if key.namespace.is_empty() { None } else { Some(&key.namespace) })
-        .filter(|ev| {
-            let inv = |f: &str| model::str_at(ev, &["involvedObject", f]);
+    let about: Vec<Cow<Value>> = s
+        .events_in(if key.namespace.is_empty() { None } else { Some(&key.namespace) })
+        .filter(|(_, ev)| {
+            let inv = |f: &str| ev.involved(f);
             let uid_ok = uid.is_empty()
                 || inv("uid").is_empty()
                 || inv("uid") == uid
@@ -20,7 +21,9 @@ pub(super) fn events(w: &mut Out, s: &State, key: &ObjKey, obj: &Value) {
                     || inv("namespace") == key.namespace)
                 && uid_ok
         })
+        .map(|(k, ev)| ev.to_value(k))
         .collect();
+    let mut evs: Vec<&Value> = about.iter().map(|ev| ev.as_ref()).collect();
     if evs.is_empty() {
         w.w(0, "Events:\t<none>\n");
         return;

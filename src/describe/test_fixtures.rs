@@ -6,17 +6,12 @@ use serde_json::json;
 pub(super) const T0: &str = "2025-01-01T00:00:00Z";
 
 pub(super) fn state(objects: Vec<Value>, now: &str) -> State {
-    let mut s = State::empty();
-    s.now = model::parse_time(now).unwrap();
-    for o in objects {
-        s.objects.insert(ObjKey::of(&o), o);
-    }
-    s
+    State::of_objects(objects.into_iter().map(|o| (ObjKey::of(&o), o)), model::parse_time(now).unwrap())
 }
 
 pub(super) fn describe_in(s: &State, kind: &str, ns: &str, name: &str) -> String {
     let key = ObjKey::new(kind, ns, name);
-    describe(s, &key, &s.objects[&key])
+    describe(s, &key, &s.lookup(&key).unwrap())
 }
 
 pub(super) fn event(

@@ -442,23 +442,17 @@ pub fn failed_pod_backoff(f: &Facts, ds: Id, now: i64) -> FxHashMap<String, i64>
     let uid = model::uid(f.raw(ds));
     let prefix = format!("{}.", key.name);
     // (node, last deletion, first deletion, deletions)
-    let mut deletions: Vec<(String, i64, i64, i64)> = f
-        .store
-        .range(ObjKey::new("Event", &key.namespace, &prefix)..)
-        .take_while(|(k, _)| k.kind == "Event" && k.namespace == key.namespace && k.name.starts_with(&prefix))
+    let mut deletions: Vec<(String, i64, i64, i64)> = crate::event::named(f.events, &key.namespace, &prefix)
         .map(|(_, e)| e)
-        .filter(|e| {
-            model::str_at(e, &["reason"]) == FAILED_DAEMON_POD
-                && model::str_at(e, &["involvedObject", "uid"]) == uid
-        })
+        .filter(|e| e.reason() == FAILED_DAEMON_POD && e.involved("uid") == uid)
         .filter_map(|e| {
-            let node = failed_pod_node(correlator::original_message(model::str_at(e, &["message"])))?;
-            let last = model::parse_time(model::str_at(e, &["lastTimestamp"]))?;
+            let node = failed_pod_node(correlator::original_message(e.message()))?;
+            let last = e.last_time()?;
             if !correlator::is_combined(e) {
                 return Some((node.to_string(), last, last, 1));
             }
-            let first = model::parse_time(model::str_at(e, &["firstTimestamp"])).unwrap_or(last).min(last);
-            Some((node.to_string(), last, first, model::i64_at(e, &["count"]).unwrap_or(1).max(1)))
+            let first = e.first_time().unwrap_or(last).min(last);
+            Some((node.to_string(), last, first, e.count().unwrap_or(1).max(1)))
         })
         .collect();
     deletions.sort();

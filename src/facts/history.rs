@@ -269,8 +269,8 @@ spec:
             + &revision("ds-b", 3, "v1", true)
             + &revision("ds-a", 1, "v2", true)
             + &revision("ds-c", 2, "v0", false);
-        let s = state(&text);
-        let f = Facts::extract(&s.objects, 0);
+        let s = crate::state::State { now: 0, ..state(&text) };
+        let f = Facts::extract(&s);
         let claims = claim(&claim_inputs(&f, WorkloadKind::DaemonSet));
         assert_eq!(claims.adopt.len(), 1, "the orphan is adopted");
         let h = histories(&f, WorkloadKind::DaemonSet, &claims.by_owner());

@@ -25,8 +25,10 @@ pub mod spread;
 pub mod stateful;
 pub mod volumes;
 
+use crate::event::Event;
 use crate::model::{self, ObjKey};
 use crate::selector::Selector;
+use crate::state::State;
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -623,6 +625,8 @@ impl Finalizing {
 pub struct Facts<'s> {
     /// The snapshot itself, for the few rules that copy raw fields (pod templates).
     pub store: &'s BTreeMap<ObjKey, Value>,
+    /// The store's Events.
+    pub events: &'s BTreeMap<ObjKey, Event>,
     pub now: i64,
     pub syms: Interner,
     /// Every non-Event object's key (the store's own), in key order; an [`Id`] indexes this
@@ -654,28 +658,24 @@ pub struct Facts<'s> {
     deploy: std::sync::OnceLock<deploy::DeployFacts>,
 }
 
-/// Every object but the Events, stepping over their range of the store (a long run can hold
-/// many more Events than objects). Every Event key sorts before `Event\0`.
-fn non_events(objects: &BTreeMap<ObjKey, Value>) -> impl Iterator<Item = (&ObjKey, &Value)> {
-    objects.range(..ObjKey::new("Event", "", "")).chain(objects.range(ObjKey::new("Event\0", "", "")..))
-}
-
 impl<'s> Facts<'s> {
-    /// Build the facts of one snapshot of the store.
-    pub fn extract(objects: &'s BTreeMap<ObjKey, Value>, now: i64) -> Facts<'s> {
-        Facts::build(objects, now, None)
+    /// Build the facts of one snapshot of the store, at its clock.
+    pub fn extract(state: &'s State) -> Facts<'s> {
+        Facts::build(state, None)
     }
 
     /// Build the facts of one snapshot of the store, reading again only the pods `cache` does
     /// not hold (a run keeps one cache from step to step).
-    pub fn extract_with(objects: &'s BTreeMap<ObjKey, Value>, now: i64, cache: &mut PodCache) -> Facts<'s> {
-        Facts::build(objects, now, Some(cache))
+    pub fn extract_with(state: &'s State, cache: &mut PodCache) -> Facts<'s> {
+        Facts::build(state, Some(cache))
     }
 
-    fn build(objects: &'s BTreeMap<ObjKey, Value>, now: i64, mut cache: Option<&mut PodCache>) -> Facts<'s> {
+    fn build(state: &'s State, mut cache: Option<&mut PodCache>) -> Facts<'s> {
+        let objects = &state.objects;
         let mut f = Facts {
             store: objects,
-            now,
+            events: &state.events,
+            now: state.now,
             syms: Interner::default(),
             keys: Vec::new(),
             values: Vec::new(),
@@ -694,7 +694,7 @@ impl<'s> Facts<'s> {
             storage: volumes::StorageFacts::default(),
             deploy: std::sync::OnceLock::new(),
         };
-        for (key, obj) in non_events(objects) {
+        for (key, obj) in objects {
             let id = f.keys.len() as Id;
             let uid = f.syms.intern(model::uid(obj));
             f.keys.push(key);
@@ -705,7 +705,7 @@ impl<'s> Facts<'s> {
             }
         }
         // The same walk again: an object's id is its place in it.
-        for (id, (key, obj)) in non_events(objects).enumerate() {
+        for (id, (key, obj)) in objects.iter().enumerate() {
             let id = id as Id;
             f.extract_common(id, obj);
             match key.kind.as_str() {
@@ -987,7 +987,7 @@ mod tests {
             "status": {"phase": "Running", "conditions": conditions}})
         .to_string();
         let state = crate::state::State::parse(&text, "test").unwrap();
-        let f = Facts::extract(&state.objects, state.now);
+        let f = Facts::extract(&state);
         f.pods[0].clone()
     }
 

@@ -447,7 +447,7 @@ mod tests {
             &set("not-tier", "default", "{matchExpressions: [{key: tier, operator: NotIn, values: [t]}]}");
         text += &set("elsewhere", "other", "{matchLabels: {app: a}}");
         let state = crate::state::State::parse(&text, "test").unwrap();
-        let f = Facts::extract(&state.objects, state.now);
+        let f = Facts::extract(&state);
         let inputs = claim_inputs(&f, &[WorkloadKind::ReplicaSet], |_| true, |_, _| true);
         let mut names: Vec<&str> = inputs.matches.iter().map(|&(s, _)| f.key(s).name.as_str()).collect();
         names.sort_unstable();
