@@ -367,13 +367,95 @@ pub use crate::quantity::{parse_bytes, parse_cpu_milli, quantity_str};
 
 /// Seconds since the Unix epoch, formatted as Kubernetes does (`2025-01-01T00:00:00Z`).
 pub fn fmt_time(secs: i64) -> String {
+    if (0..YEAR_10000).contains(&secs) {
+        return fmt_four_digit_year(secs);
+    }
     chrono::DateTime::from_timestamp(secs, 0)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string())
 }
 
+/// An RFC 3339 time, in seconds since the Unix epoch (fractions dropped).
 pub fn parse_time(s: &str) -> Option<i64> {
+    if let Some(secs) = parse_four_digit_year(s) {
+        return Some(secs);
+    }
     chrono::DateTime::parse_from_rfc3339(s).ok().map(|t| t.timestamp())
+}
+
+/// 10000-01-01T00:00:00Z: the times before it (and from the epoch on) take the fast paths,
+/// which every object's timestamps do; chrono formats and parses the rest.
+const YEAR_10000: i64 = 253_402_300_800;
+
+/// [`fmt_time`] of a time from the epoch to the year 9999, without chrono's format string:
+/// a state's every save writes three times per Event.
+fn fmt_four_digit_year(secs: i64) -> String {
+    let (days, in_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    let fields =
+        [(year, 4, "-"), (month, 2, "-"), (day, 2, "T"), (in_day / 3600, 2, ":"), (in_day / 60 % 60, 2, ":")];
+    let mut out = String::with_capacity(20);
+    for (n, width, then) in fields.into_iter().chain([(in_day % 60, 2, "Z")]) {
+        push_digits(n, width, &mut out);
+        out.push_str(then);
+    }
+    out
+}
+
+fn push_digits(n: i64, width: u32, out: &mut String) {
+    for place in (0..width).rev() {
+        out.push(char::from(b'0' + (n / 10_i64.pow(place) % 10) as u8));
+    }
+}
+
+/// [`parse_time`] of exactly `YYYY-MM-DDTHH:MM:SSZ` naming a real second (what konverge and
+/// the API server write); None for anything else, which chrono reads.
+fn parse_four_digit_year(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 20 || [b[4], b[7], b[10], b[13], b[16], b[19]] != *b"--T::Z" {
+        return None;
+    }
+    let number = |from: usize, to: usize| -> Option<i64> {
+        b[from..to].iter().try_fold(0, |n, &d| d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0')))
+    };
+    let (year, month, day) = (number(0, 4)?, number(5, 7)?, number(8, 10)?);
+    let (hour, minute, second) = (number(11, 13)?, number(14, 16)?, number(17, 19)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    if !(1..=month_days).contains(&day) || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
+/// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
+    (year_of_era + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// The day counted from 1970-01-01 of a proleptic Gregorian date (`days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = year - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 /// Parse a duration such as `90s`, `5m`, `2h`, `1h30m`, `1d`; None when unreadable or
@@ -415,6 +497,58 @@ pub fn move_clock(now: i64, secs: i64) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn chrono_fmt(secs: i64) -> String {
+        chrono::DateTime::from_timestamp(secs, 0).unwrap().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    }
+
+    fn chrono_parse(s: &str) -> Option<i64> {
+        chrono::DateTime::parse_from_rfc3339(s).ok().map(|t| t.timestamp())
+    }
+
+    proptest! {
+        /// The fast paths write and read what chrono does, from the epoch to the year 9999.
+        #[test]
+        fn times_are_written_and_read_as_chrono_does(secs in 0..YEAR_10000) {
+            let text = fmt_time(secs);
+            prop_assert_eq!(&text, &chrono_fmt(secs));
+            prop_assert_eq!(parse_four_digit_year(&text), Some(secs));
+        }
+
+        /// Any twenty characters of the shape, real date or not, read as chrono reads them.
+        #[test]
+        fn a_time_of_the_shape_reads_as_chrono_reads_it(
+            y in 0..10_000u32, mo in 0..14u32, d in 0..33u32, h in 0..26u32, mi in 0..62u32, s in 0..62u32,
+        ) {
+            let text = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z");
+            // chrono reads a leap second (60) as the second before; the fast path leaves it to chrono.
+            prop_assert_eq!(parse_time(&text), chrono_parse(&text), "{}", text);
+            if s < 60 {
+                prop_assert_eq!(parse_four_digit_year(&text), chrono_parse(&text), "{}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn times_at_the_edges_of_the_fast_paths() {
+        for secs in [0, 59, 86_399, 86_400, 951_782_400, 4_107_542_399, YEAR_10000 - 1] {
+            assert_eq!(fmt_time(secs), chrono_fmt(secs), "{secs}");
+            assert_eq!(parse_time(&fmt_time(secs)), Some(secs));
+        }
+        assert_eq!(fmt_time(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(fmt_time(YEAR_10000), chrono_fmt(YEAR_10000));
+        for other in [
+            "2025-01-01T01:00:00+01:00",
+            "2025-01-01T00:00:00.5Z",
+            "2025-01-01t00:00:00z",
+            "2024-02-29T23:59:60Z",
+            "2100-02-29T00:00:00Z",
+        ] {
+            assert_eq!(parse_four_digit_year(other), None, "{other}");
+            assert_eq!(parse_time(other), chrono_parse(other), "{other}");
+        }
+    }
 
     #[test]
     fn durations() {
