@@ -592,7 +592,7 @@ fn unquote(inside: &str) -> Option<String> {
 }
 
 /// A scalar that is the whole rest of its line: single-quoted (always a string) or plain.
-fn scalar_value(text: &str) -> Option<Value> {
+pub fn scalar_value(text: &str) -> Option<Value> {
     if let Some(quoted) = text.strip_prefix('\'') {
         let end = single_quoted_end(quoted)?;
         return (end == quoted.len()).then(|| unquote(&quoted[..end - 1])).flatten().map(Value::String);

@@ -75,9 +75,9 @@ impl State {
             let kind = top_level_kind(&text[piece.clone()]);
             clock |= kind == Some(CLOCK_KIND);
             if kind.is_none_or(|k| k == CLOCK_KIND || k.ends_with("List") || keep(k)) {
-                for (j, value) in parse_piece(&text[piece.clone()]).into_iter().enumerate() {
-                    let Ok(value) = value else { return Err(stream_error(text, origin)) };
-                    docs.push((number + j, Doc::of(value)));
+                for (j, doc) in parse_doc(&text[piece.clone()]).into_iter().enumerate() {
+                    let Ok(doc) = doc else { return Err(stream_error(text, origin)) };
+                    docs.push((number + j, doc));
                 }
             }
         }
@@ -372,9 +372,9 @@ fn parse_documents(text: &str, origin: &str, runs: usize) -> Result<Vec<(usize, 
     let parse_run = |run: &[&str]| -> Vec<Result<Doc, serde_yaml::Error>> {
         let mut docs = Vec::new();
         for piece in run {
-            let parsed = parse_piece(piece);
+            let parsed = parse_doc(piece);
             let invalid = parsed.last().is_some_and(Result::is_err);
-            docs.extend(parsed.into_iter().map(|doc| doc.map(Doc::of)));
+            docs.extend(parsed);
             if invalid {
                 break;
             }
@@ -409,6 +409,15 @@ fn stream_error(text: &str, origin: &str) -> anyhow::Error {
         }
     }
     anyhow::anyhow!("{origin}: invalid YAML")
+}
+
+/// The documents of one piece of a stream, an Event the recorder wrote read straight into
+/// its compact form ([`crate::event::read_document`]), anything else through its tree.
+fn parse_doc(piece: &str) -> Vec<Result<Doc, serde_yaml::Error>> {
+    if let Some((key, event)) = crate::event::read_document(piece) {
+        return vec![Ok(Doc::Event(key, event))];
+    }
+    parse_piece(piece).into_iter().map(|doc| doc.map(Doc::of)).collect()
 }
 
 /// The documents of one piece of a stream: the state file's own YAML read directly
