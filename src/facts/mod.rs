@@ -371,6 +371,62 @@ pub struct PodCore {
     pub pod_ip: String,
     /// `spec.hostNetwork`: the pod uses its node's network.
     pub host_network: bool,
+    /// The strings of the pod's interned fields, interned anew each step.
+    pub strings: PodStrings,
+}
+
+/// The strings a pod's interned fields ([`PodF::waiting_reason`], [`PodF::node`],
+/// [`PodF::node_selector`], [`PodF::tolerations`]) are read from, kept with its core so that a
+/// step interns them without walking the object again.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PodStrings {
+    /// The first waiting container's reason (empty when none waits).
+    pub waiting_reason: String,
+    /// `spec.nodeName`.
+    pub node_name: String,
+    /// `spec.nodeSelector`, sorted.
+    pub node_selector: Vec<(String, String)>,
+    /// `spec.tolerations`, in order.
+    pub tolerations: Vec<TolerationText>,
+}
+
+/// A toleration as written, before its key and value are interned.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TolerationText {
+    pub key: String,
+    pub exists: bool,
+    pub value: String,
+    pub effect: u8,
+    pub seconds: Option<i64>,
+}
+
+impl PodStrings {
+    fn read(obj: &Value, statuses: Option<&Vec<Value>>) -> PodStrings {
+        let waiting = statuses
+            .into_iter()
+            .flatten()
+            .map(|s| model::str_at(s, &["state", "waiting", "reason"]))
+            .find(|r| !r.is_empty())
+            .unwrap_or("");
+        let tolerations = model::at(obj, &["spec", "tolerations"])
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|t| TolerationText {
+                key: model::str_at(t, &["key"]).to_string(),
+                exists: model::str_at(t, &["operator"]) == "Exists",
+                value: model::str_at(t, &["value"]).to_string(),
+                effect: effect_code(model::str_at(t, &["effect"])),
+                seconds: model::i64_at(t, &["tolerationSeconds"]),
+            })
+            .collect();
+        PodStrings {
+            waiting_reason: waiting.to_string(),
+            node_name: model::str_at(obj, &["spec", "nodeName"]).to_string(),
+            node_selector: model::string_map(obj, &["spec", "nodeSelector"]),
+            tolerations,
+        }
+    }
 }
 
 impl PodCore {
@@ -427,6 +483,7 @@ impl PodCore {
                 .unwrap_or(0),
             pod_ip: model::str_at(obj, &["status", "podIP"]).to_string(),
             host_network: model::at(obj, &["spec", "hostNetwork"]).and_then(Value::as_bool) == Some(true),
+            strings: PodStrings::read(obj, statuses),
         }
     }
 }
@@ -868,30 +925,20 @@ impl<'s> Facts<'s> {
         };
         // Interned in the same order whether the core was read again or not: a symbol's number
         // depends only on the snapshot.
-        let waiting = model::at(obj, &["status", "containerStatuses"])
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|s| model::str_at(s, &["state", "waiting", "reason"]))
-            .find(|r| !r.is_empty())
-            .unwrap_or("");
-        let waiting_reason = self.syms.intern(waiting);
-        let node_name = model::str_at(obj, &["spec", "nodeName"]);
-        let node = (!node_name.is_empty()).then(|| self.syms.intern(node_name));
-        let node_selector = model::string_map(obj, &["spec", "nodeSelector"])
+        let strings = &core.strings;
+        let waiting_reason = self.syms.intern(&strings.waiting_reason);
+        let node = (!strings.node_name.is_empty()).then(|| self.syms.intern(&strings.node_name));
+        let node_selector =
+            strings.node_selector.iter().map(|(k, v)| (self.syms.intern(k), self.syms.intern(v))).collect();
+        let mut tolerations: Vec<Toleration> = strings
+            .tolerations
             .iter()
-            .map(|(k, v)| (self.syms.intern(k), self.syms.intern(v)))
-            .collect();
-        let mut tolerations: Vec<Toleration> = model::at(obj, &["spec", "tolerations"])
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
             .map(|t| Toleration {
-                key: self.syms.intern(model::str_at(t, &["key"])),
-                exists: model::str_at(t, &["operator"]) == "Exists",
-                value: self.syms.intern(model::str_at(t, &["value"])),
-                effect: effect_code(model::str_at(t, &["effect"])),
-                seconds: model::i64_at(t, &["tolerationSeconds"]),
+                key: self.syms.intern(&t.key),
+                exists: t.exists,
+                value: self.syms.intern(&t.value),
+                effect: t.effect,
+                seconds: t.seconds,
             })
             .collect();
         // Canonical order, so that equal pods share a scheduling class.

@@ -421,6 +421,7 @@ mod tests {
                 deletion_cost: 0,
                 pod_ip: String::new(),
                 host_network: false,
+                strings: Default::default(),
             }),
         }
     }
