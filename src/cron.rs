@@ -70,7 +70,7 @@ impl Zone {
         let local = t + self.offset(t);
         let days = local.div_euclid(86_400);
         let secs = local.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
+        let (year, month, day) = crate::model::civil_from_days(days);
         Fields {
             year,
             month,
@@ -89,7 +89,10 @@ impl Zone {
     fn date(self, year: i64, month: i64, day: i64, hour: i64, minute: i64, second: i64) -> i64 {
         let m0 = month - 1;
         let (year, month) = (year + m0.div_euclid(12), m0.rem_euclid(12) + 1);
-        let wall = (days_from_civil(year, month, 1) + day - 1) * 86_400 + hour * 3600 + minute * 60 + second;
+        let wall = (crate::model::days_from_civil(year, month, 1) + day - 1) * 86_400
+            + hour * 3600
+            + minute * 60
+            + second;
         wall - self.offset(wall - self.offset(wall))
     }
 
@@ -114,29 +117,6 @@ impl Zone {
             f.year, f.month, f.day, f.hour, f.minute, f.second
         )
     }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// A parsed schedule.
